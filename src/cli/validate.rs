@@ -1,0 +1,111 @@
+//! `reprise validate PATH...`: load only; a summary and one line per problem.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::corpus::{Corpus, LoadOptions};
+use crate::model::Format;
+use crate::{Error, ExitStatus};
+
+/// Arguments of `validate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files or folders of recorded runs (.json, .jsonl).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Read every document as this format instead of detecting it.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    files: usize,
+    bytes: u64,
+    runs: usize,
+    by_system: Vec<(&'static str, usize)>,
+    cases: usize,
+    evaluation_runs: usize,
+    linked: usize,
+    dangling: usize,
+    errors: usize,
+    warnings: &'a [crate::corpus::Warning],
+    problems: Vec<String>,
+}
+
+/// Runs `validate`: exit 2 when any file, document or line is bad.
+pub fn run(args: Args) -> Result<ExitStatus, Error> {
+    let corpus = Corpus::load(
+        &args.paths,
+        &LoadOptions {
+            format: args.format,
+            keep_raw: false,
+        },
+    );
+    let report = Report {
+        files: corpus.files,
+        bytes: corpus.bytes,
+        runs: corpus.runs.len(),
+        by_system: corpus
+            .count_by_system()
+            .into_iter()
+            .map(|(s, n)| (s.as_str(), n))
+            .collect(),
+        cases: corpus.cases().count(),
+        evaluation_runs: corpus.evaluations().count(),
+        linked: corpus.linked_evaluations(),
+        dangling: corpus.dangling_evaluations(),
+        errors: corpus.problems.len(),
+        warnings: &corpus.warnings,
+        problems: corpus.problems.iter().map(ToString::to_string).collect(),
+    };
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::from)
+            .and_then(|_| writeln!(out))
+    } else {
+        print_text(&mut out, &report)
+    };
+    written.map_err(|e| Error::io("<stdout>", e))?;
+    Ok(if report.errors > 0 {
+        ExitStatus::Input
+    } else {
+        ExitStatus::Success
+    })
+}
+
+fn print_text(out: &mut impl Write, r: &Report<'_>) -> std::io::Result<()> {
+    let systems: Vec<String> = r
+        .by_system
+        .iter()
+        .map(|(s, n)| format!("{s} {n}"))
+        .collect();
+    writeln!(out, "files              {}", r.files)?;
+    writeln!(
+        out,
+        "runs               {} ({})",
+        r.runs,
+        systems.join(", ")
+    )?;
+    writeln!(out, "cases              {}", r.cases)?;
+    writeln!(
+        out,
+        "evaluation runs    {} (linked {}, dangling {})",
+        r.evaluation_runs, r.linked, r.dangling
+    )?;
+    writeln!(out, "warnings           {}", r.warnings.len())?;
+    writeln!(out, "errors             {}", r.errors)?;
+    for w in r.warnings {
+        writeln!(out, "warning: {w}")?;
+    }
+    for p in &r.problems {
+        writeln!(out, "error: {p}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! Linking evaluation runs to the runs they evaluated.
+//!
+//! An evaluation run is recognised by `is_evaluation_run = true` only (re-runs also carry
+//! `source_workflow_run_id`). A source names its evaluator in `evaluation_run_info`; when it
+//! does, that run wins over other evaluations of the same source.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::model::{Origin, Run};
+
+/// Something odd in a corpus that does not make it unusable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// An evaluation run whose source run is not in the corpus.
+    DanglingEvaluation {
+        run_id: String,
+        source_run_id: Option<String>,
+        origin: Origin,
+    },
+    /// A run naming an evaluation run that is not in the corpus.
+    MissingEvaluationRun {
+        run_id: String,
+        evaluation_run_id: String,
+        origin: Origin,
+    },
+    /// Two documents with one run id: the first (in path order) is kept.
+    DuplicateRunId {
+        run_id: String,
+        kept: Origin,
+        dropped: Origin,
+    },
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::DanglingEvaluation { run_id, source_run_id: Some(src), origin } => {
+                write!(f, "{origin}: evaluation run {run_id} evaluates {src}, which is not in the corpus")
+            }
+            Warning::DanglingEvaluation { run_id, source_run_id: None, origin } => {
+                write!(f, "{origin}: evaluation run {run_id} has no source_workflow_run_id")
+            }
+            Warning::MissingEvaluationRun { run_id, evaluation_run_id, origin } => write!(
+                f,
+                "{origin}: run {run_id} names evaluation run {evaluation_run_id}, which is not in the corpus"
+            ),
+            Warning::DuplicateRunId { run_id, kept, dropped } => {
+                write!(f, "{dropped}: run id {run_id} already read from {kept}; this copy is ignored")
+            }
+        }
+    }
+}
+
+impl Serialize for Warning {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+/// Source run id → index of its evaluation run.
+#[derive(Debug, Default)]
+pub(crate) struct Links {
+    by_source: HashMap<String, usize>,
+    pub linked: usize,
+    pub dangling: usize,
+}
+
+impl Links {
+    pub(crate) fn evaluation_of(&self, run_id: &str) -> Option<usize> {
+        self.by_source.get(run_id).copied()
+    }
+}
+
+/// Links every evaluation run of `runs` (sorted by id) to its source.
+pub(crate) fn link(runs: &[Run], index: &HashMap<String, usize>) -> (Links, Vec<Warning>) {
+    let mut links = Links::default();
+    let mut warnings = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        if run.is_case() {
+            continue;
+        }
+        let Some(source) = run
+            .eval
+            .source_run_id
+            .as_deref()
+            .and_then(|s| index.get(s).map(|&j| (s, j)))
+        else {
+            links.dangling += 1;
+            warnings.push(Warning::DanglingEvaluation {
+                run_id: run.run_id.clone(),
+                source_run_id: run.eval.source_run_id.clone(),
+                origin: run.origin.clone(),
+            });
+            continue;
+        };
+        links.linked += 1;
+        let (source_id, source_index) = source;
+        let named = runs[source_index].eval.evaluation_run_id.as_deref();
+        match links.by_source.get(source_id) {
+            // The source names another evaluation run, and has it: keep that one.
+            Some(&existing) if named == Some(runs[existing].run_id.as_str()) => {}
+            // Runs are sorted by id, so without a name the highest id (the latest) wins.
+            _ => {
+                links.by_source.insert(source_id.to_owned(), i);
+            }
+        }
+    }
+    for run in runs.iter().filter(|r| r.is_case()) {
+        if let Some(eval_id) = &run.eval.evaluation_run_id {
+            if !index.contains_key(eval_id) {
+                warnings.push(Warning::MissingEvaluationRun {
+                    run_id: run.run_id.clone(),
+                    evaluation_run_id: eval_id.clone(),
+                    origin: run.origin.clone(),
+                });
+            }
+        }
+    }
+    (links, warnings)
+}

@@ -1,0 +1,10 @@
+//! A corpus: every run found under some paths, loaded in parallel, evaluation runs linked to
+//! the runs they evaluated.
+
+mod link;
+mod load;
+mod select;
+
+pub use link::Warning;
+pub use load::{find_files, Corpus, LoadOptions};
+pub use select::{Filter, Shard};

@@ -1,0 +1,197 @@
+//! Files: one document, a JSON array of documents, or JSONL (one document a line).
+//!
+//! A bad document never stops the rest of its file: each good array element and each good
+//! JSONL line still loads.
+
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::value::RawValue;
+
+use super::{parse, Problem};
+use crate::model::{Format, Origin, RawDoc, Run};
+
+/// What one file gave: its good runs and its problems.
+#[derive(Debug, Default)]
+pub struct FileOutcome {
+    /// Runs read, in file order.
+    pub runs: Vec<Run>,
+    /// Problems found, in file order.
+    pub problems: Vec<Problem>,
+    /// The file's size in bytes.
+    pub bytes: u64,
+}
+
+/// Reads and normalizes every run in a file.
+///
+/// `keep_raw` holds the file's bytes in memory for every run to share; without it a run keeps
+/// only its byte range and re-reads the file when its raw document is asked for.
+pub fn read_file(path: &Path, forced: Option<Format>, keep_raw: bool) -> FileOutcome {
+    match std::fs::read(path) {
+        Ok(bytes) => read_bytes(path, Arc::from(bytes), forced, keep_raw),
+        Err(e) => FileOutcome {
+            problems: vec![Problem::file(path, format!("cannot read the file: {e}"))],
+            ..Default::default()
+        },
+    }
+}
+
+/// [`read_file`] over bytes already in memory.
+pub fn read_bytes(
+    path: &Path,
+    buf: Arc<[u8]>,
+    forced: Option<Format>,
+    keep_raw: bool,
+) -> FileOutcome {
+    let mut reader = Reader {
+        path: Arc::from(path),
+        buf: buf.clone(),
+        forced,
+        keep_raw,
+        out: FileOutcome {
+            bytes: buf.len() as u64,
+            ..Default::default()
+        },
+    };
+    reader.read();
+    reader.out
+}
+
+struct Reader {
+    path: Arc<Path>,
+    buf: Arc<[u8]>,
+    forced: Option<Format>,
+    keep_raw: bool,
+    out: FileOutcome,
+}
+
+impl Reader {
+    fn read(&mut self) {
+        let buf = self.buf.clone();
+        let Some(first) = buf.iter().position(|b| !b.is_ascii_whitespace()) else {
+            self.problem(Problem::at("", "empty file: no JSON document"));
+            return;
+        };
+        let ext = self.path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext.eq_ignore_ascii_case("jsonl") || ext.eq_ignore_ascii_case("ndjson") {
+            return self.read_lines();
+        }
+        let text = match std::str::from_utf8(&buf) {
+            Ok(t) => t,
+            Err(e) => {
+                let mut p = Problem::at("", format!("invalid UTF-8 at byte {}", e.valid_up_to()));
+                p.line = Some(line_of(&buf, e.valid_up_to()));
+                self.problem(p);
+                return;
+            }
+        };
+        if buf[first] == b'[' {
+            return self.read_array(text);
+        }
+        match parse(text, self.forced) {
+            Ok(n) => self.push(n, 0..buf.len(), None, None),
+            // Several documents one after another: JSONL in a `.json` file.
+            Err(p) if p.message.starts_with("trailing characters") => self.read_lines(),
+            Err(p) => self.problem(p),
+        }
+    }
+
+    fn read_array(&mut self, text: &str) {
+        let elements: Vec<&RawValue> = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                let mut p = Problem::at("", super::strip_position(&e.to_string()));
+                if e.line() > 0 {
+                    p.line = Some(e.line());
+                    p.column = Some(e.column());
+                }
+                self.problem(p);
+                return;
+            }
+        };
+        let base = text.as_ptr() as usize;
+        for (index, element) in elements.into_iter().enumerate() {
+            let start = element.get().as_ptr() as usize - base;
+            let range = start..start + element.get().len();
+            match parse(element.get(), self.forced) {
+                Ok(n) => self.push(n, range, None, Some(index)),
+                Err(mut p) => {
+                    p.pointer = format!("/{index}{}", p.pointer);
+                    let first_line = line_of(&self.buf, start);
+                    p.line = Some(p.line.map_or(first_line, |l| first_line + l - 1));
+                    self.problem(p);
+                }
+            }
+        }
+    }
+
+    fn read_lines(&mut self) {
+        let buf = self.buf.clone();
+        let mut start = 0;
+        let mut line_no = 0;
+        while start < buf.len() {
+            line_no += 1;
+            let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
+            let line = &buf[start..end];
+            let range = start..end;
+            start = end + 1;
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let problem = match std::str::from_utf8(line) {
+                Err(e) => Problem::at(
+                    "",
+                    format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()),
+                ),
+                Ok(text) => match parse(text, self.forced) {
+                    Ok(n) => {
+                        self.push(n, range, Some(line_no), None);
+                        continue;
+                    }
+                    Err(p) => p,
+                },
+            };
+            let mut p = problem;
+            // Within one line the parser's line is always 1; keep its column.
+            p.line = Some(line_no);
+            self.problem(p);
+        }
+    }
+
+    fn push(
+        &mut self,
+        n: super::Normalized,
+        range: Range<usize>,
+        line: Option<usize>,
+        index: Option<usize>,
+    ) {
+        let raw = if self.keep_raw {
+            RawDoc::Memory {
+                buf: self.buf.clone(),
+                range,
+            }
+        } else {
+            RawDoc::Disk {
+                path: self.path.clone(),
+                range,
+            }
+        };
+        let origin = Origin {
+            path: self.path.clone(),
+            line,
+            index,
+        };
+        self.out.runs.push(n.into_run(raw, origin));
+    }
+
+    fn problem(&mut self, mut p: Problem) {
+        p.path = self.path.to_path_buf();
+        self.out.problems.push(p);
+    }
+}
+
+/// The 1-based line of a byte offset.
+fn line_of(buf: &[u8], offset: usize) -> usize {
+    memchr::memchr_iter(b'\n', &buf[..offset.min(buf.len())]).count() + 1
+}

@@ -1,0 +1,470 @@
+//! The serde shapes of the three systems' documents, read in one pass.
+//!
+//! One struct, [`Doc`], holds the top-level fields of every format at once: detection looks at
+//! which fields were present, so a document is parsed once whatever it turns out to be. Strings
+//! borrow from the file's buffer where they can; parts the harness does not read (prompts,
+//! `workflow_show_state` snapshots, iteration copies) are skipped without building values.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// Text that may be a string, or a list of parts (`"x"` or `{"text": "x"}`), as LangChain
+/// message `content` is.
+#[derive(Debug, Default)]
+pub(crate) struct Text(pub(crate) String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a list of content parts")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
+                Ok(Text(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text, E> {
+                Ok(Text(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text, A::Error> {
+                let mut out = String::new();
+                while let Some(part) = seq.next_element::<Part>()? {
+                    if let Some(t) = part.0 {
+                        out.push_str(&t);
+                    }
+                }
+                Ok(Text(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One content part: a string, or an object whose `text` is kept.
+struct Part(Option<String>);
+
+impl<'de> Deserialize<'de> for Part {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Part;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a content part")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Part, E> {
+                Ok(Part(Some(v.to_owned())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Part, A::Error> {
+                let mut text = None;
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    if key == "text" {
+                        text = map.next_value::<Option<String>>()?;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(Part(text))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `llm_usage_info`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct UsageInfoDoc {
+    pub response_model: Option<String>,
+    pub provider: Option<String>,
+    pub llm_response_id: Option<String>,
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
+    pub total_tokens: Option<u64>,
+    pub response_latency_milliseconds: Option<f64>,
+}
+
+/// A tool call in an AI message.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ToolCallDoc {
+    pub name: Option<String>,
+    pub args: Option<Value>,
+    pub id: Option<String>,
+}
+
+/// A LangChain-style message.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct MessageDoc {
+    pub content: Option<Text>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub tool_calls: Option<Vec<ToolCallDoc>>,
+}
+
+/// `response_metadata` of an assistant response.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ResponseMetadataDoc {
+    pub message_type: Option<String>,
+}
+
+/// `run_output` of an `end_node_run` event.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct EndNodeOutputDoc {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// Any event: the union of the fields of the types the harness reads.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct EventDoc<'a> {
+    #[serde(rename = "type", borrow)]
+    pub kind: Option<Cow<'a, str>>,
+    pub logical_id: Option<Cow<'a, str>>,
+    /// The SDK's printout wraps each event as `{class, event}`.
+    pub event: Option<Box<EventDoc<'a>>>,
+    pub content: Option<Text>,
+    pub message: Option<MessageDoc>,
+    pub messages: Option<Vec<MessageDoc>>,
+    pub response_metadata: Option<ResponseMetadataDoc>,
+    pub llm_usage_info: Option<UsageInfoDoc>,
+    pub origin_node_logical_id: Option<String>,
+    pub origin_node_name: Option<String>,
+    pub source_node_logical_id: Option<String>,
+    pub source_node_name: Option<String>,
+    pub destination_node_logical_id: Option<String>,
+    pub destination_node_name: Option<String>,
+    pub edge_logical_id: Option<String>,
+    pub run_output: Option<EndNodeOutputDoc>,
+    pub error_message: Option<String>,
+    pub iteration_number: Option<u64>,
+}
+
+/// An entry of an event list: an event object, or anything else (kept out of the typed view;
+/// vendor docs show placeholders such as `"<unknown>"` there).
+#[derive(Debug, Default)]
+pub(crate) struct AnyEvent<'a>(pub Option<EventDoc<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for AnyEvent<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = AnyEvent<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an event")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AnyEvent<'a>, A::Error> {
+                EventDoc::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|e| AnyEvent(Some(e)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AnyEvent<'a>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(AnyEvent(None))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<AnyEvent<'a>, E> {
+                Ok(AnyEvent(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<AnyEvent<'a>, E> {
+                Ok(AnyEvent(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<AnyEvent<'a>, E> {
+                Ok(AnyEvent(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<AnyEvent<'a>, E> {
+                Ok(AnyEvent(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<AnyEvent<'a>, E> {
+                Ok(AnyEvent(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<AnyEvent<'a>, E> {
+                Ok(AnyEvent(None))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// A message list under a thread: `{node_run_inputs: [{type, messages}]}`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ThreadInputsDoc {
+    pub node_run_inputs: Option<Vec<NodeRunInputDoc>>,
+}
+
+/// One node run input.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct NodeRunInputDoc {
+    pub messages: Option<Vec<MessageDoc>>,
+}
+
+/// `runtime_variables` of a run input: two keys are pulled out, the rest kept.
+#[derive(Debug, Default)]
+pub(crate) struct RuntimeVarsDoc {
+    pub input_dynamic_variables: Option<serde_json::Map<String, Value>>,
+    pub rest: serde_json::Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for RuntimeVarsDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RuntimeVarsDoc;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of runtime variables")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RuntimeVarsDoc, A::Error> {
+                let mut out = RuntimeVarsDoc::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "input_dynamic_variables" => {
+                            out.input_dynamic_variables = map.next_value()?
+                        }
+                        // A full copy of the dynamic variables: the harness never needs it twice.
+                        "all_dynamic_variables" => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                        _ => {
+                            let v: Value = map.next_value()?;
+                            out.rest.insert(key.into_owned(), v);
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// `run_input` (WorkflowRunInput).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RunInputDoc {
+    pub command: Option<String>,
+    pub dynamic_variables: Option<serde_json::Map<String, Value>>,
+    pub runtime_variables: Option<RuntimeVarsDoc>,
+    pub thread_to_node_inputs: Option<BTreeMap<String, Option<ThreadInputsDoc>>>,
+}
+
+/// One entry of `thread_to_node_outputs`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct NodeOutputDoc<'a> {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub node_logical_id: Option<String>,
+    pub structured_output: Option<Value>,
+    pub free_form_output: Option<Text>,
+    #[serde(borrow)]
+    pub events: Option<Vec<AnyEvent<'a>>>,
+}
+
+/// `run_output`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RunOutputDoc<'a> {
+    #[serde(borrow)]
+    pub events: Option<Vec<AnyEvent<'a>>>,
+    #[serde(borrow)]
+    pub thread_to_node_outputs: Option<BTreeMap<String, Option<Vec<NodeOutputDoc<'a>>>>>,
+}
+
+/// One `input_output_pairs` entry.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PairDoc<'a> {
+    pub run_input: Option<RunInputDoc>,
+    #[serde(borrow)]
+    pub run_output: Option<RunOutputDoc<'a>>,
+    pub evaluation: Option<Value>,
+}
+
+/// `breakdown_by_models[]` of `llm_token_usage` and `llm_latency_stats`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ModelStatsDoc {
+    pub response_model: Option<String>,
+    pub provider: Option<String>,
+    pub total_input_tokens: Option<u64>,
+    pub total_output_tokens: Option<u64>,
+    pub total_tokens: Option<u64>,
+    pub call_count: Option<u64>,
+    pub total_latency_milliseconds: Option<f64>,
+}
+
+/// `llm_token_usage` / `llm_latency_stats`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct StatsDoc {
+    pub total_input_tokens: Option<u64>,
+    pub total_output_tokens: Option<u64>,
+    pub total_tokens: Option<u64>,
+    pub call_count: Option<u64>,
+    pub total_latency_milliseconds: Option<f64>,
+    pub breakdown_by_models: Option<Vec<ModelStatsDoc>>,
+}
+
+/// A comment.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CommentDoc {
+    pub content: Option<String>,
+    #[serde(rename = "createdBy")]
+    pub created_by: Option<String>,
+    #[serde(rename = "createdAt")]
+    pub created_at: Option<String>,
+}
+
+/// `evaluation_run_info`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct EvalInfoDoc {
+    pub evaluation_workflow_run_id: Option<String>,
+}
+
+/// `evaluation_config`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct EvalConfigDoc {
+    pub evaluator_workflow_id: Option<String>,
+    pub evaluator_workflow_version_number: Option<i64>,
+    pub enable_turn_by_turn_evaluation: Option<bool>,
+}
+
+/// A tool config.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ToolDoc {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// `tools_config`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ToolsConfigDoc {
+    pub tools: Option<Vec<ToolDoc>>,
+}
+
+/// An MCP server; header values are skipped unread.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct McpDoc<'a> {
+    pub name: Option<String>,
+    pub server_url: Option<String>,
+    #[serde(borrow)]
+    pub api_headers: Option<BTreeMap<Cow<'a, str>, IgnoredAny>>,
+}
+
+/// `workflow_config`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct WorkflowConfigDoc<'a> {
+    pub name: Option<String>,
+    pub evaluation_config: Option<EvalConfigDoc>,
+    pub tools_config: Option<ToolsConfigDoc>,
+    #[serde(borrow)]
+    pub mcp_servers: Option<Vec<McpDoc<'a>>>,
+}
+
+/// A node config.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct NodeConfigDoc {
+    pub logical_id: Option<String>,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub is_start: Option<bool>,
+    pub disabled: Option<bool>,
+    pub tools_config: Option<ToolsConfigDoc>,
+}
+
+/// An edge config.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct EdgeConfigDoc {
+    pub logical_id: Option<String>,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub source_node_logical_id: Option<String>,
+    pub destination_node_logical_id: Option<String>,
+}
+
+/// `workflow_config_fully_hydrated`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct HydratedDoc<'a> {
+    #[serde(borrow)]
+    pub workflow_config: Option<WorkflowConfigDoc<'a>>,
+    pub node_configs: Option<Vec<NodeConfigDoc>>,
+    pub edge_configs: Option<Vec<EdgeConfigDoc>>,
+}
+
+/// Noxus `workflow`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct NoxusWorkflowDoc {
+    pub workflow_hash: Option<String>,
+}
+
+/// Cortex `workflow_version`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CortexVersionDoc {
+    pub version: Option<i64>,
+}
+
+/// Cortex `usage`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CortexUsageDoc {
+    pub total: Option<f64>,
+}
+
+/// Every top-level field of every format. Which are present tells the format.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Doc<'a> {
+    // Interactly envelope (`workflow_run` wraps the run; the wrapper's own `workflow_run` is it).
+    #[serde(borrow)]
+    pub workflow_run: Option<Box<Doc<'a>>>,
+    pub _id: Option<String>,
+    pub team_id: Option<IgnoredAny>,
+    pub debug_info: Option<IgnoredAny>,
+    // Interactly WorkflowRun.
+    pub workflow_run_id: Option<String>,
+    pub workflow_id: Option<String>,
+    pub version_number: Option<i64>,
+    pub version_name: Option<String>,
+    pub status: Option<String>,
+    pub termination_source: Option<String>,
+    #[serde(borrow)]
+    pub input_output_pairs: Option<Vec<PairDoc<'a>>>,
+    pub comments: Option<Vec<CommentDoc>>,
+    pub llm_token_usage: Option<StatsDoc>,
+    pub llm_latency_stats: Option<StatsDoc>,
+    #[serde(borrow)]
+    pub workflow_config_fully_hydrated: Option<HydratedDoc<'a>>,
+    pub source_workflow_run_id: Option<String>,
+    pub is_evaluation_run: Option<bool>,
+    pub evaluation_run_info: Option<EvalInfoDoc>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    // Current Interactly execute response.
+    pub run_id: Option<String>,
+    pub turn_number: Option<u64>,
+    #[serde(borrow)]
+    pub events: Option<Vec<AnyEvent<'a>>>,
+    pub is_waiting_for_input: Option<bool>,
+    pub is_completed: Option<bool>,
+    pub error: Option<Value>,
+    pub next_input_hint: Option<IgnoredAny>,
+    // Noxus and Cortex.
+    pub id: Option<String>,
+    pub input: Option<Value>,
+    pub output: Option<Value>,
+    // Noxus.
+    pub group_id: Option<IgnoredAny>,
+    pub node_ids: Option<IgnoredAny>,
+    pub progress: Option<f64>,
+    pub definitions: Option<IgnoredAny>,
+    pub finished_at: Option<String>,
+    pub workflow: Option<NoxusWorkflowDoc>,
+    // Cortex.
+    pub result: Option<IgnoredAny>,
+    pub origin: Option<String>,
+    pub started_at: Option<String>,
+    pub ended_at: Option<String>,
+    pub app_id: Option<String>,
+    pub workflow_app_id: Option<IgnoredAny>,
+    pub workflow_version: Option<CortexVersionDoc>,
+    pub workflow_version_draft: Option<IgnoredAny>,
+    pub version: Option<i64>,
+    pub usage: Option<CortexUsageDoc>,
+}

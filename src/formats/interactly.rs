@@ -1,0 +1,459 @@
+//! Interactly: the GET envelope, the bare `WorkflowRun`, and the current execute response.
+
+use std::collections::HashSet;
+
+use super::doc::{AnyEvent, Doc, EventDoc, MessageDoc, PairDoc, StatsDoc};
+use super::NormalizeError;
+use crate::model::{
+    usage, Comment, ConfigSummary, EdgeKind, EdgeSummary, EvalLink, EvaluationConfig, Event,
+    Format, Latency, LlmKind, LlmUsageInfo, McpServerSummary, ModelLatency, ModelUsage, NodeOutput,
+    NodeSummary, Status, System, ToolCall, ToolSummary, Turn, Usage, UsageSource,
+};
+
+/// The parts of a run the adapters fill; the loader adds the raw document and origin.
+pub(crate) use super::Normalized;
+
+/// Normalizes an envelope: the run is `workflow_run.workflow_run`, the fallback id `workflow_run._id`.
+pub(crate) fn envelope(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
+    let Some(wrapper) = doc.workflow_run else {
+        return Err(NormalizeError::new(
+            "/workflow_run",
+            "missing the envelope's `workflow_run`",
+        ));
+    };
+    let wrapper = *wrapper;
+    let fallback_id = wrapper._id.clone();
+    let Some(inner) = wrapper.workflow_run else {
+        return Err(NormalizeError::new(
+            "/workflow_run/workflow_run",
+            "missing the run inside the envelope",
+        ));
+    };
+    run(*inner, fallback_id, Format::InteractlyEnvelope)
+        .map_err(|e| e.under("/workflow_run/workflow_run"))
+}
+
+/// Normalizes a bare `WorkflowRun`.
+pub(crate) fn bare(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
+    run(doc, None, Format::InteractlyRun)
+}
+
+fn run(
+    doc: Doc<'_>,
+    fallback_id: Option<String>,
+    format: Format,
+) -> Result<Normalized, NormalizeError> {
+    // DESIGN.md: `workflow_run_id`, else the envelope `_id`; never `logical_id`.
+    let run_id = doc.workflow_run_id.clone().or(fallback_id).ok_or_else(|| {
+        NormalizeError::new(
+            "/workflow_run_id",
+            "the run has no `workflow_run_id` (nor envelope `_id`)",
+        )
+    })?;
+    let pairs = doc.input_output_pairs.unwrap_or_default();
+    let turns: Vec<Turn> = pairs.into_iter().map(turn).collect();
+    let error = turns.iter().flat_map(|t| &t.events).find_map(|e| match e {
+        Event::WorkflowError { message } => {
+            Some(message.clone().unwrap_or_else(|| "workflow_error".into()))
+        }
+        _ => None,
+    });
+    let (usage, latency) = counts(doc.llm_token_usage, doc.llm_latency_stats, &turns);
+    Ok(Normalized {
+        system: System::Interactly,
+        format,
+        run_id,
+        workflow_id: doc.workflow_id,
+        version: doc.version_number,
+        version_name: doc.version_name,
+        workflow_hash: None,
+        status: Status::parse(
+            System::Interactly,
+            doc.status.as_deref().unwrap_or("not_started"),
+        ),
+        termination_source: doc.termination_source,
+        turns,
+        usage,
+        latency,
+        credits: None,
+        started_at: doc.created_at,
+        ended_at: doc.updated_at,
+        comments: doc
+            .comments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| Comment {
+                content: c.content,
+                created_by: c.created_by,
+                created_at: c.created_at,
+            })
+            .collect(),
+        error,
+        config: doc.workflow_config_fully_hydrated.map(config),
+        eval: EvalLink {
+            is_evaluation_run: doc.is_evaluation_run.unwrap_or(false),
+            source_run_id: doc.source_workflow_run_id,
+            evaluation_run_id: doc
+                .evaluation_run_info
+                .and_then(|i| i.evaluation_workflow_run_id),
+        },
+    })
+}
+
+/// Normalizes the current execute response `{run_id, turn_number, events, …}`: one turn, the
+/// status told by its flags, no usage totals (they come from the events).
+pub(crate) fn execute(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
+    let run_id = doc
+        .run_id
+        .ok_or_else(|| NormalizeError::new("/run_id", "missing `run_id`"))?;
+    let error = match doc.error {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(other) => Some(other.to_string()),
+    };
+    let status = if error.is_some() {
+        "failed"
+    } else if doc.is_completed == Some(true) {
+        "completed"
+    } else if doc.is_waiting_for_input == Some(true) {
+        "waiting_for_user_input"
+    } else {
+        "running"
+    };
+    let events = events(doc.events.unwrap_or_default(), &mut HashSet::new());
+    let turns = vec![Turn {
+        events,
+        ..Turn::default()
+    }];
+    let (usage, latency) = counts(None, None, &turns);
+    Ok(Normalized {
+        system: System::Interactly,
+        format: Format::InteractlyExecute,
+        run_id,
+        workflow_id: doc.workflow_id,
+        version: doc.version_number,
+        version_name: None,
+        workflow_hash: None,
+        status: Status::parse(System::Interactly, status),
+        termination_source: None,
+        turns,
+        usage,
+        latency,
+        credits: None,
+        started_at: None,
+        ended_at: None,
+        comments: Vec::new(),
+        error,
+        config: None,
+        eval: EvalLink::default(),
+    })
+}
+
+fn turn(pair: PairDoc<'_>) -> Turn {
+    let mut out = Turn {
+        evaluation: pair.evaluation.filter(|v| !v.is_null()),
+        ..Turn::default()
+    };
+    if let Some(input) = pair.run_input {
+        out.command = input.command;
+        out.dynamic_variables = input.dynamic_variables;
+        if let Some(rt) = input.runtime_variables {
+            out.input_dynamic_variables = rt.input_dynamic_variables;
+            out.runtime_variables = Some(rt.rest);
+        }
+        for thread in input
+            .thread_to_node_inputs
+            .unwrap_or_default()
+            .into_values()
+            .flatten()
+        {
+            for node_input in thread.node_run_inputs.unwrap_or_default() {
+                for message in node_input.messages.unwrap_or_default() {
+                    if is_user_message(&message) {
+                        out.user_messages
+                            .push(message.content.map(|t| t.0).unwrap_or_default());
+                    }
+                }
+            }
+        }
+    }
+    if let Some(output) = pair.run_output {
+        // Events may sit in `run_output.events` or in the node outputs' `events`: read both,
+        // once each (the same event may be in both places).
+        let mut seen = HashSet::new();
+        out.events = events(output.events.unwrap_or_default(), &mut seen);
+        for (thread, outputs) in output.thread_to_node_outputs.unwrap_or_default() {
+            for node_output in outputs.unwrap_or_default() {
+                out.events
+                    .extend(events(node_output.events.unwrap_or_default(), &mut seen));
+                out.node_outputs.push(NodeOutput {
+                    thread: thread.clone(),
+                    node_type: node_output.kind,
+                    node: node_output.node_logical_id,
+                    structured_output: node_output.structured_output.filter(|v| !v.is_null()),
+                    free_form_output: node_output.free_form_output.map(|t| t.0),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn is_user_message(message: &MessageDoc) -> bool {
+    matches!(
+        message.kind.as_deref(),
+        None | Some("human" | "user" | "HumanMessage")
+    )
+}
+
+/// Converts events, skipping those whose `logical_id` is in `seen` (and adding the rest).
+pub(crate) fn events(docs: Vec<AnyEvent<'_>>, seen: &mut HashSet<String>) -> Vec<Event> {
+    let mut out = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let Some(doc) = doc.0 else {
+            out.push(Event::Other {
+                kind: String::new(),
+            });
+            continue;
+        };
+        // The SDK's printout wraps events as `{class, event}`.
+        let doc = match doc.event {
+            Some(inner) if doc.kind.is_none() => *inner,
+            _ => doc,
+        };
+        if let Some(id) = &doc.logical_id {
+            if !seen.insert(id.to_string()) {
+                continue;
+            }
+        }
+        out.push(event(doc));
+    }
+    out
+}
+
+fn usage_info(doc: Option<super::doc::UsageInfoDoc>) -> Option<LlmUsageInfo> {
+    doc.map(|u| LlmUsageInfo {
+        model: u.response_model,
+        provider: u.provider,
+        response_id: u.llm_response_id,
+        prompt_tokens: u.prompt_tokens,
+        completion_tokens: u.completion_tokens,
+        total_tokens: u.total_tokens,
+        latency_ms: u.response_latency_milliseconds,
+    })
+}
+
+fn event(doc: EventDoc<'_>) -> Event {
+    let kind = doc.kind.as_deref().unwrap_or("");
+    if let Some(llm) = LlmKind::from_type(kind) {
+        let message = doc.message.unwrap_or_default();
+        return Event::Llm {
+            kind: llm,
+            node: doc.origin_node_logical_id,
+            message_type: message.kind,
+            content: message.content.map(|t| t.0),
+            tool_calls: message
+                .tool_calls
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| ToolCall {
+                    name: c.name.unwrap_or_default(),
+                    args: c.args.unwrap_or(serde_json::Value::Null),
+                    id: c.id,
+                })
+                .collect(),
+            tool_name: message.name,
+            usage: usage_info(doc.llm_usage_info),
+        };
+    }
+    if let Some(edge) = EdgeKind::from_type(kind) {
+        return Event::Edge {
+            kind: edge,
+            edge_id: doc.edge_logical_id,
+            source: doc.source_node_logical_id,
+            source_name: doc.source_node_name,
+            destination: doc.destination_node_logical_id,
+            destination_name: doc.destination_node_name,
+        };
+    }
+    match kind {
+        "assistant_response" => Event::AssistantResponse {
+            node: doc.origin_node_logical_id,
+            content: doc.content.map(|t| t.0).unwrap_or_default(),
+            message_type: doc.response_metadata.and_then(|m| m.message_type),
+            usage: usage_info(doc.llm_usage_info),
+        },
+        "user_messages" => Event::UserMessages {
+            node: doc.origin_node_logical_id,
+            messages: doc
+                .messages
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| m.content.map(|t| t.0).unwrap_or_default())
+                .collect(),
+        },
+        "say_static" => Event::SayStatic {
+            node: doc.origin_node_logical_id,
+            content: doc.message.and_then(|m| m.content).map(|t| t.0),
+        },
+        "start_node_run" => Event::NodeStart {
+            node: doc.origin_node_logical_id,
+            node_name: doc.origin_node_name,
+        },
+        "end_node_run" => Event::NodeEnd {
+            node: doc.origin_node_logical_id,
+            node_type: doc.run_output.and_then(|o| o.kind),
+        },
+        "busy_wait_for_user_message" => Event::BusyWait {
+            node: doc.origin_node_logical_id,
+        },
+        "workflow_ready_for_input" => Event::ReadyForInput,
+        "end_workflow_iteration" => Event::IterationEnd {
+            iteration: doc.iteration_number,
+        },
+        "end_workflow" => Event::WorkflowEnd,
+        "workflow_error" => Event::WorkflowError {
+            message: doc.error_message,
+        },
+        other => Event::Other {
+            kind: other.to_owned(),
+        },
+    }
+}
+
+/// Tokens and latency: the run's own stats first, the events where those are null or missing.
+fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -> (Usage, Latency) {
+    let events = || turns.iter().flat_map(|t| t.events.iter());
+    let from_events = usage::usage_from_events(events());
+    let usage = match tokens {
+        Some(t)
+            if t.total_tokens.is_some()
+                || t.total_input_tokens.is_some()
+                || t.total_output_tokens.is_some() =>
+        {
+            let input = t.total_input_tokens.unwrap_or(0);
+            let output = t.total_output_tokens.unwrap_or(0);
+            let by_model = match t.breakdown_by_models {
+                Some(models) => {
+                    let mut v: Vec<ModelUsage> = models
+                        .into_iter()
+                        .map(|m| {
+                            let (i, o) = (
+                                m.total_input_tokens.unwrap_or(0),
+                                m.total_output_tokens.unwrap_or(0),
+                            );
+                            ModelUsage {
+                                provider: m.provider,
+                                model: m.response_model,
+                                calls: m.call_count.unwrap_or(0),
+                                input_tokens: i,
+                                output_tokens: o,
+                                total_tokens: m.total_tokens.unwrap_or(i + o),
+                            }
+                        })
+                        .collect();
+                    v.sort_by(|a, b| (&a.provider, &a.model).cmp(&(&b.provider, &b.model)));
+                    v
+                }
+                None => from_events.by_model.clone(),
+            };
+            Usage {
+                source: UsageSource::RunTotals,
+                calls: t.call_count.unwrap_or(from_events.calls),
+                input_tokens: input,
+                output_tokens: output,
+                total_tokens: t.total_tokens.unwrap_or(input + output),
+                by_model,
+            }
+        }
+        _ => from_events,
+    };
+    let event_latency = usage::latency_from_events(events());
+    let latency = match latency {
+        Some(l) if l.total_latency_milliseconds.is_some() => {
+            let by_model = match l.breakdown_by_models {
+                Some(models) => models
+                    .into_iter()
+                    .map(|m| {
+                        // Per-call figures exist only in the events: attach those of this model.
+                        let call_ms = event_latency
+                            .by_model
+                            .iter()
+                            .find(|e| e.provider == m.provider && e.model == m.response_model)
+                            .map(|e| e.call_ms.clone())
+                            .unwrap_or_default();
+                        ModelLatency {
+                            provider: m.provider,
+                            model: m.response_model,
+                            calls: m.call_count.unwrap_or(call_ms.len() as u64),
+                            total_ms: m.total_latency_milliseconds.unwrap_or(0.0),
+                            call_ms,
+                        }
+                    })
+                    .collect(),
+                None => event_latency.by_model.clone(),
+            };
+            Latency {
+                calls: l.call_count.unwrap_or(event_latency.calls),
+                total_ms: l.total_latency_milliseconds.unwrap_or(0.0),
+                by_model,
+            }
+        }
+        _ => event_latency,
+    };
+    (usage, latency)
+}
+
+fn config(doc: super::doc::HydratedDoc<'_>) -> ConfigSummary {
+    let mut summary = ConfigSummary::default();
+    let mut tools = Vec::new();
+    if let Some(wc) = doc.workflow_config {
+        summary.name = wc.name;
+        summary.evaluation = wc.evaluation_config.map(|e| EvaluationConfig {
+            evaluator_workflow_id: e.evaluator_workflow_id,
+            evaluator_workflow_version: e.evaluator_workflow_version_number,
+            turn_by_turn: e.enable_turn_by_turn_evaluation.unwrap_or(false),
+        });
+        tools.extend(wc.tools_config.and_then(|t| t.tools).unwrap_or_default());
+        summary.mcp_servers = wc
+            .mcp_servers
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| McpServerSummary {
+                name: m.name,
+                server_url: m.server_url,
+                header_count: m.api_headers.map_or(0, |h| h.len()),
+            })
+            .collect();
+    }
+    for node in doc.node_configs.unwrap_or_default() {
+        tools.extend(node.tools_config.and_then(|t| t.tools).unwrap_or_default());
+        summary.nodes.push(NodeSummary {
+            id: node.logical_id,
+            name: node.name,
+            node_type: node.kind,
+            is_start: node.is_start.unwrap_or(false),
+            disabled: node.disabled.unwrap_or(false),
+        });
+    }
+    summary.edges = doc
+        .edge_configs
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| EdgeSummary {
+            id: e.logical_id,
+            name: e.name,
+            edge_type: e.kind,
+            source: e.source_node_logical_id,
+            destination: e.destination_node_logical_id,
+        })
+        .collect();
+    summary.tools = tools
+        .into_iter()
+        .map(|t| ToolSummary {
+            name: t.name,
+            tool_type: t.kind,
+        })
+        .collect();
+    summary
+}

@@ -1,0 +1,201 @@
+//! One adapter per system, format detection, and the file containers (JSON, arrays, JSONL).
+
+mod container;
+mod cortex;
+mod detect;
+mod doc;
+mod interactly;
+mod noxus;
+mod problem;
+
+pub use container::{read_file, FileOutcome};
+pub use problem::Problem;
+
+use crate::model::{
+    Comment, ConfigSummary, EvalLink, Format, Latency, Origin, RawDoc, Run, Status, System, Turn,
+    Usage,
+};
+
+/// A run as an adapter produced it, before the loader adds where it came from.
+#[derive(Debug)]
+pub(crate) struct Normalized {
+    pub system: System,
+    pub format: Format,
+    pub run_id: String,
+    pub workflow_id: Option<String>,
+    pub version: Option<i64>,
+    pub version_name: Option<String>,
+    pub workflow_hash: Option<String>,
+    pub status: Status,
+    pub termination_source: Option<String>,
+    pub turns: Vec<Turn>,
+    pub usage: Usage,
+    pub latency: Latency,
+    pub credits: Option<f64>,
+    pub started_at: Option<String>,
+    pub ended_at: Option<String>,
+    pub comments: Vec<Comment>,
+    pub error: Option<String>,
+    pub config: Option<ConfigSummary>,
+    pub eval: EvalLink,
+}
+
+impl Normalized {
+    fn into_run(self, raw: RawDoc, origin: Origin) -> Run {
+        Run {
+            system: self.system,
+            format: self.format,
+            run_id: self.run_id,
+            workflow_id: self.workflow_id,
+            version: self.version,
+            version_name: self.version_name,
+            workflow_hash: self.workflow_hash,
+            status: self.status,
+            termination_source: self.termination_source,
+            turns: self.turns,
+            usage: self.usage,
+            latency: self.latency,
+            credits: self.credits,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            comments: self.comments,
+            error: self.error,
+            config: self.config,
+            eval: self.eval,
+            raw,
+            origin,
+        }
+    }
+}
+
+/// A document that parsed but does not make a run: where (a JSON pointer) and why.
+#[derive(Debug)]
+pub(crate) struct NormalizeError {
+    pointer: String,
+    message: String,
+}
+
+impl NormalizeError {
+    fn new(pointer: &str, message: impl Into<String>) -> Self {
+        NormalizeError {
+            pointer: pointer.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    fn under(mut self, prefix: &str) -> Self {
+        self.pointer = format!("{prefix}{}", self.pointer);
+        self
+    }
+}
+
+/// Parses one document's text into a normalized run.
+///
+/// `forced` skips detection (`--format`). Errors carry a JSON pointer and, for syntax and type
+/// errors, the line and column within `text`.
+pub(crate) fn parse(text: &str, forced: Option<Format>) -> Result<Normalized, Problem> {
+    let doc: doc::Doc<'_> = match serde_json::from_str(text) {
+        Ok(doc) => doc,
+        Err(_) => return Err(locate_error(text)),
+    };
+    let format = match forced.or_else(|| detect::detect(&doc)) {
+        Some(f) => f,
+        None => {
+            return Err(Problem::at(
+                "",
+                "not a run of any known system (expected an Interactly run or envelope, a Noxus run or a Cortex run)",
+            ))
+        }
+    };
+    let result = match format {
+        Format::InteractlyEnvelope => interactly::envelope(doc),
+        Format::InteractlyRun => interactly::bare(doc),
+        Format::InteractlyExecute => interactly::execute(doc),
+        Format::NoxusRun => noxus::run(doc),
+        Format::CortexRun => cortex::run(doc),
+    };
+    result.map_err(|e| Problem::at(&e.pointer, e.message))
+}
+
+/// Parses again, slowly, to say where a document went wrong. Only bad documents pay for this.
+fn locate_error(text: &str) -> Problem {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result: Result<doc::Doc<'_>, _> = serde_path_to_error::deserialize(&mut de);
+    match result {
+        Ok(_) => match de.end() {
+            Err(e) => located(String::new(), e),
+            Ok(()) => Problem::at("", "the document could not be read"),
+        },
+        Err(err) => {
+            let pointer = pointer_of(err.path());
+            located(pointer, err.into_inner())
+        }
+    }
+}
+
+fn located(pointer: String, err: serde_json::Error) -> Problem {
+    let mut p = Problem::at(&pointer, strip_position(&err.to_string()));
+    if err.line() > 0 {
+        p.line = Some(err.line());
+        p.column = Some(err.column());
+    }
+    p
+}
+
+/// serde_json appends " at line L column C"; the problem carries those separately.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// A `serde_path_to_error` path as a JSON pointer (RFC 6901).
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        out.push('/');
+        match seg {
+            Segment::Seq { index } => out.push_str(&index.to_string()),
+            Segment::Map { key } => out.push_str(&key.replace('~', "~0").replace('/', "~1")),
+            Segment::Enum { variant } => out.push_str(variant),
+            // Syntax errors inside a key: the path so far is all that is known.
+            Segment::Unknown => {
+                out.pop();
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_type_is_located_by_pointer_and_line() {
+        let text = "{\"workflow_run\": {\"_id\": \"a\",\n \"workflow_run\": {\"version_number\": \"one\"}}}";
+        let p = parse(text, None).unwrap_err();
+        assert_eq!(p.pointer, "/workflow_run/workflow_run/version_number");
+        assert_eq!(p.line, Some(2));
+        assert!(p.message.contains("invalid type"), "{}", p.message);
+    }
+
+    #[test]
+    fn unknown_object_is_not_a_run() {
+        let p = parse(r#"{"hello": "world"}"#, None).unwrap_err();
+        assert!(p.message.starts_with("not a run"), "{}", p.message);
+    }
+
+    #[test]
+    fn forced_format_skips_detection() {
+        let n = parse(
+            r#"{"id": "r1", "status": "completed"}"#,
+            Some(Format::NoxusRun),
+        )
+        .unwrap();
+        assert_eq!((n.system, n.run_id.as_str()), (System::Noxus, "r1"));
+        assert!(parse(r#"{"id": "r1", "status": "completed"}"#, None).is_err());
+    }
+}

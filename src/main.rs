@@ -1,0 +1,23 @@
+//! The `reprise` binary: parse the command line, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match reprise::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // clap's help and version are successes; every other parse failure is usage (2).
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match reprise::cli::run(cli) {
+        Ok(status) => ExitCode::from(status.code()),
+        Err(err) => {
+            eprintln!("reprise: {err}");
+            ExitCode::from(err.exit_status().code())
+        }
+    }
+}

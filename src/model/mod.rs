@@ -1,0 +1,22 @@
+//! The normalized run: one shape for the runs of all three systems.
+//!
+//! Everything after loading (replay, evaluation, snapshots, reports) reads these types and never
+//! the vendors' JSON. The raw document is kept beside the normalized view so that writing a run
+//! back out loses nothing.
+
+mod config;
+mod event;
+mod raw;
+mod run;
+mod status;
+pub(crate) mod usage;
+
+pub use config::{
+    ConfigSummary, EdgeSummary, EvaluationConfig, McpServerSummary, NodeSummary, ToolSummary,
+    SIDE_EFFECT_NODE_TYPES,
+};
+pub use event::{EdgeKind, Event, LlmKind, LlmUsageInfo, ToolCall};
+pub use raw::{Origin, RawDoc};
+pub use run::{Comment, EvalLink, Format, NodeOutput, Run, System, Turn};
+pub use status::{Status, StatusKind};
+pub use usage::{Latency, ModelLatency, ModelUsage, Usage, UsageSource};

@@ -1,0 +1,262 @@
+//! A normalized run and its turns.
+
+use serde::Serialize;
+
+use super::{ConfigSummary, Event, Latency, Origin, RawDoc, Status, Usage};
+
+/// The system a run was recorded on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum System {
+    /// Interactly: conversational graph workflows, turn by turn.
+    Interactly,
+    /// Noxus: single-shot DAG runs.
+    Noxus,
+    /// Cortex: single-shot step workflows, usage in credits.
+    Cortex,
+}
+
+impl System {
+    /// Every system, in report order.
+    pub const ALL: [System; 3] = [System::Interactly, System::Noxus, System::Cortex];
+
+    /// The lowercase name used in CSV columns and paths.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            System::Interactly => "interactly",
+            System::Noxus => "noxus",
+            System::Cortex => "cortex",
+        }
+    }
+}
+
+impl std::fmt::Display for System {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for System {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        System::ALL
+            .into_iter()
+            .find(|sys| sys.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown system `{s}` (expected interactly, noxus or cortex)"))
+    }
+}
+
+/// The document shape a run was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Interactly `GET …/workflow-runs/{id}`: `{workflow_run: {_id, …, workflow_run: WorkflowRun}}`.
+    InteractlyEnvelope,
+    /// A bare Interactly `WorkflowRun` (the first-generation execute response).
+    InteractlyRun,
+    /// The current Interactly execute response `{run_id, turn_number, events, …}`.
+    InteractlyExecute,
+    /// A Noxus run.
+    NoxusRun,
+    /// A Cortex run (alone, or as an element of a list response).
+    CortexRun,
+}
+
+impl Format {
+    /// The system this format belongs to.
+    pub fn system(self) -> System {
+        match self {
+            Format::InteractlyEnvelope | Format::InteractlyRun | Format::InteractlyExecute => {
+                System::Interactly
+            }
+            Format::NoxusRun => System::Noxus,
+            Format::CortexRun => System::Cortex,
+        }
+    }
+
+    /// The name used by `--format`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::InteractlyEnvelope => "interactly-envelope",
+            Format::InteractlyRun => "interactly-run",
+            Format::InteractlyExecute => "interactly-execute",
+            Format::NoxusRun => "noxus-run",
+            Format::CortexRun => "cortex-run",
+        }
+    }
+}
+
+/// A comment on a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Comment {
+    /// `content`.
+    pub content: Option<String>,
+    /// `createdBy`.
+    pub created_by: Option<String>,
+    /// `createdAt`.
+    pub created_at: Option<String>,
+}
+
+/// How a run is tied to evaluation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EvalLink {
+    /// `is_evaluation_run`: the only mark of an evaluation run.
+    pub is_evaluation_run: bool,
+    /// `source_workflow_run_id`: the run this one evaluated (or re-ran).
+    pub source_run_id: Option<String>,
+    /// `evaluation_run_info.evaluation_workflow_run_id`: the run that evaluated this one.
+    pub evaluation_run_id: Option<String>,
+}
+
+/// One node's output in a turn (`thread_to_node_outputs`), reduced to what evaluation reads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NodeOutput {
+    /// The thread it ran in.
+    pub thread: String,
+    /// `type`: the node type (`workflow_run_evaluator` holds an evaluator's verdict).
+    pub node_type: Option<String>,
+    /// `node_logical_id`.
+    pub node: Option<String>,
+    /// `structured_output`.
+    pub structured_output: Option<serde_json::Value>,
+    /// `free_form_output`.
+    pub free_form_output: Option<String>,
+}
+
+/// One turn: an input and what the run did with it.
+///
+/// Noxus and Cortex runs are single-shot: one turn holding the run's `input` and `output`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Turn {
+    /// `run_input.command`: start, data, resume, pause, stop.
+    pub command: Option<String>,
+    /// `run_input.dynamic_variables`, as the server enriched them.
+    pub dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `run_input.runtime_variables.input_dynamic_variables`: what the caller really sent.
+    pub input_dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `run_input.runtime_variables` without `input_dynamic_variables`/`all_dynamic_variables`.
+    pub runtime_variables: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The user message texts of `thread_to_node_inputs`.
+    pub user_messages: Vec<String>,
+    /// Noxus/Cortex `input`.
+    pub input: Option<serde_json::Value>,
+    /// Noxus/Cortex `output`.
+    pub output: Option<serde_json::Value>,
+    /// The turn's events, from `run_output.events` and the node outputs' `events`.
+    pub events: Vec<Event>,
+    /// `run_output.thread_to_node_outputs`, flattened in thread then execution order.
+    pub node_outputs: Vec<NodeOutput>,
+    /// Per-turn `evaluation` result.
+    pub evaluation: Option<serde_json::Value>,
+}
+
+impl Turn {
+    /// The assistant messages of this turn, in order.
+    pub fn assistant_messages(&self) -> impl Iterator<Item = &str> {
+        self.events.iter().filter_map(|e| match e {
+            Event::AssistantResponse { content, .. } => Some(content.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The caller-supplied dynamic variables: `input_dynamic_variables` when recorded, else the
+    /// dynamic variables minus the server's volatile ones.
+    pub fn caller_variables(&self) -> serde_json::Map<String, serde_json::Value> {
+        if let Some(vars) = &self.input_dynamic_variables {
+            return vars.clone();
+        }
+        let mut vars = self.dynamic_variables.clone().unwrap_or_default();
+        vars.retain(|k, _| !is_volatile_variable(k));
+        vars
+    }
+}
+
+/// The dynamic variables the Interactly server adds itself on every call.
+pub fn is_volatile_variable(name: &str) -> bool {
+    matches!(
+        name,
+        "now"
+            | "date"
+            | "time"
+            | "year"
+            | "month"
+            | "day"
+            | "hour"
+            | "minute"
+            | "iso_datetime"
+            | "day_of_week"
+            | "timestamp"
+            | "timestamp_ms"
+    ) || name.starts_with("rand_")
+}
+
+/// A recorded run of any system, normalized.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The system it ran on.
+    pub system: System,
+    /// The shape it was read from.
+    pub format: Format,
+    /// Interactly `workflow_run_id` (else the envelope `_id`), Noxus `id`, Cortex `id`.
+    pub run_id: String,
+    /// The workflow it ran.
+    pub workflow_id: Option<String>,
+    /// Interactly `version_number`, Cortex `version` (Noxus has none).
+    pub version: Option<i64>,
+    /// Interactly `version_name`.
+    pub version_name: Option<String>,
+    /// Noxus `workflow.workflow_hash`.
+    pub workflow_hash: Option<String>,
+    /// The run's status.
+    pub status: Status,
+    /// Interactly `termination_source`.
+    pub termination_source: Option<String>,
+    /// The turns, in order.
+    pub turns: Vec<Turn>,
+    /// Tokens.
+    pub usage: Usage,
+    /// LLM call latency.
+    pub latency: Latency,
+    /// Cortex `usage.total`, in credits.
+    pub credits: Option<f64>,
+    /// Start time as recorded.
+    pub started_at: Option<String>,
+    /// End time as recorded.
+    pub ended_at: Option<String>,
+    /// Comments on the run.
+    pub comments: Vec<Comment>,
+    /// The error the run reports (`workflow_error`, Cortex/execute `error`).
+    pub error: Option<String>,
+    /// Summary of the hydrated config, when the run carries one.
+    pub config: Option<ConfigSummary>,
+    /// Evaluation links.
+    pub eval: EvalLink,
+    /// The exact document.
+    pub raw: RawDoc,
+    /// Where it was read from.
+    pub origin: Origin,
+}
+
+impl Run {
+    /// True for a case: a run that is not an evaluation run.
+    pub fn is_case(&self) -> bool {
+        !self.eval.is_evaluation_run
+    }
+
+    /// All events of all turns.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.turns.iter().flat_map(|t| t.events.iter())
+    }
+
+    /// The evaluator verdict outputs: `structured_output` of `workflow_run_evaluator` nodes,
+    /// last turn first.
+    pub fn evaluator_outputs(&self) -> impl Iterator<Item = &serde_json::Value> {
+        self.turns.iter().rev().flat_map(|t| {
+            t.node_outputs
+                .iter()
+                .rev()
+                .filter(|o| o.node_type.as_deref() == Some("workflow_run_evaluator"))
+                .filter_map(|o| o.structured_output.as_ref())
+        })
+    }
+}

@@ -1,0 +1,144 @@
+//! Run statuses of the three systems, spelled as each system spells them.
+
+use serde::Serialize;
+
+use super::System;
+
+/// What a status means, across systems. The spelling stays in [`Status::text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusKind {
+    /// Interactly `not_started`.
+    NotStarted,
+    /// Noxus `queued`, Cortex `PENDING`.
+    Queued,
+    /// Interactly `started`.
+    Started,
+    /// `running` / `RUNNING`.
+    Running,
+    /// Interactly `paused`.
+    Paused,
+    /// Interactly `waiting_for_user_input`: a turn ended and the run waits for the user.
+    WaitingForInput,
+    /// Noxus `awaiting_human_feedback`.
+    AwaitingHumanFeedback,
+    /// `completed` / `COMPLETED`.
+    Completed,
+    /// `failed` / `FAILED`.
+    Failed,
+    /// Interactly `cancelled`, Cortex `CANCELLED`.
+    Cancelled,
+    /// Interactly `aborted_looping_risk`.
+    AbortedLoopingRisk,
+    /// Noxus `stopped`.
+    Stopped,
+    /// Cortex `SKIPPED`.
+    Skipped,
+    /// A value none of the systems documents; the text is kept.
+    Unknown,
+}
+
+/// A run status: the system's own spelling plus its meaning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    /// Exactly as the system spelled it (empty when the document had none).
+    pub text: String,
+    /// What it means.
+    pub kind: StatusKind,
+}
+
+impl Status {
+    /// Classifies `text` as `system` spells its statuses.
+    pub fn parse(system: System, text: &str) -> Status {
+        use StatusKind::*;
+        let kind = match (system, text) {
+            (System::Interactly, "not_started") => NotStarted,
+            (System::Interactly, "started") => Started,
+            (System::Interactly | System::Noxus, "running") => Running,
+            (System::Interactly, "paused") => Paused,
+            (System::Interactly, "waiting_for_user_input") => WaitingForInput,
+            (System::Interactly | System::Noxus, "completed") => Completed,
+            (System::Interactly | System::Noxus, "failed") => Failed,
+            (System::Interactly, "cancelled") => Cancelled,
+            (System::Interactly, "aborted_looping_risk") => AbortedLoopingRisk,
+            (System::Noxus, "queued") => Queued,
+            (System::Noxus, "stopped") => Stopped,
+            (System::Noxus, "awaiting_human_feedback") => AwaitingHumanFeedback,
+            (System::Cortex, "PENDING") => Queued,
+            (System::Cortex, "RUNNING") => Running,
+            (System::Cortex, "CANCELLED") => Cancelled,
+            (System::Cortex, "COMPLETED") => Completed,
+            (System::Cortex, "SKIPPED") => Skipped,
+            (System::Cortex, "FAILED") => Failed,
+            _ => Unknown,
+        };
+        Status {
+            text: text.to_owned(),
+            kind,
+        }
+    }
+
+    /// The run can not change any more.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self.kind,
+            StatusKind::Completed
+                | StatusKind::Failed
+                | StatusKind::Cancelled
+                | StatusKind::AbortedLoopingRisk
+                | StatusKind::Stopped
+                | StatusKind::Skipped
+        )
+    }
+
+    /// The run ended badly: a replay ending here is a `fail` verdict (DESIGN.md, Verdicts).
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self.kind,
+            StatusKind::Failed | StatusKind::AbortedLoopingRisk
+        )
+    }
+
+    /// The run waits for outside input (the user, or a human reviewer).
+    pub fn is_waiting(&self) -> bool {
+        matches!(
+            self.kind,
+            StatusKind::WaitingForInput | StatusKind::AwaitingHumanFeedback | StatusKind::Paused
+        )
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_are_per_system() {
+        assert_eq!(
+            Status::parse(System::Cortex, "FAILED").kind,
+            StatusKind::Failed
+        );
+        assert_eq!(
+            Status::parse(System::Cortex, "failed").kind,
+            StatusKind::Unknown
+        );
+        assert_eq!(
+            Status::parse(System::Noxus, "queued").kind,
+            StatusKind::Queued
+        );
+        let s = Status::parse(System::Interactly, "aborted_looping_risk");
+        assert!(s.is_failure() && s.is_terminal());
+        let w = Status::parse(System::Interactly, "waiting_for_user_input");
+        assert!(w.is_waiting() && !w.is_terminal());
+        assert_eq!(
+            Status::parse(System::Interactly, "brand_new").text,
+            "brand_new"
+        );
+    }
+}
