@@ -8,6 +8,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use std::sync::Arc;
+
 use crate::model::{Origin, Run};
 
 /// Something odd in a corpus that does not make it unusable.
@@ -74,7 +76,7 @@ impl Links {
 }
 
 /// Links every evaluation run of `runs` (sorted by id) to its source.
-pub(crate) fn link(runs: &[Run], index: &HashMap<String, usize>) -> (Links, Vec<Warning>) {
+pub(crate) fn link(runs: &[Arc<Run>], index: &HashMap<String, usize>) -> (Links, Vec<Warning>) {
     let mut links = Links::default();
     let mut warnings = Vec::new();
     for (i, run) in runs.iter().enumerate() {

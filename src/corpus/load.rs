@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -21,8 +22,8 @@ pub struct LoadOptions {
 /// Loaded runs, their problems and warnings.
 #[derive(Debug, Default)]
 pub struct Corpus {
-    /// Every good run, sorted by run id; run ids are unique.
-    pub runs: Vec<Run>,
+    /// Every good run, sorted by run id; run ids are unique. Shared with engines, not copied.
+    pub runs: Vec<Arc<Run>>,
     /// Bad files, documents and lines.
     pub problems: Vec<Problem>,
     /// Dangling links and duplicate ids: listed, counted, never fatal.
@@ -103,7 +104,7 @@ impl Corpus {
     pub fn from_runs(runs: Vec<Run>) -> Corpus {
         let mut warnings = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::with_capacity(runs.len());
-        let mut kept: Vec<Run> = Vec::with_capacity(runs.len());
+        let mut kept: Vec<Arc<Run>> = Vec::with_capacity(runs.len());
         for run in runs {
             if let Some(&first) = index.get(&run.run_id) {
                 warnings.push(Warning::DuplicateRunId {
@@ -114,7 +115,7 @@ impl Corpus {
                 continue;
             }
             index.insert(run.run_id.clone(), kept.len());
-            kept.push(run);
+            kept.push(Arc::new(run));
         }
         kept.sort_by(|a, b| a.run_id.cmp(&b.run_id));
         let index: HashMap<String, usize> = kept
@@ -136,22 +137,22 @@ impl Corpus {
     }
 
     /// The run with this id.
-    pub fn get(&self, run_id: &str) -> Option<&Run> {
+    pub fn get(&self, run_id: &str) -> Option<&Arc<Run>> {
         self.index.get(run_id).map(|&i| &self.runs[i])
     }
 
     /// The cases (runs that are not evaluation runs), sorted by run id.
-    pub fn cases(&self) -> impl Iterator<Item = &Run> {
+    pub fn cases(&self) -> impl Iterator<Item = &Arc<Run>> {
         self.runs.iter().filter(|r| r.is_case())
     }
 
     /// The evaluation runs.
-    pub fn evaluations(&self) -> impl Iterator<Item = &Run> {
+    pub fn evaluations(&self) -> impl Iterator<Item = &Arc<Run>> {
         self.runs.iter().filter(|r| !r.is_case())
     }
 
     /// The evaluation run that judged `run_id`, if the corpus has it.
-    pub fn evaluation_of(&self, run_id: &str) -> Option<&Run> {
+    pub fn evaluation_of(&self, run_id: &str) -> Option<&Arc<Run>> {
         self.links.evaluation_of(run_id).map(|i| &self.runs[i])
     }
 
