@@ -15,13 +15,13 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
 
-use super::{json_bytes, parse_body, recorded_bytes, ApiError, AppState};
+use super::{case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState};
 use crate::engine::{Engine, RecordedEngine, StartRequest, TurnInput};
 use crate::model::{Run, System};
 
@@ -95,6 +95,7 @@ async fn start(
     State(state): State<Arc<AppState>>,
     Path((_app_id, workflow_id)): Path<(String, String)>,
     Query(query): Query<StartQuery>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let body = parse_body(&body)?;
@@ -108,7 +109,7 @@ async fn start(
             input: body.get("input").filter(|v| !v.is_null()).cloned(),
             ..TurnInput::default()
         },
-        case_run_id: None,
+        case_run_id: case_header(&headers),
     };
     let reply = state.engine.start(&request).await?;
     Ok(json_bytes(recorded_bytes(&reply.run)?))
@@ -226,7 +227,9 @@ async fn list(
         if i > 0 {
             body.push(b',');
         }
-        body.extend_from_slice(&recorded_bytes(&x.run)?);
+        // A file's trailing newline is not part of the document.
+        let bytes = recorded_bytes(&x.run)?;
+        body.extend_from_slice(bytes.trim_ascii());
     }
     body.push(b']');
     let mut res = json_bytes(body);

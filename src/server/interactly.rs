@@ -33,7 +33,7 @@ use axum::Router;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::{json_bytes, parse_body, raw, recorded_bytes, ApiError, AppState};
+use super::{case_header, json_bytes, parse_body, raw, recorded_bytes, ApiError, AppState};
 use crate::engine::{Engine, Reply, StartRequest, TurnInput};
 use crate::model::{Format, Run, System};
 
@@ -176,10 +176,7 @@ async fn execute(
                 workflow_id,
                 version: query.version,
                 input,
-                case_run_id: headers
-                    .get("x-reprise-case")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
+                case_run_id: case_header(&headers),
             };
             let reply = engine.start(&request).await?;
             track(&state, None, &reply);

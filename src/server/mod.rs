@@ -138,6 +138,15 @@ pub(crate) fn recorded_bytes(run: &Run) -> Result<Vec<u8>, ApiError> {
     })
 }
 
+/// `X-Reprise-Case: RUN_ID`: the case a client is replaying, preferred among equal matches
+/// (`StartRequest::case_run_id`). Never used to match.
+pub(crate) fn case_header(headers: &HeaderMap) -> Option<String> {
+    header_str(headers, "x-reprise-case")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
 /// Parses a JSON request body (422 when it is not JSON).
 pub(crate) fn parse_body(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {

@@ -3,7 +3,7 @@
 //! workflow-scoped `GET /v1/workflows/{workflow_id}/runs/{run_id}`.
 //!
 //! Noxus runs are single-shot and carry no version number: a start matches the recordings of
-//! the workflow by `input` alone and answers the matched recording as recorded (finished at
+//! the workflow by `input` alone (`X-Reprise-Case` picks among equal matches) and answers the matched recording as recorded (finished at
 //! once). Both GETs answer the recording as recorded (the seed's route included: the recording
 //! is the truth, whether or not it holds `output`). No stop, no comments.
 
@@ -11,11 +11,12 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::{json_bytes, parse_body, recorded_bytes, ApiError, AppState};
+use super::{case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState};
 use crate::engine::{Engine, StartRequest, TurnInput};
 use crate::model::{Run, System};
 
@@ -29,6 +30,7 @@ pub(super) fn routes() -> Router<Arc<AppState>> {
 async fn start(
     State(state): State<Arc<AppState>>,
     Path(workflow_id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let body = parse_body(&body)?;
@@ -40,7 +42,7 @@ async fn start(
             input: body.get("input").filter(|v| !v.is_null()).cloned(),
             ..TurnInput::default()
         },
-        case_run_id: None,
+        case_run_id: case_header(&headers),
     };
     let reply = state.engine.start(&request).await?;
     Ok(json_bytes(recorded_bytes(&reply.run)?))
