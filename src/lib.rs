@@ -9,7 +9,10 @@ pub mod config;
 pub mod corpus;
 pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod formats;
 pub mod model;
+pub mod replay;
+pub mod report;
 
 pub use error::{Error, ExitStatus};

@@ -1,5 +1,7 @@
 //! Command-line definitions (clap) and dispatch. No logic beyond wiring.
 
+mod report;
+mod run;
 mod validate;
 
 use std::path::PathBuf;
@@ -24,11 +26,17 @@ pub struct Cli {
 pub enum Command {
     /// Load runs only, and report every bad file.
     Validate(validate::Args),
+    /// Replay every case, evaluate it, and report tokens, latency and pass rate.
+    Run(run::Args),
+    /// Work on report folders (merge shards).
+    Report(report::Args),
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Run(args) => run::run(args, &crate::config::Config::load(cli.config.as_deref())?),
+        Command::Report(args) => report::run(args),
     }
 }
