@@ -27,7 +27,7 @@ pub enum Command {
     /// Load runs only, and report every bad file.
     Validate(validate::Args),
     /// Replay every case, evaluate it, and report tokens, latency and pass rate.
-    Run(run::Args),
+    Run(Box<run::Args>),
     /// Work on report folders (merge shards).
     Report(report::Args),
 }
@@ -36,7 +36,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
-        Command::Run(args) => run::run(args, &crate::config::Config::load(cli.config.as_deref())?),
+        Command::Run(args) => run::run(*args, &crate::config::Config::load(cli.config.as_deref())?),
         Command::Report(args) => report::run(args),
     }
 }

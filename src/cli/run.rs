@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::corpus::{Corpus, Filter, LoadOptions, Shard};
-use crate::engine::Engine;
+use crate::engine::{Engine, FaultConfig, FaultyEngine, RecordedEngine};
 use crate::replay::{self, NoSnapshots, Selection};
 use crate::report::{terminal, RunMeta};
 use crate::{eval, Error, ExitStatus};
@@ -90,6 +90,12 @@ pub struct Args {
     /// Recorded engine: sleep each recorded LLM latency times this factor (0: no sleep).
     #[arg(long, default_value_t = 0.0, value_name = "FACTOR")]
     pub latency_replay: f64,
+    /// Fault injection: this share of engine calls fails with a server error (0–1).
+    #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+    pub inject_errors: f64,
+    /// Seed of the injected faults.
+    #[arg(long, default_value_t = 0)]
+    pub fault_seed: u64,
     /// Testing: sleep this long in every case before replaying it.
     #[arg(long, hide = true, value_name = "MS")]
     pub test_case_delay_ms: Option<u64>,
@@ -107,8 +113,19 @@ fn build_engine(
 ) -> Result<Arc<dyn Engine>, Error> {
     match args.engine {
         EngineKind::Recorded => {
-            let _ = (corpus, recordings);
-            Err(Error::Engine("the recorded engine is not built yet".into()))
+            let engine = RecordedEngine::from_corpora(&[corpus, recordings])
+                .with_latency_factor(args.latency_replay);
+            if args.inject_errors > 0.0 {
+                let faults = FaultConfig {
+                    seed: args.fault_seed,
+                    error_rate: args.inject_errors,
+                    ..FaultConfig::default()
+                };
+                faults.validate().map_err(Error::Usage)?;
+                Ok(Arc::new(FaultyEngine::new(engine, faults)))
+            } else {
+                Ok(Arc::new(engine))
+            }
         }
         EngineKind::Http => Err(Error::Usage(
             "--engine http is not built yet; use --engine recorded".into(),
@@ -122,14 +139,19 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     if args.repeat == 0 {
         return Err(Error::Usage("--repeat must be at least 1".into()));
     }
-    if args.pass_threshold.is_some_and(|k| k == 0 || k > args.repeat) {
+    if args
+        .pass_threshold
+        .is_some_and(|k| k == 0 || k > args.repeat)
+    {
         return Err(Error::Usage(format!(
             "--pass-threshold must be between 1 and --repeat ({})",
             args.repeat
         )));
     }
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        return Err(Error::Usage("--timeout must be a positive number of seconds".into()));
+        return Err(Error::Usage(
+            "--timeout must be a positive number of seconds".into(),
+        ));
     }
     let mut settings = eval::Settings::from_config(&config.evaluation);
     settings.comment = args.comment;
@@ -194,7 +216,9 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         case_delay: args.test_case_delay_ms.map(Duration::from_millis),
         out: args.out.clone(),
     };
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(jobs.max(1));
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(jobs.max(1));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
@@ -231,12 +255,17 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         );
     }
     if summary.comment_errors > 0 {
-        eprintln!("warning: {} comment(s) could not be posted", summary.comment_errors);
+        eprintln!(
+            "warning: {} comment(s) could not be posted",
+            summary.comment_errors
+        );
     }
     println!("reports      {}", args.out.display());
     let all = &summary.stats.all;
     if summary.interrupted {
-        eprintln!("interrupted: the report covers the cases finished so far; run again with --resume");
+        eprintln!(
+            "interrupted: the report covers the cases finished so far; run again with --resume"
+        );
         status = status.worst(ExitStatus::Engine);
     }
     if all.errored > 0 {

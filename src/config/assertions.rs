@@ -20,7 +20,10 @@
 use serde::Deserialize;
 
 use crate::eval::assertions::{
-    latency::MaxLatency, node::NodeVisited, schema::JsonSchema, status::StatusIs,
+    latency::MaxLatency,
+    node::NodeVisited,
+    schema::JsonSchema,
+    status::StatusIs,
     text::{Contains, NotContains, RegexMatch},
     tokens::MaxTokens,
     tool::ToolCalled,
@@ -74,7 +77,9 @@ impl AssertionSpec {
 
     /// The name used in reasons.
     pub fn label(&self) -> String {
-        self.name.clone().unwrap_or_else(|| self.check.kind().to_owned())
+        self.name
+            .clone()
+            .unwrap_or_else(|| self.check.kind().to_owned())
     }
 }
 

@@ -100,7 +100,12 @@ pub fn check_assertions(specs: &[AssertionSpec], run: &Run) -> (bool, Vec<String
 }
 
 /// Judges `replayed` (the run that answered for `case`).
-pub async fn judge(engine: &dyn Engine, case: &Run, replayed: &Run, settings: &Settings) -> Outcome {
+pub async fn judge(
+    engine: &dyn Engine,
+    case: &Run,
+    replayed: &Run,
+    settings: &Settings,
+) -> Outcome {
     let mut out = Outcome {
         verdict: Verdict::None,
         score: None,
@@ -113,14 +118,18 @@ pub async fn judge(engine: &dyn Engine, case: &Run, replayed: &Run, settings: &S
     };
     let mut judged = false;
     if replayed.status.is_failure() {
-        out.failures.push(format!("run ended {}", replayed.status.text));
+        out.failures
+            .push(format!("run ended {}", replayed.status.text));
     }
 
     // The evaluator: --evaluator, else the replayed run's evaluation_config, else the case's.
     let evaluator = settings.evaluator.clone().or_else(|| {
         [replayed, case].iter().find_map(|r| {
             let e = r.config.as_ref()?.evaluation.as_ref()?;
-            Some((e.evaluator_workflow_id.clone()?, e.evaluator_workflow_version))
+            Some((
+                e.evaluator_workflow_id.clone()?,
+                e.evaluator_workflow_version,
+            ))
         })
     });
     let asked = evaluator.as_ref().map(|(id, v)| (id.as_str(), *v));
@@ -153,7 +162,8 @@ pub async fn judge(engine: &dyn Engine, case: &Run, replayed: &Run, settings: &S
     for (i, j) in settings.rules.turns(replayed) {
         judged = true;
         if !j.passed {
-            out.failures.push(format!("turn {} evaluation failed", i + 1));
+            out.failures
+                .push(format!("turn {} evaluation failed", i + 1));
         }
     }
 

@@ -70,7 +70,12 @@ impl VerdictRules {
         run.turns
             .iter()
             .enumerate()
-            .filter_map(|(i, t)| t.evaluation.as_ref().and_then(|e| self.read(e)).map(|j| (i, j)))
+            .filter_map(|(i, t)| {
+                t.evaluation
+                    .as_ref()
+                    .and_then(|e| self.read(e))
+                    .map(|j| (i, j))
+            })
             .collect()
     }
 }
@@ -85,17 +90,25 @@ mod tests {
         let r = VerdictRules::default();
         assert_eq!(
             r.read(&json!({"passed": false, "score": 0.9})),
-            Some(Judged { passed: false, score: Some(0.9) })
+            Some(Judged {
+                passed: false,
+                score: Some(0.9)
+            })
         );
-        assert_eq!(r.read(&json!({"score": 0.5})).unwrap().passed, true);
-        assert_eq!(r.read(&json!({"score": 0.49})).unwrap().passed, false);
+        assert!(r.read(&json!({"score": 0.5})).unwrap().passed);
+        assert!(!r.read(&json!({"score": 0.49})).unwrap().passed);
         assert_eq!(r.read(&json!({"reason": "x"})), None);
         let custom = VerdictRules {
             passed_pointer: "/result/ok".into(),
             score_pointer: "/result/s".into(),
             threshold: 0.8,
         };
-        assert_eq!(custom.read(&json!({"result": {"s": 0.79}})).unwrap().passed, false);
-        assert_eq!(custom.read(&json!({"result": {"ok": true}})).unwrap().passed, true);
+        assert!(!custom.read(&json!({"result": {"s": 0.79}})).unwrap().passed);
+        assert!(
+            custom
+                .read(&json!({"result": {"ok": true}}))
+                .unwrap()
+                .passed
+        );
     }
 }

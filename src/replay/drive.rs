@@ -83,7 +83,14 @@ pub async fn replay(
     version: Option<i64>,
     retries: u32,
 ) -> Result<Replayed, DriveError> {
-    let workflow_id = case.workflow_id.clone().ok_or(DriveError::NoWorkflow)?;
+    let live = engine.name() != "recorded";
+    // A recording without a workflow id (an execute response) is indexed under "" by the
+    // recorded engine; a live engine needs the id.
+    let workflow_id = match (&case.workflow_id, live) {
+        (Some(w), _) => w.clone(),
+        (None, false) => String::new(),
+        (None, true) => return Err(DriveError::NoWorkflow),
+    };
     let empty = Turn::default();
     let first = case.turns.first().unwrap_or(&empty);
     let request = StartRequest {
@@ -111,7 +118,6 @@ pub async fn replay(
                 source,
             })?;
     }
-    let live = engine.name() != "recorded";
     let unfinished = !case.status.is_terminal();
     let status = if live && unfinished && !reply.run.status.is_terminal() {
         // The recording stopped here (waiting or unfinished): stop the live run too, and

@@ -24,7 +24,9 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use crate::engine::Engine;
 use crate::eval;
 use crate::model::Run;
-use crate::report::{journal, redact::scrub, CaseRow, Repeats, Report, ReportError, RunMeta, Stats, Verdict};
+use crate::report::{
+    journal, redact::scrub, CaseRow, Repeats, Report, ReportError, RunMeta, Stats, Verdict,
+};
 
 /// What a snapshot check says about a replayed run: `match`, `changed`, `new` or `none`.
 ///
@@ -227,7 +229,10 @@ async fn run_case(ctx: &Ctx, case: &Run) -> (CaseRow, bool) {
     if first.verdict == Verdict::Fail {
         first.reasons.insert(
             0,
-            format!("passed {} of {} repeats (needs {need})", rep.passed, rep.runs),
+            format!(
+                "passed {} of {} repeats (needs {need})",
+                rep.passed, rep.runs
+            ),
         );
     }
     first.repeats = Some(rep);
@@ -393,3 +398,6 @@ fn progress_bar(len: u64, wanted: bool) -> indicatif::ProgressBar {
     }
     bar
 }
+
+#[cfg(test)]
+mod tests;

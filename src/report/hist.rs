@@ -36,7 +36,7 @@ fn bucket_value(i: usize) -> f64 {
 impl Quantiles {
     /// Adds a value (negatives and NaN are ignored).
     pub fn add(&mut self, x: f64) {
-        if !(x >= 0.0) {
+        if x.is_nan() || x < 0.0 {
             return;
         }
         self.count += 1;

@@ -30,12 +30,9 @@ fn cell(s: &str) -> String {
 
 fn rate(c: &Counts) -> String {
     match (c.pass_rate(), c.pass_rate_interval()) {
-        (Some(r), Some((lo, hi))) => format!(
-            "{:.1} % ({:.1}–{:.1})",
-            r * 100.0,
-            lo * 100.0,
-            hi * 100.0
-        ),
+        (Some(r), Some((lo, hi))) => {
+            format!("{:.1} % ({:.1}–{:.1})", r * 100.0, lo * 100.0, hi * 100.0)
+        }
         _ => "–".to_owned(),
     }
 }

@@ -14,7 +14,10 @@ fn patterns() -> &'static [(Regex, &'static str)] {
     P.get_or_init(|| {
         [
             (r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+", "Bearer [REDACTED]"),
-            (r"\b(?:sk|pk|api|key|tok)[-_][A-Za-z0-9_-]{6,}", "[REDACTED]"),
+            (
+                r"\b(?:sk|pk|api|key|tok)[-_][A-Za-z0-9_-]{6,}",
+                "[REDACTED]",
+            ),
             (r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", "[EMAIL]"),
             (
                 r"(?:\+?\d{1,2}[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b",

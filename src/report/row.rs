@@ -180,10 +180,7 @@ impl CaseRow {
         self.latency_ms_total = replayed.latency.total_ms;
         self.latency_calls = replayed.latency.calls;
         let key = |p: &Option<String>, m: &Option<String>| {
-            (
-                p.clone().unwrap_or_default(),
-                m.clone().unwrap_or_default(),
-            )
+            (p.clone().unwrap_or_default(), m.clone().unwrap_or_default())
         };
         let mut models: Vec<ModelRow> = u
             .by_model

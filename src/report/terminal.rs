@@ -63,7 +63,10 @@ pub fn render(stats: &Stats) -> String {
     }
     if stats.problems.len() > 20 || stats.problems_unlisted > 0 {
         let more = stats.problems.len().saturating_sub(20) as u64 + stats.problems_unlisted;
-        let _ = writeln!(s, "… and {more} more failing or erroring cases (summary.md)");
+        let _ = writeln!(
+            s,
+            "… and {more} more failing or erroring cases (summary.md)"
+        );
     }
     s
 }

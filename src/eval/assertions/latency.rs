@@ -35,9 +35,7 @@ impl Assertion for MaxLatency {
                 .flat_map(|m| m.call_ms.iter().copied())
                 .fold(0.0_f64, f64::max);
             if slowest > limit {
-                return Err(format!(
-                    "an LLM call took {slowest} ms, limit {limit} ms"
-                ));
+                return Err(format!("an LLM call took {slowest} ms, limit {limit} ms"));
             }
         }
         Ok(())

@@ -29,7 +29,7 @@ pub(crate) fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<
 
 impl Assertion for StatusIs {
     fn check(&self, run: &Run) -> Result<(), String> {
-        if self.status.iter().any(|s| *s == run.status.text) {
+        if self.status.contains(&run.status.text) {
             Ok(())
         } else {
             Err(format!(

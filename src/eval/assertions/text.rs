@@ -20,7 +20,11 @@ pub enum Scope {
 
 fn messages(run: &Run, scope: Scope) -> Vec<&str> {
     match scope {
-        Scope::Any => run.turns.iter().flat_map(|t| t.assistant_messages()).collect(),
+        Scope::Any => run
+            .turns
+            .iter()
+            .flat_map(|t| t.assistant_messages())
+            .collect(),
         Scope::Last => run
             .turns
             .last()
@@ -111,7 +115,9 @@ pub struct Pattern(pub Regex);
 impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Regex::new(&s).map(Pattern).map_err(serde::de::Error::custom)
+        Regex::new(&s)
+            .map(Pattern)
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -45,7 +45,10 @@ impl Assertion for ToolCalled {
             }
         }
         Err(if named {
-            format!("tool `{}` was called, never with the expected arguments", self.tool)
+            format!(
+                "tool `{}` was called, never with the expected arguments",
+                self.tool
+            )
         } else {
             format!("tool `{}` was never called", self.tool)
         })
@@ -60,7 +63,10 @@ mod tests {
     #[test]
     fn subsets() {
         assert!(is_subset(&json!({"a": 1}), &json!({"a": 1.0, "b": 2})));
-        assert!(is_subset(&json!({"a": {"x": "y"}}), &json!({"a": {"x": "y", "z": 1}})));
+        assert!(is_subset(
+            &json!({"a": {"x": "y"}}),
+            &json!({"a": {"x": "y", "z": 1}})
+        ));
         assert!(!is_subset(&json!({"a": 2}), &json!({"a": 1})));
         assert!(!is_subset(&json!({"c": 1}), &json!({"a": 1})));
     }
