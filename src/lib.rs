@@ -9,8 +9,11 @@ pub mod config;
 pub mod corpus;
 pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod formats;
 pub mod model;
+pub mod replay;
+pub mod report;
 pub mod server;
 
 pub use error::{Error, ExitStatus};

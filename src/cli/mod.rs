@@ -1,5 +1,7 @@
 //! Command-line definitions (clap) and dispatch. No logic beyond wiring.
 
+mod report;
+mod run;
 mod serve;
 mod validate;
 
@@ -27,6 +29,10 @@ pub enum Command {
     Validate(validate::Args),
     /// Serve the recorded engine over the vendors' HTTP routes.
     Serve(serve::Args),
+    /// Replay every case, evaluate it, and report tokens, latency and pass rate.
+    Run(Box<run::Args>),
+    /// Work on report folders (merge shards).
+    Report(report::Args),
 }
 
 /// Runs a parsed command line.
@@ -34,5 +40,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Run(args) => run::run(*args, &crate::config::Config::load(cli.config.as_deref())?),
+        Command::Report(args) => report::run(args),
     }
 }

@@ -1,2 +1,3 @@
 mod engine;
+mod run;
 mod serve;
