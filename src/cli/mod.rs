@@ -1,5 +1,7 @@
 //! Command-line definitions (clap) and dispatch. No logic beyond wiring.
 
+mod compare;
+mod gate;
 mod validate;
 
 use std::path::PathBuf;
@@ -24,11 +26,17 @@ pub struct Cli {
 pub enum Command {
     /// Load runs only, and report every bad file.
     Validate(validate::Args),
+    /// Compare two report folders: comparison.csv, a summary.md section and a table.
+    Compare(compare::Args),
+    /// Check thresholds on a report folder, optionally against a baseline; exit 1 on failure.
+    Gate(gate::Args),
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Gate(args) => gate::run(args, cli.config.as_deref()),
     }
 }

@@ -3,6 +3,8 @@
 //!
 //! Each section has its own file; this module only finds and reads the file.
 
+pub mod gate;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -16,6 +18,8 @@ pub struct Config {
     /// Where it was read from (`None`: no file, defaults).
     #[serde(skip)]
     pub path: Option<PathBuf>,
+    /// `[gate]`: thresholds for `reprise gate` and `reprise run`.
+    pub gate: gate::GateConfig,
 }
 
 impl Config {
