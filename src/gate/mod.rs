@@ -280,6 +280,22 @@ fn check_scope(
         if let Some(limit) = t.max_new_failures {
             let n = cmp.new_failures();
             let (result, note) = judge(n <= limit);
+            // Name the cases that went pass -> fail: the first thing anyone asks in CI.
+            let ids: Vec<&str> = cmp
+                .flips
+                .iter()
+                .filter(|f| f.kind == crate::compare::FlipKind::NewFailure)
+                .map(|f| f.run_id.as_str())
+                .collect();
+            let mut listed = ids.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+            if ids.len() > 5 {
+                listed.push_str(&format!(" and {} more", ids.len() - 5));
+            }
+            let note = match (note.is_empty(), listed.is_empty()) {
+                (_, true) => note,
+                (true, false) => listed,
+                (false, false) => format!("{listed}; {note}"),
+            };
             push(
                 "max_new_failures",
                 Some(n as f64),
