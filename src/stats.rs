@@ -133,4 +133,25 @@ mod tests {
         assert_eq!(percentile(&v, 0.0), Some(1.0));
         assert_eq!(percentile(&[], 50.0), None);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn mcnemar_is_symmetric_and_a_probability(b in 0u64..400, c in 0u64..400) {
+            let p = mcnemar_exact(b, c);
+            proptest::prop_assert!(p > 0.0 && p <= 1.0, "{}", p);
+            proptest::prop_assert_eq!(p, mcnemar_exact(c, b));
+            // Moving a discordant pair from the smaller side to the larger never raises p.
+            if b < c && b > 0 {
+                proptest::prop_assert!(mcnemar_exact(b - 1, c + 1) <= p);
+            }
+        }
+
+        #[test]
+        fn wilson_contains_the_rate(n in 1u64..10_000, k in 0u64..10_000) {
+            let k = k % (n + 1);
+            let (lo, hi) = wilson(k, n);
+            let p = k as f64 / n as f64;
+            proptest::prop_assert!(0.0 <= lo && lo <= p + 1e-12 && p <= hi + 1e-12 && hi <= 1.0);
+        }
+    }
 }

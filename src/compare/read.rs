@@ -458,4 +458,21 @@ mod tests {
         let err = ReportDir::read(Path::new("/nonexistent/report")).unwrap_err();
         assert!(matches!(err, ReadError::MissingDir(_)));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whatever bytes follow the header, reading returns a value or an error, never panics,
+        /// and an error names runs.csv.
+        #[test]
+        fn arbitrary_rows_never_panic(body in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut runs = format!("{HEADER}\n").into_bytes();
+            runs.extend_from_slice(&body);
+            std::fs::write(dir.path().join("runs.csv"), runs).unwrap();
+            std::fs::write(dir.path().join("summary.csv"), SUMMARY).unwrap();
+            if let Err(e) = ReportDir::read(dir.path()) {
+                proptest::prop_assert!(e.to_string().contains("runs.csv"), "{}", e);
+            }
+        }
+    }
 }
