@@ -181,19 +181,21 @@ impl ReportDir {
 /// An opened CSV file with its header index.
 struct Table {
     path: PathBuf,
-    reader: csv::Reader<File>,
     index: HashMap<String, usize>,
 }
 
 impl Table {
-    fn open(path: &Path, required: &[&'static str]) -> Result<Table, ReadError> {
+    fn open(
+        path: &Path,
+        required: &[&'static str],
+    ) -> Result<(Table, csv::Reader<std::io::BufReader<File>>), ReadError> {
         let file = File::open(path).map_err(|source| ReadError::Io {
             path: path.to_path_buf(),
             source,
         })?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
-            .from_reader(file);
+            .from_reader(std::io::BufReader::new(file));
         let headers = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
         let index: HashMap<String, usize> = headers
             .iter()
@@ -209,11 +211,11 @@ impl Table {
                 });
             }
         }
-        Ok(Table {
+        let table = Table {
             path: path.to_path_buf(),
-            reader,
             index,
-        })
+        };
+        Ok((table, reader))
     }
 
     fn malformed(&self, line: u64, message: String) -> ReadError {
@@ -276,48 +278,43 @@ impl Row<'_> {
 }
 
 fn read_runs(path: &Path) -> Result<Vec<Case>, ReadError> {
-    let mut table = Table::open(path, &RUNS_COLUMNS)?;
-    let mut records = Vec::new();
+    let (table, mut reader) = Table::open(path, &RUNS_COLUMNS)?;
+    let mut cases = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
     let mut record = csv::StringRecord::new();
     loop {
-        match table.reader.read_record(&mut record) {
-            Ok(true) => {
-                let line = record.position().map(|p| p.line()).unwrap_or(0);
-                records.push((line, record.clone()));
-            }
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
             Ok(false) => break,
             Err(e) => return Err(csv_error(path, &e)),
         }
-    }
-    let mut cases = Vec::with_capacity(records.len());
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    for (line, record) in &records {
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
         let row = Row {
             table: &table,
-            record,
-            line: *line,
+            record: &record,
+            line,
         };
         let run_id = row.text("run_id").to_string();
         if run_id.is_empty() {
-            return Err(table.malformed(*line, "empty `run_id`".into()));
+            return Err(table.malformed(line, "empty `run_id`".into()));
         }
-        if let Some(first) = seen.insert(run_id.clone(), *line) {
+        if let Some(first) = seen.insert(run_id.clone(), line) {
             return Err(table.malformed(
-                *line,
+                line,
                 format!("duplicate run_id `{run_id}` (first on line {first})"),
             ));
         }
         let verdict_text = row.text("verdict");
         let verdict = Verdict::parse(verdict_text).ok_or_else(|| {
             table.malformed(
-                *line,
+                line,
                 format!("column `verdict`: `{verdict_text}` is not pass, fail, error or none"),
             )
         })?;
         let snapshot_text = row.text("snapshot");
         let snapshot = SnapshotState::parse(snapshot_text).ok_or_else(|| {
             table.malformed(
-                *line,
+                line,
                 format!("column `snapshot`: `{snapshot_text}` is not match, changed, new or none"),
             )
         })?;
@@ -336,11 +333,11 @@ fn read_runs(path: &Path) -> Result<Vec<Case>, ReadError> {
 }
 
 fn read_summary(path: &Path) -> Result<Summary, ReadError> {
-    let mut table = Table::open(path, &["latency_ms_p50", "latency_ms_p95"])?;
+    let (table, mut reader) = Table::open(path, &["latency_ms_p50", "latency_ms_p95"])?;
     let mut record = csv::StringRecord::new();
     let mut summary = None;
     loop {
-        match table.reader.read_record(&mut record) {
+        match reader.read_record(&mut record) {
             Ok(true) => {
                 let line = record.position().map(|p| p.line()).unwrap_or(0);
                 if summary.is_some() {

@@ -17,6 +17,9 @@ pub const CSV_HEADER: [&str; 6] = [
     "verdict",
 ];
 
+/// Flips listed on the terminal; the rest are in `comparison.csv` and `summary.md`.
+const TERMINAL_FLIPS: usize = 20;
+
 /// Marks the start of the section `compare` owns in `summary.md`, so a second compare into the
 /// same folder replaces its own section instead of stacking another one.
 const MD_MARKER: &str = "<!-- reprise compare -->";
@@ -153,8 +156,15 @@ pub fn terminal(cmp: &Comparison) -> String {
         cmp.new_failures(),
         cmp.fixed()
     );
-    for f in &cmp.flips {
+    for f in cmp.flips.iter().take(TERMINAL_FLIPS) {
         let _ = writeln!(s, "  {:<12} {}", f.kind.as_str(), f.run_id);
+    }
+    if cmp.flips.len() > TERMINAL_FLIPS {
+        let _ = writeln!(
+            s,
+            "  ... and {} more (all in comparison.csv)",
+            cmp.flips.len() - TERMINAL_FLIPS
+        );
     }
     let _ = writeln!(s, "mcnemar_p: {}", cmp.mcnemar_p());
     if !cmp.only_in_baseline.is_empty() || !cmp.only_in_candidate.is_empty() {
