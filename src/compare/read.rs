@@ -261,6 +261,16 @@ impl Row<'_> {
             .trim()
     }
 
+    /// A text cell with the spreadsheet-injection guard undone: reprise writes `'=x` for a
+    /// value `=x`, and pairing and output must see the value itself.
+    fn unguarded(&self, column: &str) -> &str {
+        let text = self.text(column);
+        match text.strip_prefix('\'') {
+            Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+            _ => text,
+        }
+    }
+
     /// A number cell; empty → `None`. NaN and infinities are refused (never written by reprise).
     fn number(&self, column: &str) -> Result<Option<f64>, ReadError> {
         let text = self.text(column);
@@ -294,7 +304,7 @@ fn read_runs(path: &Path) -> Result<Vec<Case>, ReadError> {
             record: &record,
             line,
         };
-        let run_id = row.text("run_id").to_string();
+        let run_id = row.unguarded("run_id").to_string();
         if run_id.is_empty() {
             return Err(table.malformed(line, "empty `run_id`".into()));
         }
@@ -319,7 +329,7 @@ fn read_runs(path: &Path) -> Result<Vec<Case>, ReadError> {
             )
         })?;
         cases.push(Case {
-            workflow_id: row.text("workflow_id").to_string(),
+            workflow_id: row.unguarded("workflow_id").to_string(),
             verdict,
             total_tokens: row.number("total_tokens")?.unwrap_or(0.0),
             credits: row.number("credits")?.unwrap_or(0.0),
@@ -377,7 +387,7 @@ mod tests {
     #[test]
     fn reads_rows_by_header_name_sorted() {
         let runs = format!(
-            "{HEADER}\nr2,r2,cortex,wf,1,COMPLETED,1,1,0,0,0,2.5,0,0,,0,none,,0,new,\n\
+            "{HEADER}\nr2,r2,cortex,'-wf,1,COMPLETED,1,1,0,0,0,2.5,0,0,,0,none,,0,new,\n\
              r1,r1,interactly,wf,1,completed,2,3,100,50,150,0,900,300,e1,40,pass,0.9,0,match,\n"
         );
         let dir = dir_with(&runs, SUMMARY);
@@ -388,6 +398,7 @@ mod tests {
         assert_eq!(report.cases[0].total_tokens, 150.0);
         assert_eq!(report.cases[0].latency_ms_mean, Some(300.0));
         assert_eq!(report.cases[1].credits, 2.5);
+        assert_eq!(report.cases[1].workflow_id, "-wf");
         assert_eq!(report.cases[1].snapshot, SnapshotState::New);
         assert_eq!(report.summary.latency_ms_p95, Some(900.0));
     }
