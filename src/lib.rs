@@ -13,6 +13,7 @@ pub mod error;
 pub mod formats;
 pub mod gate;
 pub mod model;
+pub mod server;
 pub mod stats;
 
 pub use error::{Error, ExitStatus};

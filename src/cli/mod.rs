@@ -2,6 +2,7 @@
 
 mod compare;
 mod gate;
+mod serve;
 mod validate;
 
 use std::path::PathBuf;
@@ -30,6 +31,8 @@ pub enum Command {
     Compare(compare::Args),
     /// Check thresholds on a report folder, optionally against a baseline; exit 1 on failure.
     Gate(gate::Args),
+    /// Serve the recorded engine over the vendors' HTTP routes.
+    Serve(serve::Args),
 }
 
 /// Runs a parsed command line.
@@ -38,5 +41,6 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Validate(args) => validate::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Gate(args) => gate::run(args, cli.config.as_deref()),
+        Command::Serve(args) => serve::run(args),
     }
 }

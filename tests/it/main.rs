@@ -1,2 +1,4 @@
 mod compare;
+mod engine;
 mod gate;
+mod serve;
