@@ -1,5 +1,7 @@
 //! Command-line definitions (clap) and dispatch. No logic beyond wiring.
 
+mod compare;
+mod gate;
 mod report;
 mod run;
 mod serve;
@@ -27,6 +29,10 @@ pub struct Cli {
 pub enum Command {
     /// Load runs only, and report every bad file.
     Validate(validate::Args),
+    /// Compare two report folders: comparison.csv, a summary.md section and a table.
+    Compare(compare::Args),
+    /// Check thresholds on a report folder, optionally against a baseline; exit 1 on failure.
+    Gate(gate::Args),
     /// Serve the recorded engine over the vendors' HTTP routes.
     Serve(serve::Args),
     /// Replay every case, evaluate it, and report tokens, latency and pass rate.
@@ -39,6 +45,8 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Gate(args) => gate::run(args, cli.config.as_deref()),
         Command::Serve(args) => serve::run(args),
         Command::Run(args) => run::run(*args, &crate::config::Config::load(cli.config.as_deref())?),
         Command::Report(args) => report::run(args),

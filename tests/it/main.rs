@@ -1,3 +1,5 @@
+mod compare;
 mod engine;
+mod gate;
 mod run;
 mod serve;
