@@ -11,5 +11,6 @@ pub mod engine;
 pub mod error;
 pub mod formats;
 pub mod model;
+pub mod synth;
 
 pub use error::{Error, ExitStatus};
