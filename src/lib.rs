@@ -18,5 +18,6 @@ pub mod replay;
 pub mod report;
 pub mod server;
 pub mod stats;
+pub mod synth;
 
 pub use error::{Error, ExitStatus};

@@ -5,6 +5,7 @@ mod gate;
 mod report;
 mod run;
 mod serve;
+mod synth;
 mod validate;
 
 use std::path::PathBuf;
@@ -39,6 +40,8 @@ pub enum Command {
     Run(Box<run::Args>),
     /// Work on report folders (merge shards).
     Report(report::Args),
+    /// Write a deterministic synthetic corpus of all three systems.
+    Synth(synth::Args),
 }
 
 /// Runs a parsed command line.
@@ -50,5 +53,6 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Serve(args) => serve::run(args),
         Command::Run(args) => run::run(*args, &crate::config::Config::load(cli.config.as_deref())?),
         Command::Report(args) => report::run(args),
+        Command::Synth(args) => synth::run(args),
     }
 }

@@ -3,3 +3,5 @@ mod engine;
 mod gate;
 mod run;
 mod serve;
+mod load;
+mod validate;
