@@ -11,5 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod formats;
 pub mod model;
+pub mod redact;
+pub mod snapshot;
 
 pub use error::{Error, ExitStatus};

@@ -3,6 +3,8 @@
 //!
 //! Each section has its own file; this module only finds and reads the file.
 
+pub mod redaction;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -16,6 +18,8 @@ pub struct Config {
     /// Where it was read from (`None`: no file, defaults).
     #[serde(skip)]
     pub path: Option<PathBuf>,
+    /// `[redaction]`: what the redactor hides beyond its built-in rules.
+    pub redaction: redaction::RedactionConfig,
 }
 
 impl Config {
