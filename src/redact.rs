@@ -166,6 +166,7 @@ impl Redactor {
             counters: HashMap::new(),
             known: Vec::new(),
             known_re: None,
+            known_dirty: false,
         }
     }
 
@@ -250,6 +251,7 @@ pub struct Session<'a> {
     /// Literal PII values learned from variables → placeholder.
     known: Vec<(String, String)>,
     known_re: Option<Regex>,
+    known_dirty: bool,
 }
 
 impl Session<'_> {
@@ -272,17 +274,83 @@ impl Session<'_> {
     /// appear later, including the words of a name on their own ("Thanks, Avery").
     pub fn learn(&mut self, vars: &serde_json::Map<String, serde_json::Value>) {
         for (name, value) in vars {
-            if !self.redactor.is_pii_variable(name) {
-                continue;
+            if self.redactor.is_pii_variable(name) {
+                if let Some(text) = value.as_str() {
+                    self.add_known(&name.to_ascii_uppercase(), text, true);
+                }
             }
-            let Some(text) = value.as_str() else { continue };
-            let text = text.trim();
-            if text.chars().count() < 2 || self.known.iter().any(|(k, _)| k == text) {
-                continue;
+        }
+    }
+
+    /// Learns, at any depth of `value`, the strings under PII-named keys and under id keys
+    /// (a tool result's `patient_id` is then hidden in the user's words too).
+    pub fn learn_value(&mut self, value: &serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    match v.as_str() {
+                        Some(text) if self.redactor.is_pii_variable(k) => {
+                            self.add_known(&k.to_ascii_uppercase(), text, true);
+                        }
+                        Some(text) if classify_key(k) == KeyClass::Id => {
+                            if text.chars().count() >= 4 {
+                                self.add_known("ID", text, false);
+                            }
+                        }
+                        _ => self.learn_value(v),
+                    }
+                }
             }
-            let label = name.to_ascii_uppercase();
-            let ph = self.placeholder(&label, text);
-            self.known.push((text.to_owned(), ph.clone()));
+            serde_json::Value::Array(items) => items.iter().for_each(|v| self.learn_value(v)),
+            _ => {}
+        }
+    }
+
+    /// Learns the PII-named variables anywhere in a whole recorded document, skipping the
+    /// workflow config (whose `name`s are node and tool names) and the generic key `name`.
+    pub fn learn_document(&mut self, doc: &serde_json::Value) {
+        const CONFIG_KEYS: &[&str] = &[
+            "workflow_config_fully_hydrated",
+            "workflow_config",
+            "node_configs",
+            "edge_configs",
+            "workflow",
+            "workflow_version",
+            "definition",
+            "definitions",
+        ];
+        match doc {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    if CONFIG_KEYS.contains(&k.as_str()) {
+                        continue;
+                    }
+                    match v.as_str() {
+                        Some(text) if k != "name" && self.redactor.is_pii_variable(k) => {
+                            self.add_known(&k.to_ascii_uppercase(), text, true);
+                        }
+                        _ => self.learn_document(v),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| self.learn_document(v)),
+            _ => {}
+        }
+    }
+
+    /// Registers a literal value (and, for names, its capitalized words) with a placeholder;
+    /// returns the placeholder (the existing one when the value is already known).
+    fn add_known(&mut self, label: &str, text: &str, with_parts: bool) -> String {
+        let text = text.trim();
+        if let Some((_, ph)) = self.known.iter().find(|(k, _)| k == text) {
+            return ph.clone();
+        }
+        let ph = self.placeholder(label, text);
+        if text.chars().count() < 2 {
+            return ph;
+        }
+        self.known.push((text.to_owned(), ph.clone()));
+        if with_parts {
             // Name parts: capitalized words of 3+ letters, so a first name alone is caught too.
             for part in text.split(|c: char| c.is_whitespace() || c == ',') {
                 let part = part.trim_matches(|c: char| !c.is_alphanumeric());
@@ -297,6 +365,12 @@ impl Session<'_> {
                 }
             }
         }
+        self.known_dirty = true;
+        ph
+    }
+
+    fn rebuild_known(&mut self) {
+        self.known_dirty = false;
         // Longest first, so "Avery Quill" wins over "Avery".
         self.known
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
@@ -304,7 +378,6 @@ impl Session<'_> {
             .known
             .iter()
             .map(|(k, _)| {
-                let escaped = regex::escape(k);
                 // Word boundaries only where the value itself starts/ends with a word char.
                 let start = if k.starts_with(|c: char| c.is_alphanumeric()) {
                     r"\b"
@@ -316,7 +389,7 @@ impl Session<'_> {
                 } else {
                     ""
                 };
-                format!("{start}{escaped}{end}")
+                format!("{start}{}{end}", regex::escape(k))
             })
             .collect();
         self.known_re = if alternation.is_empty() {
@@ -358,6 +431,9 @@ impl Session<'_> {
                     s = re.replace_all(&s, rule.placeholder.as_str()).into_owned();
                 }
             }
+        }
+        if self.known_dirty {
+            self.rebuild_known();
         }
         if let Some(re) = self.known_re.clone() {
             if re.is_match(&s) {
@@ -429,7 +505,7 @@ impl Session<'_> {
                 }
                 KeyClass::Id => {
                     if let Some(s) = value.as_str() {
-                        return Value::String(self.placeholder("ID", s));
+                        return Value::String(self.add_known("ID", s, false));
                     }
                     if value.is_number() {
                         return Value::String(self.placeholder("ID", &value.to_string()));
@@ -439,7 +515,7 @@ impl Session<'_> {
             }
             if self.redactor.is_pii_variable(k) {
                 if let Some(s) = value.as_str() {
-                    return Value::String(self.placeholder(&k.to_ascii_uppercase(), s.trim()));
+                    return Value::String(self.add_known(&k.to_ascii_uppercase(), s, true));
                 }
             }
         }

@@ -135,15 +135,41 @@ impl Transcript {
         let mut session = redactor.session(run.workflow_id.as_deref());
         let turns = &run.turns[..replayed_turns.min(run.turns.len())];
         let complete = turns.len() == run.turns.len();
-        // Learn PII values from every input first, so they are hidden even where they appear
-        // before the variable that names them.
+        // Learn PII values first (variables anywhere in the recording, tool arguments and
+        // results, inputs), so they are hidden even where they appear before what names them.
+        if let Ok(raw) = run.raw.bytes() {
+            if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&raw) {
+                session.learn_document(&doc);
+            }
+        }
         for turn in turns {
             session.learn(&turn.caller_variables());
             if let Some(vars) = &turn.dynamic_variables {
                 session.learn(vars);
             }
-            if let Some(serde_json::Value::Object(input)) = &turn.input {
-                session.learn(input);
+            for v in [&turn.input, &turn.output].into_iter().flatten() {
+                session.learn_value(v);
+            }
+            for event in &turn.events {
+                if let Event::Llm {
+                    tool_calls,
+                    content,
+                    message_type,
+                    ..
+                } = event
+                {
+                    for call in tool_calls {
+                        session.learn_value(&call.args);
+                    }
+                    if message_type.as_deref() == Some("tool") {
+                        if let Some(Ok(v)) = content
+                            .as_deref()
+                            .map(serde_json::from_str::<serde_json::Value>)
+                        {
+                            session.learn_value(&v);
+                        }
+                    }
+                }
             }
         }
         let status = if complete {
