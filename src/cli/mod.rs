@@ -1,5 +1,6 @@
 //! Command-line definitions (clap) and dispatch. No logic beyond wiring.
 
+mod snapshots;
 mod validate;
 
 use std::path::PathBuf;
@@ -24,11 +25,14 @@ pub struct Cli {
 pub enum Command {
     /// Load runs only, and report every bad file.
     Validate(validate::Args),
+    /// Pending snapshots: list, accept, reject, review.
+    Snapshots(snapshots::Args),
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Snapshots(args) => snapshots::run(args),
     }
 }

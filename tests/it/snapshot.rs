@@ -249,3 +249,89 @@ fn structure_ignores_rewording_but_not_tool_arguments() {
     assert_eq!(c.outcome, Outcome::Changed);
     assert!(c.diff.unwrap().contains("+      patient_id: '[ID-2]'"));
 }
+
+fn pending_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path());
+    for (run, body) in [("r1", "a: 1"), ("r2", "a: 2")] {
+        let key = SnapshotKey {
+            system: reprise::model::System::Noxus,
+            workflow_id: Some("wf".into()),
+            run_id: run.into(),
+        };
+        store
+            .check(&key, body, "s", &CheckOptions::default())
+            .unwrap();
+    }
+    (dir, store)
+}
+
+#[test]
+fn cli_pending_accept_reject() {
+    use assert_cmd::Command;
+    let (dir, store) = pending_store();
+    let out = Command::cargo_bin("reprise")
+        .unwrap()
+        .args(["snapshots", "pending", "--diff", "--snapshots"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.starts_with("2 pending snapshots\nnew r1 "), "{out}");
+    assert!(out.contains("+a: 2"), "{out}");
+    // unknown run id: usage error, nothing done
+    Command::cargo_bin("reprise")
+        .unwrap()
+        .args(["snapshots", "accept", "nope", "--snapshots"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    assert_eq!(store.pending().len(), 2);
+    Command::cargo_bin("reprise")
+        .unwrap()
+        .args(["snapshots", "accept", "r1", "--snapshots"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("1 accepted"));
+    Command::cargo_bin("reprise")
+        .unwrap()
+        .args(["snapshots", "reject", "--snapshots"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("1 rejected"));
+    assert!(store.pending().is_empty());
+    assert_eq!(store.snapshots().len(), 1);
+}
+
+#[test]
+fn cli_review_reads_keys_from_stdin() {
+    use assert_cmd::Command;
+    let (dir, store) = pending_store();
+    let out = Command::cargo_bin("reprise")
+        .unwrap()
+        .args(["snapshots", "review", "--snapshots"])
+        .arg(dir.path())
+        .write_stdin("a\nr\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("[1/2] r1\n--- /dev/null\n+++ new noxus/wf/r1.snap"),
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}'), "no color when piped: {out:?}");
+    assert!(
+        out.ends_with("1 accepted, 1 rejected, 0 skipped\n"),
+        "{out}"
+    );
+    assert_eq!(store.snapshots().len(), 1);
+    assert!(store.pending().is_empty());
+}
