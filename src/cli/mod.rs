@@ -1,6 +1,6 @@
 //! Command-line definitions (clap) and dispatch. No logic beyond wiring.
 
-mod snapshots;
+pub mod snapshots;
 mod validate;
 
 use std::path::PathBuf;

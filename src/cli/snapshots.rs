@@ -142,3 +142,80 @@ fn choose(store: &Store, run_ids: &[String]) -> Result<Vec<PathBuf>, Error> {
     }
     Ok(chosen)
 }
+
+/// The snapshot flags of `reprise run` (flattened into its arguments).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Write nothing; exit 1 on any changed or new snapshot, naming each with its diff.
+    #[arg(long)]
+    pub check: bool,
+    /// When to write snapshots: auto (= no under CI, new otherwise), always (.snap),
+    /// new (.snap.new, for review), no.
+    #[arg(long, value_enum, default_value = "auto", value_name = "MODE")]
+    pub update_snapshots: crate::snapshot::UpdateMode,
+    /// How closely transcripts must match: exact, or structure (assistant text only similar).
+    #[arg(long, value_enum, default_value = "exact", value_name = "LEVEL")]
+    pub snapshot_detail: crate::snapshot::Detail,
+    /// Similarity threshold (0–1) for assistant text at `--snapshot-detail structure`.
+    #[arg(long, default_value_t = crate::snapshot::DEFAULT_SIMILARITY, value_name = "RATIO")]
+    pub similarity: f64,
+    /// Delete snapshots no case of the corpus produced (only when no case is filtered out).
+    #[arg(long)]
+    pub prune_orphans: bool,
+}
+
+/// Builds the snapshot stage of `reprise run` over `dir`.
+pub fn stage_for(
+    args: &RunArgs,
+    dir: &std::path::Path,
+    config: &crate::config::Config,
+) -> Result<crate::snapshot::SnapshotStage, Error> {
+    if !(0.0..=1.0).contains(&args.similarity) {
+        return Err(Error::Usage("--similarity must be between 0 and 1".into()));
+    }
+    let redactor = crate::redact::Redactor::new(&config.redaction).map_err(|e| Error::Config {
+        path: config
+            .path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("reprise.toml")),
+        message: e.to_string(),
+    })?;
+    Ok(crate::snapshot::SnapshotStage::new(
+        Store::new(dir),
+        std::sync::Arc::new(redactor),
+        crate::snapshot::store::CheckOptions {
+            mode: args.update_snapshots.resolve(),
+            check: args.check,
+            detail: args.snapshot_detail,
+            similarity: args.similarity,
+        },
+    ))
+}
+
+/// After the replay: prints the snapshot summary (each changed or new run id with its diff),
+/// appends it to `<out>/summary.md`, and says whether `--check` failed.
+/// `whole_corpus`: no case was filtered out, so orphans can be told.
+pub fn finish_run(
+    stage: &crate::snapshot::SnapshotStage,
+    args: &RunArgs,
+    out_dir: &std::path::Path,
+    whole_corpus: bool,
+) -> Result<ExitStatus, Error> {
+    let summary = stage
+        .finish(whole_corpus, args.prune_orphans)
+        .map_err(map_err)?;
+    let color = console::Term::stdout().is_term() && console::colors_enabled();
+    print!("{}", summary.render_terminal(color));
+    let md = out_dir.join("summary.md");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&md)
+        .map_err(|e| Error::io(&md, e))?;
+    write!(file, "\n{}", summary.render_markdown()).map_err(|e| Error::io(&md, e))?;
+    Ok(if args.check && summary.is_regression() {
+        ExitStatus::Regression
+    } else {
+        ExitStatus::Success
+    })
+}
