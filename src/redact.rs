@@ -248,8 +248,9 @@ pub struct Session<'a> {
     numbers: HashMap<(String, String), usize>,
     /// label → last number handed out.
     counters: HashMap<String, usize>,
-    /// Literal PII values learned from variables → placeholder.
-    known: Vec<(String, String)>,
+    /// Literal values learned (text, label, the full value it stands for). Numbers are given
+    /// on first use, so they follow the order of the written document, not of learning.
+    known: Vec<(String, String, String)>,
     known_re: Option<Regex>,
     known_dirty: bool,
 }
@@ -276,7 +277,7 @@ impl Session<'_> {
         for (name, value) in vars {
             if self.redactor.is_pii_variable(name) {
                 if let Some(text) = value.as_str() {
-                    self.add_known(&name.to_ascii_uppercase(), text, true);
+                    self.register(&name.to_ascii_uppercase(), text, true);
                 }
             }
         }
@@ -290,11 +291,11 @@ impl Session<'_> {
                 for (k, v) in map {
                     match v.as_str() {
                         Some(text) if self.redactor.is_pii_variable(k) => {
-                            self.add_known(&k.to_ascii_uppercase(), text, true);
+                            self.register(&k.to_ascii_uppercase(), text, true);
                         }
                         Some(text) if classify_key(k) == KeyClass::Id => {
                             if text.chars().count() >= 4 {
-                                self.add_known("ID", text, false);
+                                self.register("ID", text, false);
                             }
                         }
                         _ => self.learn_value(v),
@@ -327,7 +328,7 @@ impl Session<'_> {
                     }
                     match v.as_str() {
                         Some(text) if k != "name" && self.redactor.is_pii_variable(k) => {
-                            self.add_known(&k.to_ascii_uppercase(), text, true);
+                            self.register(&k.to_ascii_uppercase(), text, true);
                         }
                         _ => self.learn_document(v),
                     }
@@ -338,18 +339,24 @@ impl Session<'_> {
         }
     }
 
-    /// Registers a literal value (and, for names, its capitalized words) with a placeholder;
-    /// returns the placeholder (the existing one when the value is already known).
+    /// Registers a literal value and returns its placeholder (the existing one when the value
+    /// is already known).
     fn add_known(&mut self, label: &str, text: &str, with_parts: bool) -> String {
+        self.register(label, text, with_parts);
         let text = text.trim();
-        if let Some((_, ph)) = self.known.iter().find(|(k, _)| k == text) {
-            return ph.clone();
+        self.known_placeholder(text)
+            .unwrap_or_else(|| self.placeholder(label, text))
+    }
+
+    /// Registers a literal value (and, for names, its capitalized words) under `label`,
+    /// without numbering it yet.
+    fn register(&mut self, label: &str, text: &str, with_parts: bool) {
+        let text = text.trim();
+        if text.chars().count() < 2 || self.known.iter().any(|(k, _, _)| k == text) {
+            return;
         }
-        let ph = self.placeholder(label, text);
-        if text.chars().count() < 2 {
-            return ph;
-        }
-        self.known.push((text.to_owned(), ph.clone()));
+        self.known
+            .push((text.to_owned(), label.to_owned(), text.to_owned()));
         if with_parts {
             // Name parts: capitalized words of 3+ letters, so a first name alone is caught too.
             for part in text.split(|c: char| c.is_whitespace() || c == ',') {
@@ -359,14 +366,20 @@ impl Session<'_> {
                     && part
                         .chars()
                         .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
-                    && !self.known.iter().any(|(k, _)| k == part)
+                    && !self.known.iter().any(|(k, _, _)| k == part)
                 {
-                    self.known.push((part.to_owned(), ph.clone()));
+                    self.known
+                        .push((part.to_owned(), label.to_owned(), text.to_owned()));
                 }
             }
         }
         self.known_dirty = true;
-        ph
+    }
+
+    /// The placeholder of a known literal.
+    fn known_placeholder(&mut self, text: &str) -> Option<String> {
+        let (_, label, full) = self.known.iter().find(|(k, _, _)| k == text)?.clone();
+        Some(self.placeholder(&label, &full))
     }
 
     fn rebuild_known(&mut self) {
@@ -377,7 +390,7 @@ impl Session<'_> {
         let alternation: Vec<String> = self
             .known
             .iter()
-            .map(|(k, _)| {
+            .map(|(k, _, _)| {
                 // Word boundaries only where the value itself starts/ends with a word char.
                 let start = if k.starts_with(|c: char| c.is_alphanumeric()) {
                     r"\b"
@@ -437,17 +450,18 @@ impl Session<'_> {
         }
         if let Some(re) = self.known_re.clone() {
             if re.is_match(&s) {
-                let known = &self.known;
-                s = re
-                    .replace_all(&s, |c: &regex::Captures<'_>| {
-                        let m = &c[0];
-                        known
-                            .iter()
-                            .find(|(k, _)| k == m)
-                            .map(|(_, ph)| ph.clone())
-                            .unwrap_or_else(|| SECRET.to_owned())
-                    })
-                    .into_owned();
+                let mut out = String::with_capacity(s.len());
+                let mut last = 0;
+                for m in re.find_iter(&s) {
+                    out.push_str(&s[last..m.start()]);
+                    let ph = self
+                        .known_placeholder(m.as_str())
+                        .unwrap_or_else(|| SECRET.to_owned());
+                    out.push_str(&ph);
+                    last = m.end();
+                }
+                out.push_str(&s[last..]);
+                s = out;
             }
         }
         if BEARER.is_match(&s) {

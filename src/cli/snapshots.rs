@@ -205,14 +205,14 @@ pub fn finish_run(
         .finish(whole_corpus, args.prune_orphans)
         .map_err(map_err)?;
     let color = console::Term::stdout().is_term() && console::colors_enabled();
-    print!("{}", summary.render_terminal(color));
+    print!("{}", summary.render_terminal(color, args.check));
     let md = out_dir.join("summary.md");
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&md)
         .map_err(|e| Error::io(&md, e))?;
-    write!(file, "\n{}", summary.render_markdown()).map_err(|e| Error::io(&md, e))?;
+    write!(file, "\n{}", summary.render_markdown(args.check)).map_err(|e| Error::io(&md, e))?;
     Ok(if args.check && summary.is_regression() {
         ExitStatus::Regression
     } else {

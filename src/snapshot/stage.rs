@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::store::{CheckOptions, Checked, Outcome, SnapshotError, SnapshotKey, Store};
@@ -24,7 +23,6 @@ pub struct SnapshotStage {
     options: CheckOptions,
     results: Mutex<BTreeMap<String, Checked>>,
     seen: Mutex<HashSet<PathBuf>>,
-    none: AtomicUsize,
 }
 
 impl SnapshotStage {
@@ -36,7 +34,6 @@ impl SnapshotStage {
             options,
             results: Mutex::new(BTreeMap::new()),
             seen: Mutex::new(HashSet::new()),
-            none: AtomicUsize::new(0),
         }
     }
 
@@ -86,12 +83,6 @@ impl SnapshotStage {
         Ok(outcome)
     }
 
-    /// Records a case that could not be replayed (`none`).
-    pub fn add_none(&self, case: &Run) {
-        self.mark_seen(case);
-        self.none.fetch_add(1, Ordering::Relaxed);
-    }
-
     /// The summary. With `find_orphans` (the whole corpus was selected), `.snap` files no
     /// case produced are listed, and deleted too with `prune`.
     pub fn finish(
@@ -99,12 +90,18 @@ impl SnapshotStage {
         find_orphans: bool,
         prune: bool,
     ) -> Result<SnapshotSummary, SnapshotError> {
-        let mut summary = SnapshotSummary {
-            none: self.none.load(Ordering::Relaxed),
-            ..SnapshotSummary::default()
-        };
         let results =
             std::mem::take(&mut *self.results.lock().unwrap_or_else(PoisonError::into_inner));
+        let seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        let mut summary = SnapshotSummary {
+            // Cases of this run that were not checked: not replayed (errors), or resumed.
+            none: seen.saturating_sub(results.len()),
+            ..SnapshotSummary::default()
+        };
         for (_, checked) in results {
             summary.add(checked);
         }

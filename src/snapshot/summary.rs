@@ -15,7 +15,7 @@ pub struct SnapshotSummary {
     pub matched: usize,
     /// Changed and new cases, sorted by run id by [`SnapshotSummary::finish`].
     pub differences: Vec<Checked>,
-    /// Cases without a transcript (`none`).
+    /// Cases of the run that were not checked (not replayed, or resumed from a journal).
     pub none: usize,
     /// `.snap` files no case produced (warnings; never change the exit code).
     pub orphans: Vec<PathBuf>,
@@ -83,8 +83,9 @@ impl SnapshotSummary {
     }
 
     /// For the terminal (colored when `color`): one line of counts, then each changed or new
-    /// case named by run id with its diff, then the orphans.
-    pub fn render_terminal(&self, color: bool) -> String {
+    /// case named by run id with its diff (new ones without it unless `new_diffs`: a first run
+    /// would print the whole corpus), then the orphans.
+    pub fn render_terminal(&self, color: bool, new_diffs: bool) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -107,7 +108,9 @@ impl SnapshotSummary {
                 c.key.run_id,
                 where_
             );
-            out.push_str(&Self::diff_of(c, color));
+            if c.outcome == Outcome::Changed || new_diffs {
+                out.push_str(&Self::diff_of(c, color));
+            }
         }
         for o in &self.orphans {
             let _ = writeln!(out, "warning: orphaned snapshot {}", o.display());
@@ -118,8 +121,8 @@ impl SnapshotSummary {
         out
     }
 
-    /// The `## Snapshots` section of `summary.md`.
-    pub fn render_markdown(&self) -> String {
+    /// The `## Snapshots` section of `summary.md` (diffs of new cases only with `new_diffs`).
+    pub fn render_markdown(&self, new_diffs: bool) -> String {
         let mut out = String::from("## Snapshots\n\n");
         let _ = writeln!(
             out,
@@ -131,6 +134,10 @@ impl SnapshotSummary {
             self.orphans.len()
         );
         for c in &self.differences {
+            if c.outcome == Outcome::New && !new_diffs {
+                let _ = writeln!(out, "- new: `{}`", c.key.run_id);
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "### `{}` ({})\n\n```diff\n{}```\n",
@@ -184,14 +191,17 @@ mod tests {
         ));
         s.add(checked("a", Outcome::New, None, "status: completed"));
         s.add(checked("c", Outcome::Match, Some("x"), "x"));
-        s.add_none();
+        s.none = 1;
         s.finish();
         assert_eq!(
             (s.matched, s.changed(), s.new_count(), s.none),
             (1, 1, 1, 1)
         );
         assert!(s.is_regression());
-        insta::assert_snapshot!(s.render_terminal(false), @r"
+        assert!(!s
+            .render_terminal(false, false)
+            .contains("+++ new noxus/wf/a.snap"));
+        insta::assert_snapshot!(s.render_terminal(false, true), @r"
         snapshots: 1 match, 1 changed, 1 new, 1 none, 0 orphaned
         snapshot new: a
         --- /dev/null
@@ -205,7 +215,8 @@ mod tests {
         -status: completed
         +status: failed
         ");
-        let md = s.render_markdown();
+        assert!(s.render_markdown(false).contains("- new: `a`"));
+        let md = s.render_markdown(true);
         assert!(md.contains("| 1 | 1 | 1 | 1 | 0 |"), "{md}");
         assert!(
             md.contains("### `b` (changed)\n\n```diff\n--- old noxus/wf/b.snap"),
