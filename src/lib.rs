@@ -14,9 +14,11 @@ pub mod eval;
 pub mod formats;
 pub mod gate;
 pub mod model;
+pub mod redact;
 pub mod replay;
 pub mod report;
 pub mod server;
+pub mod snapshot;
 pub mod stats;
 pub mod synth;
 

@@ -5,6 +5,7 @@ mod gate;
 mod report;
 mod run;
 mod serve;
+pub mod snapshots;
 mod synth;
 mod validate;
 
@@ -42,6 +43,8 @@ pub enum Command {
     Report(report::Args),
     /// Write a deterministic synthetic corpus of all three systems.
     Synth(synth::Args),
+    /// Pending snapshots: list, accept, reject, review.
+    Snapshots(snapshots::Args),
 }
 
 /// Runs a parsed command line.
@@ -54,5 +57,6 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Run(args) => run::run(*args, &crate::config::Config::load(cli.config.as_deref())?),
         Command::Report(args) => report::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::Snapshots(args) => snapshots::run(args),
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod assertions;
 pub mod gate;
+pub mod redaction;
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,8 @@ pub struct Config {
     pub evaluation: assertions::EvaluationSection,
     /// `[gate]`: thresholds for `reprise gate` and `reprise run`.
     pub gate: gate::GateConfig,
+    /// `[redaction]`: what the redactor hides beyond its built-in rules.
+    pub redaction: redaction::RedactionConfig,
 }
 
 impl Config {

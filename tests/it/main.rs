@@ -1,7 +1,8 @@
 mod compare;
 mod engine;
 mod gate;
+mod load;
 mod run;
 mod serve;
-mod load;
+mod snapshot;
 mod validate;
