@@ -9,6 +9,7 @@ pub mod config;
 pub mod corpus;
 pub mod engine;
 pub mod error;
+pub mod fetch;
 pub mod formats;
 pub mod model;
 

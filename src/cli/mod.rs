@@ -1,5 +1,7 @@
 //! Command-line definitions (clap) and dispatch. No logic beyond wiring.
 
+pub mod engine_args;
+mod fetch;
 mod validate;
 
 use std::path::PathBuf;
@@ -24,11 +26,14 @@ pub struct Cli {
 pub enum Command {
     /// Load runs only, and report every bad file.
     Validate(validate::Args),
+    /// Download runs from a live engine into a corpus folder.
+    Fetch(Box<fetch::Args>),
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Fetch(args) => fetch::run(*args),
     }
 }

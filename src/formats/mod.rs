@@ -8,7 +8,7 @@ mod interactly;
 mod noxus;
 mod problem;
 
-pub use container::{read_file, FileOutcome};
+pub use container::{read_bytes, read_file, FileOutcome};
 pub use problem::Problem;
 
 use crate::model::{
