@@ -1,1 +1,2 @@
-
+mod fetch;
+mod http;
