@@ -902,3 +902,28 @@ async fn record_mode_saves_live_answers_and_never_errors() {
         1
     );
 }
+
+#[test]
+fn the_fixture_cases_with_sms_or_mcp_are_refused() {
+    let corpus = reprise::corpus::Corpus::load(
+        &[std::path::PathBuf::from("fixtures")],
+        &reprise::corpus::LoadOptions::default(),
+    );
+    let mut refused: Vec<String> = corpus
+        .runs
+        .iter()
+        .filter(|r| r.is_case())
+        .filter_map(|r| check_side_effects(r, false).err())
+        .map(|e| format!("{}: {}", e.run_id, e.reasons.join("; ")))
+        .collect();
+    refused.sort();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(
+        refused[0].starts_with("69a5725851cd4ae89dc12eb0: ") && refused[0].contains("MCP server")
+    );
+    assert!(
+        refused[1].starts_with("69a5c80ad89188b55717debc: ") && refused[1].contains("send_sms")
+    );
+    // The MCP server's bearer token never reaches the refusal.
+    assert!(!refused.iter().any(|r| r.contains("sk-synthetic")));
+}

@@ -19,6 +19,25 @@ use crate::model::{
     EvalLink, Format, Latency, NodeOutput, Origin, RawDoc, Run, Status, System, Turn, Usage,
 };
 
+/// The run id of either generation's execute answer: `run_id` of `{run_id, turn_number, …}`, or
+/// `workflow_run_id` of a bare WorkflowRun. Only the id is read (the run is fetched right after),
+/// which keeps a turn to one full parse.
+fn execute_run_id(body: &[u8]) -> Result<String, String> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        run_id: Option<String>,
+        workflow_run_id: Option<String>,
+        #[serde(rename = "_id")]
+        id: Option<String>,
+    }
+    let answer: Answer = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    answer
+        .run_id
+        .or(answer.workflow_run_id)
+        .or(answer.id)
+        .ok_or_else(|| "the execute answer has no `run_id` (nor `workflow_run_id`)".to_owned())
+}
+
 /// Interactly refuses longer comments.
 pub const COMMENT_MAX_CHARS: usize = 5_000;
 
@@ -144,16 +163,12 @@ impl Interactly {
             },
         };
         let call = Call::post(url.clone(), &body);
-        let run = self
-            .http
+        self.http
             .send(&call, budget, |answer| {
                 let body = answer.ok()?;
-                // Either generation's answer: a bare WorkflowRun or `{run_id, turn_number, …}`.
-                let run = parse_run(body, &url, None)?;
-                expect_system(run, System::Interactly, &url)
+                execute_run_id(&body).map_err(|why| EngineError::Malformed(format!("{url}: {why}")))
             })
-            .await?;
-        Ok(run.run_id)
+            .await
     }
 
     /// Starts a run: the first execute, then the run as the server has it.
@@ -413,5 +428,21 @@ impl Interactly {
                 })
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn execute_answers_of_both_generations_name_the_run() {
+        let current = br#"{"run_id":"r1","turn_number":1,"events":[],"is_waiting_for_input":true}"#;
+        assert_eq!(execute_run_id(current).unwrap(), "r1");
+        let legacy = br#"{"workflow_run_id":"r2","status":"completed","input_output_pairs":[]}"#;
+        assert_eq!(execute_run_id(legacy).unwrap(), "r2");
+        assert!(execute_run_id(br#"{"status":"completed"}"#).is_err());
+        assert!(execute_run_id(b"{").is_err());
+        assert!(execute_run_id(br#"{"run_id": 5}"#).is_err());
     }
 }
