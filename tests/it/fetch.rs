@@ -277,3 +277,40 @@ async fn the_cli_fetches_with_the_token_from_the_environment() {
         .status;
     assert_eq!(status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn cortex_follows_a_next_page_header() {
+    let server = MockServer::start().await;
+    let runs = "/apps/app1/workflows/wf1/runs";
+    Mock::given(method("GET"))
+        .and(path(runs))
+        .and(query_param_is_missing("next"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([{"id": "c1"}, {"id": "c2"}]))
+                .insert_header("x-next-page-token", "2"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(runs))
+        .and(query_param("next", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": "c3"}])))
+        .mount(&server)
+        .await;
+    for id in ["c1", "c2", "c3"] {
+        Mock::given(method("GET"))
+            .and(path(format!("{runs}/{id}")))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"id": id, "app_id": "app1", "status": "COMPLETED"})),
+            )
+            .mount(&server)
+            .await;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let summary = fetch(engine(&server.uri()), &options(System::Cortex, out.path()))
+        .await
+        .unwrap();
+    assert_eq!((summary.listed, summary.downloaded), (3, 3));
+}

@@ -130,6 +130,7 @@ async fn interactly_current_generation_executes_then_gets_the_run() {
         .and(path("/workflows/v1/workflows/wf1/execute"))
         .and(query_param("version", "3"))
         .and(header("authorization", "Bearer tok-interactly"))
+        .and(header("x-reprise-case", "case-1"))
         .and(body_partial_json(json!({"run_input": {
             "command": "start", "workflow_id": "wf1", "version_number": 3,
             "dynamic_variables": {"patient_name": "Ada"},
@@ -175,10 +176,9 @@ async fn interactly_current_generation_executes_then_gets_the_run() {
         .await;
 
     let engine = engine(&server, |_| {});
-    let first = engine
-        .start(&start_request(System::Interactly, "wf1", Some(3)))
-        .await
-        .unwrap();
+    let mut request = start_request(System::Interactly, "wf1", Some(3));
+    request.case_run_id = Some("case-1".into());
+    let first = engine.start(&request).await.unwrap();
     assert_eq!((first.run_id.as_str(), first.turn), ("r1", 0));
     assert_eq!(first.run.status.text, "waiting_for_user_input");
     assert_eq!(first.run.usage.total_tokens, 15);

@@ -130,6 +130,8 @@ pub(crate) struct Call {
     pub body: Option<Vec<u8>>,
     /// Extra statuses worth retrying (Interactly comments answer 409 while a run is in progress).
     pub retry_on: &'static [u16],
+    /// Extra request headers.
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Call {
@@ -139,6 +141,7 @@ impl Call {
             url,
             body: None,
             retry_on: &[],
+            headers: Vec::new(),
         }
     }
 
@@ -149,6 +152,7 @@ impl Call {
             // Serializing a Value cannot fail.
             body: Some(serde_json::to_vec(body).unwrap_or_default()),
             retry_on: &[],
+            headers: Vec::new(),
         }
     }
 }
@@ -158,6 +162,8 @@ impl Call {
 pub(crate) struct Answer {
     pub status: u16,
     pub body: Arc<[u8]>,
+    /// `X-Next-Page-Token`: a list's next-page cursor sent as a header.
+    pub next_page: Option<String>,
 }
 
 impl Answer {
@@ -331,6 +337,9 @@ impl HttpClient {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
+        for (name, value) in &call.headers {
+            request = request.header(*name, value);
+        }
         request = request.header(reqwest::header::ACCEPT, "application/json");
         let response = request.send().await.map_err(|e| self.transport(e))?;
         let status = response.status().as_u16();
@@ -339,6 +348,12 @@ impl HttpClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
+        let next_page = response
+            .headers()
+            .get("x-next-page-token")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned);
         let body = response.bytes().await.map_err(|e| self.transport(e))?;
         match status {
             429 => Err(EngineError::RateLimited {
@@ -359,6 +374,7 @@ impl HttpClient {
             _ => Ok(Answer {
                 status,
                 body: Arc::from(&body[..]),
+                next_page,
             }),
         }
     }

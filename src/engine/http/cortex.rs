@@ -151,9 +151,11 @@ impl Cortex {
         let call = Call::get(url.clone());
         self.http
             .send(&call, budget, |answer| {
+                let header_next = answer.next_page.clone();
                 let body = answer.ok()?;
                 let (run_ids, next, has_more) =
                     list_ids(&body, &url, |item| str_at(item, &["id"]).map(str::to_owned))?;
+                let next = next.or(header_next);
                 let last = if next.is_some() {
                     false
                 } else {

@@ -41,6 +41,16 @@ fn execute_run_id(body: &[u8]) -> Result<String, String> {
 /// Interactly refuses longer comments.
 pub const COMMENT_MAX_CHARS: usize = 5_000;
 
+/// One execute call's parts.
+struct Exec<'a> {
+    command: &'a str,
+    workflow_id: &'a str,
+    version: Option<i64>,
+    run_id: Option<&'a str>,
+    input: &'a TurnInput,
+    case: Option<&'a str>,
+}
+
 /// The execute request shape to send. Both response shapes are always accepted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Generation {
@@ -131,15 +141,15 @@ impl Interactly {
     }
 
     /// One execute call; answers the run id. `version` is sent on the first turn only.
-    async fn execute(
-        &self,
-        command: &str,
-        workflow_id: &str,
-        version: Option<i64>,
-        run_id: Option<&str>,
-        input: &TurnInput,
-        budget: &RetryBudget,
-    ) -> Result<String, EngineError> {
+    async fn execute(&self, exec: Exec<'_>, budget: &RetryBudget) -> Result<String, EngineError> {
+        let Exec {
+            command,
+            workflow_id,
+            version,
+            run_id,
+            input,
+            case,
+        } = exec;
         let mut url = format!(
             "{}/workflows/v1/workflows/{}/execute",
             self.base,
@@ -162,7 +172,11 @@ impl Interactly {
                 None => json!({"run_input": run_input}),
             },
         };
-        let call = Call::post(url.clone(), &body);
+        let mut call = Call::post(url.clone(), &body);
+        if let Some(case) = case {
+            // `reprise serve` prefers the case's own recording among equal matches.
+            call.headers.push(("x-reprise-case", case.to_owned()));
+        }
         self.http
             .send(&call, budget, |answer| {
                 let body = answer.ok()?;
@@ -179,11 +193,14 @@ impl Interactly {
     ) -> Result<Reply, EngineError> {
         let run_id = self
             .execute(
-                "start",
-                &request.workflow_id,
-                request.version,
-                None,
-                &request.input,
+                Exec {
+                    command: "start",
+                    workflow_id: &request.workflow_id,
+                    version: request.version,
+                    run_id: None,
+                    input: &request.input,
+                    case: request.case_run_id.as_deref(),
+                },
                 budget,
             )
             .await?;
@@ -199,7 +216,17 @@ impl Interactly {
         budget: &RetryBudget,
     ) -> Result<Reply, EngineError> {
         let answered = self
-            .execute("data", workflow_id, None, Some(run_id), input, budget)
+            .execute(
+                Exec {
+                    command: "data",
+                    workflow_id,
+                    version: None,
+                    run_id: Some(run_id),
+                    input,
+                    case: None,
+                },
+                budget,
+            )
             .await?;
         self.reply(answered, budget).await
     }
@@ -359,12 +386,16 @@ impl Interactly {
         run_id: &str,
         budget: &RetryBudget,
     ) -> Result<(), EngineError> {
+        let input = TurnInput::default();
         self.execute(
-            "stop",
-            workflow_id,
-            None,
-            Some(run_id),
-            &TurnInput::default(),
+            Exec {
+                command: "stop",
+                workflow_id,
+                version: None,
+                run_id: Some(run_id),
+                input: &input,
+                case: None,
+            },
             budget,
         )
         .await

@@ -258,9 +258,21 @@ impl Engine for HttpEngine {
             };
             match info.system {
                 System::Interactly => {
-                    self.interactly()?
+                    let reply = self
+                        .interactly()?
                         .send(&info.workflow_id, run_id, input, &info.budget)
-                        .await
+                        .await?;
+                    // A recorded engine may switch recordings mid-run: the next turn names
+                    // the new id.
+                    if reply.run_id != run_id {
+                        self.remember(
+                            info.system,
+                            &info.workflow_id,
+                            &reply.run_id,
+                            info.budget.clone(),
+                        );
+                    }
+                    Ok(reply)
                 }
                 system => Err(EngineError::Unsupported(format!(
                     "{system} runs are single-shot: no further turns"
