@@ -7,6 +7,8 @@ mod run;
 mod serve;
 pub mod snapshots;
 mod synth;
+pub mod engine_args;
+mod fetch;
 mod validate;
 
 use std::path::PathBuf;
@@ -45,6 +47,8 @@ pub enum Command {
     Synth(synth::Args),
     /// Pending snapshots: list, accept, reject, review.
     Snapshots(snapshots::Args),
+    /// Download runs from a live engine into a corpus folder.
+    Fetch(Box<fetch::Args>),
 }
 
 /// Runs a parsed command line.
@@ -58,5 +62,6 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Report(args) => report::run(args),
         Command::Synth(args) => synth::run(args),
         Command::Snapshots(args) => snapshots::run(args),
+        Command::Fetch(args) => fetch::run(*args),
     }
 }

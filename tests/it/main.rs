@@ -6,3 +6,5 @@ mod run;
 mod serve;
 mod snapshot;
 mod validate;
+mod fetch;
+mod http;
