@@ -1,14 +1,14 @@
 //! Command-line definitions (clap) and dispatch. No logic beyond wiring.
 
 mod compare;
+pub mod engine_args;
+mod fetch;
 mod gate;
 mod report;
 mod run;
 mod serve;
 pub mod snapshots;
 mod synth;
-pub mod engine_args;
-mod fetch;
 mod validate;
 
 use std::path::PathBuf;
