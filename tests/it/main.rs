@@ -8,3 +8,6 @@ mod run;
 mod serve;
 mod snapshot;
 mod validate;
+mod engine;
+mod fetch;
+pub(crate) mod http;
