@@ -1016,3 +1016,36 @@ async fn every_fixture_replays_through_reprise_serve_as_in_process() {
         assert!(by_system.values().sum::<usize>() >= 20);
     }
 }
+
+#[tokio::test]
+async fn record_mode_grows_a_corpus_from_reprise_serve() {
+    let served = serve(&["fixtures"]);
+    let corpus = reprise::corpus::Corpus::load(
+        &[std::path::PathBuf::from("fixtures")],
+        &reprise::corpus::LoadOptions::default(),
+    );
+    // The cassette lacks one Noxus case; the live engine (serve) has every fixture.
+    let missing = corpus
+        .cases()
+        .find(|r| r.system == System::Noxus && r.status.text == "completed")
+        .unwrap()
+        .clone();
+    let primary = Arc::new(reprise::engine::RecordedEngine::from_runs(
+        corpus
+            .runs
+            .iter()
+            .filter(|r| r.run_id != missing.run_id)
+            .cloned(),
+    ));
+    let live = Arc::new(HttpEngine::new(config(&served.url)).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let recording = RecordingEngine::new(primary, live, dir.path());
+    for case in corpus.cases() {
+        let got = outcome(&recording, case).await;
+        assert!(got.is_ok(), "{}: {got:?}", case.run_id);
+    }
+    // Only the miss went live and was recorded, byte for byte as served.
+    assert_eq!(recording.saved(), 1);
+    let saved = std::fs::read(dir.path().join(format!("noxus/{}.json", missing.run_id))).unwrap();
+    assert_eq!(saved, missing.raw.bytes().unwrap().into_owned());
+}
