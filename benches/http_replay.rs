@@ -142,6 +142,26 @@ fn bench(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(10));
     group.bench_function("interactly_current_turns", |b| b.iter(run_all));
     group.finish();
+
+    // The client's share of a turn: reading one GET answer (a ~55 kB envelope) into a run.
+    let doc: Arc<[u8]> = Arc::from(
+        std::fs::read(root.join("fixtures/interactly/01-intake-completed-pass.json"))
+            .expect("fixture"),
+    );
+    let mut parse = c.benchmark_group("http_replay_parse");
+    parse.throughput(Throughput::Elements(1));
+    parse.bench_function("interactly_envelope", |b| {
+        b.iter(|| {
+            let out = reprise::formats::read_bytes(
+                std::path::Path::new("bench.json"),
+                doc.clone(),
+                None,
+                true,
+            );
+            assert_eq!(out.runs.len(), 1);
+        })
+    });
+    parse.finish();
 }
 
 criterion_group!(benches, bench);
