@@ -203,6 +203,13 @@ async fn interactly_current_generation_executes_then_gets_the_run() {
         "book me"
     );
     assert!(body["run_input"].get("version_number").is_none());
+    // A forgotten run takes no further turns.
+    assert!(engine.retries_left("r1").is_some());
+    engine.forget("r1");
+    assert!(matches!(
+        engine.send("r1", &input).await,
+        Err(EngineError::Unsupported(_))
+    ));
     // One GET after each turn.
     assert_eq!(
         requests_to(&server, "/workflows/v1/workflow-runs/r1")
