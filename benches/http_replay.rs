@@ -4,7 +4,7 @@
 //! Server and client share the machine. `cargo bench --bench http_replay`; the figure is the
 //! `thrpt` line, in turns per second. `REPRISE_BENCH_REPEAT` (default 20) sets how many times
 //! each Interactly fixture case is replayed per iteration, `REPRISE_BENCH_CONCURRENCY`
-//! (default 64) how many runs are in flight.
+//! (default 8) how many runs are in flight.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -88,7 +88,7 @@ fn bench(c: &mut Criterion) {
         .cloned()
         .collect();
     let repeat = env_usize("REPRISE_BENCH_REPEAT", 20);
-    let concurrency = env_usize("REPRISE_BENCH_CONCURRENCY", 64);
+    let concurrency = env_usize("REPRISE_BENCH_CONCURRENCY", 8);
     let (_served, url) = serve(&root);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
