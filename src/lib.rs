@@ -10,9 +10,12 @@ pub mod config;
 pub mod corpus;
 pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod formats;
 pub mod gate;
 pub mod model;
+pub mod replay;
+pub mod report;
 pub mod server;
 pub mod stats;
 

@@ -2,6 +2,8 @@
 
 mod compare;
 mod gate;
+mod report;
+mod run;
 mod serve;
 mod validate;
 
@@ -33,6 +35,10 @@ pub enum Command {
     Gate(gate::Args),
     /// Serve the recorded engine over the vendors' HTTP routes.
     Serve(serve::Args),
+    /// Replay every case, evaluate it, and report tokens, latency and pass rate.
+    Run(Box<run::Args>),
+    /// Work on report folders (merge shards).
+    Report(report::Args),
 }
 
 /// Runs a parsed command line.
@@ -42,5 +48,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Compare(args) => compare::run(args),
         Command::Gate(args) => gate::run(args, cli.config.as_deref()),
         Command::Serve(args) => serve::run(args),
+        Command::Run(args) => run::run(*args, &crate::config::Config::load(cli.config.as_deref())?),
+        Command::Report(args) => report::run(args),
     }
 }

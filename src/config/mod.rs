@@ -3,6 +3,7 @@
 //!
 //! Each section has its own file; this module only finds and reads the file.
 
+pub mod assertions;
 pub mod gate;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// `[gate]`: thresholds for `reprise gate` and `reprise run`.
     pub gate: gate::GateConfig,
+    /// `[evaluation]`: evaluator verdict pointers, threshold and local assertions.
+    pub evaluation: assertions::EvaluationSection,
 }
 
 impl Config {

@@ -1,4 +1,5 @@
 mod compare;
 mod engine;
 mod gate;
+mod run;
 mod serve;
