@@ -5,6 +5,10 @@ mod gate;
 mod report;
 mod run;
 mod serve;
+pub mod snapshots;
+mod synth;
+pub mod engine_args;
+mod fetch;
 mod validate;
 
 use std::path::PathBuf;
@@ -39,6 +43,12 @@ pub enum Command {
     Run(Box<run::Args>),
     /// Work on report folders (merge shards).
     Report(report::Args),
+    /// Write a deterministic synthetic corpus of all three systems.
+    Synth(synth::Args),
+    /// Pending snapshots: list, accept, reject, review.
+    Snapshots(snapshots::Args),
+    /// Download runs from a live engine into a corpus folder.
+    Fetch(Box<fetch::Args>),
 }
 
 /// Runs a parsed command line.
@@ -50,5 +60,8 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Serve(args) => serve::run(args),
         Command::Run(args) => run::run(*args, &crate::config::Config::load(cli.config.as_deref())?),
         Command::Report(args) => report::run(args),
+        Command::Synth(args) => synth::run(args),
+        Command::Snapshots(args) => snapshots::run(args),
+        Command::Fetch(args) => fetch::run(*args),
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod assertions;
 pub mod gate;
+pub mod redaction;
 
 use std::path::{Path, PathBuf};
 
@@ -19,10 +20,12 @@ pub struct Config {
     /// Where it was read from (`None`: no file, defaults).
     #[serde(skip)]
     pub path: Option<PathBuf>,
-    /// `[gate]`: thresholds for `reprise gate` and `reprise run`.
-    pub gate: gate::GateConfig,
     /// `[evaluation]`: evaluator verdict pointers, threshold and local assertions.
     pub evaluation: assertions::EvaluationSection,
+    /// `[gate]`: thresholds for `reprise gate` and `reprise run`.
+    pub gate: gate::GateConfig,
+    /// `[redaction]`: what the redactor hides beyond its built-in rules.
+    pub redaction: redaction::RedactionConfig,
 }
 
 impl Config {

@@ -1,5 +1,10 @@
 mod compare;
 mod engine;
 mod gate;
+mod load;
 mod run;
 mod serve;
+mod snapshot;
+mod validate;
+mod fetch;
+mod http;
