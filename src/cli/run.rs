@@ -274,5 +274,10 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     if args.fail_on_failures && all.failed > 0 {
         status = status.worst(ExitStatus::Regression);
     }
+    // The `[gate]` thresholds of reprise.toml, when given, judge the report just written
+    // (not a partial one: an interrupted run is resumed first).
+    if !summary.interrupted {
+        status = status.worst(super::gate::after_run(&args.out, config)?);
+    }
     Ok(status)
 }
