@@ -1,1 +1,8 @@
+mod compare;
+mod engine;
+mod gate;
+mod load;
+mod run;
+mod serve;
 mod snapshot;
+mod validate;
