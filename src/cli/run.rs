@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::corpus::{Corpus, Filter, LoadOptions, Shard};
 use crate::engine::{Engine, FaultConfig, FaultyEngine, RecordedEngine};
-use crate::replay::{self, NoSnapshots, Selection};
+use crate::replay::{self, Selection};
 use crate::report::{terminal, RunMeta};
 use crate::{eval, Error, ExitStatus};
 
@@ -82,8 +82,15 @@ pub struct Args {
     #[arg(long)]
     pub fail_on_failures: bool,
     /// Snapshot folder.
-    #[arg(long, default_value = "snapshots", value_name = "DIR")]
+    #[arg(
+        long,
+        default_value = "snapshots",
+        value_name = "DIR",
+        env = "REPRISE_SNAPSHOTS"
+    )]
     pub snapshots: PathBuf,
+    #[command(flatten)]
+    pub snapshot: super::snapshots::RunArgs,
     /// No progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -224,15 +231,21 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::Engine(format!("cannot start the async runtime: {e}")))?;
-    // The snapshot stage plugs in here: replace `NoSnapshots` with the store under
-    // `args.snapshots` (it fills the `snapshot` column).
-    let _ = &args.snapshots;
+    // The snapshot stage fills the `snapshot` column; every selected case's snapshot belongs
+    // to this run (resumed ones too), the rest are orphans when nothing was filtered out.
+    let snapshots = Arc::new(super::snapshots::stage_for(
+        &args.snapshot,
+        &args.snapshots,
+        config,
+    )?);
+    cases.iter().for_each(|c| snapshots.mark_seen(c));
+    let whole_corpus = args.filter.is_empty() && args.sample.is_none() && args.shard.is_none();
     let summary = runtime
         .block_on(replay::run(
             engine,
             cases,
             settings,
-            Arc::new(NoSnapshots),
+            snapshots.clone(),
             options,
             meta,
         ))
@@ -261,6 +274,13 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         );
     }
     println!("reports      {}", args.out.display());
+    status = status.worst(super::snapshots::finish_run(
+        &snapshots,
+        &args.snapshot,
+        &args.out,
+        whole_corpus,
+        (summary.stats.snapshots_changed, summary.stats.snapshots_new),
+    )?);
     let all = &summary.stats.all;
     if summary.interrupted {
         eprintln!(
