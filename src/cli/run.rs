@@ -227,6 +227,7 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     // The snapshot stage plugs in here: replace `NoSnapshots` with the store under
     // `args.snapshots` (it fills the `snapshot` column).
     let _ = &args.snapshots;
+    let replay_started = std::time::Instant::now();
     let summary = runtime
         .block_on(replay::run(
             engine,
@@ -241,7 +242,14 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
             replay::ReplayError::Journal { path, source } => Error::io(path, source),
         })?;
 
+    let replay_secs = replay_started.elapsed().as_secs_f64();
     print!("{}", terminal::render(&summary.stats));
+    println!(
+        "replayed     {} cases in {:.2} s ({:.0} cases/s)",
+        summary.replayed,
+        replay_secs,
+        summary.replayed as f64 / replay_secs.max(1e-9)
+    );
     if summary.resumed > 0 {
         println!(
             "resumed      {} cases from the journal, {} replayed now",

@@ -294,6 +294,13 @@ pub async fn run(
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 cancelled.store(true, Ordering::SeqCst);
+                eprintln!(
+                    "\ninterrupted: finishing the cases in flight (Ctrl-C again to quit now)"
+                );
+                // A second Ctrl-C quits at once; the journal already holds every finished case.
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
             }
         });
     }
