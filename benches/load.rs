@@ -1,1 +1,90 @@
-fn main() {}
+//! Corpus load throughput beside the limits, over the same bytes in the same run:
+//! `serde_json::from_slice::<IgnoredAny>` (the bare parse: nothing built, the upper bound) and a
+//! parse into `serde_json::Value` (the naive way). The corpus is `reprise synth` output (a few
+//! hundred runs) generated into a tempdir.
+//!
+//! `cargo bench --bench load` (criterion, `Throughput::Bytes`: MB/s). `read_bytes` and the two
+//! references run single-threaded per file; `Corpus::load` uses rayon over both cores.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use reprise::corpus::{find_files, Corpus, LoadOptions};
+use reprise::formats::read_bytes;
+use reprise::synth::{generate, Options};
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    generate(
+        dir.path(),
+        &Options {
+            runs: 300,
+            seed: 1,
+            versions: 1,
+        },
+    )
+    .expect("synth");
+    let (files, _) = find_files(&[dir.path().to_path_buf()]);
+    let data: Vec<(PathBuf, Arc<[u8]>)> = files
+        .iter()
+        .map(|p| (p.clone(), Arc::from(std::fs::read(p).expect("read"))))
+        .collect();
+    let total: u64 = data.iter().map(|(_, b)| b.len() as u64).sum();
+    // JSONL and arrays hold several documents: the references parse each document.
+    let docs: Vec<&[u8]> = data
+        .iter()
+        .flat_map(|(p, b)| -> Vec<&[u8]> {
+            if p.extension().is_some_and(|e| e == "jsonl") {
+                b.split(|&c| c == b'\n').filter(|l| !l.is_empty()).collect()
+            } else {
+                vec![&b[..]]
+            }
+        })
+        .collect();
+
+    let mut g = c.benchmark_group("load");
+    g.throughput(Throughput::Bytes(total));
+    g.sample_size(20);
+    g.bench_function("ignored_any (limit)", |b| {
+        b.iter(|| {
+            for d in &docs {
+                let _: serde::de::IgnoredAny = serde_json::from_slice(d).expect("json");
+            }
+        })
+    });
+    g.bench_function("serde_json::Value (naive)", |b| {
+        b.iter(|| {
+            for d in &docs {
+                let v: serde_json::Value = serde_json::from_slice(d).expect("json");
+                std::hint::black_box(v);
+            }
+        })
+    });
+    g.bench_function("read_bytes (1 thread)", |b| {
+        b.iter(|| {
+            for (p, bytes) in &data {
+                let out = read_bytes(p, bytes.clone(), None, true);
+                assert!(out.problems.is_empty());
+                std::hint::black_box(out);
+            }
+        })
+    });
+    g.bench_function("Corpus::load (rayon, from disk)", |b| {
+        b.iter(|| {
+            let corpus = Corpus::load(
+                &[dir.path().to_path_buf()],
+                &LoadOptions {
+                    format: None,
+                    keep_raw: true,
+                },
+            );
+            assert!(corpus.problems.is_empty());
+            std::hint::black_box(corpus);
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

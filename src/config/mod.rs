@@ -4,6 +4,8 @@
 //! Each section has its own file; this module only finds and reads the file.
 
 pub mod assertions;
+pub mod gate;
+pub mod redaction;
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +22,10 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// `[evaluation]`: evaluator verdict pointers, threshold and local assertions.
     pub evaluation: assertions::EvaluationSection,
+    /// `[gate]`: thresholds for `reprise gate` and `reprise run`.
+    pub gate: gate::GateConfig,
+    /// `[redaction]`: what the redactor hides beyond its built-in rules.
+    pub redaction: redaction::RedactionConfig,
 }
 
 impl Config {

@@ -421,16 +421,17 @@ impl RecordedEngine {
         for &i in same_inputs.chain(others).take(MISS_SCAN) {
             let run = &self.runs[i as usize];
             let mut diffs = Vec::new();
-            if let Some(v) = request.version {
-                if run.version != Some(v) {
-                    diffs.push("version differs".to_owned());
-                }
+            let other_version = request.version.is_some_and(|v| run.version != Some(v));
+            if other_version {
+                diffs.push("version differs".to_owned());
             }
             match run.turns.first() {
                 Some(t) => diffs.extend(matcher::differences(&request.input, t, 0)),
                 None => diffs.push("the recording has no turns".to_owned()),
             }
-            scored.push((diffs.len(), i, diffs));
+            // The same inputs at another version are nearer than other inputs at this one.
+            let score = 2 * (diffs.len() - usize::from(other_version)) + usize::from(other_version);
+            scored.push((score, i, diffs));
         }
         format!(
             "{}, turn 1: {}",

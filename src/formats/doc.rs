@@ -126,6 +126,7 @@ pub(crate) struct EventDoc<'a> {
     pub kind: Option<Cow<'a, str>>,
     pub logical_id: Option<Cow<'a, str>>,
     /// The SDK's printout wraps each event as `{class, event}`.
+    #[serde(default, deserialize_with = "nested")]
     pub event: Option<Box<EventDoc<'a>>>,
     pub content: Option<Text>,
     pub message: Option<MessageDoc>,
@@ -412,7 +413,7 @@ pub(crate) struct CortexUsageDoc {
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Doc<'a> {
     // Interactly envelope (`workflow_run` wraps the run; the wrapper's own `workflow_run` is it).
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "nested")]
     pub workflow_run: Option<Box<Doc<'a>>>,
     pub _id: Option<String>,
     pub team_id: Option<IgnoredAny>,
@@ -467,4 +468,69 @@ pub(crate) struct Doc<'a> {
     pub workflow_version_draft: Option<IgnoredAny>,
     pub version: Option<i64>,
     pub usage: Option<CortexUsageDoc>,
+}
+
+/// How many levels of [`Doc`] (envelope → run) or [`EventDoc`] (`{class, event}`) may nest.
+/// Real documents need two; the limit keeps hostile nesting (`{"workflow_run": {"workflow_run":
+/// …}}` 100,000 deep) from piling up these large stack frames until a thread overflows.
+const MAX_NESTED: u32 = 4;
+
+thread_local! {
+    static NESTED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Deserializes a nested run or event: objects only (an array never reaches the struct's
+/// sequence form, which would recurse once per `[`), at most [`MAX_NESTED`] levels deep.
+fn nested<'de, D, T>(d: D) -> Result<Option<Box<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+        type Value = Option<Box<T>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            let depth = NESTED.with(|n| {
+                let depth = n.get() + 1;
+                n.set(depth);
+                depth
+            });
+            let result = if depth > MAX_NESTED {
+                Err(de::Error::custom("runs or events nested too deep"))
+            } else {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|t| Some(Box::new(t)))
+            };
+            NESTED.with(|n| n.set(n.get() - 1));
+            result
+        }
+    }
+    d.deserialize_option(V(std::marker::PhantomData))
+}
+
+/// Parses a whole document as a [`Doc`]: objects only, for the same reason as [`nested`].
+pub(crate) fn top<'de, D: Deserializer<'de>>(d: D) -> Result<Doc<'de>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Doc<'de>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object (a run)")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Doc<'de>, A::Error> {
+            Doc::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_map(V)
 }

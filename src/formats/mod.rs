@@ -6,6 +6,7 @@ mod detect;
 mod doc;
 mod interactly;
 mod noxus;
+mod numbers;
 mod problem;
 
 pub use container::{read_bytes, read_file, FileOutcome};
@@ -94,10 +95,15 @@ impl NormalizeError {
 /// `forced` skips detection (`--format`). Errors carry a JSON pointer and, for syntax and type
 /// errors, the line and column within `text`.
 pub(crate) fn parse(text: &str, forced: Option<Format>) -> Result<Normalized, Problem> {
-    let doc: doc::Doc<'_> = match serde_json::from_str(text) {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let doc = match doc::top(&mut de).and_then(|doc| de.end().map(|()| doc)) {
         Ok(doc) => doc,
         Err(_) => return Err(locate_error(text)),
     };
+    // serde_json range-checks only the numbers it reads; 1e400 in a skipped part would pass.
+    if let Some(p) = numbers::out_of_range(text) {
+        return Err(p);
+    }
     let format = match forced.or_else(|| detect::detect(&doc)) {
         Some(f) => f,
         None => {
@@ -120,7 +126,9 @@ pub(crate) fn parse(text: &str, forced: Option<Format>) -> Result<Normalized, Pr
 /// Parses again, slowly, to say where a document went wrong. Only bad documents pay for this.
 fn locate_error(text: &str) -> Problem {
     let mut de = serde_json::Deserializer::from_str(text);
-    let result: Result<doc::Doc<'_>, _> = serde_path_to_error::deserialize(&mut de);
+    let mut track = serde_path_to_error::Track::new();
+    let result = doc::top(serde_path_to_error::Deserializer::new(&mut de, &mut track))
+        .map_err(|e| serde_path_to_error::Error::new(track.path(), e));
     match result {
         Ok(_) => match de.end() {
             Err(e) => located(String::new(), e),
@@ -133,7 +141,7 @@ fn locate_error(text: &str) -> Problem {
     }
 }
 
-fn located(pointer: String, err: serde_json::Error) -> Problem {
+pub(crate) fn located(pointer: String, err: serde_json::Error) -> Problem {
     let mut p = Problem::at(&pointer, strip_position(&err.to_string()));
     if err.line() > 0 {
         p.line = Some(err.line());
@@ -151,7 +159,7 @@ fn strip_position(message: &str) -> String {
 }
 
 /// A `serde_path_to_error` path as a JSON pointer (RFC 6901).
-fn pointer_of(path: &serde_path_to_error::Path) -> String {
+pub(crate) fn pointer_of(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
     for seg in path.iter() {

@@ -234,7 +234,7 @@ mod tests {
 
     #[test]
     fn streamed_chunks_are_one_call_and_assistant_responses_are_not_counted() {
-        let events = vec![
+        let events = [
             llm(Some("r1"), None, None, None),
             llm(Some("r1"), Some(100), Some(20), Some(350.0)),
             Event::AssistantResponse {

@@ -1,1 +1,10 @@
+mod compare;
+mod engine;
+mod fetch;
+mod gate;
+mod http;
+mod load;
 mod run;
+mod serve;
+mod snapshot;
+mod validate;
