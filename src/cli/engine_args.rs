@@ -298,10 +298,8 @@ mod tests {
             &'a self,
             _: System,
             _: &'a str,
-        ) -> crate::engine::BoxFuture<
-            'a,
-            Result<Arc<crate::model::Run>, crate::engine::EngineError>,
-        > {
+        ) -> crate::engine::BoxFuture<'a, Result<Arc<crate::model::Run>, crate::engine::EngineError>>
+        {
             Box::pin(async { Err(crate::engine::EngineError::Miss(String::new())) })
         }
         fn evaluation<'a>(
