@@ -375,8 +375,10 @@ async fn fetching_from_reprise_serve_gives_back_the_served_corpus() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let fetched =
-        reprise::corpus::Corpus::load(&[dir.clone()], &reprise::corpus::LoadOptions::default());
+    let fetched = reprise::corpus::Corpus::load(
+        std::slice::from_ref(&dir),
+        &reprise::corpus::LoadOptions::default(),
+    );
     assert!(fetched.problems.is_empty(), "{:?}", fetched.problems);
     let expected = served_runs(&corpus, System::Cortex);
     assert_eq!(served_runs(&fetched, System::Cortex), expected);
