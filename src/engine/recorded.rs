@@ -353,22 +353,41 @@ impl RecordedEngine {
                 break;
             }
         }
-        let k = found.map_or(0, |(k, _, _)| k);
-        let mut s = list.swap_remove(k);
-        if list.is_empty() {
-            table.remove(run_id);
-        }
-        drop(table);
-        match found {
-            Some((_, chain, current)) => {
-                s.chain = chain;
-                s.turn += 1;
-                s.current = current;
-                Ok(self.answer(s))
-            }
+        let Some((k, chain, current)) = found else {
             // The replay of this run ends with the miss: its session is dropped.
-            None => Err(EngineError::Miss(self.send_miss(&s, input))),
+            let s = list.swap_remove(0);
+            if list.is_empty() {
+                table.remove(run_id);
+            }
+            drop(table);
+            return Err(EngineError::Miss(self.send_miss(&s, input)));
+        };
+        let s = Session {
+            chain,
+            turn: list[k].turn + 1,
+            current,
+            ..list[k].clone()
+        };
+        let run = self.runs[current as usize].clone();
+        let reply = Reply {
+            run_id: run.run_id.clone(),
+            turn: s.turn,
+            run,
+        };
+        let finished = self.finished(&s);
+        if reply.run_id == run_id && !finished {
+            // The common case: same recording, more turns to come. Updated in place.
+            list[k] = s;
+        } else {
+            list.swap_remove(k);
+            if list.is_empty() {
+                table.remove(run_id);
+            }
+            if !finished {
+                table.entry(reply.run_id.clone()).or_default().push(s);
+            }
         }
+        Ok(reply)
     }
 
     fn describe_version(&self, wf: u32, version: Option<i64>) -> String {

@@ -340,3 +340,22 @@ fn turn_latency_counts_each_call_once() {
     assert_eq!(turn_latency_ms(&r.turns[0]), 120.0);
     assert_eq!(turn_latency_ms(&r.turns[1]), 80.0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn latency_replay_sleeps_the_recorded_latency_times_the_factor() {
+    // The clock is paused: sleeps advance it exactly, whatever the machine's load.
+    let recorded = interactly("r", 1, json!({}), &["a"]);
+    let slow = RecordedEngine::from_runs([Arc::new(recorded.clone())]).with_latency_factor(0.5);
+    let clock = tokio::time::Instant::now();
+    let reply = slow.start(&start(&recorded, Some(1))).await.unwrap();
+    assert_eq!(clock.elapsed(), Duration::from_millis(60));
+    slow.send(&reply.run_id, &TurnInput::from_turn(&recorded.turns[1]))
+        .await
+        .unwrap();
+    assert_eq!(clock.elapsed(), Duration::from_millis(100));
+    // Factor 0 (the default) answers at once.
+    let instant = RecordedEngine::from_runs([Arc::new(recorded.clone())]);
+    let clock = tokio::time::Instant::now();
+    instant.start(&start(&recorded, Some(1))).await.unwrap();
+    assert_eq!(clock.elapsed(), Duration::ZERO);
+}
