@@ -4,7 +4,7 @@
 //! twice keeps its first copy). Every non-evaluation run is a recording. Matching:
 //!
 //! - by system, workflow id and version (`StartRequest::version`; `None` = any recorded
-//!   version), then by the sequence of inputs so far ([`matcher`]: first-turn caller dynamic
+//!   version), then by the sequence of inputs so far (`matcher`: first-turn caller dynamic
 //!   variables, user message texts, Noxus/Cortex `input`; volatile variables ignored), never by
 //!   run id. Recordings are indexed by (workflow, version, hash chain of the inputs after each
 //!   turn), so a start and each send cost one hash lookup, whatever the corpus size.
