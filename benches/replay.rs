@@ -114,8 +114,16 @@ async fn drive(engine: &RecordedEngine, cases: &[Arc<Run>]) -> usize {
 }
 
 fn peak_rss_mb() -> Option<f64> {
+    status_mb("VmHWM:")
+}
+
+fn rss_mb() -> Option<f64> {
+    status_mb("VmRSS:")
+}
+
+fn status_mb(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
@@ -147,8 +155,10 @@ fn scale_report() {
         },
     );
     let loaded = started.elapsed();
+    let rss_corpus = rss_mb().unwrap_or(0.0);
     let engine = RecordedEngine::new(&corpus);
     let built = started.elapsed() - loaded;
+    let rss_engine = rss_mb().unwrap_or(0.0);
     drop(corpus);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -158,7 +168,7 @@ fn scale_report() {
     let turns = rt.block_on(drive(&engine, &cases));
     let replayed = replay_started.elapsed();
     eprintln!(
-        "scale: {runs} runs ({:.0} MB JSONL): load {:.2}s, index {:.2}s, replay {turns} turns in {:.2}s ({:.0} turns/s); peak RSS {:.0} MB (before load {:.0} MB)",
+        "scale: {runs} runs ({:.0} MB JSONL): load {:.2}s, index {:.2}s, replay {turns} turns in {:.2}s ({:.0} turns/s); RSS after load {rss_corpus:.0} MB, after index {rss_engine:.0} MB, peak {:.0} MB (before load {:.0} MB)",
         std::fs::metadata(&path).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0),
         loaded.as_secs_f64(),
         built.as_secs_f64(),

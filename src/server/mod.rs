@@ -1,13 +1,13 @@
 //! `reprise serve`: the recorded engine behind the vendors' own HTTP routes (axum), so any
 //! client (reprise's, the vendors' SDKs, curl) can be tested against recordings.
 //!
-//! One file per system's routes ([`interactly`], [`noxus`], [`cortex`]); this module owns the
+//! One file per system's routes (`interactly`, `noxus`, `cortex`); this module owns the
 //! shared state and the layers every request passes: one log line on stderr (method, path
 //! without the query, status, duration; never a header), the token check (Interactly and
 //! Cortex `Authorization: Bearer`, Noxus `X-API-KEY`; any token unless one is required),
 //! fault injection ([`FaultConfig`]), and graceful shutdown.
 //!
-//! Recordings are returned exactly as recorded (`RawDoc::bytes()`); see [`interactly`] for
+//! Recordings are returned exactly as recorded (`RawDoc::bytes()`); see `interactly` for
 //! the one place an answer is cut from a recording (a partial Interactly replay).
 
 mod cortex;

@@ -297,6 +297,14 @@ async fn single_shot_systems_match_their_input() {
         case_run_id: None,
     };
     assert_eq!(e.start(&req(&nox)).await.unwrap().run_id, "n1");
+    // Noxus has no version numbers: asking for one changes nothing.
+    let mut versioned = req(&nox);
+    versioned.version = Some(2);
+    assert_eq!(e.start(&versioned).await.unwrap().run_id, "n1");
+    // Cortex has them.
+    let mut versioned = req(&cor);
+    versioned.version = Some(2);
+    assert!(e.start(&versioned).await.is_err());
     assert_eq!(e.start(&req(&cor)).await.unwrap().run_id, "c1");
     assert!(!e.in_flight("n1") && !e.in_flight("c1"));
     let mut other = req(&nox);
