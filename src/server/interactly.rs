@@ -211,8 +211,8 @@ async fn execute(
     };
     let bytes = recorded_bytes(&run).await?;
     match generation {
-        Generation::Bare => Ok(json_bytes(bare_view(&run, &bytes, turns))),
-        Generation::Current => execute_response(&run, &bytes, turns).map(json_bytes),
+        Generation::Bare => Ok(json_bytes(bare_view(&state, &run, &bytes, turns))),
+        Generation::Current => execute_response(&state, &run, &bytes, turns).map(json_bytes),
     }
 }
 
@@ -248,34 +248,55 @@ fn track(state: &AppState, sent_to: Option<&str>, reply: &Reply) {
     }
 }
 
+impl AppState {
+    /// The layout of recording `run` (whose bytes are `bytes`), found once and cached.
+    fn layout(&self, run: &Arc<Run>, bytes: &[u8]) -> Arc<Option<raw::Layout>> {
+        let key = Arc::as_ptr(run) as usize;
+        let lock = || self.layouts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, layout)) = lock().get(&key) {
+            // A recording read from disk that changed since is laid out again.
+            if layout.as_ref().as_ref().is_none_or(|l| l.fits(bytes)) {
+                return layout.clone();
+            }
+        }
+        // Found outside the lock: two requests racing on a new recording both compute it.
+        let layout = Arc::new(raw::Layout::new(bytes, run.format));
+        lock().insert(key, (run.clone(), layout.clone()));
+        layout
+    }
+}
+
 /// The bare `WorkflowRun` with `turns` turns (the recording itself when all are answered).
-fn bare_view(run: &Run, bytes: &[u8], turns: usize) -> Vec<u8> {
-    raw::bare_run_cut(bytes, run.format, turns).unwrap_or_else(|| bytes.to_vec())
+fn bare_view(state: &AppState, run: &Arc<Run>, bytes: &[u8], turns: usize) -> Vec<u8> {
+    let layout = state.layout(run, bytes);
+    layout
+        .as_ref()
+        .as_ref()
+        .and_then(|l| l.bare_cut(bytes, turns))
+        .unwrap_or_else(|| bytes.to_vec())
 }
 
 /// The recording in its own shape, cut to `turns` turns when fewer than all.
-fn own_view(run: &Run, bytes: &[u8], turns: usize) -> Vec<u8> {
+fn own_view(state: &AppState, run: &Arc<Run>, bytes: &[u8], turns: usize) -> Vec<u8> {
     if turns >= run.turns.len() {
         return bytes.to_vec();
     }
-    match (
-        raw::bare_run_range(bytes, run.format),
-        raw::bare_run_cut(bytes, run.format, turns),
-    ) {
-        (Some(range), Some(cut)) => {
-            let mut out = Vec::with_capacity(bytes.len());
-            out.extend_from_slice(&bytes[..range.start]);
-            out.extend_from_slice(&cut);
-            out.extend_from_slice(&bytes[range.end..]);
-            out
-        }
-        _ => bytes.to_vec(),
-    }
+    let layout = state.layout(run, bytes);
+    layout
+        .as_ref()
+        .as_ref()
+        .and_then(|l| l.own_cut(bytes, turns))
+        .unwrap_or_else(|| bytes.to_vec())
 }
 
 /// The seed envelope view: an enveloped recording as is, a bare one wrapped.
-fn envelope_view(run: &Run, bytes: &[u8], turns: usize) -> Result<Vec<u8>, ApiError> {
-    let own = own_view(run, bytes, turns);
+fn envelope_view(
+    state: &AppState,
+    run: &Arc<Run>,
+    bytes: &[u8],
+    turns: usize,
+) -> Result<Vec<u8>, ApiError> {
+    let own = own_view(state, run, bytes, turns);
     match run.format {
         Format::InteractlyRun => {
             let id = serde_json::to_string(&run.run_id).map_err(internal)?;
@@ -298,20 +319,29 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 /// `{run_id, turn_number, events, is_waiting_for_input, is_completed, error, next_input_hint}`
 /// for turn `turns` (1-based) of the recording. A recording stored in this shape is returned
 /// as recorded.
-fn execute_response(run: &Run, bytes: &[u8], turns: usize) -> Result<Vec<u8>, ApiError> {
+fn execute_response(
+    state: &AppState,
+    run: &Arc<Run>,
+    bytes: &[u8],
+    turns: usize,
+) -> Result<Vec<u8>, ApiError> {
     if run.format == Format::InteractlyExecute {
         return Ok(bytes.to_vec());
     }
     let turn = turns.max(1) - 1;
-    let events = raw::turn_events(bytes, run.format, turn).unwrap_or_else(|| b"[]".to_vec());
-    let events = String::from_utf8(events).map_err(internal)?;
-    let events = RawValue::from_string(events).map_err(internal)?;
+    let layout = state.layout(run, bytes);
+    let no_events: Box<RawValue> = RawValue::from_string("[]".to_owned()).map_err(internal)?;
+    let events = layout
+        .as_ref()
+        .as_ref()
+        .and_then(|l| l.turn_events(turn))
+        .unwrap_or(&no_events);
     let last = turns >= run.turns.len();
     #[derive(serde::Serialize)]
     struct ExecuteResponse<'a> {
         run_id: &'a str,
         turn_number: usize,
-        events: Box<RawValue>,
+        events: &'a RawValue,
         is_waiting_for_input: bool,
         is_completed: bool,
         error: Option<&'a str>,
@@ -343,7 +373,7 @@ async fn get_envelope(
 ) -> Result<Response, ApiError> {
     let run = recording(&state, &run_id).await?;
     let bytes = recorded_bytes(&run).await?;
-    envelope_view(&run, &bytes, state.answered(&run)).map(json_bytes)
+    envelope_view(&state, &run, &bytes, state.answered(&run)).map(json_bytes)
 }
 
 async fn get_run(
@@ -352,7 +382,12 @@ async fn get_run(
 ) -> Result<Response, ApiError> {
     let run = recording(&state, &run_id).await?;
     let bytes = recorded_bytes(&run).await?;
-    Ok(json_bytes(own_view(&run, &bytes, state.answered(&run))))
+    Ok(json_bytes(own_view(
+        &state,
+        &run,
+        &bytes,
+        state.answered(&run),
+    )))
 }
 
 async fn comment(
@@ -380,7 +415,7 @@ async fn comment(
         .comment(System::Interactly, &run_id, content)
         .await?;
     let bytes = recorded_bytes(&run).await?;
-    envelope_view(&run, &bytes, run.turns.len()).map(json_bytes)
+    envelope_view(&state, &run, &bytes, run.turns.len()).map(json_bytes)
 }
 
 async fn evaluation_result(

@@ -53,7 +53,14 @@ pub(crate) struct AppState {
     pub progress: Mutex<HashMap<String, usize>>,
     /// Cortex listing metadata, read once from the recordings.
     pub cortex: cortex::Listing,
+    /// Byte layouts of Interactly recordings (`raw::Layout`), found on first need. Keyed by
+    /// the recording's address: the engine's runs live as long as the server, and the entry
+    /// holds its run, so no other run can take that address.
+    pub layouts: Mutex<HashMap<usize, CachedLayout>>,
 }
+
+/// A recording and its layout (`None`: it holds no bare `WorkflowRun`).
+pub(crate) type CachedLayout = (Arc<Run>, Arc<Option<raw::Layout>>);
 
 /// Why a request failed, as the server answers it.
 #[derive(Debug)]
@@ -194,6 +201,7 @@ impl Server {
                 log: options.log,
                 progress: Mutex::new(HashMap::new()),
                 cortex,
+                layouts: Mutex::new(HashMap::new()),
             }),
         })
     }

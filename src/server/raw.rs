@@ -4,6 +4,11 @@
 //! `WorkflowRun` inside an Interactly envelope, and a run cut to the turns answered so far
 //! during a partial replay. Both are byte splices of the original document: every byte kept is
 //! the recording's own.
+//!
+//! Where the parts are ([`Layout`]: the bare run, its `input_output_pairs` elements, its
+//! `status`, each turn's events) is found once per recording and cached by the server
+//! (`AppState::layout`), so an answer during a replay is a copy of byte ranges, not a parse
+//! of the whole recording per request.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -44,8 +49,13 @@ fn elements(doc: &[u8], range: Range<usize>) -> Option<Vec<Range<usize>>> {
     )
 }
 
+/// `range` (relative to `base`) moved to the document's offsets.
+fn shift(base: usize, range: &Range<usize>) -> Range<usize> {
+    base + range.start..base + range.end
+}
+
 /// The byte range of the bare `WorkflowRun` inside a recording of `format`.
-pub(crate) fn bare_run_range(doc: &[u8], format: Format) -> Option<Range<usize>> {
+fn bare_run_range(doc: &[u8], format: Format) -> Option<Range<usize>> {
     match format {
         Format::InteractlyRun => Some(0..doc.len()),
         Format::InteractlyEnvelope => {
@@ -59,54 +69,136 @@ pub(crate) fn bare_run_range(doc: &[u8], format: Format) -> Option<Range<usize>>
     }
 }
 
-/// The bare `WorkflowRun` cut to its first `turns` input/output pairs, its `status` set to
-/// `waiting_for_user_input` when pairs were cut (the run waited for the user after each of
-/// them). Everything else (ids, usage totals, config) stays as recorded. `None` when the
-/// document is not a run of that shape.
-pub(crate) fn bare_run_cut(doc: &[u8], format: Format, turns: usize) -> Option<Vec<u8>> {
-    let range = bare_run_range(doc, format)?;
-    let run = &doc[range];
-    let top = members(run)?;
-    let Some(pairs_at) = top.get("input_output_pairs").cloned() else {
-        return Some(run.to_vec());
-    };
-    let pairs = elements(run, pairs_at.clone())?;
-    if turns >= pairs.len() {
-        return Some(run.to_vec());
-    }
-    // Splices, applied from the end so earlier offsets stay valid.
-    let mut splices: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
-    let kept = match (
-        pairs.first(),
-        turns.checked_sub(1).and_then(|t| pairs.get(t)),
-    ) {
-        (Some(first), Some(last)) => run[first.start..last.end].to_vec(),
-        _ => Vec::new(),
-    };
-    let mut array = Vec::with_capacity(kept.len() + 2);
-    array.push(b'[');
-    array.extend_from_slice(&kept);
-    array.push(b']');
-    splices.push((pairs_at, array));
-    if let Some(status) = top.get("status") {
-        splices.push((status.clone(), b"\"waiting_for_user_input\"".to_vec()));
-    }
-    splices.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
-    let mut out = run.to_vec();
-    for (r, bytes) in splices {
-        out.splice(r, bytes);
-    }
-    Some(out)
+/// How the bare run can be cut to fewer turns.
+#[derive(Debug)]
+enum Cut {
+    /// The run has no `input_output_pairs`: every cut is the whole bare run.
+    Whole,
+    /// Document ranges of the `input_output_pairs` array, of its elements, and of `status`.
+    Pairs {
+        array: Range<usize>,
+        items: Vec<Range<usize>>,
+        status: Option<Range<usize>>,
+    },
 }
 
-/// The raw events of turn `turn` of a bare run or envelope: `run_output.events`, else the
-/// node outputs' `events` concatenated. `[]` when there are none.
-pub(crate) fn turn_events(doc: &[u8], format: Format, turn: usize) -> Option<Vec<u8>> {
-    let range = bare_run_range(doc, format)?;
-    let run = &doc[range];
-    let top = members(run)?;
-    let pairs = elements(run, top.get("input_output_pairs")?.clone())?;
-    let pair = pairs.get(turn)?.clone();
+/// Where the parts of one Interactly recording (bare run or envelope) are, as byte ranges of
+/// the document it was computed from.
+#[derive(Debug)]
+pub(crate) struct Layout {
+    /// The length of that document (a cached layout is only used on a document this long).
+    len: usize,
+    /// The bare `WorkflowRun`.
+    run: Range<usize>,
+    /// `None`: the bare run is not an object, or its pairs are not an array (no cut exists).
+    cut: Option<Cut>,
+    /// Each pair's events as answered in the execute response (see [`pair_events`]); `None`
+    /// where a pair is not an object. Checked JSON once here, not per answer.
+    events: Vec<Option<Box<RawValue>>>,
+}
+
+impl Layout {
+    /// The layout of `doc`, a recording of `format`; `None` when it holds no bare run.
+    pub(crate) fn new(doc: &[u8], format: Format) -> Option<Layout> {
+        let run = bare_run_range(doc, format)?;
+        let bare = &doc[run.clone()];
+        let mut layout = Layout {
+            len: doc.len(),
+            run: run.clone(),
+            cut: None,
+            events: Vec::new(),
+        };
+        let Some(top) = members(bare) else {
+            return Some(layout);
+        };
+        let Some(pairs_at) = top.get("input_output_pairs").cloned() else {
+            layout.cut = Some(Cut::Whole);
+            return Some(layout);
+        };
+        let Some(items) = elements(bare, pairs_at.clone()) else {
+            return Some(layout);
+        };
+        layout.events = items
+            .iter()
+            .map(|p| {
+                // Slices of a document that parsed (joined with commas): valid JSON text.
+                let bytes = pair_events(bare, p.clone())?;
+                RawValue::from_string(String::from_utf8(bytes).ok()?).ok()
+            })
+            .collect();
+        layout.cut = Some(Cut::Pairs {
+            array: shift(run.start, &pairs_at),
+            items: items.iter().map(|r| shift(run.start, r)).collect(),
+            status: top.get("status").map(|s| shift(run.start, s)),
+        });
+        Some(layout)
+    }
+
+    /// True when this layout was computed from a document of `doc`'s length.
+    pub(crate) fn fits(&self, doc: &[u8]) -> bool {
+        self.len == doc.len()
+    }
+
+    /// The bare `WorkflowRun` cut to its first `turns` input/output pairs, its `status` set to
+    /// `waiting_for_user_input` when pairs were cut (the run waited for the user after each of
+    /// them). Everything else (ids, usage totals, config) stays as recorded. `None` when the
+    /// document is not a run of that shape.
+    pub(crate) fn bare_cut(&self, doc: &[u8], turns: usize) -> Option<Vec<u8>> {
+        self.cut_within(doc, turns, self.run.clone())
+    }
+
+    /// The whole document with its bare run cut as [`Layout::bare_cut`] does.
+    pub(crate) fn own_cut(&self, doc: &[u8], turns: usize) -> Option<Vec<u8>> {
+        self.cut_within(doc, turns, 0..doc.len())
+    }
+
+    /// `doc[outer]` with the cut applied (`outer` contains the bare run).
+    fn cut_within(&self, doc: &[u8], turns: usize, outer: Range<usize>) -> Option<Vec<u8>> {
+        let (array, items, status) = match self.cut.as_ref()? {
+            Cut::Pairs {
+                array,
+                items,
+                status,
+            } if turns < items.len() => (array, items, status),
+            _ => return Some(doc[outer].to_vec()),
+        };
+        let kept = match (
+            items.first(),
+            turns.checked_sub(1).and_then(|t| items.get(t)),
+        ) {
+            (Some(first), Some(last)) => &doc[first.start..last.end],
+            _ => &[][..],
+        };
+        // Splices in document order, copied between the kept stretches.
+        let array_parts: [&[u8]; 3] = [b"[", kept, b"]"];
+        let status_parts: [&[u8]; 1] = [b"\"waiting_for_user_input\""];
+        let mut splices: Vec<(Range<usize>, &[&[u8]])> = vec![(array.clone(), &array_parts)];
+        if let Some(status) = status {
+            splices.push((status.clone(), &status_parts));
+        }
+        splices.sort_by_key(|(r, _)| r.start);
+        let mut out = Vec::with_capacity(outer.len() + 32);
+        let mut at = outer.start;
+        for (r, parts) in splices {
+            out.extend_from_slice(&doc[at..r.start]);
+            for part in parts {
+                out.extend_from_slice(part);
+            }
+            at = r.end;
+        }
+        out.extend_from_slice(&doc[at..outer.end]);
+        Some(out)
+    }
+
+    /// The raw events of turn `turn`: `run_output.events`, else the node outputs' `events`
+    /// concatenated. `[]` when there are none; `None` when there is no such turn.
+    pub(crate) fn turn_events(&self, turn: usize) -> Option<&RawValue> {
+        self.events.get(turn)?.as_deref()
+    }
+}
+
+/// The events of the pair at `pair` of the bare run `run` (see [`Layout::turn_events`]).
+fn pair_events(run: &[u8], pair: Range<usize>) -> Option<Vec<u8>> {
     let pair_members = members(&run[pair.clone()])?;
     let Some(output) = pair_members.get("run_output") else {
         return Some(b"[]".to_vec());
@@ -167,13 +259,33 @@ mod tests {
     #[test]
     fn cuts_keep_the_recorded_bytes() {
         let doc = BARE.as_bytes();
-        let whole = bare_run_cut(doc, Format::InteractlyRun, 2).unwrap();
-        assert_eq!(whole, doc);
-        let one = String::from_utf8(bare_run_cut(doc, Format::InteractlyRun, 1).unwrap()).unwrap();
+        let layout = Layout::new(doc, Format::InteractlyRun).unwrap();
+        assert_eq!(layout.bare_cut(doc, 2).unwrap(), doc);
+        assert_eq!(layout.own_cut(doc, 5).unwrap(), doc);
+        let one = String::from_utf8(layout.bare_cut(doc, 1).unwrap()).unwrap();
         assert_eq!(
             one,
             r#"{"workflow_run_id": "r1",  "status":"waiting_for_user_input", "input_output_pairs": [{"run_input": {"command":"start"}, "run_output": {"events": [{"type":"a"}]}}], "tail": 1.50}"#
         );
+        let none = String::from_utf8(layout.bare_cut(doc, 0).unwrap()).unwrap();
+        assert_eq!(
+            none,
+            r#"{"workflow_run_id": "r1",  "status":"waiting_for_user_input", "input_output_pairs": [], "tail": 1.50}"#
+        );
+        // Status after the pairs: splices still land in document order.
+        let late = r#"{"input_output_pairs": [1, 2], "status": "completed"}"#;
+        let layout = Layout::new(late.as_bytes(), Format::InteractlyRun).unwrap();
+        assert_eq!(
+            layout.bare_cut(late.as_bytes(), 1).unwrap(),
+            br#"{"input_output_pairs": [1], "status": "waiting_for_user_input"}"#
+        );
+        // No pairs: the bare run whole; not an object: no cut.
+        let flat = br#"{"status": "completed"}"#;
+        let layout = Layout::new(flat, Format::InteractlyRun).unwrap();
+        assert_eq!(layout.bare_cut(flat, 0).unwrap(), flat);
+        let layout = Layout::new(b"[1]", Format::InteractlyRun).unwrap();
+        assert!(layout.bare_cut(b"[1]", 0).is_none());
+        assert!(Layout::new(b"{}", Format::NoxusRun).is_none());
     }
 
     #[test]
@@ -181,12 +293,23 @@ mod tests {
         let env = format!(
             r#"{{"workflow_run": {{"_id": "x", "workflow_run": {BARE}}}, "debug_info": null}}"#
         );
-        let r = bare_run_range(env.as_bytes(), Format::InteractlyEnvelope).unwrap();
-        assert_eq!(&env.as_bytes()[r], BARE.as_bytes());
-        let e0 = turn_events(env.as_bytes(), Format::InteractlyEnvelope, 0).unwrap();
-        assert_eq!(e0, br#"[{"type":"a"}]"#);
-        let e1 = turn_events(env.as_bytes(), Format::InteractlyEnvelope, 1).unwrap();
-        assert_eq!(e1, br#"[{"type":"b"},{"type":"c"}]"#);
-        assert!(turn_events(env.as_bytes(), Format::InteractlyEnvelope, 2).is_none());
+        let doc = env.as_bytes();
+        let layout = Layout::new(doc, Format::InteractlyEnvelope).unwrap();
+        assert!(layout.fits(doc) && !layout.fits(BARE.as_bytes()));
+        assert_eq!(&doc[layout.run.clone()], BARE.as_bytes());
+        assert_eq!(layout.bare_cut(doc, 9).unwrap(), BARE.as_bytes());
+        let cut = layout.bare_cut(doc, 1).unwrap();
+        let own = String::from_utf8(layout.own_cut(doc, 1).unwrap()).unwrap();
+        let want = format!(
+            r#"{{"workflow_run": {{"_id": "x", "workflow_run": {}}}, "debug_info": null}}"#,
+            String::from_utf8(cut).unwrap()
+        );
+        assert_eq!(own, want);
+        assert_eq!(layout.turn_events(0).unwrap().get(), r#"[{"type":"a"}]"#);
+        assert_eq!(
+            layout.turn_events(1).unwrap().get(),
+            r#"[{"type":"b"},{"type":"c"}]"#
+        );
+        assert!(layout.turn_events(2).is_none());
     }
 }
