@@ -5,12 +5,22 @@
 //! [`model`] is the normalized run every stage reads; [`cli`] only parses and dispatches.
 
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod corpus;
 pub mod engine;
 pub mod error;
+pub mod eval;
+pub mod fetch;
 pub mod formats;
+pub mod gate;
 pub mod model;
+pub mod redact;
+pub mod replay;
+pub mod report;
+pub mod server;
+pub mod snapshot;
+pub mod stats;
 pub mod synth;
 
 pub use error::{Error, ExitStatus};

@@ -1,5 +1,13 @@
 //! Command-line definitions (clap) and dispatch. No logic beyond wiring.
 
+mod compare;
+pub mod engine_args;
+mod fetch;
+mod gate;
+mod report;
+mod run;
+mod serve;
+pub mod snapshots;
 mod synth;
 mod validate;
 
@@ -25,14 +33,35 @@ pub struct Cli {
 pub enum Command {
     /// Load runs only, and report every bad file.
     Validate(validate::Args),
+    /// Compare two report folders: comparison.csv, a summary.md section and a table.
+    Compare(compare::Args),
+    /// Check thresholds on a report folder, optionally against a baseline; exit 1 on failure.
+    Gate(gate::Args),
+    /// Serve the recorded engine over the vendors' HTTP routes.
+    Serve(serve::Args),
+    /// Replay every case, evaluate it, and report tokens, latency and pass rate.
+    Run(Box<run::Args>),
+    /// Work on report folders (merge shards).
+    Report(report::Args),
     /// Write a deterministic synthetic corpus of all three systems.
     Synth(synth::Args),
+    /// Pending snapshots: list, accept, reject, review.
+    Snapshots(snapshots::Args),
+    /// Download runs from a live engine into a corpus folder.
+    Fetch(Box<fetch::Args>),
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Gate(args) => gate::run(args, cli.config.as_deref()),
+        Command::Serve(args) => serve::run(args),
+        Command::Run(args) => run::run(*args, &crate::config::Config::load(cli.config.as_deref())?),
+        Command::Report(args) => report::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::Snapshots(args) => snapshots::run(args),
+        Command::Fetch(args) => fetch::run(*args),
     }
 }

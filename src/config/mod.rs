@@ -3,6 +3,10 @@
 //!
 //! Each section has its own file; this module only finds and reads the file.
 
+pub mod assertions;
+pub mod gate;
+pub mod redaction;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -16,6 +20,12 @@ pub struct Config {
     /// Where it was read from (`None`: no file, defaults).
     #[serde(skip)]
     pub path: Option<PathBuf>,
+    /// `[evaluation]`: evaluator verdict pointers, threshold and local assertions.
+    pub evaluation: assertions::EvaluationSection,
+    /// `[gate]`: thresholds for `reprise gate` and `reprise run`.
+    pub gate: gate::GateConfig,
+    /// `[redaction]`: what the redactor hides beyond its built-in rules.
+    pub redaction: redaction::RedactionConfig,
 }
 
 impl Config {

@@ -4,11 +4,20 @@
 //! HTTP clients of the three systems implement it. Errors are typed so the replay stage can
 //! tell a miss from a timeout from a server failure.
 
+pub mod http;
+pub mod record;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::model::{Run, System};
+use crate::model::{Run, System, Turn};
+
+pub mod faults;
+pub mod recorded;
+
+pub use faults::{FaultConfig, FaultyEngine};
+pub use recorded::RecordedEngine;
 
 /// A boxed future, so engines can be chosen at run time (`dyn Engine`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -22,6 +31,18 @@ pub struct TurnInput {
     pub user_messages: Vec<String>,
     /// Noxus/Cortex `input`.
     pub input: Option<serde_json::Value>,
+}
+
+impl TurnInput {
+    /// The input a recorded turn was given, as a caller sends it again: the caller's dynamic
+    /// variables ([`Turn::caller_variables`]), the user message texts and the `input`.
+    pub fn from_turn(turn: &Turn) -> TurnInput {
+        TurnInput {
+            dynamic_variables: turn.caller_variables(),
+            user_messages: turn.user_messages.clone(),
+            input: turn.input.clone(),
+        }
+    }
 }
 
 /// Starting a run.

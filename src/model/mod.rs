@@ -17,6 +17,6 @@ pub use config::{
 };
 pub use event::{EdgeKind, Event, LlmKind, LlmUsageInfo, ToolCall};
 pub use raw::{Origin, RawDoc};
-pub use run::{Comment, EvalLink, Format, NodeOutput, Run, System, Turn};
+pub use run::{is_volatile_variable, Comment, EvalLink, Format, NodeOutput, Run, System, Turn};
 pub use status::{Status, StatusKind};
 pub use usage::{Latency, ModelLatency, ModelUsage, Usage, UsageSource};

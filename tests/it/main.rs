@@ -1,2 +1,10 @@
+mod compare;
+mod engine;
+mod fetch;
+mod gate;
+pub(crate) mod http;
 mod load;
+mod run;
+mod serve;
+mod snapshot;
 mod validate;

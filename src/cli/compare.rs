@@ -1,0 +1,42 @@
+//! `reprise compare BASE_DIR CAND_DIR [--out DIR]`: comparison.csv, summary.md section, table.
+
+use std::path::PathBuf;
+
+use crate::compare::{write, Comparison, ReportDir, Scope};
+use crate::{Error, ExitStatus};
+
+/// Arguments of `compare`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The baseline report folder (runs.csv, summary.csv).
+    pub baseline: PathBuf,
+    /// The candidate report folder.
+    pub candidate: PathBuf,
+    /// Where comparison.csv and summary.md go (default: the candidate folder).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Runs `compare`: exit 0 when written, 2 when a report folder is missing or malformed.
+pub fn run(args: Args) -> Result<ExitStatus, Error> {
+    let base = ReportDir::read(&args.baseline).map_err(|e| Error::Input(e.to_string()))?;
+    let cand = ReportDir::read(&args.candidate).map_err(|e| Error::Input(e.to_string()))?;
+    let cmp = Comparison::new(&base, &cand, &Scope::All);
+
+    let out_dir = args.out.unwrap_or_else(|| args.candidate.clone());
+    std::fs::create_dir_all(&out_dir).map_err(|e| Error::io(&out_dir, e))?;
+    let csv_path = out_dir.join("comparison.csv");
+    let file = std::fs::File::create(&csv_path).map_err(|e| Error::io(&csv_path, e))?;
+    write::write_csv(&cmp, std::io::BufWriter::new(file))
+        .map_err(|e| Error::io(&csv_path, std::io::Error::other(e)))?;
+    let md_path = out_dir.join("summary.md");
+    write::update_summary_md(
+        &md_path,
+        &write::markdown(&cmp, &args.baseline, &args.candidate),
+    )
+    .map_err(|e| Error::io(&md_path, e))?;
+
+    print!("{}", write::terminal(&cmp));
+    eprintln!("wrote {} and {}", csv_path.display(), md_path.display());
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,88 @@
+//! `reprise report merge DIR... --out DIR`: one report from the journals of several runs
+//! (typically the shards of one run).
+
+use std::path::PathBuf;
+
+use crate::report::{self, terminal, RunMeta};
+use crate::{Error, ExitStatus};
+
+/// Arguments of `report`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: ReportCommand,
+}
+
+/// `report` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum ReportCommand {
+    /// Rebuild one report from the journals of several report folders.
+    Merge {
+        /// Report folders (each with a journal.jsonl).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged report.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+/// Runs `report`.
+pub fn run(args: Args) -> Result<ExitStatus, Error> {
+    match args.command {
+        ReportCommand::Merge { dirs, out } => {
+            for d in &dirs {
+                if !d.join(report::journal::FILE).is_file() {
+                    return Err(Error::Input(format!(
+                        "{}: no {} (not a report folder?)",
+                        d.display(),
+                        report::journal::FILE
+                    )));
+                }
+            }
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let meta = merged_meta(&dirs, now);
+            let (stats, bad) =
+                report::merge(&dirs, &out, &meta).map_err(|e| Error::io(e.path, e.source))?;
+            print!("{}", terminal::render(&stats));
+            println!("reports      {}", out.display());
+            if bad > 0 {
+                eprintln!("warning: {bad} unreadable journal line(s) skipped");
+                return Ok(ExitStatus::Input);
+            }
+            Ok(ExitStatus::Success)
+        }
+    }
+}
+
+/// The merged manifest takes engine, version, seed and digest from the first shard's
+/// manifest, the earliest start and the merge time as end.
+fn merged_meta(dirs: &[PathBuf], now: String) -> RunMeta {
+    let mut meta = RunMeta {
+        git_sha: report::git_sha(),
+        ended_at: now.clone(),
+        started_at: now,
+        ..RunMeta::default()
+    };
+    for (i, d) in dirs.iter().enumerate() {
+        let Ok(text) = std::fs::read_to_string(d.join("manifest.json")) else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        if i == 0 {
+            meta.engine = v["engine"].as_str().unwrap_or_default().to_owned();
+            meta.version = v["version"].as_i64();
+            meta.seed = v["seed"].as_u64();
+            meta.corpus_digest = v["corpus_digest"].as_str().unwrap_or_default().to_owned();
+        }
+        if let Some(s) = v["started_at"].as_str() {
+            if s < meta.started_at.as_str() {
+                meta.started_at = s.to_owned();
+            }
+        }
+        meta.interrupted |= v["interrupted"].as_bool().unwrap_or(false);
+    }
+    meta
+}

@@ -1,0 +1,320 @@
+//! `reprise run [PATH...]`: replay every case through an engine, evaluate, write the reports.
+//! Parses flags, loads the corpus, builds the engine and calls [`crate::replay::run`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::engine_args::{EngineArgs, EngineKind};
+use crate::config::Config;
+use crate::corpus::{Corpus, Filter, LoadOptions, Shard};
+use crate::engine::http::InFlight;
+use crate::engine::record::RecordingEngine;
+use crate::engine::{Engine, FaultConfig, FaultyEngine, RecordedEngine};
+use crate::replay::{self, Selection};
+use crate::report::{terminal, RunMeta};
+use crate::{eval, Error, ExitStatus};
+
+/// Arguments of `run`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Corpus files or folders (default: fixtures/).
+    pub paths: Vec<PathBuf>,
+    /// Engine flags (`--engine recorded|http`, live API settings, record mode).
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Replay at this workflow version (default: each case's recorded one). Never applies to
+    /// evaluators.
+    #[arg(long)]
+    pub version: Option<i64>,
+    /// More recordings the engine may answer with (repeatable); never cases.
+    #[arg(long, value_name = "DIR")]
+    pub recordings: Vec<PathBuf>,
+    /// Report folder.
+    #[arg(long, default_value = "reports/latest", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Cases in flight (default: the number of CPUs).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Per-case timeout in seconds (replay and evaluation).
+    #[arg(long, default_value_t = 120.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// Skip the cases already in the report folder's journal.
+    #[arg(long)]
+    pub resume: bool,
+    /// Like --resume, but replay the `error` cases again.
+    #[arg(long)]
+    pub retry_errors: bool,
+    /// Only the K-th of N deterministic shards (by run id).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+    /// Only cases matching KEY=VALUE (workflow, version, system, status; repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub filter: Vec<Filter>,
+    /// Only N cases, chosen by --seed.
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// Seed for --sample.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Replay each case N times.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub repeat: u32,
+    /// With --repeat N: a case passes when at least K repeats pass (default N).
+    #[arg(long, value_name = "K")]
+    pub pass_threshold: Option<u32>,
+    /// Evaluator workflow instead of each config's evaluation_config.
+    #[arg(long, value_name = "ID[@VERSION]")]
+    pub evaluator: Option<String>,
+    /// Post each verdict as a comment on the replayed run.
+    #[arg(long)]
+    pub comment: bool,
+    /// Exit 1 when any case fails.
+    #[arg(long)]
+    pub fail_on_failures: bool,
+    /// Snapshot folder.
+    #[arg(
+        long,
+        default_value = "snapshots",
+        value_name = "DIR",
+        env = "REPRISE_SNAPSHOTS"
+    )]
+    pub snapshots: PathBuf,
+    #[command(flatten)]
+    pub snapshot: super::snapshots::RunArgs,
+    /// No progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Recorded engine: sleep each recorded LLM latency times this factor (0: no sleep).
+    #[arg(long, default_value_t = 0.0, value_name = "FACTOR")]
+    pub latency_replay: f64,
+    /// Fault injection: this share of engine calls fails with a server error (0–1).
+    #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+    pub inject_errors: f64,
+    /// Seed of the injected faults.
+    #[arg(long, default_value_t = 0)]
+    pub fault_seed: u64,
+    /// Testing: sleep this long in every case before replaying it.
+    #[arg(long, hide = true, value_name = "MS")]
+    pub test_case_delay_ms: Option<u64>,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Builds the chosen engine over the cases and the extra recordings.
+fn build_engine(
+    args: &Args,
+    corpus: &Corpus,
+    recordings: &Corpus,
+) -> Result<Arc<dyn Engine>, Error> {
+    let recorded = || {
+        RecordedEngine::from_corpora(&[corpus, recordings]).with_latency_factor(args.latency_replay)
+    };
+    if args.inject_errors > 0.0
+        && (args.engine.engine != EngineKind::Recorded || args.engine.record)
+    {
+        return Err(Error::Usage(
+            "--inject-errors works with the recorded engine only".into(),
+        ));
+    }
+    Ok(match (args.engine.engine, args.engine.record) {
+        (_, true) => Arc::new(RecordingEngine::new(
+            Arc::new(recorded()),
+            Arc::new(args.engine.http_engine()?),
+            args.engine.record_dir.clone(),
+        )),
+        (EngineKind::Recorded, false) if args.inject_errors > 0.0 => {
+            let faults = FaultConfig {
+                seed: args.fault_seed,
+                error_rate: args.inject_errors,
+                ..FaultConfig::default()
+            };
+            faults.validate().map_err(Error::Usage)?;
+            Arc::new(FaultyEngine::new(recorded(), faults))
+        }
+        (EngineKind::Recorded, false) => Arc::new(recorded()),
+        (EngineKind::Http, false) => Arc::new(args.engine.http_engine()?),
+    })
+}
+
+/// Runs `run`.
+pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
+    let started_at = now();
+    if args.repeat == 0 {
+        return Err(Error::Usage("--repeat must be at least 1".into()));
+    }
+    if args
+        .pass_threshold
+        .is_some_and(|k| k == 0 || k > args.repeat)
+    {
+        return Err(Error::Usage(format!(
+            "--pass-threshold must be between 1 and --repeat ({})",
+            args.repeat
+        )));
+    }
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        return Err(Error::Usage(
+            "--timeout must be a positive number of seconds".into(),
+        ));
+    }
+    let mut settings = eval::Settings::from_config(&config.evaluation);
+    settings.comment = args.comment;
+    if let Some(e) = &args.evaluator {
+        settings.evaluator = Some(eval::parse_evaluator(e).map_err(Error::Usage)?);
+    }
+
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("fixtures")]
+    } else {
+        args.paths.clone()
+    };
+    let load = LoadOptions::default();
+    let corpus = Corpus::load(&paths, &load);
+    let recordings = if args.recordings.is_empty() {
+        Corpus::default()
+    } else {
+        Corpus::load(&args.recordings, &load)
+    };
+    let mut status = ExitStatus::Success;
+    for p in corpus.problems.iter().chain(&recordings.problems) {
+        eprintln!("error: {p}");
+        status = status.worst(ExitStatus::Input);
+    }
+    for w in corpus.warnings.iter().chain(&recordings.warnings) {
+        eprintln!("warning: {w}");
+    }
+
+    let selection = Selection {
+        filters: args.filter.clone(),
+        sample: args.sample,
+        seed: args.seed,
+        shard: args.shard,
+    };
+    let cases = selection.apply(corpus.cases());
+    let engine = build_engine(&args, &corpus, &recordings)?;
+    let meta = RunMeta {
+        engine: engine.name().to_owned(),
+        version: args.version,
+        seed: args.sample.map(|_| args.seed),
+        shard: args.shard.map(|s| format!("{}/{}", s.index, s.count)),
+        corpus_digest: replay::corpus_digest(&corpus.runs),
+        git_sha: crate::report::git_sha(),
+        started_at,
+        ended_at: String::new(),
+        interrupted: false,
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get()))
+        .max(1);
+    let options = replay::Options {
+        version: args.version,
+        jobs,
+        timeout: Duration::from_secs_f64(args.timeout),
+        // The live clients retry each request themselves; the replay retries only for the
+        // embedded engine (whose only retryable errors are injected faults).
+        retries: if args.engine.is_live() {
+            0
+        } else {
+            args.engine.retries
+        },
+        live: args.engine.engine == EngineKind::Http || args.engine.record,
+        refuse_side_effects: args.engine.engine == EngineKind::Http
+            && !args.engine.allow_side_effects,
+        in_flight: args.engine.is_live().then(|| Arc::new(InFlight::new())),
+        repeat: args.repeat,
+        pass_threshold: args.pass_threshold,
+        resume: args.resume,
+        retry_errors: args.retry_errors,
+        progress: !args.no_progress,
+        case_delay: args.test_case_delay_ms.map(Duration::from_millis),
+        out: args.out.clone(),
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(jobs.max(1));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Engine(format!("cannot start the async runtime: {e}")))?;
+    // The snapshot stage fills the `snapshot` column; every selected case's snapshot belongs
+    // to this run (resumed ones too), the rest are orphans when nothing was filtered out.
+    let snapshots = Arc::new(super::snapshots::stage_for(
+        &args.snapshot,
+        &args.snapshots,
+        config,
+    )?);
+    cases.iter().for_each(|c| snapshots.mark_seen(c));
+    let whole_corpus = args.filter.is_empty() && args.sample.is_none() && args.shard.is_none();
+    let replay_started = std::time::Instant::now();
+    let summary = runtime
+        .block_on(replay::run(
+            engine,
+            cases,
+            settings,
+            snapshots.clone(),
+            options,
+            meta,
+        ))
+        .map_err(|e| match e {
+            replay::ReplayError::Report(r) => Error::io(r.path, r.source),
+            replay::ReplayError::Journal { path, source } => Error::io(path, source),
+        })?;
+
+    let replay_secs = replay_started.elapsed().as_secs_f64();
+    print!("{}", terminal::render(&summary.stats));
+    println!(
+        "replayed     {} cases in {:.2} s ({:.0} cases/s)",
+        summary.replayed,
+        replay_secs,
+        summary.replayed as f64 / replay_secs.max(1e-9)
+    );
+    if summary.resumed > 0 {
+        println!(
+            "resumed      {} cases from the journal, {} replayed now",
+            summary.resumed, summary.replayed
+        );
+    }
+    if summary.journal_bad_lines > 0 {
+        eprintln!(
+            "warning: {} unreadable journal line(s) skipped; those cases ran again",
+            summary.journal_bad_lines
+        );
+    }
+    if summary.comment_errors > 0 {
+        eprintln!(
+            "warning: {} comment(s) could not be posted",
+            summary.comment_errors
+        );
+    }
+    println!("reports      {}", args.out.display());
+    status = status.worst(super::snapshots::finish_run(
+        &snapshots,
+        &args.snapshot,
+        &args.out,
+        whole_corpus,
+        (summary.stats.snapshots_changed, summary.stats.snapshots_new),
+    )?);
+    let all = &summary.stats.all;
+    if summary.interrupted {
+        eprintln!(
+            "interrupted: the report covers the cases finished so far; run again with --resume"
+        );
+        status = status.worst(ExitStatus::Engine);
+    }
+    if all.errored > 0 {
+        status = status.worst(ExitStatus::Engine);
+    }
+    if args.fail_on_failures && all.failed > 0 {
+        status = status.worst(ExitStatus::Regression);
+    }
+    // The `[gate]` thresholds of reprise.toml, when given, judge the report just written
+    // (not a partial one: an interrupted run is resumed first).
+    if !summary.interrupted {
+        status = status.worst(super::gate::after_run(&args.out, config)?);
+    }
+    Ok(status)
+}

@@ -1,0 +1,160 @@
+//! `reprise serve [PATH...] [--recordings DIR] --addr 127.0.0.1:PORT`: the recorded engine
+//! behind the vendors' HTTP routes. Parses flags, loads, and hands over to `crate::server`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::corpus::{Corpus, LoadOptions};
+use crate::engine::{FaultConfig, RecordedEngine};
+use crate::server::{self, ServeOptions, Server};
+use crate::{Error, ExitStatus};
+
+/// Arguments of `serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files or folders of recorded runs (default: fixtures/).
+    pub paths: Vec<PathBuf>,
+    /// More recordings the engine may answer with (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub recordings: Vec<PathBuf>,
+    /// Address to listen on; port 0 picks a free port (the address is printed on stdout).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Require this environment variable's value as the token (else any token is accepted).
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// Sleep each turn's recorded LLM latency times this factor (0 = answer at once).
+    #[arg(long, default_value_t = 0.0, value_name = "FACTOR")]
+    pub latency_factor: f64,
+    /// Do not log requests on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub faults: FaultArgs,
+}
+
+/// Fault injection flags (deterministic from `--fault-seed`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct FaultArgs {
+    /// Seed of the fault PRNG.
+    #[arg(long, default_value_t = 0, value_name = "SEED")]
+    pub fault_seed: u64,
+    /// Share of requests answered 5xx (0..1).
+    #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+    pub error_rate: f64,
+    /// Share of requests answered 429 with Retry-After (0..1).
+    #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+    pub rate_limit_rate: f64,
+    /// Retry-After of injected 429s, in milliseconds (sent rounded up to seconds).
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub retry_after_ms: u64,
+    /// Share of requests answered with a malformed body (0..1).
+    #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+    pub malformed_rate: f64,
+    /// Share of requests whose connection is dropped (0..1).
+    #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+    pub drop_rate: f64,
+    /// Share of requests delayed by --delay-ms (0..1).
+    #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+    pub delay_rate: f64,
+    /// Injected delay, in milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub delay_ms: u64,
+}
+
+impl From<&FaultArgs> for FaultConfig {
+    fn from(a: &FaultArgs) -> FaultConfig {
+        FaultConfig {
+            seed: a.fault_seed,
+            error_rate: a.error_rate,
+            rate_limit_rate: a.rate_limit_rate,
+            retry_after_ms: a.retry_after_ms,
+            malformed_rate: a.malformed_rate,
+            drop_rate: a.drop_rate,
+            delay_rate: a.delay_rate,
+            delay_ms: a.delay_ms,
+        }
+    }
+}
+
+/// Runs `serve` until Ctrl-C or SIGTERM.
+pub fn run(args: Args) -> Result<ExitStatus, Error> {
+    let token = match &args.token_env {
+        None => None,
+        Some(var) => match std::env::var(var) {
+            Ok(v) if !v.trim().is_empty() => Some(v.trim().to_owned()),
+            _ => {
+                return Err(Error::Usage(format!(
+                    "--token-env {var}: the environment variable is not set or empty"
+                )))
+            }
+        },
+    };
+    let faults = FaultConfig::from(&args.faults);
+    faults.validate().map_err(Error::Usage)?;
+    if !(args.latency_factor >= 0.0 && args.latency_factor.is_finite()) {
+        return Err(Error::Usage(format!(
+            "--latency-factor {} must be a number ≥ 0",
+            args.latency_factor
+        )));
+    }
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("fixtures")]
+    } else {
+        args.paths.clone()
+    };
+    // Only file offsets are kept: a large recording set is read from disk per answer.
+    let options = LoadOptions {
+        format: None,
+        keep_raw: false,
+    };
+    let cases = Corpus::load(&paths, &options);
+    let recordings = Corpus::load(&args.recordings, &options);
+    let problems = cases.problems.len() + recordings.problems.len();
+    if problems > 0 {
+        eprintln!(
+            "reprise serve: {problems} bad file(s), document(s) or line(s) skipped (see `reprise validate`)"
+        );
+    }
+    let engine = RecordedEngine::from_corpora(&[&cases, &recordings])
+        .with_latency_factor(args.latency_factor);
+    if engine.runs().is_empty() {
+        return Err(Error::Input("no recorded runs to serve".into()));
+    }
+    let count = engine.runs().len();
+    let server = Server::new(
+        Arc::new(engine),
+        ServeOptions {
+            token,
+            faults,
+            log: !args.quiet,
+        },
+    )
+    .map_err(Error::Usage)?;
+    drop((cases, recordings));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Engine(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = server::bind(args.addr)
+            .await
+            .map_err(|e| Error::Engine(format!("cannot listen on {}: {e}", args.addr)))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| Error::Engine(format!("cannot read the listening address: {e}")))?;
+        // The first stdout line is the address (tests and scripts read it; port 0 picks one).
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "listening on http://{local}");
+        let _ = out.flush();
+        eprintln!("reprise serve: {count} recorded run(s) on http://{local}; Ctrl-C to stop");
+        server
+            .serve(listener, server::shutdown_signal())
+            .await
+            .map_err(|e| Error::Engine(format!("server failed: {e}")))?;
+        eprintln!("reprise serve: stopped");
+        Ok(ExitStatus::Success)
+    })
+}

@@ -1,0 +1,230 @@
+//! `reprise snapshots pending|accept|reject|review`: pending snapshots (`.snap.new`).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use crate::snapshot::review::{pending_diff, review, select_pending};
+use crate::snapshot::store::{run_id_of, snap_of_pending, SnapshotError, Store};
+use crate::{Error, ExitStatus};
+
+/// Arguments of `snapshots`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The snapshot folder.
+    #[arg(long, value_name = "DIR", default_value = "snapshots", global = true)]
+    pub snapshots: PathBuf,
+    #[command(subcommand)]
+    pub action: Action,
+}
+
+/// What to do with pending snapshots.
+#[derive(Debug, Subcommand)]
+pub enum Action {
+    /// List pending snapshots (`.snap.new`), with `--diff` their diffs.
+    Pending {
+        /// Show each diff.
+        #[arg(long)]
+        diff: bool,
+        /// Print the list as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accept pending snapshots: all, or those of the given run ids.
+    Accept {
+        /// Run ids (default: every pending snapshot).
+        run_ids: Vec<String>,
+    },
+    /// Reject (delete) pending snapshots: all, or those of the given run ids.
+    Reject {
+        /// Run ids (default: every pending snapshot).
+        run_ids: Vec<String>,
+    },
+    /// Review pending snapshots one diff at a time; answers are read from stdin
+    /// (a = accept, r = reject, s = skip, q = quit).
+    Review {
+        /// Never color the diffs.
+        #[arg(long)]
+        no_color: bool,
+    },
+}
+
+fn map_err(e: SnapshotError) -> Error {
+    match e {
+        SnapshotError::Io { path, source } => Error::io(path, source),
+        other @ SnapshotError::Format { .. } => Error::Input(other.to_string()),
+    }
+}
+
+fn stdout_err(e: std::io::Error) -> Error {
+    Error::io("<stdout>", e)
+}
+
+/// Runs `snapshots`.
+pub fn run(args: Args) -> Result<ExitStatus, Error> {
+    let store = Store::new(&args.snapshots);
+    let mut out = std::io::stdout().lock();
+    match args.action {
+        Action::Pending { diff, json } => {
+            let pending = store.pending();
+            if json {
+                let list: Vec<serde_json::Value> = pending
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({
+                            "run_id": run_id_of(p),
+                            "pending": p.display().to_string(),
+                            "snapshot": snap_of_pending(p).display().to_string(),
+                            "new": !snap_of_pending(p).exists(),
+                        })
+                    })
+                    .collect();
+                serde_json::to_writer_pretty(&mut out, &list)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| writeln!(out))
+                    .map_err(stdout_err)?;
+            } else {
+                writeln!(out, "{} pending snapshots", pending.len()).map_err(stdout_err)?;
+                for p in &pending {
+                    let kind = if snap_of_pending(p).exists() {
+                        "changed"
+                    } else {
+                        "new"
+                    };
+                    writeln!(out, "{kind} {} {}", run_id_of(p), p.display()).map_err(stdout_err)?;
+                    if diff {
+                        let d = pending_diff(&store, p, false).map_err(map_err)?;
+                        write!(out, "{d}").map_err(stdout_err)?;
+                    }
+                }
+            }
+            Ok(ExitStatus::Success)
+        }
+        Action::Accept { run_ids } => {
+            let chosen = choose(&store, &run_ids)?;
+            for p in &chosen {
+                let snap = store.accept(p).map_err(map_err)?;
+                writeln!(out, "accepted {} {}", run_id_of(p), snap.display())
+                    .map_err(stdout_err)?;
+            }
+            writeln!(out, "{} accepted", chosen.len()).map_err(stdout_err)?;
+            Ok(ExitStatus::Success)
+        }
+        Action::Reject { run_ids } => {
+            let chosen = choose(&store, &run_ids)?;
+            for p in &chosen {
+                store.reject(p).map_err(map_err)?;
+                writeln!(out, "rejected {} {}", run_id_of(p), p.display()).map_err(stdout_err)?;
+            }
+            writeln!(out, "{} rejected", chosen.len()).map_err(stdout_err)?;
+            Ok(ExitStatus::Success)
+        }
+        Action::Review { no_color } => {
+            let color = !no_color && console::Term::stdout().is_term() && console::colors_enabled();
+            let stdin = std::io::stdin();
+            review(&store, stdin.lock(), &mut out, color).map_err(map_err)?;
+            Ok(ExitStatus::Success)
+        }
+    }
+}
+
+/// The pending files of `run_ids` (all when empty); an unknown run id is a usage error and
+/// nothing is done.
+fn choose(store: &Store, run_ids: &[String]) -> Result<Vec<PathBuf>, Error> {
+    let (chosen, unknown) = select_pending(store, run_ids);
+    if !unknown.is_empty() {
+        return Err(Error::Usage(format!(
+            "no pending snapshot for run id {} in {}",
+            unknown.join(", "),
+            store.root().display()
+        )));
+    }
+    Ok(chosen)
+}
+
+/// The snapshot flags of `reprise run` (flattened into its arguments).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Write nothing; exit 1 on any changed or new snapshot, naming each with its diff.
+    #[arg(long)]
+    pub check: bool,
+    /// When to write snapshots: auto (= no under CI, new otherwise), always (.snap),
+    /// new (.snap.new, for review), no.
+    #[arg(long, value_enum, default_value = "auto", value_name = "MODE")]
+    pub update_snapshots: crate::snapshot::UpdateMode,
+    /// How closely transcripts must match: exact, or structure (assistant text only similar).
+    #[arg(long, value_enum, default_value = "exact", value_name = "LEVEL")]
+    pub snapshot_detail: crate::snapshot::Detail,
+    /// Similarity threshold (0–1) for assistant text at `--snapshot-detail structure`.
+    #[arg(long, default_value_t = crate::snapshot::DEFAULT_SIMILARITY, value_name = "RATIO")]
+    pub similarity: f64,
+    /// Delete snapshots no case of the corpus produced (only when no case is filtered out).
+    #[arg(long)]
+    pub prune_orphans: bool,
+}
+
+/// Builds the snapshot stage of `reprise run` over `dir`.
+pub fn stage_for(
+    args: &RunArgs,
+    dir: &std::path::Path,
+    config: &crate::config::Config,
+) -> Result<crate::snapshot::SnapshotStage, Error> {
+    if !(0.0..=1.0).contains(&args.similarity) {
+        return Err(Error::Usage("--similarity must be between 0 and 1".into()));
+    }
+    let redactor = crate::redact::Redactor::new(&config.redaction).map_err(|e| Error::Config {
+        path: config
+            .path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("reprise.toml")),
+        message: e.to_string(),
+    })?;
+    Ok(crate::snapshot::SnapshotStage::new(
+        Store::new(dir),
+        std::sync::Arc::new(redactor),
+        crate::snapshot::store::CheckOptions {
+            mode: args.update_snapshots.resolve(),
+            check: args.check,
+            detail: args.snapshot_detail,
+            similarity: args.similarity,
+        },
+    ))
+}
+
+/// After the replay: prints the snapshot summary (each changed or new run id with its diff),
+/// appends it to `<out>/summary.md`, and says whether `--check` failed.
+/// `whole_corpus`: no case was filtered out, so orphans can be told. `report_counts`: the
+/// report's (changed, new), which also count cases resumed from the journal.
+pub fn finish_run(
+    stage: &crate::snapshot::SnapshotStage,
+    args: &RunArgs,
+    out_dir: &std::path::Path,
+    whole_corpus: bool,
+    report_counts: (u64, u64),
+) -> Result<ExitStatus, Error> {
+    let summary = stage
+        .finish(whole_corpus, args.prune_orphans)
+        .map_err(map_err)?;
+    let color = console::Term::stdout().is_term() && console::colors_enabled();
+    print!("{}", summary.render_terminal(color, args.check));
+    let md = out_dir.join("summary.md");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&md)
+        .map_err(|e| Error::io(&md, e))?;
+    write!(
+        file,
+        "\n{}",
+        summary.render_markdown(Some(report_counts), args.check)
+    )
+    .map_err(|e| Error::io(&md, e))?;
+    // Resumed cases count too: their rows carry the outcome they had.
+    let any = summary.is_regression() || report_counts.0 + report_counts.1 > 0;
+    Ok(if args.check && any {
+        ExitStatus::Regression
+    } else {
+        ExitStatus::Success
+    })
+}

@@ -1,0 +1,624 @@
+//! The embedded recorded engine: answers a run's inputs with recorded outputs, like a cassette.
+//!
+//! Built from one or more corpora (the cases, then `--recordings DIR` folders; a run id seen
+//! twice keeps its first copy). Every non-evaluation run is a recording. Matching:
+//!
+//! - by system, workflow id and version (`StartRequest::version`; `None` = any recorded
+//!   version; ignored for Noxus, whose runs have no version number), then by the sequence of inputs so far (`matcher`: first-turn caller dynamic
+//!   variables, user message texts, Noxus/Cortex `input`; volatile variables ignored), never by
+//!   run id. Recordings are indexed by (workflow, version, hash chain of the inputs after each
+//!   turn), so a start and each send cost one hash lookup, whatever the corpus size.
+//! - among several matches the case's own recording wins (`StartRequest::case_run_id`), then
+//!   the lowest run id (DESIGN.md). The winner may change on a later turn (two recordings that
+//!   share their first turns and then part): [`Reply::run_id`] is always the recording matched
+//!   so far, and the next [`Engine::send`] must name that id.
+//! - a miss is [`EngineError::Miss`] naming the three nearest recordings and how they differ,
+//!   redacted (which turn or variable differs, never its text or value).
+//!
+//! Runs are shared (`Arc<Run>`), never copied; an answer is the whole recording (read its
+//! turns `..=reply.turn`). The evaluation run linked to a recording (`is_evaluation_run`,
+//! `source_workflow_run_id`; the one the recording names wins, else the highest id) is what
+//! [`Engine::evaluation`] answers. The recorded engine cannot execute evaluators.
+//!
+//! Runs in flight are kept in a small table until their recording (and every recording
+//! sharing their inputs so far) has no further turn; `stop` drops them early.
+
+mod matcher;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
+use crate::corpus::Corpus;
+use crate::model::{Event, Run, System, Turn};
+
+/// How many recordings a miss diagnostic compares at most (misses stay cheap on huge corpora).
+const MISS_SCAN: usize = 5_000;
+/// How many nearest recordings a miss names.
+const MISS_NEAREST: usize = 3;
+
+/// A run being replayed.
+#[derive(Debug, Clone)]
+struct Session {
+    /// Workflow index.
+    wf: u32,
+    /// The version asked for at start (`None`: any).
+    version: Option<i64>,
+    /// Hash chain of the inputs answered so far.
+    chain: u64,
+    /// 0-based index of the last turn answered.
+    turn: usize,
+    /// The case being replayed, preferred among equal matches.
+    case: Option<u32>,
+    /// The recording answering so far.
+    current: u32,
+}
+
+/// The embedded engine answering from recordings. See the module documentation.
+#[derive(Debug)]
+pub struct RecordedEngine {
+    /// Every run (recordings and evaluation runs), sorted by run id.
+    runs: Vec<Arc<Run>>,
+    by_id: HashMap<String, u32>,
+    /// Per system (index of `System::ALL`): workflow id → workflow index.
+    workflows: [HashMap<String, u32>; 3],
+    /// Per workflow index: (system, workflow id, recorded versions ascending).
+    workflow_info: Vec<(System, String, Vec<Option<i64>>)>,
+    /// (workflow, version) → its recordings, ascending.
+    members: HashMap<(u32, Option<i64>), Vec<u32>>,
+    /// (workflow, version, chain after some turn) → recordings with those inputs, ascending.
+    prefixes: HashMap<(u32, Option<i64>, u64), Vec<u32>>,
+    /// Recording index → its evaluation run's index.
+    evaluations: HashMap<u32, u32>,
+    sessions: Mutex<HashMap<String, Vec<Session>>>,
+    latency_factor: f64,
+}
+
+fn system_slot(system: System) -> usize {
+    match system {
+        System::Interactly => 0,
+        System::Noxus => 1,
+        System::Cortex => 2,
+    }
+}
+
+impl RecordedEngine {
+    /// An engine over one corpus.
+    pub fn new(corpus: &Corpus) -> RecordedEngine {
+        RecordedEngine::from_corpora(&[corpus])
+    }
+
+    /// An engine over several corpora (the cases first, then `--recordings` folders). A run
+    /// id seen twice keeps its first copy.
+    pub fn from_corpora(corpora: &[&Corpus]) -> RecordedEngine {
+        RecordedEngine::from_runs(corpora.iter().flat_map(|c| c.runs.iter().cloned()))
+    }
+
+    /// An engine over shared runs (first copy of an id wins).
+    pub fn from_runs(runs: impl IntoIterator<Item = Arc<Run>>) -> RecordedEngine {
+        let mut seen = HashSet::new();
+        let mut all: Vec<Arc<Run>> = runs
+            .into_iter()
+            .filter(|r| seen.insert(r.run_id.clone()))
+            .collect();
+        drop(seen);
+        all.sort_by(|a, b| a.run_id.cmp(&b.run_id));
+        let by_id: HashMap<String, u32> = all
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.run_id.clone(), i as u32))
+            .collect();
+        let mut engine = RecordedEngine {
+            runs: Vec::new(),
+            by_id,
+            workflows: Default::default(),
+            workflow_info: Vec::new(),
+            members: HashMap::new(),
+            prefixes: HashMap::new(),
+            evaluations: HashMap::new(),
+            sessions: Mutex::new(HashMap::new()),
+            latency_factor: 0.0,
+        };
+        for (i, run) in all.iter().enumerate() {
+            let i = i as u32;
+            if run.is_case() {
+                engine.index_recording(i, run);
+            } else {
+                engine.link_evaluation(i, run, &all);
+            }
+        }
+        for (_, _, versions) in &mut engine.workflow_info {
+            versions.sort_unstable();
+            versions.dedup();
+        }
+        engine.runs = all;
+        engine
+    }
+
+    fn index_recording(&mut self, i: u32, run: &Run) {
+        let slot = system_slot(run.system);
+        let wf_id = run.workflow_id.as_deref().unwrap_or("");
+        let wf = match self.workflows[slot].get(wf_id) {
+            Some(&wf) => wf,
+            None => {
+                let wf = self.workflow_info.len() as u32;
+                self.workflows[slot].insert(wf_id.to_owned(), wf);
+                self.workflow_info
+                    .push((run.system, wf_id.to_owned(), Vec::new()));
+                wf
+            }
+        };
+        self.workflow_info[wf as usize].2.push(run.version);
+        self.members.entry((wf, run.version)).or_default().push(i);
+        let mut chain = matcher::CHAIN_SEED;
+        for (t, turn) in run.turns.iter().enumerate() {
+            chain = matcher::chain_recorded(chain, turn, t == 0);
+            self.prefixes
+                .entry((wf, run.version, chain))
+                .or_default()
+                .push(i);
+        }
+    }
+
+    /// Same rule as the corpus: the evaluation the source names wins, else the highest id.
+    fn link_evaluation(&mut self, i: u32, run: &Run, all: &[Arc<Run>]) {
+        let Some(&source) = run
+            .eval
+            .source_run_id
+            .as_deref()
+            .and_then(|s| self.by_id.get(s))
+        else {
+            return;
+        };
+        let named = all[source as usize].eval.evaluation_run_id.as_deref();
+        match self.evaluations.get(&source) {
+            Some(&existing) if named == Some(all[existing as usize].run_id.as_str()) => {}
+            _ => {
+                self.evaluations.insert(source, i);
+            }
+        }
+    }
+
+    /// Replays recorded LLM latency: each turn sleeps its LLM calls' recorded latency ×
+    /// `factor` (0, the default, answers at once).
+    pub fn with_latency_factor(mut self, factor: f64) -> RecordedEngine {
+        self.latency_factor = if factor.is_finite() && factor > 0.0 {
+            factor
+        } else {
+            0.0
+        };
+        self
+    }
+
+    /// Every run the engine holds (recordings and evaluation runs), sorted by run id.
+    pub fn runs(&self) -> &[Arc<Run>] {
+        &self.runs
+    }
+
+    /// The run with this id (a recording or an evaluation run).
+    pub fn run(&self, run_id: &str) -> Option<&Arc<Run>> {
+        self.by_id.get(run_id).map(|&i| &self.runs[i as usize])
+    }
+
+    /// The evaluation run linked to the recording `run_id`.
+    pub fn evaluation_of(&self, run_id: &str) -> Option<&Arc<Run>> {
+        let i = self.by_id.get(run_id)?;
+        self.evaluations.get(i).map(|&e| &self.runs[e as usize])
+    }
+
+    /// True while a replay of `run_id` is in flight (it may receive more input).
+    pub fn in_flight(&self, run_id: &str) -> bool {
+        self.lock_sessions()
+            .get(run_id)
+            .is_some_and(|s| !s.is_empty())
+    }
+
+    fn lock_sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Session>>> {
+        // A panic elsewhere while holding the lock leaves the table consistent (every update
+        // is a single insert or remove), so a poisoned lock is still usable.
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn versions_for(&self, wf: u32, version: Option<i64>) -> VersionSel<'_> {
+        match version {
+            Some(v) => VersionSel::One(Some(v)),
+            None => VersionSel::Any(&self.workflow_info[wf as usize].2),
+        }
+    }
+
+    /// The recordings matching a chain, per version asked for.
+    fn candidates<'s>(
+        &'s self,
+        wf: u32,
+        version: Option<i64>,
+        chain: u64,
+    ) -> impl Iterator<Item = &'s [u32]> + 's {
+        self.versions_for(wf, version)
+            .iter()
+            .filter_map(move |v| self.prefixes.get(&(wf, v, chain)).map(Vec::as_slice))
+    }
+
+    /// The winner among the recordings matching `chain`: the case's own, else the lowest id;
+    /// each checked against the input itself (the chain is a hash).
+    fn pick(
+        &self,
+        wf: u32,
+        version: Option<i64>,
+        chain: u64,
+        case: Option<u32>,
+        input: &TurnInput,
+        turn: usize,
+    ) -> Option<u32> {
+        let fits = |i: u32| {
+            self.runs[i as usize]
+                .turns
+                .get(turn)
+                .is_some_and(|t| matcher::differences(input, t, turn).is_empty())
+        };
+        if let Some(c) = case {
+            if self
+                .candidates(wf, version, chain)
+                .any(|l| l.binary_search(&c).is_ok())
+                && fits(c)
+            {
+                return Some(c);
+            }
+        }
+        self.candidates(wf, version, chain)
+            .filter_map(|l| l.iter().copied().find(|&i| fits(i)))
+            .min()
+    }
+
+    /// True when no recording matching the inputs so far has a turn after `turn`.
+    fn finished(&self, s: &Session) -> bool {
+        let more = |i: &u32| self.runs[*i as usize].turns.len() > s.turn + 1;
+        !self
+            .candidates(s.wf, s.version, s.chain)
+            .any(|l| l.iter().any(more))
+    }
+
+    fn answer(&self, s: Session) -> Reply {
+        let run = self.runs[s.current as usize].clone();
+        let reply = Reply {
+            run_id: run.run_id.clone(),
+            turn: s.turn,
+            run,
+        };
+        if !self.finished(&s) {
+            self.lock_sessions()
+                .entry(reply.run_id.clone())
+                .or_default()
+                .push(s);
+        }
+        reply
+    }
+
+    async fn replay_latency(&self, reply: &Reply) {
+        if self.latency_factor <= 0.0 {
+            return;
+        }
+        let ms = reply.run.turns.get(reply.turn).map_or(0.0, turn_latency_ms);
+        let wait = ms * self.latency_factor;
+        if wait > 0.0 && wait.is_finite() {
+            tokio::time::sleep(Duration::from_secs_f64(wait / 1000.0)).await;
+        }
+    }
+
+    fn start_now(&self, request: &StartRequest) -> Result<Reply, EngineError> {
+        let slot = system_slot(request.system);
+        let Some(&wf) = self.workflows[slot].get(request.workflow_id.as_str()) else {
+            return Err(EngineError::Miss(format!(
+                "{} workflow {} has no recordings",
+                request.system, request.workflow_id
+            )));
+        };
+        // Noxus runs have no version number (only a workflow hash): a version asks for nothing.
+        let version = match request.system {
+            System::Noxus => None,
+            _ => request.version,
+        };
+        let chain = matcher::chain_input(matcher::CHAIN_SEED, &request.input, true);
+        let case = request
+            .case_run_id
+            .as_deref()
+            .and_then(|id| self.by_id.get(id).copied());
+        match self.pick(wf, version, chain, case, &request.input, 0) {
+            Some(current) => Ok(self.answer(Session {
+                wf,
+                version,
+                chain,
+                turn: 0,
+                case,
+                current,
+            })),
+            None => Err(EngineError::Miss(self.start_miss(
+                wf,
+                version,
+                &request.input,
+                chain,
+            ))),
+        }
+    }
+
+    fn send_now(&self, run_id: &str, input: &TurnInput) -> Result<Reply, EngineError> {
+        let mut table = self.lock_sessions();
+        let Some(list) = table.get_mut(run_id) else {
+            drop(table);
+            return Err(EngineError::Miss(match self.by_id.get(run_id) {
+                Some(&i) => format!(
+                    "run {run_id} has no turn in flight (it was not started, was stopped, or all {} recorded turn(s) were answered)",
+                    self.runs[i as usize].turns.len()
+                ),
+                None => format!("no run {run_id} was started"),
+            }));
+        };
+        // Several replays may be on one recording at once: take the first whose next turn
+        // matches (sessions on one recording at one turn with one input are interchangeable).
+        let mut found = None;
+        for (k, s) in list.iter().enumerate() {
+            let chain = matcher::chain_input(s.chain, input, false);
+            if let Some(w) = self.pick(s.wf, s.version, chain, s.case, input, s.turn + 1) {
+                found = Some((k, chain, w));
+                break;
+            }
+        }
+        let Some((k, chain, current)) = found else {
+            // The replay of this run ends with the miss: its session is dropped.
+            let s = list.swap_remove(0);
+            if list.is_empty() {
+                table.remove(run_id);
+            }
+            drop(table);
+            return Err(EngineError::Miss(self.send_miss(&s, input)));
+        };
+        let s = Session {
+            chain,
+            turn: list[k].turn + 1,
+            current,
+            ..list[k].clone()
+        };
+        let run = self.runs[current as usize].clone();
+        let reply = Reply {
+            run_id: run.run_id.clone(),
+            turn: s.turn,
+            run,
+        };
+        let finished = self.finished(&s);
+        if reply.run_id == run_id && !finished {
+            // The common case: same recording, more turns to come. Updated in place.
+            list[k] = s;
+        } else {
+            list.swap_remove(k);
+            if list.is_empty() {
+                table.remove(run_id);
+            }
+            if !finished {
+                table.entry(reply.run_id.clone()).or_default().push(s);
+            }
+        }
+        Ok(reply)
+    }
+
+    fn describe_version(&self, wf: u32, version: Option<i64>) -> String {
+        let (system, id, versions) = &self.workflow_info[wf as usize];
+        let recorded: Vec<String> = versions
+            .iter()
+            .map(|v| v.map_or_else(|| "none".to_owned(), |v| v.to_string()))
+            .collect();
+        match version {
+            Some(v) => format!(
+                "{system} workflow {id} version {v} (recorded versions: {})",
+                recorded.join(", ")
+            ),
+            None => format!("{system} workflow {id} (any version)"),
+        }
+    }
+
+    fn nearest(&self, mut scored: Vec<(usize, u32, Vec<String>)>) -> String {
+        scored.sort_by_key(|s| (s.0, s.1));
+        scored.dedup_by_key(|s| s.1);
+        if scored.is_empty() {
+            return "no recording to compare with".to_owned();
+        }
+        let parts: Vec<String> = scored
+            .into_iter()
+            .take(MISS_NEAREST)
+            .map(|(_, i, diffs)| {
+                let run = &self.runs[i as usize];
+                let version = run
+                    .version
+                    .map_or_else(String::new, |v| format!(" (version {v})"));
+                format!("run {}{version}: {}", run.run_id, diffs.join(", "))
+            })
+            .collect();
+        format!("nearest: {}", parts.join("; "))
+    }
+
+    fn start_miss(&self, wf: u32, version: Option<i64>, input: &TurnInput, chain: u64) -> String {
+        let versions = &self.workflow_info[wf as usize].2;
+        // Same inputs at other versions first (cheap, and usually the nearest), then the rest.
+        let same_inputs = versions
+            .iter()
+            .filter_map(|v| self.prefixes.get(&(wf, *v, chain)))
+            .flatten();
+        let others = versions
+            .iter()
+            .filter_map(|v| self.members.get(&(wf, *v)))
+            .flatten();
+        let mut scored = Vec::new();
+        for &i in same_inputs.chain(others).take(MISS_SCAN) {
+            let run = &self.runs[i as usize];
+            let mut diffs = Vec::new();
+            let other_version = version.is_some_and(|v| run.version != Some(v));
+            if other_version {
+                diffs.push("version differs".to_owned());
+            }
+            match run.turns.first() {
+                Some(t) => diffs.extend(matcher::differences(input, t, 0)),
+                None => diffs.push("the recording has no turns".to_owned()),
+            }
+            // The same inputs at another version are nearer than other inputs at this one.
+            let score = 2 * (diffs.len() - usize::from(other_version)) + usize::from(other_version);
+            scored.push((score, i, diffs));
+        }
+        format!(
+            "{}, turn 1: {}",
+            self.describe_version(wf, version),
+            self.nearest(scored)
+        )
+    }
+
+    fn send_miss(&self, s: &Session, input: &TurnInput) -> String {
+        let next = s.turn + 1;
+        let mut scored = Vec::new();
+        for l in self.candidates(s.wf, s.version, s.chain) {
+            for &i in l.iter().take(MISS_SCAN) {
+                let run = &self.runs[i as usize];
+                let diffs = match run.turns.get(next) {
+                    Some(t) => matcher::differences(input, t, next),
+                    None => vec![format!("the recording ends after turn {}", run.turns.len())],
+                };
+                scored.push((diffs.len(), i, diffs));
+            }
+        }
+        format!(
+            "{}, turn {}: {}",
+            self.describe_version(s.wf, s.version),
+            next + 1,
+            self.nearest(scored)
+        )
+    }
+
+    fn known(&self, system: System, run_id: &str) -> Result<u32, EngineError> {
+        match self.by_id.get(run_id) {
+            Some(&i) if self.runs[i as usize].system == system => Ok(i),
+            _ => Err(EngineError::Miss(format!(
+                "no {system} run {run_id} is recorded"
+            ))),
+        }
+    }
+}
+
+/// The versions a session may match.
+enum VersionSel<'a> {
+    One(Option<i64>),
+    Any(&'a [Option<i64>]),
+}
+
+impl<'a> VersionSel<'a> {
+    fn iter(self) -> impl Iterator<Item = Option<i64>> + 'a {
+        let (one, any): (Option<Option<i64>>, &'a [Option<i64>]) = match self {
+            VersionSel::One(v) => (Some(v), &[]),
+            VersionSel::Any(vs) => (None, vs),
+        };
+        one.into_iter().chain(any.iter().copied())
+    }
+}
+
+/// The recorded latency of a turn's LLM calls: each distinct `llm_response_id` once.
+pub fn turn_latency_ms(turn: &Turn) -> f64 {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut total = 0.0;
+    for event in &turn.events {
+        let Event::Llm {
+            usage: Some(info), ..
+        } = event
+        else {
+            continue;
+        };
+        let Some(ms) = info.latency_ms else { continue };
+        match info.response_id.as_deref() {
+            Some(id) if seen.contains(&id) => continue,
+            Some(id) => seen.push(id),
+            None => {}
+        }
+        total += ms;
+    }
+    total
+}
+
+impl Engine for RecordedEngine {
+    fn name(&self) -> &str {
+        "recorded"
+    }
+
+    fn start<'a>(&'a self, request: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
+        Box::pin(async move {
+            let reply = self.start_now(request)?;
+            self.replay_latency(&reply).await;
+            Ok(reply)
+        })
+    }
+
+    fn send<'a>(
+        &'a self,
+        run_id: &'a str,
+        input: &'a TurnInput,
+    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+        Box::pin(async move {
+            let reply = self.send_now(run_id, input)?;
+            self.replay_latency(&reply).await;
+            Ok(reply)
+        })
+    }
+
+    fn get<'a>(
+        &'a self,
+        system: System,
+        run_id: &'a str,
+    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+        Box::pin(async move {
+            let i = self.known(system, run_id)?;
+            Ok(self.runs[i as usize].clone())
+        })
+    }
+
+    fn evaluation<'a>(
+        &'a self,
+        system: System,
+        run_id: &'a str,
+        _evaluator: Option<(&'a str, Option<i64>)>,
+    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+        Box::pin(async move {
+            let i = self.known(system, run_id)?;
+            Ok(self
+                .evaluations
+                .get(&i)
+                .map(|&e| self.runs[e as usize].clone()))
+        })
+    }
+
+    fn stop<'a>(
+        &'a self,
+        system: System,
+        run_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), EngineError>> {
+        Box::pin(async move {
+            if system == System::Noxus {
+                return Err(EngineError::Unsupported("stop on noxus".into()));
+            }
+            self.known(system, run_id)?;
+            self.lock_sessions().remove(run_id);
+            Ok(())
+        })
+    }
+
+    fn comment<'a>(
+        &'a self,
+        system: System,
+        run_id: &'a str,
+        _text: &'a str,
+    ) -> BoxFuture<'a, Result<(), EngineError>> {
+        Box::pin(async move {
+            if system != System::Interactly {
+                return Err(EngineError::Unsupported(format!("comments on {system}")));
+            }
+            // Recordings are answered exactly as recorded: a comment is accepted, not kept.
+            self.known(system, run_id).map(|_| ())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

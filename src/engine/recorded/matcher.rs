@@ -1,0 +1,365 @@
+//! Cassette matching: what of a turn's input counts, how it is hashed, and how two inputs
+//! are told apart in words that never quote the input itself.
+//!
+//! A turn's key is its caller-supplied dynamic variables (first turn only: they are given at
+//! start), its user message texts and its Noxus/Cortex `input`. The server's volatile dynamic
+//! variables (`now`, `date`, `rand_*`, …; [`is_volatile_variable`]) are ignored on both sides,
+//! whether the recording kept the caller's own variables (`input_dynamic_variables`) or only
+//! the enriched ones. Run ids never take part.
+
+use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
+
+use serde_json::{Map, Value};
+
+use crate::engine::TurnInput;
+use crate::model::{is_volatile_variable, Turn};
+
+/// The seed of a hash chain (before any turn).
+pub(crate) const CHAIN_SEED: u64 = 0x7265_7072_6973_6521;
+
+/// A fixed-key hasher: the same input hashes the same in every process.
+fn hasher() -> std::collections::hash_map::DefaultHasher {
+    std::collections::hash_map::DefaultHasher::new()
+}
+
+/// The recorded turn's dynamic variables that matching reads.
+fn recorded_variables(turn: &Turn) -> Option<&Map<String, Value>> {
+    turn.input_dynamic_variables
+        .as_ref()
+        .or(turn.dynamic_variables.as_ref())
+}
+
+/// The variables that count, sorted by name (a `Map` may keep insertion order).
+fn counted(vars: Option<&Map<String, Value>>) -> Vec<(&str, &Value)> {
+    let mut out: Vec<(&str, &Value)> = vars
+        .into_iter()
+        .flat_map(|m| m.iter())
+        .filter(|(k, _)| !is_volatile_variable(k))
+        .map(|(k, v)| (k.as_str(), v))
+        .collect();
+    out.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    out
+}
+
+/// Hashes a JSON value consistently with `Value`'s equality (object keys in sorted order).
+fn hash_value<H: Hasher>(value: &Value, h: &mut H) {
+    match value {
+        Value::Null => 0u8.hash(h),
+        Value::Bool(b) => {
+            1u8.hash(h);
+            b.hash(h);
+        }
+        Value::Number(n) => {
+            2u8.hash(h);
+            if let Some(u) = n.as_u64() {
+                (0u8, u).hash(h);
+            } else if let Some(i) = n.as_i64() {
+                (1u8, i).hash(h);
+            } else {
+                (2u8, n.as_f64().map(f64::to_bits)).hash(h);
+            }
+        }
+        Value::String(s) => {
+            3u8.hash(h);
+            s.hash(h);
+        }
+        Value::Array(items) => {
+            4u8.hash(h);
+            items.len().hash(h);
+            for item in items {
+                hash_value(item, h);
+            }
+        }
+        Value::Object(map) => {
+            5u8.hash(h);
+            map.len().hash(h);
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable();
+            for k in keys {
+                k.hash(h);
+                hash_value(&map[k.as_str()], h);
+            }
+        }
+    }
+}
+
+fn hash_parts(
+    prev: u64,
+    first: bool,
+    vars: Vec<(&str, &Value)>,
+    messages: &[String],
+    input: Option<&Value>,
+) -> u64 {
+    let mut h = hasher();
+    prev.hash(&mut h);
+    if first {
+        vars.len().hash(&mut h);
+        for (k, v) in vars {
+            k.hash(&mut h);
+            hash_value(v, &mut h);
+        }
+    }
+    messages.len().hash(&mut h);
+    for m in messages {
+        m.hash(&mut h);
+    }
+    match input {
+        None => 0u8.hash(&mut h),
+        Some(v) => {
+            1u8.hash(&mut h);
+            hash_value(v, &mut h);
+        }
+    }
+    h.finish()
+}
+
+/// The chain hash after a recorded turn (`first`: it is the run's first turn).
+pub(crate) fn chain_recorded(prev: u64, turn: &Turn, first: bool) -> u64 {
+    let vars = if first {
+        counted(recorded_variables(turn))
+    } else {
+        Vec::new()
+    };
+    hash_parts(
+        prev,
+        first,
+        vars,
+        &turn.user_messages,
+        turn.input.as_ref().filter(|v| !v.is_null()),
+    )
+}
+
+/// The chain hash after a caller's turn input.
+pub(crate) fn chain_input(prev: u64, input: &TurnInput, first: bool) -> u64 {
+    let vars = if first {
+        counted(Some(&input.dynamic_variables))
+    } else {
+        Vec::new()
+    };
+    hash_parts(
+        prev,
+        first,
+        vars,
+        &input.user_messages,
+        input.input.as_ref().filter(|v| !v.is_null()),
+    )
+}
+
+/// How a caller's input differs from a recorded turn (`index` 0-based), redacted: names the
+/// turn and field, never a message text or a variable value. Empty when they match.
+pub(crate) fn differences(input: &TurnInput, turn: &Turn, index: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let n = index + 1;
+    if index == 0 {
+        let sent = counted(Some(&input.dynamic_variables));
+        let recorded = counted(recorded_variables(turn));
+        let names: BTreeSet<&str> = sent.iter().chain(&recorded).map(|(k, _)| *k).collect();
+        for name in names {
+            let a = sent.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+            let b = recorded.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+            match (a, b) {
+                (Some(_), None) => {
+                    out.push(format!("dynamic variable {name} is not in the recording"))
+                }
+                (None, Some(_)) => {
+                    out.push(format!("dynamic variable {name} is missing from the input"))
+                }
+                (Some(a), Some(b)) if a != b => {
+                    out.push(format!("dynamic variable {name} differs"))
+                }
+                _ => {}
+            }
+        }
+    }
+    let (sent, recorded) = (&input.user_messages, &turn.user_messages);
+    if sent.len() != recorded.len() {
+        out.push(format!(
+            "turn {n} has {} user message(s) in the recording, {} in the input",
+            recorded.len(),
+            sent.len()
+        ));
+    } else if sent.len() == 1 {
+        if sent[0] != recorded[0] {
+            out.push(format!("turn {n} user message differs"));
+        }
+    } else {
+        for (i, (a, b)) in sent.iter().zip(recorded).enumerate() {
+            if a != b {
+                out.push(format!("turn {n} user message {} differs", i + 1));
+            }
+        }
+    }
+    let a = input.input.as_ref().filter(|v| !v.is_null());
+    let b = turn.input.as_ref().filter(|v| !v.is_null());
+    match (a, b) {
+        (None, None) => {}
+        (Some(_), None) => out.push(format!("turn {n} input is not in the recording")),
+        (None, Some(_)) => out.push(format!("turn {n} input is missing")),
+        (Some(Value::Object(a)), Some(Value::Object(b))) => {
+            let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                if a.get(k) != b.get(k) {
+                    out.push(format!("turn {n} input field {k} differs"));
+                }
+            }
+        }
+        (Some(a), Some(b)) if a != b => out.push(format!("turn {n} input differs")),
+        _ => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn vars(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn volatile_variables_and_key_order_do_not_change_the_hash() {
+        let a = TurnInput {
+            dynamic_variables: vars(json!({"b": 1, "a": {"y": 2, "x": [1, "z"]}, "now": "x"})),
+            user_messages: vec!["hi".into()],
+            input: None,
+        };
+        let b = TurnInput {
+            dynamic_variables: vars(json!({"a": {"x": [1, "z"], "y": 2}, "b": 1, "rand_3": 9})),
+            ..a.clone()
+        };
+        assert_eq!(
+            chain_input(CHAIN_SEED, &a, true),
+            chain_input(CHAIN_SEED, &b, true)
+        );
+        let c = TurnInput {
+            dynamic_variables: vars(json!({"a": 1, "b": 1})),
+            ..a.clone()
+        };
+        assert_ne!(
+            chain_input(CHAIN_SEED, &a, true),
+            chain_input(CHAIN_SEED, &c, true)
+        );
+        // Later turns ignore variables.
+        assert_eq!(chain_input(7, &a, false), chain_input(7, &c, false));
+    }
+
+    #[test]
+    fn recorded_and_sent_hash_alike() {
+        let turn = Turn {
+            dynamic_variables: Some(vars(json!({"patient": "Ann", "date": "today"}))),
+            user_messages: vec!["hello".into()],
+            ..Turn::default()
+        };
+        let input = TurnInput {
+            dynamic_variables: vars(json!({"patient": "Ann"})),
+            user_messages: vec!["hello".into()],
+            input: None,
+        };
+        assert_eq!(
+            chain_recorded(CHAIN_SEED, &turn, true),
+            chain_input(CHAIN_SEED, &input, true)
+        );
+        assert!(differences(&input, &turn, 0).is_empty());
+    }
+
+    #[test]
+    fn differences_are_redacted() {
+        let turn = Turn {
+            input_dynamic_variables: Some(vars(json!({"patient_name": "Ann Secret", "x": 1}))),
+            user_messages: vec!["my ssn is 000".into()],
+            input: Some(json!({"note": "private", "k": 1})),
+            ..Turn::default()
+        };
+        let input = TurnInput {
+            dynamic_variables: vars(json!({"patient_name": "Bob Hidden", "y": 2})),
+            user_messages: vec!["other text".into()],
+            input: Some(json!({"note": "other", "k": 1})),
+        };
+        let d = differences(&input, &turn, 0);
+        assert_eq!(
+            d,
+            vec![
+                "dynamic variable patient_name differs",
+                "dynamic variable x is missing from the input",
+                "dynamic variable y is not in the recording",
+                "turn 1 user message differs",
+                "turn 1 input field note differs",
+            ]
+        );
+        let text = d.join("; ");
+        for secret in ["Ann", "Bob", "ssn", "private", "other"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn value() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                any::<i64>().prop_map(Value::from),
+                any::<bool>().prop_map(Value::from),
+                "[a-z ]{0,8}".prop_map(Value::from),
+                Just(Value::Null),
+            ]
+        }
+
+        fn turn() -> impl Strategy<Value = Turn> {
+            (
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        "[a-z_]{1,8}",
+                        Just("now".to_owned()),
+                        Just("rand_x".to_owned())
+                    ],
+                    value(),
+                    0..6,
+                ),
+                proptest::collection::vec("[a-zA-Z ,.]{0,12}", 0..3),
+                proptest::option::of(value()),
+                any::<bool>(),
+            )
+                .prop_map(|(vars, user_messages, input, caller_kept)| {
+                    let vars: Map<String, Value> = vars.into_iter().collect();
+                    let mut turn = Turn {
+                        dynamic_variables: Some(vars.clone()),
+                        user_messages,
+                        input,
+                        ..Turn::default()
+                    };
+                    if caller_kept {
+                        let mut caller = vars;
+                        caller.retain(|k, _| !is_volatile_variable(k));
+                        turn.input_dynamic_variables = Some(caller);
+                    }
+                    turn
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn a_recorded_turn_sent_again_matches_itself(turn in turn(), first: bool, prev: u64) {
+                let input = TurnInput::from_turn(&turn);
+                prop_assert_eq!(chain_recorded(prev, &turn, first), chain_input(prev, &input, first));
+                let index = usize::from(!first);
+                prop_assert!(differences(&input, &turn, index).is_empty());
+            }
+
+            #[test]
+            fn a_changed_message_never_matches(turn in turn(), first: bool, extra in "[a-z]{1,5}") {
+                let mut input = TurnInput::from_turn(&turn);
+                match input.user_messages.first_mut() {
+                    Some(m) => m.push_str(&extra),
+                    None => input.user_messages.push(extra),
+                }
+                prop_assert_ne!(chain_recorded(7, &turn, first), chain_input(7, &input, first));
+                let index = usize::from(!first);
+                prop_assert!(!differences(&input, &turn, index).is_empty());
+            }
+        }
+    }
+}

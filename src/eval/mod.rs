@@ -1,0 +1,240 @@
+//! Evaluation: judging a replayed run. The evaluator workflow's verdict (through
+//! [`Engine::evaluation`]; with the recorded engine, the recorded evaluation run linked to the
+//! replayed run), per-turn results, and local assertions from `reprise.toml`.
+//!
+//! Verdict rules (DESIGN.md): `fail` when the replayed run ended failed / aborted_looping_risk,
+//! the evaluator said fail, a turn evaluation failed or an assertion failed; else `error` when
+//! the evaluator's run failed or has no verdict fields or the engine could not answer; else
+//! `pass` when anything judged it; else `none`.
+
+pub mod assertions;
+mod verdict;
+
+pub use verdict::{Judged, VerdictRules};
+
+use crate::config::assertions::{AssertionSpec, EvaluationSection};
+use crate::engine::{Engine, EngineError};
+use crate::model::Run;
+use crate::report::redact::scrub;
+use crate::report::Verdict;
+
+/// Comments are at most this many characters (Interactly).
+pub const COMMENT_MAX_CHARS: usize = 5000;
+
+/// How to judge.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Where verdicts sit.
+    pub rules: VerdictRules,
+    /// Local assertions.
+    pub assertions: Vec<AssertionSpec>,
+    /// `--evaluator ID[@VERSION]`: instead of the config's `evaluation_config`.
+    pub evaluator: Option<(String, Option<i64>)>,
+    /// `--comment`: post the verdict on the replayed run.
+    pub comment: bool,
+}
+
+impl Settings {
+    /// Settings from the `[evaluation]` section.
+    pub fn from_config(section: &EvaluationSection) -> Settings {
+        Settings {
+            rules: VerdictRules {
+                passed_pointer: section.passed_pointer.clone(),
+                score_pointer: section.score_pointer.clone(),
+                threshold: section.threshold,
+            },
+            assertions: section.assertions.clone(),
+            evaluator: None,
+            comment: false,
+        }
+    }
+}
+
+/// What evaluation found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The evaluator's score.
+    pub score: Option<f64>,
+    /// The evaluator run.
+    pub eval_run_id: Option<String>,
+    /// The evaluator run's tokens.
+    pub eval_tokens: u64,
+    /// Assertions that failed.
+    pub assertions_failed: u64,
+    /// Why it failed (redacted, one line each).
+    pub failures: Vec<String>,
+    /// Why it errored (redacted).
+    pub errors: Vec<String>,
+    /// A comment could not be posted (never changes the verdict).
+    pub comment_error: Option<String>,
+}
+
+/// `ID[@VERSION]`.
+pub fn parse_evaluator(s: &str) -> Result<(String, Option<i64>), String> {
+    match s.split_once('@') {
+        None if !s.is_empty() => Ok((s.to_owned(), None)),
+        Some((id, v)) if !id.is_empty() => v
+            .parse()
+            .map(|v| (id.to_owned(), Some(v)))
+            .map_err(|_| format!("`{v}` is not a version number")),
+        _ => Err(format!("`{s}` is not ID[@VERSION]")),
+    }
+}
+
+/// The local assertions only (no engine): (judged, failures).
+pub fn check_assertions(specs: &[AssertionSpec], run: &Run) -> (bool, Vec<String>) {
+    let mut judged = false;
+    let mut failures = Vec::new();
+    for spec in specs
+        .iter()
+        .filter(|s| s.applies_to(run.workflow_id.as_deref()))
+    {
+        judged = true;
+        if let Err(why) = spec.check.assertion().check(run) {
+            failures.push(scrub(&format!("assertion {}: {why}", spec.label())));
+        }
+    }
+    (judged, failures)
+}
+
+/// Judges `replayed` (the run that answered for `case`).
+pub async fn judge(
+    engine: &dyn Engine,
+    case: &Run,
+    replayed: &Run,
+    settings: &Settings,
+) -> Outcome {
+    let mut out = Outcome {
+        verdict: Verdict::None,
+        score: None,
+        eval_run_id: None,
+        eval_tokens: 0,
+        assertions_failed: 0,
+        failures: Vec::new(),
+        errors: Vec::new(),
+        comment_error: None,
+    };
+    let mut judged = false;
+    if replayed.status.is_failure() {
+        out.failures
+            .push(format!("run ended {}", replayed.status.text));
+    }
+
+    // The evaluator: --evaluator, else the replayed run's evaluation_config, else the case's.
+    let evaluator = settings.evaluator.clone().or_else(|| {
+        [replayed, case].iter().find_map(|r| {
+            let e = r.config.as_ref()?.evaluation.as_ref()?;
+            Some((
+                e.evaluator_workflow_id.clone()?,
+                e.evaluator_workflow_version,
+            ))
+        })
+    });
+    let asked = evaluator.as_ref().map(|(id, v)| (id.as_str(), *v));
+    match engine
+        .evaluation(replayed.system, &replayed.run_id, asked)
+        .await
+    {
+        Ok(None) => {}
+        Ok(Some(eval_run)) => {
+            out.eval_run_id = Some(eval_run.run_id.clone());
+            out.eval_tokens = eval_run.usage.total_tokens;
+            match settings.rules.evaluator(&eval_run) {
+                Ok(j) => {
+                    judged = true;
+                    out.score = j.score;
+                    if !j.passed {
+                        out.failures.push(match j.score {
+                            Some(s) => format!("evaluator said fail (score {s})"),
+                            None => "evaluator said fail".to_owned(),
+                        });
+                    }
+                }
+                Err(e) => out.errors.push(scrub(&e)),
+            }
+        }
+        Err(EngineError::Unsupported(_)) => {}
+        Err(e) => out.errors.push(scrub(&format!("evaluation: {e}"))),
+    }
+
+    for (i, j) in settings.rules.turns(replayed) {
+        judged = true;
+        if !j.passed {
+            out.failures
+                .push(format!("turn {} evaluation failed", i + 1));
+        }
+    }
+
+    let (asserted, failures) = check_assertions(&settings.assertions, replayed);
+    judged |= asserted;
+    out.assertions_failed = failures.len() as u64;
+    out.failures.extend(failures);
+
+    out.verdict = if !out.failures.is_empty() {
+        Verdict::Fail
+    } else if !out.errors.is_empty() {
+        Verdict::Error
+    } else if judged {
+        Verdict::Pass
+    } else {
+        Verdict::None
+    };
+
+    if settings.comment && matches!(out.verdict, Verdict::Pass | Verdict::Fail) {
+        let text = comment_text(&out);
+        match engine
+            .comment(replayed.system, &replayed.run_id, &text)
+            .await
+        {
+            Ok(()) | Err(EngineError::Unsupported(_)) => {}
+            Err(e) => out.comment_error = Some(scrub(&e.to_string())),
+        }
+    }
+    out
+}
+
+/// The comment posted with `--comment`: the verdict and its reasons, ≤ 5,000 characters.
+pub fn comment_text(out: &Outcome) -> String {
+    let mut text = format!("reprise: {}", out.verdict.as_str());
+    if let Some(s) = out.score {
+        text.push_str(&format!(" (score {s})"));
+    }
+    for f in &out.failures {
+        text.push_str("\n- ");
+        text.push_str(f);
+    }
+    if text.chars().count() > COMMENT_MAX_CHARS {
+        text = text.chars().take(COMMENT_MAX_CHARS - 1).collect::<String>() + "…";
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evaluator_flag() {
+        assert_eq!(parse_evaluator("wf").unwrap(), ("wf".into(), None));
+        assert_eq!(parse_evaluator("wf@3").unwrap(), ("wf".into(), Some(3)));
+        assert!(parse_evaluator("wf@x").is_err());
+        assert!(parse_evaluator("@3").is_err());
+    }
+
+    #[test]
+    fn comments_are_capped() {
+        let out = Outcome {
+            verdict: Verdict::Fail,
+            score: None,
+            eval_run_id: None,
+            eval_tokens: 0,
+            assertions_failed: 0,
+            failures: vec!["x".repeat(10_000)],
+            errors: vec![],
+            comment_error: None,
+        };
+        assert_eq!(comment_text(&out).chars().count(), COMMENT_MAX_CHARS);
+    }
+}

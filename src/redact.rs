@@ -1,0 +1,840 @@
+//! The redactor: everything reprise writes (snapshots, reports, journal, logs) goes through it.
+//!
+//! It owns the rules for what never leaves the process as recorded: ids, timestamps, latencies,
+//! the server's volatile variables, secrets (MCP `api_headers`, tokens, `secret_variables`,
+//! Bearer tokens, `sk-…` keys), and PII by default (phone numbers, e-mail addresses, SSNs, dates,
+//! and the values of PII-named variables such as `patient_name`), plus the user's rules from
+//! `[redaction]` in `reprise.toml`.
+//!
+//! Values are replaced by stable placeholders so diffs stay readable: within one [`Session`]
+//! (one transcript) the same value always gets the same placeholder (`[PHONE-1]`), and the
+//! numbering follows first appearance, so two runs that say the same things redact the same way.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::config::redaction::RedactionConfig;
+use crate::model::is_volatile_variable;
+
+/// A redaction rule that could not be compiled.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RedactError {
+    /// The rule's `regex` does not compile.
+    #[error("redaction rule {index}: bad regex: {message}")]
+    BadRegex { index: usize, message: String },
+    /// The rule has neither or both of `pointer` and `regex`, or a pointer not starting with `/`.
+    #[error("redaction rule {index}: {message}")]
+    BadRule { index: usize, message: String },
+}
+
+/// Placeholder for whole secret values.
+pub const SECRET: &str = "[SECRET]";
+/// Placeholder for timestamps.
+pub const TIMESTAMP: &str = "[TIMESTAMP]";
+/// Placeholder for latencies.
+pub const LATENCY: &str = "[LATENCY]";
+/// Placeholder for the server's volatile variables.
+pub const VOLATILE: &str = "[VOLATILE]";
+/// Placeholder for token counts (only when `token_counts = true`).
+pub const TOKENS: &str = "[TOKENS]";
+
+// The built-in text patterns. Order matters: secrets first (a key may look like anything),
+// then e-mails (their local part may hold digits), SSNs before phones (3-2-4 vs 3-3-4), dates.
+static BEARER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+").expect("static regex"));
+static SK_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bsk-[A-Za-z0-9_-]{4,}").expect("static regex"));
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+        .expect("static regex")
+});
+static SSN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\d{3}[- ]\d{2}[- ]\d{4}\b").expect("static regex"));
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\+\d{10,15}\b|(?:\+?1[\s.-])?(?:\(\d{3}\)|\b\d{3})[\s.-]?\d{3}[\s.-]?\d{4}\b")
+        .expect("static regex")
+});
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    const MONTH: &str = "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
+    Regex::new(&format!(
+        r"\b\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})\b|\b{MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}\b|\b\d{{1,2}} {MONTH}\.?,? \d{{4}}\b"
+    ))
+    .expect("static regex")
+});
+static ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9a-f]{24}\b")
+        .expect("static regex")
+});
+
+struct CompiledRule {
+    workflows: Vec<String>,
+    pointer: Option<Vec<String>>,
+    regex: Option<Regex>,
+    placeholder: String,
+}
+
+impl CompiledRule {
+    fn applies_to(&self, workflow_id: Option<&str>) -> bool {
+        self.workflows
+            .iter()
+            .any(|w| w == "*" || Some(w.as_str()) == workflow_id)
+    }
+}
+
+/// The compiled redaction rules. Cheap to share; start a [`Session`] per document.
+pub struct Redactor {
+    pii: bool,
+    token_counts: bool,
+    pii_variables: HashSet<String>,
+    rules: Vec<CompiledRule>,
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redactor")
+            .field("pii", &self.pii)
+            .field("rules", &self.rules.len())
+            .finish()
+    }
+}
+
+impl Default for Redactor {
+    fn default() -> Self {
+        match Redactor::new(&RedactionConfig::default()) {
+            Ok(r) => r,
+            // The default config has no user rules, so it always compiles.
+            Err(_) => unreachable!("default redaction config compiles"),
+        }
+    }
+}
+
+impl Redactor {
+    /// Compiles `config`'s rules.
+    pub fn new(config: &RedactionConfig) -> Result<Redactor, RedactError> {
+        let mut rules = Vec::with_capacity(config.rules.len());
+        for (index, rule) in config.rules.iter().enumerate() {
+            let pointer = match &rule.pointer {
+                Some(p) if !p.starts_with('/') => {
+                    return Err(RedactError::BadRule {
+                        index,
+                        message: format!("pointer `{p}` must start with `/`"),
+                    })
+                }
+                Some(p) => Some(p[1..].split('/').map(unescape_pointer).collect()),
+                None => None,
+            };
+            let regex = match &rule.regex {
+                Some(r) => Some(Regex::new(r).map_err(|e| RedactError::BadRegex {
+                    index,
+                    message: e.to_string(),
+                })?),
+                None => None,
+            };
+            if pointer.is_some() == regex.is_some() {
+                return Err(RedactError::BadRule {
+                    index,
+                    message: "give exactly one of `pointer` and `regex`".into(),
+                });
+            }
+            rules.push(CompiledRule {
+                workflows: rule.workflows.clone(),
+                pointer,
+                regex,
+                placeholder: rule.placeholder.clone(),
+            });
+        }
+        Ok(Redactor {
+            pii: config.pii,
+            token_counts: config.token_counts,
+            pii_variables: config
+                .pii_variable_names()
+                .into_iter()
+                .map(|n| n.to_ascii_lowercase())
+                .collect(),
+            rules,
+        })
+    }
+
+    /// A session for one document of `workflow_id` (placeholders numbered within it).
+    pub fn session(&self, workflow_id: Option<&str>) -> Session<'_> {
+        Session {
+            redactor: self,
+            workflow_id: workflow_id.map(str::to_owned),
+            numbers: HashMap::new(),
+            counters: HashMap::new(),
+            known: Vec::new(),
+            known_re: None,
+            known_dirty: false,
+        }
+    }
+
+    /// Redacts one piece of text on its own (log lines, report cells, error messages).
+    pub fn text(&self, workflow_id: Option<&str>, text: &str) -> String {
+        self.session(workflow_id).text(text)
+    }
+
+    /// True when `name` is a variable whose value is PII.
+    pub fn is_pii_variable(&self, name: &str) -> bool {
+        self.pii && self.pii_variables.contains(&name.to_ascii_lowercase())
+    }
+}
+
+/// What a JSON key says about its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyClass {
+    Secret,
+    Timestamp,
+    Latency,
+    Tokens,
+    Id,
+    Plain,
+}
+
+fn classify_key(key: &str) -> KeyClass {
+    let k = key.to_ascii_lowercase();
+    let secret = matches!(
+        k.as_str(),
+        "api_headers"
+            | "secret_variables"
+            | "headers"
+            | "authorization"
+            | "password"
+            | "passwd"
+            | "api_key"
+            | "apikey"
+            | "x-api-key"
+            | "token"
+            | "access_token"
+            | "refresh_token"
+            | "id_token"
+            | "secret"
+            | "client_secret"
+            | "cookie"
+            | "set-cookie"
+    ) || k.ends_with("_secret")
+        || k.ends_with("_password")
+        || k.ends_with("_api_key")
+        || k.ends_with("_token");
+    if secret {
+        KeyClass::Secret
+    } else if k == "timestamp"
+        || k == "timestamp_ms"
+        || k.ends_with("_at")
+        || k.ends_with("_timestamp")
+    {
+        KeyClass::Timestamp
+    } else if k.contains("latency") {
+        KeyClass::Latency
+    } else if k == "tokens" || k.ends_with("_tokens") {
+        KeyClass::Tokens
+    } else if k == "id" || k == "_id" || k.ends_with("_id") || k.ends_with("_ids") {
+        KeyClass::Id
+    } else {
+        KeyClass::Plain
+    }
+}
+
+fn unescape_pointer(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
+/// Redaction state for one document: the placeholders handed out so far.
+pub struct Session<'a> {
+    redactor: &'a Redactor,
+    workflow_id: Option<String>,
+    /// (label, normalized value) → number.
+    numbers: HashMap<(String, String), usize>,
+    /// label → last number handed out.
+    counters: HashMap<String, usize>,
+    /// Literal values learned (text, label, the full value it stands for). Numbers are given
+    /// on first use, so they follow the order of the written document, not of learning.
+    known: Vec<(String, String, String)>,
+    known_re: Option<Regex>,
+    known_dirty: bool,
+}
+
+impl Session<'_> {
+    fn placeholder(&mut self, label: &str, value: &str) -> String {
+        let key = (label.to_owned(), value.to_owned());
+        let n = match self.numbers.get(&key) {
+            Some(n) => *n,
+            None => {
+                let c = self.counters.entry(label.to_owned()).or_insert(0);
+                *c += 1;
+                let n = *c;
+                self.numbers.insert(key, n);
+                n
+            }
+        };
+        format!("[{label}-{n}]")
+    }
+
+    /// Learns the PII values of `vars` (by variable name) so they are redacted wherever they
+    /// appear later, including the words of a name on their own ("Thanks, Avery").
+    pub fn learn(&mut self, vars: &serde_json::Map<String, serde_json::Value>) {
+        for (name, value) in vars {
+            if self.redactor.is_pii_variable(name) {
+                if let Some(text) = value.as_str() {
+                    self.register(&name.to_ascii_uppercase(), text, true);
+                }
+            }
+        }
+    }
+
+    /// Learns, at any depth of `value`, the strings under PII-named keys and under id keys
+    /// (a tool result's `patient_id` is then hidden in the user's words too).
+    pub fn learn_value(&mut self, value: &serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    match v.as_str() {
+                        Some(text) if self.redactor.is_pii_variable(k) => {
+                            self.register(&k.to_ascii_uppercase(), text, true);
+                        }
+                        Some(text) if classify_key(k) == KeyClass::Id => {
+                            if text.chars().count() >= 4 {
+                                self.register("ID", text, false);
+                            }
+                        }
+                        _ => self.learn_value(v),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| self.learn_value(v)),
+            _ => {}
+        }
+    }
+
+    /// Learns the PII-named variables anywhere in a whole recorded document, skipping the
+    /// workflow config (whose `name`s are node and tool names) and the generic key `name`.
+    pub fn learn_document(&mut self, doc: &serde_json::Value) {
+        const CONFIG_KEYS: &[&str] = &[
+            "workflow_config_fully_hydrated",
+            "workflow_config",
+            "node_configs",
+            "edge_configs",
+            "workflow",
+            "workflow_version",
+            "definition",
+            "definitions",
+        ];
+        match doc {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    if CONFIG_KEYS.contains(&k.as_str()) {
+                        continue;
+                    }
+                    match v.as_str() {
+                        Some(text) if k != "name" && self.redactor.is_pii_variable(k) => {
+                            self.register(&k.to_ascii_uppercase(), text, true);
+                        }
+                        _ => self.learn_document(v),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| self.learn_document(v)),
+            _ => {}
+        }
+    }
+
+    /// Registers a literal value and returns its placeholder (the existing one when the value
+    /// is already known).
+    fn add_known(&mut self, label: &str, text: &str, with_parts: bool) -> String {
+        self.register(label, text, with_parts);
+        let text = text.trim();
+        self.known_placeholder(text)
+            .unwrap_or_else(|| self.placeholder(label, text))
+    }
+
+    /// Registers a literal value (and, for names, its capitalized words) under `label`,
+    /// without numbering it yet.
+    fn register(&mut self, label: &str, text: &str, with_parts: bool) {
+        let text = text.trim();
+        if text.chars().count() < 2 || self.known.iter().any(|(k, _, _)| k == text) {
+            return;
+        }
+        self.known
+            .push((text.to_owned(), label.to_owned(), text.to_owned()));
+        if with_parts {
+            // Name parts: capitalized words of 3+ letters, so a first name alone is caught too.
+            for part in text.split(|c: char| c.is_whitespace() || c == ',') {
+                let part = part.trim_matches(|c: char| !c.is_alphanumeric());
+                if part.chars().count() >= 3
+                    && part.chars().next().is_some_and(char::is_uppercase)
+                    && part
+                        .chars()
+                        .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
+                    && !self.known.iter().any(|(k, _, _)| k == part)
+                {
+                    self.known
+                        .push((part.to_owned(), label.to_owned(), text.to_owned()));
+                }
+            }
+        }
+        self.known_dirty = true;
+    }
+
+    /// The placeholder of a known literal.
+    fn known_placeholder(&mut self, text: &str) -> Option<String> {
+        let (_, label, full) = self.known.iter().find(|(k, _, _)| k == text)?.clone();
+        Some(self.placeholder(&label, &full))
+    }
+
+    fn rebuild_known(&mut self) {
+        self.known_dirty = false;
+        // Longest first, so "Avery Quill" wins over "Avery".
+        self.known
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        let alternation: Vec<String> = self
+            .known
+            .iter()
+            .map(|(k, _, _)| {
+                // Word boundaries only where the value itself starts/ends with a word char.
+                let start = if k.starts_with(|c: char| c.is_alphanumeric()) {
+                    r"\b"
+                } else {
+                    ""
+                };
+                let end = if k.ends_with(|c: char| c.is_alphanumeric()) {
+                    r"\b"
+                } else {
+                    ""
+                };
+                format!("{start}{}{end}", regex::escape(k))
+            })
+            .collect();
+        self.known_re = if alternation.is_empty() {
+            None
+        } else {
+            Regex::new(&alternation.join("|")).ok()
+        };
+    }
+
+    fn replace_pattern(
+        &mut self,
+        text: String,
+        re: &Regex,
+        label: &str,
+        normalize: fn(&str) -> String,
+    ) -> String {
+        if !re.is_match(&text) {
+            return text;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for m in re.find_iter(&text) {
+            out.push_str(&text[last..m.start()]);
+            let ph = self.placeholder(label, &normalize(m.as_str()));
+            out.push_str(&ph);
+            last = m.end();
+        }
+        out.push_str(&text[last..]);
+        out
+    }
+
+    /// Redacts free text.
+    pub fn text(&mut self, text: &str) -> String {
+        let mut s = text.to_owned();
+        // User regex rules first: they know the data best.
+        for rule in &self.redactor.rules {
+            if let Some(re) = &rule.regex {
+                if rule.applies_to(self.workflow_id.as_deref()) {
+                    s = re.replace_all(&s, rule.placeholder.as_str()).into_owned();
+                }
+            }
+        }
+        if self.known_dirty {
+            self.rebuild_known();
+        }
+        if let Some(re) = self.known_re.clone() {
+            if re.is_match(&s) {
+                let mut out = String::with_capacity(s.len());
+                let mut last = 0;
+                for m in re.find_iter(&s) {
+                    out.push_str(&s[last..m.start()]);
+                    let ph = self
+                        .known_placeholder(m.as_str())
+                        .unwrap_or_else(|| SECRET.to_owned());
+                    out.push_str(&ph);
+                    last = m.end();
+                }
+                out.push_str(&s[last..]);
+                s = out;
+            }
+        }
+        if BEARER.is_match(&s) {
+            s = self.replace_pattern(s, &BEARER, "SECRET", |m| {
+                m.split_whitespace().last().unwrap_or(m).to_owned()
+            });
+        }
+        s = self.replace_pattern(s, &SK_KEY, "SECRET", str::to_owned);
+        if self.redactor.pii {
+            s = self.replace_pattern(s, &EMAIL, "EMAIL", str::to_ascii_lowercase);
+            s = self.replace_pattern(s, &SSN, "SSN", digits);
+            s = self.replace_pattern(s, &PHONE, "PHONE", phone_digits);
+            s = self.replace_pattern(s, &DATE, "DATE", str::to_owned);
+        }
+        s = self.replace_pattern(s, &ID, "ID", str::to_ascii_lowercase);
+        s
+    }
+
+    /// Redacts a JSON value: strings as text, and whole values by what their key says
+    /// (secrets, timestamps, latencies, ids, PII-named variables).
+    pub fn value(&mut self, value: &serde_json::Value) -> serde_json::Value {
+        self.value_under(None, value)
+    }
+
+    /// Redacts a map of dynamic variables: like [`Session::value`], and the server's volatile
+    /// variables (`now`, `rand_*`, …) become `[VOLATILE]`.
+    pub fn variables(
+        &mut self,
+        vars: &serde_json::Map<String, serde_json::Value>,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        vars.iter()
+            .map(|(k, v)| {
+                let v = if is_volatile_variable(k) {
+                    serde_json::Value::String(VOLATILE.into())
+                } else {
+                    self.value_under(Some(k), v)
+                };
+                (k.clone(), v)
+            })
+            .collect()
+    }
+
+    fn value_under(&mut self, key: Option<&str>, value: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        if value.is_null() {
+            return Value::Null;
+        }
+        if let Some(k) = key {
+            match classify_key(k) {
+                KeyClass::Secret => return Value::String(SECRET.into()),
+                KeyClass::Timestamp => return Value::String(TIMESTAMP.into()),
+                KeyClass::Latency if value.is_number() => return Value::String(LATENCY.into()),
+                KeyClass::Tokens if self.redactor.token_counts && value.is_number() => {
+                    return Value::String(TOKENS.into())
+                }
+                KeyClass::Id => {
+                    if let Some(s) = value.as_str() {
+                        return Value::String(self.add_known("ID", s, false));
+                    }
+                    if value.is_number() {
+                        return Value::String(self.placeholder("ID", &value.to_string()));
+                    }
+                }
+                _ => {}
+            }
+            if self.redactor.is_pii_variable(k) {
+                if let Some(s) = value.as_str() {
+                    return Value::String(self.add_known(&k.to_ascii_uppercase(), s, true));
+                }
+            }
+        }
+        match value {
+            Value::String(s) => Value::String(self.text(s)),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    // Array items inherit the key: `node_ids: [...]` are all ids.
+                    .map(|v| self.value_under(key, v))
+                    .collect(),
+            ),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.value_under(Some(k), v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// Applies the user's JSON-pointer rules for this session's workflow to a YAML document.
+    pub fn apply_pointer_rules_yaml(&self, doc: &mut serde_yaml::Value) {
+        for rule in &self.redactor.rules {
+            if let (Some(pointer), true) =
+                (&rule.pointer, rule.applies_to(self.workflow_id.as_deref()))
+            {
+                replace_at_yaml(doc, pointer, &rule.placeholder);
+            }
+        }
+    }
+
+    /// Applies the user's JSON-pointer rules for this session's workflow to a JSON document.
+    pub fn apply_pointer_rules_json(&self, doc: &mut serde_json::Value) {
+        for rule in &self.redactor.rules {
+            if let (Some(pointer), true) =
+                (&rule.pointer, rule.applies_to(self.workflow_id.as_deref()))
+            {
+                replace_at_json(doc, pointer, &rule.placeholder);
+            }
+        }
+    }
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// The same phone written differently gets the same placeholder: digits, without a leading
+/// US country code.
+fn phone_digits(s: &str) -> String {
+    let d = digits(s);
+    match d.strip_prefix('1') {
+        Some(rest) if d.len() == 11 => rest.to_owned(),
+        _ => d,
+    }
+}
+
+fn replace_at_yaml(doc: &mut serde_yaml::Value, path: &[String], placeholder: &str) {
+    let Some((head, rest)) = path.split_first() else {
+        *doc = serde_yaml::Value::String(placeholder.to_owned());
+        return;
+    };
+    match doc {
+        serde_yaml::Value::Mapping(map) => {
+            for (k, v) in map.iter_mut() {
+                if head == "*" || k.as_str() == Some(head.as_str()) {
+                    replace_at_yaml(v, rest, placeholder);
+                }
+            }
+        }
+        serde_yaml::Value::Sequence(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                if head == "*" || head.parse::<usize>().ok() == Some(i) {
+                    replace_at_yaml(v, rest, placeholder);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn replace_at_json(doc: &mut serde_json::Value, path: &[String], placeholder: &str) {
+    let Some((head, rest)) = path.split_first() else {
+        *doc = serde_json::Value::String(placeholder.to_owned());
+        return;
+    };
+    match doc {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if head == "*" || k == head {
+                    replace_at_json(v, rest, placeholder);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                if head == "*" || head.parse::<usize>().ok() == Some(i) {
+                    replace_at_json(v, rest, placeholder);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::redaction::RedactionRule;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn r() -> Redactor {
+        Redactor::default()
+    }
+
+    #[test]
+    fn pii_gets_stable_numbered_placeholders() {
+        let red = r();
+        let mut s = red.session(None);
+        let out =
+            s.text("Call (555) 010-4477 or 555-010-4477, not 555.010.9999; mail a.b@example.com");
+        assert_eq!(
+            out,
+            "Call [PHONE-1] or [PHONE-1], not [PHONE-2]; mail [EMAIL-1]"
+        );
+        assert_eq!(s.text("again (555) 010-4477"), "again [PHONE-1]");
+        assert_eq!(
+            s.text("SSN 000-12-3456, DOB 04/12/1961 or 1961-04-12 or April 12, 1961"),
+            "SSN [SSN-1], DOB [DATE-1] or [DATE-2] or [DATE-3]"
+        );
+        assert_eq!(s.text("+15550100123"), "[PHONE-3]");
+    }
+
+    #[test]
+    fn secrets_and_ids() {
+        let red = r();
+        let mut s = red.session(None);
+        assert_eq!(
+            s.text("Authorization: Bearer sk-synthetic-SECRET-0000 and sk-abcdef123"),
+            "Authorization: [SECRET-1] and [SECRET-2]"
+        );
+        assert_eq!(
+            s.text("run 69a5725851cd4ae89dc12eb0 / e8f36c03-bec5-4eb9-b652-b370a9896534"),
+            "run [ID-1] / [ID-2]"
+        );
+        let v = s.value(&json!({
+            "api_headers": {"Authorization": "Bearer x"},
+            "secret_variables": {"k": "v"},
+            "created_at": "2026-01-01",
+            "response_latency_milliseconds": 812,
+            "patient_id": "P-1001",
+            "total_tokens": 12,
+            "note": "call 555-010-4477"
+        }));
+        assert_eq!(
+            v,
+            json!({
+                "api_headers": "[SECRET]",
+                "secret_variables": "[SECRET]",
+                "created_at": "[TIMESTAMP]",
+                "response_latency_milliseconds": "[LATENCY]",
+                "patient_id": "[ID-3]",
+                "total_tokens": 12,
+                "note": "call [PHONE-1]"
+            })
+        );
+    }
+
+    #[test]
+    fn variables_learn_names_and_hide_volatiles() {
+        let red = r();
+        let mut s = red.session(None);
+        let vars = json!({"patient_name": "Avery Quill", "clinic_name": "Maple", "now": "March 02, 2026 03:16 PM", "rand_int": 4})
+            .as_object()
+            .cloned()
+            .unwrap();
+        s.learn(&vars);
+        let out = s.variables(&vars);
+        assert_eq!(
+            serde_json::Value::Object(out),
+            json!({"patient_name": "[PATIENT_NAME-1]", "clinic_name": "Maple", "now": "[VOLATILE]", "rand_int": "[VOLATILE]"})
+        );
+        assert_eq!(
+            s.text("Hi Avery Quill! Thanks, Avery. Averyville stays."),
+            "Hi [PATIENT_NAME-1]! Thanks, [PATIENT_NAME-1]. Averyville stays."
+        );
+    }
+
+    #[test]
+    fn pii_off_keeps_pii_but_not_secrets() {
+        let cfg = RedactionConfig {
+            pii: false,
+            ..Default::default()
+        };
+        let red = Redactor::new(&cfg).unwrap();
+        assert_eq!(
+            red.text(None, "555-010-4477 Bearer abc"),
+            "555-010-4477 [SECRET-1]"
+        );
+    }
+
+    #[test]
+    fn user_rules_apply_only_to_named_workflows() {
+        let cfg = RedactionConfig {
+            rules: vec![
+                RedactionRule {
+                    workflows: vec!["wf1".into()],
+                    pointer: None,
+                    regex: Some(r"MRN-\d+".into()),
+                    placeholder: "[MRN]".into(),
+                },
+                RedactionRule {
+                    workflows: vec!["wf1".into()],
+                    pointer: Some("/turns/*/input/member".into()),
+                    regex: None,
+                    placeholder: "[MEMBER]".into(),
+                },
+            ],
+            ..Default::default()
+        };
+        let red = Redactor::new(&cfg).unwrap();
+        assert_eq!(red.text(Some("wf1"), "MRN-42"), "[MRN]");
+        assert_eq!(red.text(Some("wf2"), "MRN-42"), "MRN-42");
+        let mut doc = json!({"turns": [{"input": {"member": "x"}}, {"input": {"member": "y"}}]});
+        red.session(Some("wf2")).apply_pointer_rules_json(&mut doc);
+        assert_eq!(doc["turns"][0]["input"]["member"], "x");
+        red.session(Some("wf1")).apply_pointer_rules_json(&mut doc);
+        assert_eq!(doc["turns"][1]["input"]["member"], "[MEMBER]");
+        let mut y: serde_yaml::Value =
+            serde_yaml::from_str("turns:\n- input:\n    member: x\n").unwrap();
+        red.session(Some("wf1")).apply_pointer_rules_yaml(&mut y);
+        assert_eq!(y["turns"][0]["input"]["member"].as_str(), Some("[MEMBER]"));
+    }
+
+    #[test]
+    fn bad_rules_are_errors() {
+        let bad = |rule: RedactionRule| {
+            Redactor::new(&RedactionConfig {
+                rules: vec![rule],
+                ..Default::default()
+            })
+            .unwrap_err()
+        };
+        let rule = RedactionRule {
+            workflows: vec!["*".into()],
+            pointer: None,
+            regex: Some("(".into()),
+            placeholder: "x".into(),
+        };
+        assert!(matches!(
+            bad(rule.clone()),
+            RedactError::BadRegex { index: 0, .. }
+        ));
+        assert!(matches!(
+            bad(RedactionRule {
+                regex: None,
+                ..rule.clone()
+            }),
+            RedactError::BadRule { .. }
+        ));
+        assert!(matches!(
+            bad(RedactionRule {
+                regex: None,
+                pointer: Some("a/b".into()),
+                ..rule
+            }),
+            RedactError::BadRule { .. }
+        ));
+    }
+
+    fn pii_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            // phones
+            r"\(\d{3}\) \d{3}-\d{4}",
+            r"\d{3}-\d{3}-\d{4}",
+            r"\d{3}\.\d{3}\.\d{4}",
+            r"\+1\d{10}",
+            r"\+1 \d{3} \d{3} \d{4}",
+            // e-mails
+            r"[a-z][a-z0-9._+-]{0,12}@[a-z][a-z0-9-]{0,10}\.(com|org|example|co\.uk)",
+            // SSNs
+            r"\d{3}-\d{2}-\d{4}",
+            // dates of birth
+            r"(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/(19|20)\d{2}",
+            r"(19|20)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])",
+            r"(January|March|April|December) ([1-9]|[12]\d), (19|20)\d{2}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn no_pii_survives(prefix in "[ -~]{0,30}", value in pii_value(), suffix in "[ -~]{0,30}") {
+            let red = Redactor::default();
+            let text = format!("{prefix} {value} {suffix}");
+            let out = red.text(None, &text);
+            prop_assert!(!out.contains(&value), "{value:?} survived in {out:?}");
+        }
+
+        #[test]
+        fn pii_in_json_values_never_survives(value in pii_value(), key in "[a-z_]{1,12}") {
+            let red = Redactor::default();
+            let out = red.session(None).value(&json!({ key: [ { "x": value.clone() } ] }));
+            prop_assert!(!out.to_string().contains(&value));
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Which cases a run covers: `--filter` (all must hold), `--sample N --seed S` (the same N
+//! cases for the same seed, whatever the order or the machine), then `--shard K/N`.
+//! Sampling comes before sharding so the shards of a sample cover exactly that sample.
+
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::corpus::{Filter, Shard};
+use crate::model::Run;
+
+/// The selection flags.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// `--filter`.
+    pub filters: Vec<Filter>,
+    /// `--sample N`.
+    pub sample: Option<usize>,
+    /// `--seed S` (default 0).
+    pub seed: u64,
+    /// `--shard K/N`.
+    pub shard: Option<Shard>,
+}
+
+fn sample_key(seed: u64, run_id: &str) -> u64 {
+    let mut h = Sha256::new();
+    h.update(seed.to_be_bytes());
+    h.update(run_id.as_bytes());
+    let d = h.finalize();
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    u64::from_be_bytes(b)
+}
+
+impl Selection {
+    /// The selected cases, sorted by run id.
+    pub fn apply<'a>(&self, cases: impl Iterator<Item = &'a Arc<Run>>) -> Vec<Arc<Run>> {
+        let filtered = cases.filter(|r| self.filters.iter().all(|f| f.matches(r)));
+        let mut out: Vec<Arc<Run>> = match self.sample {
+            None => filtered.cloned().collect(),
+            Some(n) => {
+                // The n smallest keys, in bounded memory.
+                let mut heap: BinaryHeap<(u64, String)> = BinaryHeap::with_capacity(n + 1);
+                let mut kept: std::collections::HashMap<String, Arc<Run>> = Default::default();
+                for r in filtered {
+                    let key = sample_key(self.seed, &r.run_id);
+                    if heap.len() < n {
+                        heap.push((key, r.run_id.clone()));
+                        kept.insert(r.run_id.clone(), r.clone());
+                    } else if heap.peek().is_some_and(|(k, _)| key < *k) {
+                        if let Some((_, dropped)) = heap.pop() {
+                            kept.remove(&dropped);
+                        }
+                        heap.push((key, r.run_id.clone()));
+                        kept.insert(r.run_id.clone(), r.clone());
+                    }
+                }
+                kept.into_values().collect()
+            }
+        };
+        if let Some(shard) = self.shard {
+            out.retain(|r| shard.contains(&r.run_id));
+        }
+        out.sort_by(|a, b| a.run_id.cmp(&b.run_id));
+        out
+    }
+}
+
+/// SHA-256 over every run's id and the SHA-256 of its document bytes, in run id order (the
+/// manifest's corpus digest). Documents are hashed in parallel. A document that cannot be
+/// re-read counts by its id only.
+pub fn corpus_digest(runs: &[Arc<Run>]) -> String {
+    use rayon::prelude::*;
+    let docs: Vec<Option<[u8; 32]>> = runs
+        .par_iter()
+        .map(|r| r.raw.bytes().ok().map(|b| Sha256::digest(&b).into()))
+        .collect();
+    let mut h = Sha256::new();
+    for (r, doc) in runs.iter().zip(docs) {
+        h.update(r.run_id.as_bytes());
+        h.update([0]);
+        if let Some(d) = doc {
+            h.update(d);
+        }
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::{Corpus, LoadOptions};
+
+    #[test]
+    fn samples_are_deterministic_by_seed_and_shards_split_them() {
+        let c = Corpus::load(
+            &[std::path::PathBuf::from("fixtures")],
+            &LoadOptions::default(),
+        );
+        let ids = |sel: &Selection| -> Vec<String> {
+            sel.apply(c.cases())
+                .iter()
+                .map(|r| r.run_id.clone())
+                .collect()
+        };
+        let s1 = Selection {
+            sample: Some(5),
+            seed: 1,
+            ..Selection::default()
+        };
+        let a = ids(&s1);
+        assert_eq!(a.len(), 5);
+        assert_eq!(a, ids(&s1));
+        assert!(a.windows(2).all(|w| w[0] < w[1]));
+        let s2 = Selection {
+            sample: Some(5),
+            seed: 2,
+            ..Selection::default()
+        };
+        assert_ne!(a, ids(&s2));
+        let mut halves: Vec<String> = (1..=2)
+            .flat_map(|k| {
+                ids(&Selection {
+                    shard: Some(Shard { index: k, count: 2 }),
+                    ..s1.clone()
+                })
+            })
+            .collect();
+        halves.sort();
+        assert_eq!(halves, a);
+        let noxus = Selection {
+            filters: vec!["system=noxus".parse().unwrap()],
+            ..Selection::default()
+        };
+        assert_eq!(ids(&noxus).len(), 3);
+    }
+}

@@ -1,0 +1,216 @@
+//! Replay over the fixtures with a small test engine that answers each case with itself.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use super::*;
+use crate::corpus::{Corpus, LoadOptions};
+use crate::engine::{BoxFuture, EngineError, Reply, StartRequest, TurnInput};
+use crate::model::System;
+
+/// Answers a start with the case's own recording; fails the cases in `broken`.
+struct SelfEngine {
+    corpus: Corpus,
+    broken: HashSet<String>,
+    starts: AtomicUsize,
+    /// Every other evaluation answers with this (failing) evaluation run instead.
+    flaky_with: Option<String>,
+    evaluations: AtomicUsize,
+}
+
+impl Engine for SelfEngine {
+    fn name(&self) -> &str {
+        "recorded"
+    }
+    fn start<'a>(&'a self, r: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
+        Box::pin(async move {
+            self.starts.fetch_add(1, Ordering::SeqCst);
+            let id = r.case_run_id.clone().unwrap_or_default();
+            if self.broken.contains(&id) {
+                return Err(EngineError::Server {
+                    status: 500,
+                    message: "boom".into(),
+                });
+            }
+            let run = self
+                .corpus
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| EngineError::Miss(id.clone()))?;
+            Ok(Reply {
+                run_id: id,
+                turn: 0,
+                run,
+            })
+        })
+    }
+    fn send<'a>(
+        &'a self,
+        id: &'a str,
+        _: &'a TurnInput,
+    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+        Box::pin(async move {
+            let run = self
+                .corpus
+                .get(id)
+                .cloned()
+                .ok_or_else(|| EngineError::Miss(id.into()))?;
+            Ok(Reply {
+                run_id: id.into(),
+                turn: run.turns.len().saturating_sub(1),
+                run,
+            })
+        })
+    }
+    fn get<'a>(&'a self, _: System, id: &'a str) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+        Box::pin(async move {
+            self.corpus
+                .get(id)
+                .cloned()
+                .ok_or_else(|| EngineError::Miss(id.into()))
+        })
+    }
+    fn evaluation<'a>(
+        &'a self,
+        _: System,
+        id: &'a str,
+        _: Option<(&'a str, Option<i64>)>,
+    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+        Box::pin(async move {
+            let n = self.evaluations.fetch_add(1, Ordering::SeqCst);
+            if let (Some(other), 1) = (&self.flaky_with, n % 2) {
+                return Ok(self.corpus.get(other).cloned());
+            }
+            Ok(self.corpus.evaluation_of(id).cloned())
+        })
+    }
+}
+
+fn engine(broken: &[&str]) -> Arc<SelfEngine> {
+    Arc::new(SelfEngine {
+        corpus: Corpus::load(&[PathBuf::from("fixtures")], &LoadOptions::default()),
+        broken: broken.iter().map(|s| s.to_string()).collect(),
+        starts: AtomicUsize::new(0),
+        flaky_with: None,
+        evaluations: AtomicUsize::new(0),
+    })
+}
+
+async fn run_with(e: Arc<SelfEngine>, out: &std::path::Path, jobs: usize, resume: bool) -> Summary {
+    let cases: Vec<Arc<Run>> = e.corpus.cases().cloned().collect();
+    let options = Options {
+        jobs,
+        retries: 0,
+        resume,
+        out: out.to_path_buf(),
+        ..Options::default()
+    };
+    run(
+        e,
+        cases,
+        eval::Settings::default(),
+        Arc::new(NoSnapshots),
+        options,
+        RunMeta::default(),
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn fixtures_give_the_expected_verdicts_whatever_the_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = run_with(engine(&[]), dir.path(), 1, false).await;
+    let a = &s.stats.all;
+    assert_eq!(
+        (a.runs, a.passed, a.failed, a.errored, a.unevaluated),
+        (22, 10, 5, 0, 7)
+    );
+    assert_eq!(s.stats.eval_tokens, 27886);
+    assert_eq!(s.stats.total_credits, 5.375);
+    let one = std::fs::read_to_string(dir.path().join("runs.csv")).unwrap();
+    let dir8 = tempfile::tempdir().unwrap();
+    run_with(engine(&[]), dir8.path(), 8, false).await;
+    let eight = std::fs::read_to_string(dir8.path().join("runs.csv")).unwrap();
+    assert_eq!(one, eight);
+    let journal = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap();
+    assert_eq!(journal.lines().count(), 22);
+}
+
+#[tokio::test]
+async fn an_engine_fault_is_an_error_and_resume_replays_only_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = "69a59566eec3645a209c3946";
+    let s = run_with(engine(&[broken]), dir.path(), 4, false).await;
+    assert_eq!(s.stats.all.errored, 1);
+    let csv = std::fs::read_to_string(dir.path().join("runs.csv")).unwrap();
+    let line = csv.lines().find(|l| l.starts_with(broken)).unwrap();
+    assert!(
+        line.contains(",error,") && line.contains("server error 500"),
+        "{line}"
+    );
+
+    // --resume keeps everything, --retry-errors replays the one error.
+    let e = engine(&[]);
+    let s = run_with(e.clone(), dir.path(), 4, true).await;
+    assert_eq!((s.resumed, s.replayed), (22, 0));
+    assert_eq!(e.starts.load(Ordering::SeqCst), 0);
+    let e = engine(&[]);
+    let cases: Vec<Arc<Run>> = e.corpus.cases().cloned().collect();
+    let options = Options {
+        retry_errors: true,
+        out: dir.path().to_path_buf(),
+        ..Options::default()
+    };
+    let s = run(
+        e.clone(),
+        cases,
+        eval::Settings::default(),
+        Arc::new(NoSnapshots),
+        options,
+        RunMeta::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((s.resumed, s.replayed, s.stats.all.errored), (21, 1, 0));
+    assert_eq!(e.starts.load(Ordering::SeqCst), 1);
+    assert_eq!(s.stats.all.passed, 10);
+}
+
+#[tokio::test]
+async fn repeats_fold_into_one_verdict_and_flaky_cases_are_listed() {
+    let case = "69a59566eec3645a209c3946";
+    let mut e = Arc::try_unwrap(engine(&[])).ok().unwrap();
+    // The evaluator run of case 02 says fail (0.31).
+    e.flaky_with = Some("69a5827d7e0155e501e52159".into());
+    let e = Arc::new(e);
+    let cases: Vec<Arc<Run>> = vec![e.corpus.get(case).cloned().unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let go = |k: u32| {
+        let options = Options {
+            repeat: 4,
+            pass_threshold: Some(k),
+            jobs: 1,
+            out: dir.path().to_path_buf(),
+            ..Options::default()
+        };
+        run(
+            e.clone(),
+            cases.clone(),
+            eval::Settings::default(),
+            Arc::new(NoSnapshots),
+            options,
+            RunMeta::default(),
+        )
+    };
+    let s = go(2).await.unwrap();
+    assert_eq!((s.stats.all.passed, s.stats.all.failed), (1, 0));
+    assert_eq!(s.stats.flaky, vec![(case.to_owned(), 2, 4)]);
+    let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(md.contains("### Flaky cases") && md.contains(case), "{md}");
+    let s = go(3).await.unwrap();
+    assert_eq!((s.stats.all.passed, s.stats.all.failed), (0, 1));
+    assert_eq!(s.stats.problems[0].2, "passed 2 of 4 repeats (needs 3)");
+}

@@ -1,0 +1,77 @@
+//! `journal.jsonl`: one redacted [`CaseRow`] per line, appended as each case finishes. It is
+//! what `--resume` skips and what `reprise report merge` rebuilds reports from.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use super::CaseRow;
+
+/// The journal's file name inside a report folder.
+pub const FILE: &str = "journal.jsonl";
+
+/// An open journal, appending.
+pub struct Journal {
+    file: File,
+    path: PathBuf,
+}
+
+impl Journal {
+    /// Starts a new journal in `dir` (truncating any old one), or, with `keep`, rewrites it
+    /// with exactly the rows given (dropping a torn last line) and appends after them.
+    pub fn open(dir: &Path, keep: &[&CaseRow]) -> io::Result<Journal> {
+        let path = dir.join(FILE);
+        let tmp = dir.join(".journal.jsonl.tmp");
+        {
+            let mut out = io::BufWriter::new(File::create(&tmp)?);
+            for row in keep {
+                serde_json::to_writer(&mut out, row)?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()?;
+        }
+        std::fs::rename(&tmp, &path)?;
+        let file = OpenOptions::new().append(true).open(&path)?;
+        Ok(Journal { file, path })
+    }
+
+    /// Appends one finished case, in one write, flushed.
+    pub fn append(&mut self, row: &CaseRow) -> io::Result<()> {
+        let mut line = serde_json::to_vec(row)?;
+        line.push(b'\n');
+        self.file.write_all(&line)?;
+        self.file.flush()
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Reads the rows of `dir/journal.jsonl`, last one per run id winning. Unreadable lines (a
+/// line torn by a kill) are skipped and counted. A missing journal is empty.
+pub fn read(dir: &Path) -> io::Result<(HashMap<String, CaseRow>, usize)> {
+    let path = dir.join(FILE);
+    let file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((HashMap::new(), 0)),
+        Err(e) => return Err(e),
+    };
+    let mut rows = HashMap::new();
+    let mut bad = 0;
+    for line in BufReader::new(file).split(b'\n') {
+        let line = line?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<CaseRow>(&line) {
+            Ok(row) => {
+                rows.insert(row.run_id.clone(), row);
+            }
+            Err(_) => bad += 1,
+        }
+    }
+    Ok((rows, bad))
+}

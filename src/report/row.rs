@@ -1,0 +1,234 @@
+//! One case's result: the row of `runs.csv`, the line of `journal.jsonl`, and everything the
+//! other reports aggregate. Holds numbers and ids only — never raw runs, configs or messages.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Run;
+
+/// A case's verdict (DESIGN.md, "Verdicts").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// An evaluator or an assertion judged it and nothing failed.
+    Pass,
+    /// The run failed, the evaluator said fail, or an assertion failed.
+    Fail,
+    /// The harness could not finish the replay, or the evaluator's run failed or had no verdict.
+    Error,
+    /// Nothing judged it.
+    None,
+}
+
+impl Verdict {
+    /// The `verdict` column's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+            Verdict::None => "none",
+        }
+    }
+}
+
+/// Tokens and latency of one provider/model pair in one case.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelRow {
+    /// `provider` ("" when the recording had none).
+    pub provider: String,
+    /// `response_model` ("" when the recording had none).
+    pub model: String,
+    /// LLM calls.
+    pub calls: u64,
+    /// Prompt tokens.
+    pub input_tokens: u64,
+    /// Completion tokens.
+    pub output_tokens: u64,
+    /// All tokens.
+    pub total_tokens: u64,
+    /// Sum of the calls' latencies reported by the engine.
+    pub latency_ms_total: f64,
+    /// Calls with a latency.
+    pub latency_calls: u64,
+    /// Each call's latency, when the events tell it (for percentiles).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub call_ms: Vec<f64>,
+}
+
+/// How the repeats of a case (`--repeat N`) went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repeats {
+    /// Repeats run.
+    pub runs: u32,
+    /// Repeats that passed.
+    pub passed: u32,
+    /// Repeats that failed.
+    pub failed: u32,
+}
+
+impl Repeats {
+    /// Some repeats passed and some failed.
+    pub fn is_flaky(&self) -> bool {
+        self.passed > 0 && self.failed > 0
+    }
+}
+
+/// One case's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseRow {
+    /// The case's run id.
+    pub run_id: String,
+    /// The id of the run that answered (the matched recording, or the live run).
+    pub replay_run_id: String,
+    /// interactly | noxus | cortex.
+    pub system: String,
+    /// The workflow id.
+    pub workflow_id: String,
+    /// The replayed run's version (Noxus has none).
+    pub version: Option<i64>,
+    /// The replayed run's status, spelled as its system spells it.
+    pub status: String,
+    /// Turns.
+    pub turns: u64,
+    /// LLM calls.
+    pub llm_calls: u64,
+    /// Prompt tokens.
+    pub input_tokens: u64,
+    /// Completion tokens.
+    pub output_tokens: u64,
+    /// All tokens (never the evaluator's).
+    pub total_tokens: u64,
+    /// Cortex credits (`usage.total`).
+    pub credits: f64,
+    /// Sum of engine-reported LLM call latencies.
+    pub latency_ms_total: f64,
+    /// Calls with a latency.
+    pub latency_calls: u64,
+    /// The evaluator run, when one judged the case.
+    pub eval_run_id: Option<String>,
+    /// The evaluator run's tokens.
+    pub eval_tokens: u64,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The evaluator's score, when it gave one.
+    pub score: Option<f64>,
+    /// How many assertions failed.
+    pub assertions_failed: u64,
+    /// match | changed | new | none.
+    pub snapshot: String,
+    /// Why the harness could not finish (verdict `error`), redacted.
+    pub error: Option<String>,
+    /// Why the case failed or errored, one line each (redacted; for JUnit and summary.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+    /// Per provider/model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<ModelRow>,
+    /// With `--repeat N`: how the repeats went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<Repeats>,
+}
+
+impl CaseRow {
+    /// A row for `case` with no replay yet: ids from the case, zeros elsewhere.
+    pub fn for_case(case: &Run) -> CaseRow {
+        CaseRow {
+            run_id: case.run_id.clone(),
+            replay_run_id: String::new(),
+            system: case.system.as_str().to_owned(),
+            workflow_id: case.workflow_id.clone().unwrap_or_default(),
+            version: case.version,
+            status: String::new(),
+            turns: 0,
+            llm_calls: 0,
+            input_tokens: 0,
+            output_tokens: 0,
+            total_tokens: 0,
+            credits: 0.0,
+            latency_ms_total: 0.0,
+            latency_calls: 0,
+            eval_run_id: None,
+            eval_tokens: 0,
+            verdict: Verdict::None,
+            score: None,
+            assertions_failed: 0,
+            snapshot: "none".to_owned(),
+            error: None,
+            reasons: Vec::new(),
+            models: Vec::new(),
+            repeats: None,
+        }
+    }
+
+    /// Fills the usage columns from the run that answered.
+    pub fn set_usage(&mut self, replayed: &Run) {
+        self.replay_run_id = replayed.run_id.clone();
+        if let Some(w) = &replayed.workflow_id {
+            self.workflow_id = w.clone();
+        }
+        if replayed.version.is_some() {
+            self.version = replayed.version;
+        }
+        self.status = replayed.status.text.clone();
+        self.turns = replayed.turns.len() as u64;
+        let u = &replayed.usage;
+        self.llm_calls = u.calls;
+        self.input_tokens = u.input_tokens;
+        self.output_tokens = u.output_tokens;
+        self.total_tokens = u.total_tokens;
+        self.credits = replayed.credits.unwrap_or(0.0);
+        self.latency_ms_total = replayed.latency.total_ms;
+        self.latency_calls = replayed.latency.calls;
+        let key = |p: &Option<String>, m: &Option<String>| {
+            (p.clone().unwrap_or_default(), m.clone().unwrap_or_default())
+        };
+        let mut models: Vec<ModelRow> = u
+            .by_model
+            .iter()
+            .map(|m| {
+                let (provider, model) = key(&m.provider, &m.model);
+                ModelRow {
+                    provider,
+                    model,
+                    calls: m.calls,
+                    input_tokens: m.input_tokens,
+                    output_tokens: m.output_tokens,
+                    total_tokens: m.total_tokens,
+                    ..ModelRow::default()
+                }
+            })
+            .collect();
+        for l in &replayed.latency.by_model {
+            let (provider, model) = key(&l.provider, &l.model);
+            let slot = match models
+                .iter()
+                .position(|m| m.provider == provider && m.model == model)
+            {
+                Some(i) => i,
+                None => {
+                    models.push(ModelRow {
+                        provider,
+                        model,
+                        ..ModelRow::default()
+                    });
+                    models.len() - 1
+                }
+            };
+            let m = &mut models[slot];
+            m.latency_ms_total = l.total_ms;
+            m.latency_calls = l.calls;
+            m.call_ms.clone_from(&l.call_ms);
+        }
+        models.sort_by(|a, b| (&a.provider, &a.model).cmp(&(&b.provider, &b.model)));
+        self.models = models;
+    }
+
+    /// Mean engine-reported LLM call latency, 0 without calls.
+    pub fn latency_ms_mean(&self) -> f64 {
+        if self.latency_calls == 0 {
+            0.0
+        } else {
+            self.latency_ms_total / self.latency_calls as f64
+        }
+    }
+}

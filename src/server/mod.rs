@@ -1,0 +1,355 @@
+//! `reprise serve`: the recorded engine behind the vendors' own HTTP routes (axum), so any
+//! client (reprise's, the vendors' SDKs, curl) can be tested against recordings.
+//!
+//! One file per system's routes (`interactly`, `noxus`, `cortex`); this module owns the
+//! shared state and the layers every request passes: one log line on stderr (method, path
+//! without the query, status, duration; never a header), the token check (Interactly and
+//! Cortex `Authorization: Bearer`, Noxus `X-API-KEY`; any token unless one is required),
+//! fault injection ([`FaultConfig`]), and graceful shutdown.
+//!
+//! Recordings are returned exactly as recorded (`RawDoc::bytes()`); see `interactly` for
+//! the one place an answer is cut from a recording (a partial Interactly replay).
+
+mod cortex;
+mod interactly;
+mod noxus;
+mod raw;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+
+use crate::engine::faults::{Fault, FaultInjector};
+use crate::engine::{EngineError, FaultConfig, RecordedEngine};
+use crate::model::{RawDoc, Run};
+
+/// How to serve.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// The token every request must carry; `None` accepts any (but still requires one).
+    pub token: Option<String>,
+    /// Faults to inject per request.
+    pub faults: FaultConfig,
+    /// Write one line per request on stderr.
+    pub log: bool,
+}
+
+/// What every handler shares.
+pub(crate) struct AppState {
+    pub engine: Arc<RecordedEngine>,
+    token: Option<String>,
+    faults: Option<FaultInjector>,
+    log: bool,
+    /// Interactly runs in flight on this server: run id → turns answered so far.
+    pub progress: Mutex<HashMap<String, usize>>,
+    /// Cortex listing metadata, read once from the recordings.
+    pub cortex: cortex::Listing,
+}
+
+/// Why a request failed, as the server answers it.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub retry_after_ms: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            retry_after_ms: None,
+        }
+    }
+
+    pub fn not_found(what: impl std::fmt::Display) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, format!("{what} not found"))
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> ApiError {
+        let status = match &e {
+            EngineError::Miss(_) => StatusCode::NOT_FOUND,
+            EngineError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            EngineError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            EngineError::Server { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            EngineError::Malformed(_) | EngineError::Transport(_) => StatusCode::BAD_GATEWAY,
+            EngineError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            EngineError::Unsupported(_) => StatusCode::METHOD_NOT_ALLOWED,
+        };
+        let retry_after_ms = match e {
+            EngineError::RateLimited { retry_after_ms } => retry_after_ms,
+            _ => None,
+        };
+        ApiError {
+            status,
+            message: e.to_string(),
+            retry_after_ms,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        // FastAPI's shape (`detail`), which the Interactly and Noxus APIs answer with.
+        let body = serde_json::json!({ "detail": self.message }).to_string();
+        let mut res = (self.status, json_headers(), body).into_response();
+        if let Some(ms) = self.retry_after_ms {
+            if let Ok(v) = HeaderValue::from_str(&ms.div_ceil(1000).to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res
+    }
+}
+
+fn json_headers() -> [(header::HeaderName, HeaderValue); 1] {
+    [(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    )]
+}
+
+/// A 200 with JSON bytes.
+pub(crate) fn json_bytes(bytes: impl Into<Body>) -> Response {
+    (StatusCode::OK, json_headers(), bytes.into()).into_response()
+}
+
+/// A recording's exact bytes. A corpus loaded without its bytes is read from disk on a
+/// blocking thread, so a slow disk never stalls the other requests.
+pub(crate) async fn recorded_bytes(run: &Arc<Run>) -> Result<Vec<u8>, ApiError> {
+    let failed = |e: &dyn std::fmt::Display| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot read recording {}: {e}", run.run_id),
+        )
+    };
+    match &run.raw {
+        RawDoc::Memory { .. } => run
+            .raw
+            .bytes()
+            .map(|b| b.into_owned())
+            .map_err(|e| failed(&e)),
+        RawDoc::Disk { .. } => {
+            let shared = run.clone();
+            tokio::task::spawn_blocking(move || shared.raw.bytes().map(|b| b.into_owned()))
+                .await
+                .map_err(|e| failed(&e))?
+                .map_err(|e| failed(&e))
+        }
+    }
+}
+
+/// `X-Reprise-Case: RUN_ID`: the case a client is replaying, preferred among equal matches
+/// (`StartRequest::case_run_id`). Never used to match.
+pub(crate) fn case_header(headers: &HeaderMap) -> Option<String> {
+    header_str(headers, "x-reprise-case")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// Parses a JSON request body (422 when it is not JSON).
+pub(crate) fn parse_body(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Value::Object(Default::default()));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the body is not JSON: {e}"),
+        )
+    })
+}
+
+/// The server: routes of the three systems over one recorded engine.
+pub struct Server {
+    state: Arc<AppState>,
+}
+
+impl Server {
+    /// A server over `engine`.
+    pub fn new(engine: Arc<RecordedEngine>, options: ServeOptions) -> Result<Server, String> {
+        options.faults.validate()?;
+        let faults = (!options.faults.is_off()).then(|| FaultInjector::new(options.faults));
+        let cortex = cortex::Listing::new(&engine);
+        Ok(Server {
+            state: Arc::new(AppState {
+                engine,
+                token: options.token.filter(|t| !t.is_empty()),
+                faults,
+                log: options.log,
+                progress: Mutex::new(HashMap::new()),
+                cortex,
+            }),
+        })
+    }
+
+    /// The axum router with every route and layer.
+    pub fn router(&self) -> Router {
+        let state = self.state.clone();
+        let bearer = |r: Router<Arc<AppState>>| {
+            r.route_layer(middleware::from_fn_with_state(state.clone(), bearer_auth))
+        };
+        let api_key = |r: Router<Arc<AppState>>| {
+            r.route_layer(middleware::from_fn_with_state(state.clone(), api_key_auth))
+        };
+        Router::new()
+            .merge(bearer(interactly::routes()))
+            .merge(api_key(noxus::routes()))
+            .merge(bearer(cortex::routes()))
+            .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such route") })
+            .layer(middleware::from_fn_with_state(state.clone(), faults))
+            .layer(middleware::from_fn_with_state(state.clone(), log))
+            .with_state(state)
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Binds `addr` (port 0 picks a free one); the listener's real address is `local_addr()`.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+async fn log(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if !state.log {
+        return next.run(req).await;
+    }
+    let method = req.method().clone();
+    // The path only: a query could carry anything, headers carry the token.
+    let path = req.uri().path().to_owned();
+    let started = Instant::now();
+    let res = next.run(req).await;
+    eprintln!(
+        "{method} {path} {} {:.1}ms",
+        res.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    res
+}
+
+fn token_ok(state: &AppState, given: Option<&str>) -> bool {
+    match (given.map(str::trim), &state.token) {
+        (None, _) => false,
+        (Some(""), _) => false,
+        (Some(_), None) => true,
+        (Some(t), Some(want)) => constant_time_eq(t.as_bytes(), want.as_bytes()),
+    }
+}
+
+/// Compares without stopping at the first difference (tokens are secrets).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn bearer_auth(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let token = header_str(req.headers(), "authorization").and_then(|v| {
+        let (scheme, rest) = v.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then_some(rest)
+    });
+    if token_ok(&state, token) {
+        next.run(req).await
+    } else {
+        let mut res = ApiError::new(StatusCode::UNAUTHORIZED, "missing or invalid bearer token")
+            .into_response();
+        res.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        res
+    }
+}
+
+async fn api_key_auth(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if token_ok(&state, header_str(req.headers(), "x-api-key")) {
+        next.run(req).await
+    } else {
+        ApiError::new(StatusCode::UNAUTHORIZED, "missing or invalid X-API-KEY").into_response()
+    }
+}
+
+async fn faults(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let Some(injector) = &state.faults else {
+        return next.run(req).await;
+    };
+    let d = injector.next();
+    if d.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(d.delay_ms)).await;
+    }
+    match d.fault {
+        Fault::None => next.run(req).await,
+        Fault::ServerError(status) => ApiError::new(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "injected server error",
+        )
+        .into_response(),
+        Fault::RateLimited { retry_after_ms } => ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: "injected rate limit".into(),
+            retry_after_ms: Some(retry_after_ms),
+        }
+        .into_response(),
+        // A 200 whose JSON stops half-way.
+        Fault::Malformed => json_bytes(&b"{\"workflow_run\": {\"_id\": "[..]),
+        Fault::Drop => {
+            // The body fails after the headers: hyper aborts the connection mid-response.
+            let stream = futures_util::stream::once(async {
+                Err::<axum::body::Bytes, std::io::Error>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "injected dropped connection",
+                ))
+            });
+            (StatusCode::OK, json_headers(), Body::from_stream(stream)).into_response()
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! Snapshots of replayed conversations: a normalized, redacted transcript per case, stored as
+//! insta-compatible `.snap` files under `snapshots/<system>/<workflow_id>/<run_id>.snap`, compared
+//! at an `exact` or `structure` detail level, with unified diffs for the terminal and reports.
+//!
+//! - [`transcript`]: the normalized view of a replayed run (YAML, stable key order).
+//! - [`store`]: the files (`.snap`, `.snap.new`), update modes, orphans.
+//! - [`compare`]: exact and structure comparison.
+//! - [`diff`]: unified diffs, plain or colored.
+//! - [`review`]: pending snapshots: list, accept, reject, interactive review.
+//! - [`stage`]: the snapshot stage of `reprise run`.
+//! - [`summary`]: what a run's snapshot stage found, for the terminal and `summary.md`.
+
+pub mod compare;
+pub mod diff;
+pub mod review;
+pub mod stage;
+pub mod store;
+pub mod summary;
+pub mod transcript;
+
+pub use compare::{Detail, DEFAULT_SIMILARITY};
+pub use stage::SnapshotStage;
+pub use store::{Checked, Outcome, SnapshotError, SnapshotKey, Store, UpdateMode};
+pub use summary::SnapshotSummary;
+pub use transcript::Transcript;

@@ -1,0 +1,173 @@
+//! The snapshot stage of `reprise run`: for each replayed case, its transcript checked against
+//! the store; afterwards the summary (counts, diffs, orphans).
+//!
+//! Called concurrently by the replay tasks; results are kept per run id (a repeated case is
+//! `changed`/`new` if any repeat was) and sorted at the end, so output does not depend on
+//! `--jobs`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::store::{CheckOptions, Checked, Outcome, SnapshotError, SnapshotKey, Store};
+use super::summary::SnapshotSummary;
+use super::transcript::Transcript;
+use crate::model::Run;
+use crate::redact::Redactor;
+
+/// The snapshot stage of one run.
+#[derive(Debug)]
+pub struct SnapshotStage {
+    store: Store,
+    redactor: Arc<Redactor>,
+    options: CheckOptions,
+    results: Mutex<BTreeMap<String, Checked>>,
+    seen: Mutex<HashSet<PathBuf>>,
+}
+
+impl SnapshotStage {
+    /// A stage over `store` (resolve the update mode's `auto` before).
+    pub fn new(store: Store, redactor: Arc<Redactor>, options: CheckOptions) -> SnapshotStage {
+        SnapshotStage {
+            store,
+            redactor,
+            options,
+            results: Mutex::new(BTreeMap::new()),
+            seen: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// The key of a case's snapshot.
+    pub fn key_of(case: &Run) -> SnapshotKey {
+        SnapshotKey {
+            system: case.system,
+            workflow_id: case.workflow_id.clone(),
+            run_id: case.run_id.clone(),
+        }
+    }
+
+    /// Marks a case's snapshot as belonging to this run (cases taken from a journal are not
+    /// checked again but their snapshots are not orphans).
+    pub fn mark_seen(&self, case: &Run) {
+        let path = self.store.path_of(&Self::key_of(case));
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(path);
+    }
+
+    /// Checks `replayed` (the engine's view after the case's last turn) against `case`'s
+    /// snapshot. Only the turns the case replayed are in the transcript: a recorded engine's
+    /// view is the whole matched recording.
+    pub fn check_case(&self, case: &Run, replayed: &Run) -> Result<Outcome, SnapshotError> {
+        self.mark_seen(case);
+        let turns = case.turns.len().max(1).min(replayed.turns.len());
+        let transcript = Transcript::build(replayed, turns, &self.redactor);
+        let key = Self::key_of(case);
+        let body = transcript
+            .render(&self.redactor)
+            .map_err(|e| SnapshotError::Format {
+                path: self.store.path_of(&key),
+                message: e.to_string(),
+            })?;
+        let source = case.origin.path.display().to_string();
+        let checked = self.store.check(&key, &body, &source, &self.options)?;
+        let outcome = checked.outcome;
+        let mut results = self.results.lock().unwrap_or_else(PoisonError::into_inner);
+        let keep_old = results
+            .get(&key.run_id)
+            .is_some_and(|old| old.outcome != Outcome::Match);
+        if !keep_old {
+            results.insert(key.run_id.clone(), checked);
+        }
+        Ok(outcome)
+    }
+
+    /// The summary. With `find_orphans` (the whole corpus was selected), `.snap` files no
+    /// case produced are listed, and deleted too with `prune`.
+    pub fn finish(
+        &self,
+        find_orphans: bool,
+        prune: bool,
+    ) -> Result<SnapshotSummary, SnapshotError> {
+        let results =
+            std::mem::take(&mut *self.results.lock().unwrap_or_else(PoisonError::into_inner));
+        let seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        let mut summary = SnapshotSummary {
+            // Cases of this run that were not checked: not replayed (errors), or resumed.
+            none: seen.saturating_sub(results.len()),
+            ..SnapshotSummary::default()
+        };
+        for (_, checked) in results {
+            summary.add(checked);
+        }
+        if find_orphans {
+            let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+            summary.orphans = self.store.orphans(&seen);
+            if prune && !self.options.check {
+                summary.pruned = self.store.prune(&summary.orphans)?;
+            }
+        }
+        summary.finish();
+        Ok(summary)
+    }
+}
+
+/// The hook of the replay stage: fills the `snapshot` column.
+impl crate::replay::SnapshotCheck for SnapshotStage {
+    fn check(&self, case: &Run, replayed: &Run) -> Result<&'static str, String> {
+        self.check_case(case, replayed)
+            .map(Outcome::as_str)
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::{Corpus, LoadOptions};
+    use crate::snapshot::store::UpdateMode;
+
+    #[test]
+    fn stage_checks_prefix_of_longer_recording_and_lists_orphans() {
+        let corpus = Corpus::load(
+            &[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/noxus")],
+            &LoadOptions::default(),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("noxus/old")).unwrap();
+        std::fs::write(dir.path().join("noxus/old/gone.snap"), "---\n---\nx\n").unwrap();
+        let stage = SnapshotStage::new(
+            Store::new(dir.path()),
+            Arc::new(Redactor::default()),
+            CheckOptions {
+                mode: UpdateMode::Always,
+                ..CheckOptions::default()
+            },
+        );
+        let mut n = 0;
+        for case in corpus.cases() {
+            assert_eq!(stage.check_case(case, case).unwrap(), Outcome::New);
+            n += 1;
+        }
+        assert_eq!(n, 3);
+        let summary = stage.finish(true, true).unwrap();
+        assert_eq!(summary.new_count(), 3);
+        assert_eq!(
+            summary.orphans,
+            vec![dir.path().join("noxus/old/gone.snap")]
+        );
+        assert_eq!(summary.pruned, 1);
+        assert!(!dir.path().join("noxus/old/gone.snap").exists());
+        // second pass: all match
+        for case in corpus.cases() {
+            assert_eq!(stage.check_case(case, case).unwrap(), Outcome::Match);
+        }
+        let summary = stage.finish(true, false).unwrap();
+        assert_eq!((summary.matched, summary.orphans.len()), (3, 0));
+    }
+}

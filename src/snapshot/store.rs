@@ -1,0 +1,590 @@
+//! The snapshot files: `<root>/<system>/<workflow_id>/<run_id>.snap` in insta's file format
+//! (`---\nsource: …\nexpression: …\n---\n<body>\n`), pending ones beside them as `.snap.new`.
+//!
+//! Update modes follow insta: `always` writes `.snap`, `new` writes `.snap.new` for review,
+//! `no` writes nothing, `auto` is `no` under CI (env `CI`) and `new` otherwise. `--check`
+//! writes nothing whatever the mode.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::compare::{self, Detail};
+use super::diff;
+use crate::model::System;
+
+/// A snapshot file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// Reading or writing `path` failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// `path` is not a snapshot file.
+    #[error("{path}: not an insta snapshot file: {message}")]
+    Format { path: PathBuf, message: String },
+}
+
+impl SnapshotError {
+    fn io(path: &Path, source: std::io::Error) -> SnapshotError {
+        SnapshotError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// When to write snapshot files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum UpdateMode {
+    /// `no` under CI (env `CI` set), `new` otherwise.
+    #[default]
+    Auto,
+    /// Write changed and new snapshots as `.snap`.
+    Always,
+    /// Write changed and new snapshots as `.snap.new`, for review.
+    New,
+    /// Write nothing.
+    No,
+}
+
+impl UpdateMode {
+    /// Resolves `auto` from the environment variable `CI`.
+    pub fn resolve(self) -> UpdateMode {
+        let ci = std::env::var("CI")
+            .map(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+            .unwrap_or(false);
+        self.resolve_with(ci)
+    }
+
+    /// Resolves `auto`: `no` when `ci`, `new` otherwise.
+    pub fn resolve_with(self, ci: bool) -> UpdateMode {
+        match self {
+            UpdateMode::Auto if ci => UpdateMode::No,
+            UpdateMode::Auto => UpdateMode::New,
+            other => other,
+        }
+    }
+}
+
+/// Which case a snapshot belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SnapshotKey {
+    /// The case's system.
+    pub system: System,
+    /// The case's workflow.
+    pub workflow_id: Option<String>,
+    /// The case's run id.
+    pub run_id: String,
+}
+
+impl SnapshotKey {
+    /// `<system>/<workflow_id>/<run_id>.snap`, each part made safe as a file name.
+    pub fn relative_path(&self) -> PathBuf {
+        let mut p = PathBuf::from(self.system.as_str());
+        p.push(safe_component(
+            self.workflow_id.as_deref().unwrap_or("_none"),
+        ));
+        p.push(format!("{}.snap", safe_component(&self.run_id)));
+        p
+    }
+}
+
+/// Keeps ids usable as file names: no separators, no `..`.
+fn safe_component(s: &str) -> String {
+    let out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() || out.chars().all(|c| c == '.') {
+        "_".repeat(out.len().max(1))
+    } else {
+        out
+    }
+}
+
+/// What comparing a case with its snapshot found (the `snapshot` column of `runs.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// The snapshot matches.
+    Match,
+    /// The snapshot exists and differs.
+    Changed,
+    /// There was no snapshot.
+    New,
+}
+
+impl Outcome {
+    /// `match`, `changed` or `new`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Match => "match",
+            Outcome::Changed => "changed",
+            Outcome::New => "new",
+        }
+    }
+
+    /// The `snapshot` column: the outcome, or `none` when the case has no transcript.
+    pub fn column(outcome: Option<Outcome>) -> &'static str {
+        outcome.map(Outcome::as_str).unwrap_or("none")
+    }
+}
+
+/// How to check.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CheckOptions {
+    /// When to write (resolve `auto` first; `Auto` here acts as `New`).
+    pub mode: UpdateMode,
+    /// `--check`: write nothing.
+    pub check: bool,
+    /// How closely to compare.
+    pub detail: Detail,
+    /// The similarity threshold of `structure`.
+    pub similarity: f64,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            mode: UpdateMode::New,
+            check: false,
+            detail: Detail::Exact,
+            similarity: compare::DEFAULT_SIMILARITY,
+        }
+    }
+}
+
+/// The result of checking one case.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The case.
+    pub key: SnapshotKey,
+    /// match, changed or new.
+    pub outcome: Outcome,
+    /// The `.snap` file.
+    pub path: PathBuf,
+    /// The file written, if any (`.snap` or `.snap.new`).
+    pub written: Option<PathBuf>,
+    /// The unified diff (plain) for changed and new snapshots.
+    pub diff: Option<String>,
+    /// The stored body, if there was one.
+    pub old: Option<String>,
+    /// The new body.
+    pub new: String,
+}
+
+/// A snapshot file's parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotFile {
+    /// The `source:` header.
+    pub source: Option<String>,
+    /// The `expression:` header.
+    pub expression: Option<String>,
+    /// The body.
+    pub body: String,
+}
+
+/// A YAML scalar as insta's header writer would accept it back: plain when safe, else quoted.
+fn yaml_scalar(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '/' | '-'))
+        && !s.starts_with(['-', ' ', '.'])
+        && !s.ends_with(' ')
+        && serde_yaml::from_str::<serde_yaml::Value>(s)
+            .map(|v| v.is_string())
+            .unwrap_or(false);
+    if plain {
+        s.to_owned()
+    } else {
+        // A JSON string is a valid YAML double-quoted scalar.
+        serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    }
+}
+
+/// The text of a snapshot file, as insta writes it.
+pub fn format_snapshot(source: &str, expression: &str, body: &str) -> String {
+    format!(
+        "---\nsource: {}\nexpression: {}\n---\n{}\n",
+        yaml_scalar(source),
+        yaml_scalar(expression),
+        compare::normalize_body(body)
+    )
+}
+
+/// Parses a snapshot file's text.
+pub fn parse_snapshot(text: &str) -> Result<SnapshotFile, String> {
+    let rest = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+        .ok_or("does not start with `---`")?;
+    let mut header_end = None;
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            header_end = Some((offset, offset + line.len()));
+            break;
+        }
+        offset += line.len();
+    }
+    let (h_end, body_start) = header_end.ok_or("no closing `---` after the header")?;
+    let header: serde_yaml::Value =
+        serde_yaml::from_str(&rest[..h_end]).map_err(|e| format!("bad header: {e}"))?;
+    let field = |k: &str| header.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    Ok(SnapshotFile {
+        source: field("source"),
+        expression: field("expression"),
+        body: compare::normalize_body(&rest[body_start..]),
+    })
+}
+
+/// Reads a snapshot file (`None` when it does not exist).
+pub fn read_snapshot(path: &Path) -> Result<Option<SnapshotFile>, SnapshotError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_snapshot(&text)
+            .map(Some)
+            .map_err(|message| SnapshotError::Format {
+                path: path.to_path_buf(),
+                message,
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(SnapshotError::io(path, e)),
+    }
+}
+
+/// The pending file beside a `.snap`.
+pub fn pending_path(snap: &Path) -> PathBuf {
+    snap.with_extension("snap.new")
+}
+
+/// Writes `text` to `path` atomically (temp file in the same folder, then rename).
+fn write_atomic(path: &Path, text: &str) -> Result<(), SnapshotError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| SnapshotError::io(dir, e))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| SnapshotError::io(dir, e))?;
+    tmp.write_all(text.as_bytes())
+        .map_err(|e| SnapshotError::io(path, e))?;
+    tmp.persist(path)
+        .map_err(|e| SnapshotError::io(path, e.error))?;
+    Ok(())
+}
+
+fn remove_if_exists(path: &Path) -> Result<(), SnapshotError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(SnapshotError::io(path, e)),
+    }
+}
+
+/// The snapshot folder.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    /// The store rooted at `root` (`snapshots/` by default).
+    pub fn new(root: impl Into<PathBuf>) -> Store {
+        Store { root: root.into() }
+    }
+
+    /// The root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The `.snap` file of `key`.
+    pub fn path_of(&self, key: &SnapshotKey) -> PathBuf {
+        self.root.join(key.relative_path())
+    }
+
+    /// Compares `body` with `key`'s snapshot and writes what `options` say.
+    /// `source` goes in the header (where the recording came from).
+    pub fn check(
+        &self,
+        key: &SnapshotKey,
+        body: &str,
+        source: &str,
+        options: &CheckOptions,
+    ) -> Result<Checked, SnapshotError> {
+        let path = self.path_of(key);
+        let pending = pending_path(&path);
+        let new = compare::normalize_body(body);
+        let old = read_snapshot(&path)?.map(|f| f.body);
+        let matched = old
+            .as_deref()
+            .is_some_and(|o| compare::matches(o, &new, options.detail, options.similarity));
+        let rel = key.relative_path().display().to_string();
+        let mut checked = Checked {
+            key: key.clone(),
+            outcome: if matched {
+                Outcome::Match
+            } else if old.is_some() {
+                Outcome::Changed
+            } else {
+                Outcome::New
+            },
+            path: path.clone(),
+            written: None,
+            diff: None,
+            old: old.clone(),
+            new: new.clone(),
+        };
+        if !matched {
+            checked.diff = Some(match &old {
+                Some(o) => diff::unified(o, &new, &format!("old {rel}"), &format!("new {rel}")),
+                None => diff::unified("", &new, "/dev/null", &format!("new {rel}")),
+            });
+        }
+        if options.check {
+            return Ok(checked);
+        }
+        let expression = format!(
+            "{} {} {}",
+            key.system,
+            key.workflow_id.as_deref().unwrap_or("_none"),
+            key.run_id
+        );
+        match (options.mode, matched) {
+            (UpdateMode::No, _) => {}
+            // A stale pending snapshot is obsolete once the case matches again.
+            (_, true) => remove_if_exists(&pending)?,
+            (UpdateMode::Always, false) => {
+                write_atomic(&path, &format_snapshot(source, &expression, &new))?;
+                remove_if_exists(&pending)?;
+                checked.written = Some(path);
+            }
+            (UpdateMode::New | UpdateMode::Auto, false) => {
+                write_atomic(&pending, &format_snapshot(source, &expression, &new))?;
+                checked.written = Some(pending);
+            }
+        }
+        Ok(checked)
+    }
+
+    fn files_ending(&self, suffix: &str) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = walkdir::WalkDir::new(&self.root)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(walkdir::DirEntry::into_path)
+            .filter(|p| p.to_str().is_some_and(|s| s.ends_with(suffix)))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Every `.snap` file, sorted.
+    pub fn snapshots(&self) -> Vec<PathBuf> {
+        self.files_ending(".snap")
+    }
+
+    /// Every pending `.snap.new` file, sorted.
+    pub fn pending(&self) -> Vec<PathBuf> {
+        self.files_ending(".snap.new")
+    }
+
+    /// `.snap` files no case of this run produced (`seen`: the `.snap` paths of the cases).
+    pub fn orphans(&self, seen: &HashSet<PathBuf>) -> Vec<PathBuf> {
+        self.snapshots()
+            .into_iter()
+            .filter(|p| !seen.contains(p))
+            .collect()
+    }
+
+    /// Deletes `paths` (orphans) and their pending files; returns how many were deleted.
+    pub fn prune(&self, paths: &[PathBuf]) -> Result<usize, SnapshotError> {
+        for p in paths {
+            remove_if_exists(p)?;
+            remove_if_exists(&pending_path(p))?;
+        }
+        Ok(paths.len())
+    }
+
+    /// Accepts a pending snapshot: `.snap.new` replaces `.snap`.
+    pub fn accept(&self, pending: &Path) -> Result<PathBuf, SnapshotError> {
+        let snap = snap_of_pending(pending);
+        std::fs::rename(pending, &snap).map_err(|e| SnapshotError::io(pending, e))?;
+        Ok(snap)
+    }
+
+    /// Rejects a pending snapshot: `.snap.new` is deleted, `.snap` stays.
+    pub fn reject(&self, pending: &Path) -> Result<(), SnapshotError> {
+        std::fs::remove_file(pending).map_err(|e| SnapshotError::io(pending, e))
+    }
+}
+
+/// The `.snap` a `.snap.new` belongs to.
+pub fn snap_of_pending(pending: &Path) -> PathBuf {
+    let s = pending.to_string_lossy();
+    PathBuf::from(s.strip_suffix(".new").unwrap_or(&s).to_owned())
+}
+
+/// The run id (file stem) of a `.snap` or `.snap.new` path.
+pub fn run_id_of(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.trim_end_matches(".new")
+        .trim_end_matches(".snap")
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> SnapshotKey {
+        SnapshotKey {
+            system: System::Interactly,
+            workflow_id: Some("wf1".into()),
+            run_id: "run1".into(),
+        }
+    }
+
+    fn opts(mode: UpdateMode, check: bool) -> CheckOptions {
+        CheckOptions {
+            mode,
+            check,
+            ..CheckOptions::default()
+        }
+    }
+
+    #[test]
+    fn lifecycle_new_accept_match_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let body = "status: completed\n";
+        // check writes nothing
+        let c = store
+            .check(&key(), body, "f.json", &opts(UpdateMode::Always, true))
+            .unwrap();
+        assert_eq!(c.outcome, Outcome::New);
+        assert!(c.written.is_none());
+        assert!(store.snapshots().is_empty() && store.pending().is_empty());
+        // new → .snap.new
+        let c = store
+            .check(&key(), body, "f.json", &opts(UpdateMode::New, false))
+            .unwrap();
+        assert_eq!(c.outcome, Outcome::New);
+        assert_eq!(store.pending().len(), 1);
+        assert_eq!(run_id_of(&store.pending()[0]), "run1");
+        let snap = store.accept(&store.pending()[0]).unwrap();
+        assert_eq!(snap, dir.path().join("interactly/wf1/run1.snap"));
+        let text = std::fs::read_to_string(&snap).unwrap();
+        assert_eq!(
+            text,
+            "---\nsource: f.json\nexpression: interactly wf1 run1\n---\nstatus: completed\n"
+        );
+        // match
+        let c = store
+            .check(&key(), body, "f.json", &opts(UpdateMode::New, false))
+            .unwrap();
+        assert_eq!(c.outcome, Outcome::Match);
+        assert!(c.diff.is_none() && c.written.is_none());
+        // changed, under no: nothing written, diff given
+        let c = store
+            .check(
+                &key(),
+                "status: failed\n",
+                "f.json",
+                &opts(UpdateMode::No, false),
+            )
+            .unwrap();
+        assert_eq!(c.outcome, Outcome::Changed);
+        let d = c.diff.unwrap();
+        assert!(
+            d.contains("-status: completed") && d.contains("+status: failed"),
+            "{d}"
+        );
+        assert!(store.pending().is_empty());
+        // always overwrites
+        store
+            .check(
+                &key(),
+                "status: failed\n",
+                "f.json",
+                &opts(UpdateMode::Always, false),
+            )
+            .unwrap();
+        assert_eq!(
+            read_snapshot(&snap).unwrap().unwrap().body,
+            "status: failed"
+        );
+        // orphans
+        let seen: HashSet<PathBuf> = HashSet::new();
+        assert_eq!(store.orphans(&seen), vec![snap.clone()]);
+        assert_eq!(store.prune(&store.orphans(&seen)).unwrap(), 1);
+        assert!(store.snapshots().is_empty());
+    }
+
+    #[test]
+    fn stale_pending_is_removed_on_match_and_reject_keeps_snap() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store
+            .check(&key(), "a: 1", "s", &opts(UpdateMode::Always, false))
+            .unwrap();
+        store
+            .check(&key(), "a: 2", "s", &opts(UpdateMode::New, false))
+            .unwrap();
+        assert_eq!(store.pending().len(), 1);
+        store.reject(&store.pending()[0]).unwrap();
+        assert!(store.pending().is_empty());
+        store
+            .check(&key(), "a: 2", "s", &opts(UpdateMode::New, false))
+            .unwrap();
+        let c = store
+            .check(&key(), "a: 1", "s", &opts(UpdateMode::New, false))
+            .unwrap();
+        assert_eq!(c.outcome, Outcome::Match);
+        assert!(store.pending().is_empty());
+    }
+
+    #[test]
+    fn auto_is_no_under_ci() {
+        assert_eq!(UpdateMode::Auto.resolve_with(true), UpdateMode::No);
+        assert_eq!(UpdateMode::Auto.resolve_with(false), UpdateMode::New);
+        assert_eq!(UpdateMode::Always.resolve_with(true), UpdateMode::Always);
+    }
+
+    #[test]
+    fn paths_are_safe() {
+        let k = SnapshotKey {
+            system: System::Cortex,
+            workflow_id: Some("../../etc".into()),
+            run_id: "a/b".into(),
+        };
+        assert_eq!(
+            k.relative_path(),
+            PathBuf::from("cortex/.._.._etc/a_b.snap")
+        );
+        let k = SnapshotKey {
+            workflow_id: Some("..".into()),
+            ..k
+        };
+        assert_eq!(k.relative_path(), PathBuf::from("cortex/__/a_b.snap"));
+    }
+
+    #[test]
+    fn headers_round_trip_with_quoting() {
+        let text = format_snapshot("dir: x/#1.json", "true", "a: 1\n\n");
+        let f = parse_snapshot(&text).unwrap();
+        assert_eq!(f.source.as_deref(), Some("dir: x/#1.json"));
+        assert_eq!(f.expression.as_deref(), Some("true"));
+        assert_eq!(f.body, "a: 1");
+        assert!(parse_snapshot("nope").is_err());
+    }
+}

@@ -1,0 +1,230 @@
+//! What the snapshot stage of a run found: counts for `summary.csv`, and each changed or new
+//! case named with its diff for the terminal and `summary.md`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use super::diff;
+use super::store::{Checked, Outcome};
+
+/// The snapshot results of one run. Keeps the bodies of changed and new cases only, so its
+/// size follows the number of differences, not the corpus.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotSummary {
+    /// Cases that matched.
+    pub matched: usize,
+    /// Changed and new cases, sorted by run id by [`SnapshotSummary::finish`].
+    pub differences: Vec<Checked>,
+    /// Cases of the run that were not checked (not replayed, or resumed from a journal).
+    pub none: usize,
+    /// `.snap` files no case produced (warnings; never change the exit code).
+    pub orphans: Vec<PathBuf>,
+    /// How many orphans were deleted (`--prune-orphans`).
+    pub pruned: usize,
+}
+
+impl SnapshotSummary {
+    /// Records one case's result.
+    pub fn add(&mut self, checked: Checked) {
+        match checked.outcome {
+            Outcome::Match => self.matched += 1,
+            Outcome::Changed | Outcome::New => self.differences.push(checked),
+        }
+    }
+
+    /// Records a case that has no transcript.
+    pub fn add_none(&mut self) {
+        self.none += 1;
+    }
+
+    /// Sorts the differences by run id (the order is then independent of `--jobs`).
+    pub fn finish(&mut self) {
+        self.differences
+            .sort_by(|a, b| a.key.run_id.cmp(&b.key.run_id));
+        self.orphans.sort();
+    }
+
+    /// `snapshots_changed` of `summary.csv`.
+    pub fn changed(&self) -> usize {
+        self.count(Outcome::Changed)
+    }
+
+    /// `snapshots_new` of `summary.csv`.
+    pub fn new_count(&self) -> usize {
+        self.count(Outcome::New)
+    }
+
+    fn count(&self, outcome: Outcome) -> usize {
+        self.differences
+            .iter()
+            .filter(|c| c.outcome == outcome)
+            .count()
+    }
+
+    /// Under `--check`, any changed or new snapshot is a regression (exit 1).
+    pub fn is_regression(&self) -> bool {
+        !self.differences.is_empty()
+    }
+
+    fn diff_of(c: &Checked, color: bool) -> String {
+        let old = c.old.as_deref().unwrap_or("");
+        let rel = c.key.relative_path().display().to_string();
+        let old_name = if c.old.is_some() {
+            format!("old {rel}")
+        } else {
+            "/dev/null".to_owned()
+        };
+        let new_name = format!("new {rel}");
+        if color {
+            diff::colored(old, &c.new, &old_name, &new_name)
+        } else {
+            diff::unified(old, &c.new, &old_name, &new_name)
+        }
+    }
+
+    /// For the terminal (colored when `color`): one line of counts, then each changed or new
+    /// case named by run id with its diff (new ones without it unless `new_diffs`: a first run
+    /// would print the whole corpus), then the orphans.
+    pub fn render_terminal(&self, color: bool, new_diffs: bool) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "snapshots: {} match, {} changed, {} new, {} none, {} orphaned",
+            self.matched,
+            self.changed(),
+            self.new_count(),
+            self.none,
+            self.orphans.len()
+        );
+        for c in &self.differences {
+            let where_ = match &c.written {
+                Some(p) => format!(" (written {})", p.display()),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "snapshot {}: {}{}",
+                c.outcome.as_str(),
+                c.key.run_id,
+                where_
+            );
+            if c.outcome == Outcome::Changed || new_diffs {
+                out.push_str(&Self::diff_of(c, color));
+            }
+        }
+        for o in &self.orphans {
+            let _ = writeln!(out, "warning: orphaned snapshot {}", o.display());
+        }
+        if self.pruned > 0 {
+            let _ = writeln!(out, "pruned {} orphaned snapshots", self.pruned);
+        }
+        out
+    }
+
+    /// The `## Snapshots` section of `summary.md`: the counts (`report_counts`, the
+    /// (changed, new) of the report's rows when given, so a resumed run writes the same file),
+    /// each changed case with its diff, new ones with theirs only under `--check`, orphans.
+    pub fn render_markdown(&self, report_counts: Option<(u64, u64)>, check: bool) -> String {
+        let (changed, new) =
+            report_counts.unwrap_or((self.changed() as u64, self.new_count() as u64));
+        let mut out = String::from("## Snapshots\n\n");
+        let _ = writeln!(
+            out,
+            "| changed | new | orphaned |\n|---|---|---|\n| {changed} | {new} | {} |\n",
+            self.orphans.len()
+        );
+        for c in &self.differences {
+            if c.outcome == Outcome::New && !check {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "### `{}` ({})\n\n```diff\n{}```\n",
+                c.key.run_id,
+                c.outcome.as_str(),
+                Self::diff_of(c, false).replace("```", "'''")
+            );
+        }
+        if !self.orphans.is_empty() {
+            out.push_str("Orphaned snapshots:\n\n");
+            for o in &self.orphans {
+                let _ = writeln!(out, "- `{}`", o.display());
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::System;
+    use crate::snapshot::store::SnapshotKey;
+
+    fn checked(run: &str, outcome: Outcome, old: Option<&str>, new: &str) -> Checked {
+        let key = SnapshotKey {
+            system: System::Noxus,
+            workflow_id: Some("wf".into()),
+            run_id: run.into(),
+        };
+        Checked {
+            path: PathBuf::from("snapshots").join(key.relative_path()),
+            key,
+            outcome,
+            written: None,
+            diff: None,
+            old: old.map(str::to_owned),
+            new: new.to_owned(),
+        }
+    }
+
+    #[test]
+    fn counts_and_renders_sorted_by_run_id() {
+        let mut s = SnapshotSummary::default();
+        s.add(checked(
+            "b",
+            Outcome::Changed,
+            Some("status: completed"),
+            "status: failed",
+        ));
+        s.add(checked("a", Outcome::New, None, "status: completed"));
+        s.add(checked("c", Outcome::Match, Some("x"), "x"));
+        s.none = 1;
+        s.finish();
+        assert_eq!(
+            (s.matched, s.changed(), s.new_count(), s.none),
+            (1, 1, 1, 1)
+        );
+        assert!(s.is_regression());
+        assert!(!s
+            .render_terminal(false, false)
+            .contains("+++ new noxus/wf/a.snap"));
+        insta::assert_snapshot!(s.render_terminal(false, true), @r"
+        snapshots: 1 match, 1 changed, 1 new, 1 none, 0 orphaned
+        snapshot new: a
+        --- /dev/null
+        +++ new noxus/wf/a.snap
+        @@ -0,0 +1 @@
+        +status: completed
+        snapshot changed: b
+        --- old noxus/wf/b.snap
+        +++ new noxus/wf/b.snap
+        @@ -1 +1 @@
+        -status: completed
+        +status: failed
+        ");
+        let md = s.render_markdown(None, false);
+        assert!(md.contains("| 1 | 1 | 0 |"), "{md}");
+        assert!(!md.contains("### `a`"), "{md}");
+        assert!(s
+            .render_markdown(Some((3, 4)), false)
+            .contains("| 3 | 4 | 0 |"));
+        let md = s.render_markdown(None, true);
+        assert!(md.contains("### `a` (new)"), "{md}");
+        assert!(
+            md.contains("### `b` (changed)\n\n```diff\n--- old noxus/wf/b.snap"),
+            "{md}"
+        );
+    }
+}
