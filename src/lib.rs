@@ -11,6 +11,7 @@ pub mod corpus;
 pub mod engine;
 pub mod error;
 pub mod eval;
+pub mod fetch;
 pub mod formats;
 pub mod gate;
 pub mod model;

@@ -1,6 +1,8 @@
 //! Command-line definitions (clap) and dispatch. No logic beyond wiring.
 
 mod compare;
+pub mod engine_args;
+mod fetch;
 mod gate;
 mod report;
 mod run;
@@ -45,6 +47,8 @@ pub enum Command {
     Synth(synth::Args),
     /// Pending snapshots: list, accept, reject, review.
     Snapshots(snapshots::Args),
+    /// Download runs from a live engine into a corpus folder.
+    Fetch(Box<fetch::Args>),
 }
 
 /// Runs a parsed command line.
@@ -58,5 +62,6 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Report(args) => report::run(args),
         Command::Synth(args) => synth::run(args),
         Command::Snapshots(args) => snapshots::run(args),
+        Command::Fetch(args) => fetch::run(*args),
     }
 }

@@ -5,30 +5,24 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::cli::engine_args::{EngineArgs, EngineKind};
 use crate::config::Config;
 use crate::corpus::{Corpus, Filter, LoadOptions, Shard};
+use crate::engine::http::InFlight;
+use crate::engine::record::RecordingEngine;
 use crate::engine::{Engine, FaultConfig, FaultyEngine, RecordedEngine};
 use crate::replay::{self, Selection};
 use crate::report::{terminal, RunMeta};
 use crate::{eval, Error, ExitStatus};
-
-/// Which engine answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum EngineKind {
-    /// The embedded engine answering from the recordings (default).
-    Recorded,
-    /// A real engine over HTTP.
-    Http,
-}
 
 /// Arguments of `run`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Corpus files or folders (default: fixtures/).
     pub paths: Vec<PathBuf>,
-    /// The engine.
-    #[arg(long, value_enum, default_value = "recorded")]
-    pub engine: EngineKind,
+    /// Engine flags (`--engine recorded|http`, live API settings, record mode).
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Replay at this workflow version (default: each case's recorded one). Never applies to
     /// evaluators.
     #[arg(long)]
@@ -45,9 +39,6 @@ pub struct Args {
     /// Per-case timeout in seconds (replay and evaluation).
     #[arg(long, default_value_t = 120.0, value_name = "SECS")]
     pub timeout: f64,
-    /// Retries of a retryable engine error (5xx, 429, timeouts, dropped connections).
-    #[arg(long, default_value_t = 2)]
-    pub retries: u32,
     /// Skip the cases already in the report folder's journal.
     #[arg(long)]
     pub resume: bool,
@@ -118,26 +109,34 @@ fn build_engine(
     corpus: &Corpus,
     recordings: &Corpus,
 ) -> Result<Arc<dyn Engine>, Error> {
-    match args.engine {
-        EngineKind::Recorded => {
-            let engine = RecordedEngine::from_corpora(&[corpus, recordings])
-                .with_latency_factor(args.latency_replay);
-            if args.inject_errors > 0.0 {
-                let faults = FaultConfig {
-                    seed: args.fault_seed,
-                    error_rate: args.inject_errors,
-                    ..FaultConfig::default()
-                };
-                faults.validate().map_err(Error::Usage)?;
-                Ok(Arc::new(FaultyEngine::new(engine, faults)))
-            } else {
-                Ok(Arc::new(engine))
-            }
-        }
-        EngineKind::Http => Err(Error::Usage(
-            "--engine http is not built yet; use --engine recorded".into(),
-        )),
+    let recorded = || {
+        RecordedEngine::from_corpora(&[corpus, recordings]).with_latency_factor(args.latency_replay)
+    };
+    if args.inject_errors > 0.0
+        && (args.engine.engine != EngineKind::Recorded || args.engine.record)
+    {
+        return Err(Error::Usage(
+            "--inject-errors works with the recorded engine only".into(),
+        ));
     }
+    Ok(match (args.engine.engine, args.engine.record) {
+        (_, true) => Arc::new(RecordingEngine::new(
+            Arc::new(recorded()),
+            Arc::new(args.engine.http_engine()?),
+            args.engine.record_dir.clone(),
+        )),
+        (EngineKind::Recorded, false) if args.inject_errors > 0.0 => {
+            let faults = FaultConfig {
+                seed: args.fault_seed,
+                error_rate: args.inject_errors,
+                ..FaultConfig::default()
+            };
+            faults.validate().map_err(Error::Usage)?;
+            Arc::new(FaultyEngine::new(recorded(), faults))
+        }
+        (EngineKind::Recorded, false) => Arc::new(recorded()),
+        (EngineKind::Http, false) => Arc::new(args.engine.http_engine()?),
+    })
 }
 
 /// Runs `run`.
@@ -214,7 +213,17 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         version: args.version,
         jobs,
         timeout: Duration::from_secs_f64(args.timeout),
-        retries: args.retries,
+        // The live clients retry each request themselves; the replay retries only for the
+        // embedded engine (whose only retryable errors are injected faults).
+        retries: if args.engine.is_live() {
+            0
+        } else {
+            args.engine.retries
+        },
+        live: args.engine.engine == EngineKind::Http || args.engine.record,
+        refuse_side_effects: args.engine.engine == EngineKind::Http
+            && !args.engine.allow_side_effects,
+        in_flight: args.engine.is_live().then(|| Arc::new(InFlight::new())),
         repeat: args.repeat,
         pass_threshold: args.pass_threshold,
         resume: args.resume,
@@ -240,6 +249,7 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     )?);
     cases.iter().for_each(|c| snapshots.mark_seen(c));
     let whole_corpus = args.filter.is_empty() && args.sample.is_none() && args.shard.is_none();
+    let replay_started = std::time::Instant::now();
     let summary = runtime
         .block_on(replay::run(
             engine,
@@ -254,7 +264,14 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
             replay::ReplayError::Journal { path, source } => Error::io(path, source),
         })?;
 
+    let replay_secs = replay_started.elapsed().as_secs_f64();
     print!("{}", terminal::render(&summary.stats));
+    println!(
+        "replayed     {} cases in {:.2} s ({:.0} cases/s)",
+        summary.replayed,
+        replay_secs,
+        summary.replayed as f64 / replay_secs.max(1e-9)
+    );
     if summary.resumed > 0 {
         println!(
             "resumed      {} cases from the journal, {} replayed now",
@@ -293,6 +310,11 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     }
     if args.fail_on_failures && all.failed > 0 {
         status = status.worst(ExitStatus::Regression);
+    }
+    // The `[gate]` thresholds of reprise.toml, when given, judge the report just written
+    // (not a partial one: an interrupted run is resumed first).
+    if !summary.interrupted {
+        status = status.worst(super::gate::after_run(&args.out, config)?);
     }
     Ok(status)
 }

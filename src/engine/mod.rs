@@ -4,6 +4,9 @@
 //! HTTP clients of the three systems implement it. Errors are typed so the replay stage can
 //! tell a miss from a timeout from a server failure.
 
+pub mod http;
+pub mod record;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;

@@ -8,6 +8,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::Options;
+use crate::engine::http::{check_side_effects, SideEffectsRefused};
 use crate::engine::{Engine, EngineError, StartRequest, TurnInput};
 use crate::model::{Run, Status, Turn};
 
@@ -27,6 +29,9 @@ pub enum DriveError {
     /// The case names no workflow to run.
     #[error("the case has no workflow id")]
     NoWorkflow,
+    /// A live replay of a workflow with side effects, without `--allow-side-effects`.
+    #[error(transparent)]
+    SideEffects(#[from] SideEffectsRefused),
     /// The engine failed on a turn.
     #[error("turn {turn}: {source}")]
     Engine {
@@ -76,14 +81,16 @@ where
     }
 }
 
-/// Drives `case` through `engine` at `version` (default: the case's own).
+/// Drives `case` through `engine` at `options.version` (default: the case's own).
 pub async fn replay(
     engine: &dyn Engine,
     case: &Run,
-    version: Option<i64>,
-    retries: u32,
+    options: &Options,
 ) -> Result<Replayed, DriveError> {
-    let live = engine.name() != "recorded";
+    let (live, version, retries) = (options.live, options.version, options.retries);
+    if options.refuse_side_effects {
+        check_side_effects(case, false)?;
+    }
     // A recording without a workflow id (an execute response) is indexed under "" by the
     // recorded engine; a live engine needs the id.
     let workflow_id = match (&case.workflow_id, live) {
@@ -100,43 +107,66 @@ pub async fn replay(
         input: turn_input(first, 0),
         case_run_id: Some(case.run_id.clone()),
     };
-    let mut reply = with_retries(retries, || engine.start(&request))
+    let reply = with_retries(retries, || engine.start(&request))
         .await
         .map_err(|source| DriveError::Engine { turn: 1, source })?;
-    for (i, turn) in case.turns.iter().enumerate().skip(1) {
-        // A live run that already ended (its view stops at this turn) takes no more input.
-        let view_ends_here = reply.run.turns.len() <= reply.turn + 1;
-        if view_ends_here && reply.run.status.is_terminal() {
-            break;
-        }
-        let input = turn_input(turn, i);
-        let run_id = reply.run_id.clone();
-        reply = with_retries(retries, || engine.send(&run_id, &input))
-            .await
-            .map_err(|source| DriveError::Engine {
-                turn: i + 1,
-                source,
-            })?;
+    let in_flight = options.in_flight.as_deref();
+    if let Some(f) = in_flight {
+        f.register(case.system, &reply.run_id);
     }
-    let unfinished = !case.status.is_terminal();
-    let status = if live && unfinished && !reply.run.status.is_terminal() {
-        // The recording stopped here (waiting or unfinished): stop the live run too, and
-        // report the case's own state. Systems without stop (Noxus) are left as they are.
-        match engine.stop(case.system, &reply.run_id).await {
-            Ok(()) | Err(EngineError::Unsupported(_)) => {}
-            Err(source) => {
-                return Err(DriveError::Engine {
-                    turn: case.turns.len().max(1),
-                    source,
-                })
+    let started = reply.run_id.clone();
+    let result = drive_rest(engine, case, reply, retries, live).await;
+    if let Some(f) = in_flight {
+        // Rested, stopped or given up: Ctrl-C has nothing left to stop for this case.
+        f.finish(&started);
+    }
+    result
+}
+
+/// Turns 2.. and, for a live run the recording left waiting or unfinished, the stop.
+async fn drive_rest(
+    engine: &dyn Engine,
+    case: &Run,
+    mut reply: crate::engine::Reply,
+    retries: u32,
+    live: bool,
+) -> Result<Replayed, DriveError> {
+    {
+        for (i, turn) in case.turns.iter().enumerate().skip(1) {
+            // A live run that already ended (its view stops at this turn) takes no more input.
+            let view_ends_here = reply.run.turns.len() <= reply.turn + 1;
+            if view_ends_here && reply.run.status.is_terminal() {
+                break;
             }
+            let input = turn_input(turn, i);
+            let run_id = reply.run_id.clone();
+            reply = with_retries(retries, || engine.send(&run_id, &input))
+                .await
+                .map_err(|source| DriveError::Engine {
+                    turn: i + 1,
+                    source,
+                })?;
         }
-        case.status.clone()
-    } else {
-        reply.run.status.clone()
-    };
-    Ok(Replayed {
-        run: reply.run,
-        status,
-    })
+        let unfinished = !case.status.is_terminal();
+        let status = if live && unfinished && !reply.run.status.is_terminal() {
+            // The recording stopped here (waiting or unfinished): stop the live run too, and
+            // report the case's own state. Systems without stop (Noxus) are left as they are.
+            match engine.stop(case.system, &reply.run_id).await {
+                Ok(()) | Err(EngineError::Unsupported(_)) => {}
+                Err(source) => {
+                    return Err(DriveError::Engine {
+                        turn: case.turns.len().max(1),
+                        source,
+                    })
+                }
+            }
+            case.status.clone()
+        } else {
+            reply.run.status.clone()
+        };
+        Ok(Replayed {
+            run: reply.run,
+            status,
+        })
+    }
 }

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
+use crate::engine::http::InFlight;
 use crate::engine::Engine;
 use crate::eval;
 use crate::model::Run;
@@ -70,6 +71,13 @@ pub struct Options {
     pub case_delay: Option<Duration>,
     /// The report folder.
     pub out: PathBuf,
+    /// The engine is live: a case that rested waiting or unfinished gets a `stop`.
+    pub live: bool,
+    /// Refuse cases whose workflow can act on the outside world (live replay without
+    /// `--allow-side-effects`): they become `error` rows naming why.
+    pub refuse_side_effects: bool,
+    /// Live runs in flight, stopped on Ctrl-C.
+    pub in_flight: Option<Arc<InFlight>>,
 }
 
 impl Default for Options {
@@ -86,6 +94,9 @@ impl Default for Options {
             progress: false,
             case_delay: None,
             out: PathBuf::from("reports/latest"),
+            live: false,
+            refuse_side_effects: false,
+            in_flight: None,
         }
     }
 }
@@ -140,13 +151,7 @@ async fn attempt(ctx: &Ctx, case: &Run) -> (CaseRow, bool) {
         if let Some(d) = ctx.options.case_delay {
             tokio::time::sleep(d).await;
         }
-        let replayed = replay(
-            ctx.engine.as_ref(),
-            case,
-            ctx.options.version,
-            ctx.options.retries,
-        )
-        .await?;
+        let replayed = replay(ctx.engine.as_ref(), case, &ctx.options).await?;
         let outcome = eval::judge(ctx.engine.as_ref(), case, &replayed.run, &ctx.eval).await;
         Ok::<_, DriveError>((replayed, outcome))
     };
@@ -291,9 +296,26 @@ pub async fn run(
     let cancelled = Arc::new(AtomicBool::new(false));
     {
         let cancelled = cancelled.clone();
+        let ctx = ctx.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 cancelled.store(true, Ordering::SeqCst);
+                // Live runs must not go on acting on the vendor's side: stop them now (their
+                // cases end as errors); recorded cases in flight just finish.
+                if let Some(in_flight) = &ctx.options.in_flight {
+                    let stopped = in_flight.stop_all(ctx.engine.as_ref()).await;
+                    eprintln!(
+                        "\ninterrupted: sent stop to {} live run(s) in flight",
+                        stopped.len()
+                    );
+                }
+                eprintln!(
+                    "\ninterrupted: finishing the cases in flight (Ctrl-C again to quit now)"
+                );
+                // A second Ctrl-C quits at once; the journal already holds every finished case.
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
             }
         });
     }

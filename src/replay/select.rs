@@ -67,17 +67,72 @@ impl Selection {
     }
 }
 
-/// SHA-256 over every run's id and document bytes, in run id order (the manifest's corpus
-/// digest). A document that cannot be re-read counts by its id only.
+/// SHA-256 over every run's id and the SHA-256 of its document bytes, in run id order (the
+/// manifest's corpus digest). Documents are hashed in parallel. A document that cannot be
+/// re-read counts by its id only.
 pub fn corpus_digest(runs: &[Arc<Run>]) -> String {
+    use rayon::prelude::*;
+    let docs: Vec<Option<[u8; 32]>> = runs
+        .par_iter()
+        .map(|r| r.raw.bytes().ok().map(|b| Sha256::digest(&b).into()))
+        .collect();
     let mut h = Sha256::new();
-    for r in runs {
+    for (r, doc) in runs.iter().zip(docs) {
         h.update(r.run_id.as_bytes());
         h.update([0]);
-        if let Ok(bytes) = r.raw.bytes() {
-            h.update((bytes.len() as u64).to_be_bytes());
-            h.update(&bytes);
+        if let Some(d) = doc {
+            h.update(d);
         }
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::{Corpus, LoadOptions};
+
+    #[test]
+    fn samples_are_deterministic_by_seed_and_shards_split_them() {
+        let c = Corpus::load(
+            &[std::path::PathBuf::from("fixtures")],
+            &LoadOptions::default(),
+        );
+        let ids = |sel: &Selection| -> Vec<String> {
+            sel.apply(c.cases())
+                .iter()
+                .map(|r| r.run_id.clone())
+                .collect()
+        };
+        let s1 = Selection {
+            sample: Some(5),
+            seed: 1,
+            ..Selection::default()
+        };
+        let a = ids(&s1);
+        assert_eq!(a.len(), 5);
+        assert_eq!(a, ids(&s1));
+        assert!(a.windows(2).all(|w| w[0] < w[1]));
+        let s2 = Selection {
+            sample: Some(5),
+            seed: 2,
+            ..Selection::default()
+        };
+        assert_ne!(a, ids(&s2));
+        let mut halves: Vec<String> = (1..=2)
+            .flat_map(|k| {
+                ids(&Selection {
+                    shard: Some(Shard { index: k, count: 2 }),
+                    ..s1.clone()
+                })
+            })
+            .collect();
+        halves.sort();
+        assert_eq!(halves, a);
+        let noxus = Selection {
+            filters: vec!["system=noxus".parse().unwrap()],
+            ..Selection::default()
+        };
+        assert_eq!(ids(&noxus).len(), 3);
+    }
 }

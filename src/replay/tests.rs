@@ -15,6 +15,9 @@ struct SelfEngine {
     corpus: Corpus,
     broken: HashSet<String>,
     starts: AtomicUsize,
+    /// Every other evaluation answers with this (failing) evaluation run instead.
+    flaky_with: Option<String>,
+    evaluations: AtomicUsize,
 }
 
 impl Engine for SelfEngine {
@@ -75,7 +78,13 @@ impl Engine for SelfEngine {
         id: &'a str,
         _: Option<(&'a str, Option<i64>)>,
     ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
-        Box::pin(async move { Ok(self.corpus.evaluation_of(id).cloned()) })
+        Box::pin(async move {
+            let n = self.evaluations.fetch_add(1, Ordering::SeqCst);
+            if let (Some(other), 1) = (&self.flaky_with, n % 2) {
+                return Ok(self.corpus.get(other).cloned());
+            }
+            Ok(self.corpus.evaluation_of(id).cloned())
+        })
     }
 }
 
@@ -84,6 +93,8 @@ fn engine(broken: &[&str]) -> Arc<SelfEngine> {
         corpus: Corpus::load(&[PathBuf::from("fixtures")], &LoadOptions::default()),
         broken: broken.iter().map(|s| s.to_string()).collect(),
         starts: AtomicUsize::new(0),
+        flaky_with: None,
+        evaluations: AtomicUsize::new(0),
     })
 }
 
@@ -166,4 +177,40 @@ async fn an_engine_fault_is_an_error_and_resume_replays_only_what_is_missing() {
     assert_eq!((s.resumed, s.replayed, s.stats.all.errored), (21, 1, 0));
     assert_eq!(e.starts.load(Ordering::SeqCst), 1);
     assert_eq!(s.stats.all.passed, 10);
+}
+
+#[tokio::test]
+async fn repeats_fold_into_one_verdict_and_flaky_cases_are_listed() {
+    let case = "69a59566eec3645a209c3946";
+    let mut e = Arc::try_unwrap(engine(&[])).ok().unwrap();
+    // The evaluator run of case 02 says fail (0.31).
+    e.flaky_with = Some("69a5827d7e0155e501e52159".into());
+    let e = Arc::new(e);
+    let cases: Vec<Arc<Run>> = vec![e.corpus.get(case).cloned().unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let go = |k: u32| {
+        let options = Options {
+            repeat: 4,
+            pass_threshold: Some(k),
+            jobs: 1,
+            out: dir.path().to_path_buf(),
+            ..Options::default()
+        };
+        run(
+            e.clone(),
+            cases.clone(),
+            eval::Settings::default(),
+            Arc::new(NoSnapshots),
+            options,
+            RunMeta::default(),
+        )
+    };
+    let s = go(2).await.unwrap();
+    assert_eq!((s.stats.all.passed, s.stats.all.failed), (1, 0));
+    assert_eq!(s.stats.flaky, vec![(case.to_owned(), 2, 4)]);
+    let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(md.contains("### Flaky cases") && md.contains(case), "{md}");
+    let s = go(3).await.unwrap();
+    assert_eq!((s.stats.all.passed, s.stats.all.failed), (0, 1));
+    assert_eq!(s.stats.problems[0].2, "passed 2 of 4 repeats (needs 3)");
 }

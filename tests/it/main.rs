@@ -1,6 +1,8 @@
 mod compare;
 mod engine;
+mod fetch;
 mod gate;
+pub(crate) mod http;
 mod load;
 mod run;
 mod serve;

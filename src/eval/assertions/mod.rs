@@ -18,3 +18,6 @@ pub trait Assertion {
     /// `Ok` when the run satisfies it, else why not.
     fn check(&self, run: &Run) -> Result<(), String>;
 }
+
+#[cfg(test)]
+mod tests;

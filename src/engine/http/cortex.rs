@@ -1,0 +1,173 @@
+//! Cortex over HTTP (Bearer): start `POST /apps/{app_id}/workflows/{workflow_id}/runs`
+//! {input, workflow_version_id}, poll `GET …/runs/{run_id}`, cancel `POST …/runs/{run_id}/cancel`,
+//! list `GET …/runs?page=&take=` (following `next` when the server gives one).
+//!
+//! The app comes from the configuration (`--app-id`), or from a workflow id written
+//! `APP/WORKFLOW`.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::client::{Call, HttpClient, RetryBudget};
+use super::{expect_system, list_ids, parse_run, poll_until_resting, seg, str_at, ListQuery, Page};
+use crate::engine::{EngineError, Reply, StartRequest};
+use crate::model::{Run, System};
+
+/// The Cortex client.
+#[derive(Debug)]
+pub struct Cortex {
+    http: HttpClient,
+    base: String,
+    app_id: Option<String>,
+}
+
+impl Cortex {
+    /// A client for the API at `base` (no trailing slash).
+    pub fn new(http: HttpClient, base: String, app_id: Option<String>) -> Cortex {
+        Cortex { http, base, app_id }
+    }
+
+    /// `…/apps/{app}/workflows/{workflow}/runs`.
+    fn runs_url(&self, workflow_id: Option<&str>) -> Result<String, EngineError> {
+        let Some(workflow_id) = workflow_id else {
+            return Err(EngineError::Unsupported(
+                "a cortex run is reached through its workflow, which is unknown here".into(),
+            ));
+        };
+        let (app, workflow) = match (workflow_id.split_once('/'), &self.app_id) {
+            (Some((app, wf)), _) => (app, wf),
+            (None, Some(app)) => (app.as_str(), workflow_id),
+            (None, None) => {
+                return Err(EngineError::Unsupported(
+                    "cortex needs an app id (--app-id, or a workflow id APP/WORKFLOW)".into(),
+                ))
+            }
+        };
+        Ok(format!(
+            "{}/apps/{}/workflows/{}/runs",
+            self.base,
+            seg(app),
+            seg(workflow)
+        ))
+    }
+
+    /// Starts a run and polls it until it rests. Single-shot: the reply is turn 0.
+    pub async fn start(
+        &self,
+        request: &StartRequest,
+        budget: &RetryBudget,
+    ) -> Result<Reply, EngineError> {
+        let url = self.runs_url(Some(&request.workflow_id))?;
+        let body = json!({
+            "input": request.input.input.clone().unwrap_or_else(|| json!({})),
+            "workflow_version_id": request.version.map(|v| Value::String(v.to_string())),
+        });
+        let call = Call::post(url.clone(), &body);
+        let started = self
+            .http
+            .send(&call, budget, |answer| {
+                let run = parse_run(answer.ok()?, &url, None)?;
+                expect_system(run, System::Cortex, &url)
+            })
+            .await?;
+        let workflow = request.workflow_id.as_str();
+        let run_id = started.run_id;
+        let run = poll_until_resting(self.http.config(), || {
+            self.get(Some(workflow), &run_id, budget)
+        })
+        .await?;
+        Ok(Reply {
+            run_id: run.run_id.clone(),
+            turn: 0,
+            run,
+        })
+    }
+
+    /// The run as Cortex has it now.
+    pub async fn get(
+        &self,
+        workflow_id: Option<&str>,
+        run_id: &str,
+        budget: &RetryBudget,
+    ) -> Result<Arc<Run>, EngineError> {
+        let url = format!("{}/{}", self.runs_url(workflow_id)?, seg(run_id));
+        let call = Call::get(url.clone());
+        self.http
+            .send(&call, budget, |answer| {
+                let run = parse_run(answer.ok()?, &url, None)?;
+                expect_system(run, System::Cortex, &url).map(Arc::new)
+            })
+            .await
+    }
+
+    /// The run's document exactly as received.
+    pub async fn get_raw(
+        &self,
+        workflow_id: Option<&str>,
+        run_id: &str,
+        budget: &RetryBudget,
+    ) -> Result<Arc<[u8]>, EngineError> {
+        let url = format!("{}/{}", self.runs_url(workflow_id)?, seg(run_id));
+        let call = Call::get(url.clone());
+        self.http
+            .send(&call, budget, |answer| {
+                let body = answer.ok()?;
+                expect_system(parse_run(body.clone(), &url, None)?, System::Cortex, &url)?;
+                Ok(body)
+            })
+            .await
+    }
+
+    /// `POST …/runs/{run_id}/cancel`.
+    pub async fn cancel(
+        &self,
+        workflow_id: Option<&str>,
+        run_id: &str,
+        budget: &RetryBudget,
+    ) -> Result<(), EngineError> {
+        let url = format!("{}/{}/cancel", self.runs_url(workflow_id)?, seg(run_id));
+        let call = Call::post(url, &json!({}));
+        self.http
+            .send(&call, budget, |answer| answer.ok().map(|_| ()))
+            .await
+    }
+
+    /// One page of a workflow's runs: `page`/`take`, or the server's `next` cursor.
+    pub async fn list_page(
+        &self,
+        query: &ListQuery,
+        budget: &RetryBudget,
+    ) -> Result<Page, EngineError> {
+        let mut url = format!(
+            "{}?page={}&take={}",
+            self.runs_url(query.workflow_id.as_deref())?,
+            query.page,
+            query.size
+        );
+        if let Some(next) = &query.cursor {
+            url.push_str(&format!("&next={}", seg(next)));
+        }
+        let call = Call::get(url.clone());
+        self.http
+            .send(&call, budget, |answer| {
+                let header_next = answer.next_page.clone();
+                let body = answer.ok()?;
+                let (run_ids, next, has_more) =
+                    list_ids(&body, &url, |item| str_at(item, &["id"]).map(str::to_owned))?;
+                let next = next.or(header_next);
+                let last = if next.is_some() {
+                    false
+                } else {
+                    has_more == Some(false)
+                        || (has_more.is_none() && (run_ids.len() as u32) < query.size)
+                };
+                Ok(Page {
+                    run_ids,
+                    next,
+                    last,
+                })
+            })
+            .await
+    }
+}

@@ -1,0 +1,143 @@
+//! Noxus over HTTP (`X-API-KEY`): start `POST /v1/workflows/{workflow_id}/runs`
+//! {input, workflow_version_id}, poll the workflow-scoped run
+//! `GET /v1/workflows/{workflow_id}/runs/{run_id}` (the seed's `GET /v1/runs/{id}` lacks
+//! `output` and is used only for runs whose workflow is unknown). No stop, no comments.
+//! `reprise fetch` lists with `GET /v1/workflows/{workflow_id}/runs?page=&size=` (assumed).
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::client::{Call, HttpClient, RetryBudget};
+use super::{expect_system, list_ids, parse_run, poll_until_resting, seg, str_at, ListQuery, Page};
+use crate::engine::{EngineError, Reply, StartRequest};
+use crate::model::{Run, System};
+
+/// The Noxus client.
+#[derive(Debug)]
+pub struct Noxus {
+    http: HttpClient,
+    base: String,
+}
+
+impl Noxus {
+    /// A client for the API at `base` (no trailing slash).
+    pub fn new(http: HttpClient, base: String) -> Noxus {
+        Noxus { http, base }
+    }
+
+    fn run_url(&self, workflow_id: Option<&str>, run_id: &str) -> String {
+        match workflow_id {
+            Some(w) => format!("{}/v1/workflows/{}/runs/{}", self.base, seg(w), seg(run_id)),
+            None => format!("{}/v1/runs/{}", self.base, seg(run_id)),
+        }
+    }
+
+    /// Starts a run and polls it until it rests (completed, failed, stopped, or awaiting
+    /// human feedback). Noxus runs are single-shot: the reply is turn 0.
+    pub async fn start(
+        &self,
+        request: &StartRequest,
+        budget: &RetryBudget,
+    ) -> Result<Reply, EngineError> {
+        let url = format!(
+            "{}/v1/workflows/{}/runs",
+            self.base,
+            seg(&request.workflow_id)
+        );
+        let body = json!({
+            "input": request.input.input.clone().unwrap_or_else(|| json!({})),
+            // Noxus has no version number; a version given is passed through as the id.
+            "workflow_version_id": request.version.map(|v| Value::String(v.to_string())),
+        });
+        let call = Call::post(url.clone(), &body);
+        let started = self
+            .http
+            .send(&call, budget, |answer| {
+                let run = parse_run(answer.ok()?, &url, None)?;
+                expect_system(run, System::Noxus, &url)
+            })
+            .await?;
+        let workflow = request.workflow_id.as_str();
+        let run_id = started.run_id;
+        let run = poll_until_resting(self.http.config(), || {
+            self.get(Some(workflow), &run_id, budget)
+        })
+        .await?;
+        Ok(Reply {
+            run_id: run.run_id.clone(),
+            turn: 0,
+            run,
+        })
+    }
+
+    /// The run as Noxus has it now.
+    pub async fn get(
+        &self,
+        workflow_id: Option<&str>,
+        run_id: &str,
+        budget: &RetryBudget,
+    ) -> Result<Arc<Run>, EngineError> {
+        let url = self.run_url(workflow_id, run_id);
+        let call = Call::get(url.clone());
+        self.http
+            .send(&call, budget, |answer| {
+                let run = parse_run(answer.ok()?, &url, None)?;
+                expect_system(run, System::Noxus, &url).map(Arc::new)
+            })
+            .await
+    }
+
+    /// The run's document exactly as received.
+    pub async fn get_raw(
+        &self,
+        workflow_id: Option<&str>,
+        run_id: &str,
+        budget: &RetryBudget,
+    ) -> Result<Arc<[u8]>, EngineError> {
+        let url = self.run_url(workflow_id, run_id);
+        let call = Call::get(url.clone());
+        self.http
+            .send(&call, budget, |answer| {
+                let body = answer.ok()?;
+                expect_system(parse_run(body.clone(), &url, None)?, System::Noxus, &url)?;
+                Ok(body)
+            })
+            .await
+    }
+
+    /// One page of a workflow's runs.
+    pub async fn list_page(
+        &self,
+        query: &ListQuery,
+        budget: &RetryBudget,
+    ) -> Result<Page, EngineError> {
+        let Some(workflow) = &query.workflow_id else {
+            return Err(EngineError::Unsupported(
+                "listing noxus runs needs a workflow (--workflow)".into(),
+            ));
+        };
+        let url = format!(
+            "{}/v1/workflows/{}/runs?page={}&size={}",
+            self.base,
+            seg(workflow),
+            query.page,
+            query.size
+        );
+        let call = Call::get(url.clone());
+        self.http
+            .send(&call, budget, |answer| {
+                let body = answer.ok()?;
+                let (run_ids, next, has_more) =
+                    list_ids(&body, &url, |item| str_at(item, &["id"]).map(str::to_owned))?;
+                let last = has_more == Some(false)
+                    || (has_more.is_none() && (run_ids.len() as u32) < query.size);
+                Ok(Page {
+                    run_ids,
+                    next,
+                    last,
+                })
+            })
+            .await
+    }
+}
