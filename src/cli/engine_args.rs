@@ -5,9 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::engine::http::{ClientConfig, Generation, HttpConfig, HttpEngine, Token};
+use crate::engine::record::RecordingEngine;
+use crate::engine::Engine;
 use crate::model::System;
 use crate::Error;
 
@@ -177,6 +180,24 @@ impl EngineArgs {
     pub fn http_engine(&self) -> Result<HttpEngine, Error> {
         HttpEngine::new(self.http_config()?).map_err(|e| Error::Engine(e.to_string()))
     }
+
+    /// The engine these flags ask for, given the recorded engine: the recorded engine itself,
+    /// the live engine (`--engine http`), or the recorded engine backed by the live one
+    /// (`--record`, recordings written to `--record-dir`).
+    pub fn build(&self, recorded: Arc<dyn Engine>) -> Result<Arc<dyn Engine>, Error> {
+        if self.record {
+            let live = Arc::new(self.http_engine()?);
+            return Ok(Arc::new(RecordingEngine::new(
+                recorded,
+                live,
+                self.record_dir.clone(),
+            )));
+        }
+        match self.engine {
+            EngineKind::Recorded => Ok(recorded),
+            EngineKind::Http => Ok(Arc::new(self.http_engine()?)),
+        }
+    }
 }
 
 /// `VALUE` (every system) or `SYSTEM=VALUE` entries; a later entry wins for its system.
@@ -250,5 +271,62 @@ mod tests {
         };
         assert!(missing.http_config().is_err());
         assert!(EngineArgs::default().http_config().is_err());
+    }
+
+    struct Stub;
+
+    impl Engine for Stub {
+        fn name(&self) -> &str {
+            "stub"
+        }
+        fn start<'a>(
+            &'a self,
+            _: &'a crate::engine::StartRequest,
+        ) -> crate::engine::BoxFuture<'a, Result<crate::engine::Reply, crate::engine::EngineError>>
+        {
+            Box::pin(async { Err(crate::engine::EngineError::Miss(String::new())) })
+        }
+        fn send<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a crate::engine::TurnInput,
+        ) -> crate::engine::BoxFuture<'a, Result<crate::engine::Reply, crate::engine::EngineError>>
+        {
+            Box::pin(async { Err(crate::engine::EngineError::Miss(String::new())) })
+        }
+        fn get<'a>(
+            &'a self,
+            _: System,
+            _: &'a str,
+        ) -> crate::engine::BoxFuture<'a, Result<Arc<crate::model::Run>, crate::engine::EngineError>>
+        {
+            Box::pin(async { Err(crate::engine::EngineError::Miss(String::new())) })
+        }
+        fn evaluation<'a>(
+            &'a self,
+            _: System,
+            _: &'a str,
+            _: Option<(&'a str, Option<i64>)>,
+        ) -> crate::engine::BoxFuture<
+            'a,
+            Result<Option<Arc<crate::model::Run>>, crate::engine::EngineError>,
+        > {
+            Box::pin(async { Ok(None) })
+        }
+    }
+
+    #[test]
+    fn the_flags_pick_the_engine() {
+        let recorded: Arc<dyn Engine> = Arc::new(Stub);
+        let name = |args: &EngineArgs| args.build(recorded.clone()).unwrap().name().to_owned();
+        let mut args = EngineArgs::default();
+        assert_eq!(name(&args), "stub");
+        args.base_url = vec!["http://127.0.0.1:1".into()];
+        args.engine = EngineKind::Http;
+        assert_eq!(name(&args), "http");
+        args.record = true;
+        assert_eq!(name(&args), "record");
+        args.base_url.clear();
+        assert!(args.build(recorded.clone()).is_err());
     }
 }

@@ -42,7 +42,18 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
             args.system
         )));
     }
-    let engine = Arc::new(args.engine.http_engine()?);
+    let config = args.engine.http_config()?;
+    if !config.tokens.contains_key(&args.system) {
+        // Never the value: only which variable was read.
+        eprintln!(
+            "reprise: warning: no API token for {} (set {})",
+            args.system,
+            args.engine.token_env.join(", ")
+        );
+    }
+    let engine = Arc::new(
+        crate::engine::http::HttpEngine::new(config).map_err(|e| Error::Engine(e.to_string()))?,
+    );
     let options = FetchOptions {
         system: args.system,
         workflow_id: args.workflow,

@@ -87,7 +87,6 @@ pub fn run(args: Args, config: Option<&Path>) -> Result<ExitStatus, Error> {
 /// For `reprise run`: applies the `[gate]` thresholds of `config` (if any) to the report just
 /// written in `dir`, printing one line per check. Returns `Success` when none are given.
 /// Baseline thresholds without a configured baseline are a usage error, as in `gate`.
-#[allow(dead_code)] // called by `reprise run` once it lands
 pub fn after_run(dir: &Path, config: &Config) -> Result<ExitStatus, Error> {
     let plan = config.gate.plan(&Thresholds::default());
     if plan.is_empty() {

@@ -12,7 +12,7 @@ use crate::corpus::{Corpus, Filter, LoadOptions, Shard};
 use crate::engine::http::InFlight;
 use crate::engine::record::RecordingEngine;
 use crate::engine::{Engine, FaultConfig, FaultyEngine, RecordedEngine};
-use crate::replay::{self, NoSnapshots, Selection};
+use crate::replay::{self, Selection};
 use crate::report::{terminal, RunMeta};
 use crate::{eval, Error, ExitStatus};
 
@@ -74,8 +74,15 @@ pub struct Args {
     #[arg(long)]
     pub fail_on_failures: bool,
     /// Snapshot folder.
-    #[arg(long, default_value = "snapshots", value_name = "DIR")]
+    #[arg(
+        long,
+        default_value = "snapshots",
+        value_name = "DIR",
+        env = "REPRISE_SNAPSHOTS"
+    )]
     pub snapshots: PathBuf,
+    #[command(flatten)]
+    pub snapshot: super::snapshots::RunArgs,
     /// No progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -234,16 +241,22 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::Engine(format!("cannot start the async runtime: {e}")))?;
-    // The snapshot stage plugs in here: replace `NoSnapshots` with the store under
-    // `args.snapshots` (it fills the `snapshot` column).
-    let _ = &args.snapshots;
+    // The snapshot stage fills the `snapshot` column; every selected case's snapshot belongs
+    // to this run (resumed ones too), the rest are orphans when nothing was filtered out.
+    let snapshots = Arc::new(super::snapshots::stage_for(
+        &args.snapshot,
+        &args.snapshots,
+        config,
+    )?);
+    cases.iter().for_each(|c| snapshots.mark_seen(c));
+    let whole_corpus = args.filter.is_empty() && args.sample.is_none() && args.shard.is_none();
     let replay_started = std::time::Instant::now();
     let summary = runtime
         .block_on(replay::run(
             engine,
             cases,
             settings,
-            Arc::new(NoSnapshots),
+            snapshots.clone(),
             options,
             meta,
         ))
@@ -283,6 +296,14 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         );
     }
     let _ = writeln!(out, "reports      {}", args.out.display());
+    drop(out);
+    status = status.worst(super::snapshots::finish_run(
+        &snapshots,
+        &args.snapshot,
+        &args.out,
+        whole_corpus,
+        (summary.stats.snapshots_changed, summary.stats.snapshots_new),
+    )?);
     let all = &summary.stats.all;
     if summary.interrupted {
         eprintln!(
@@ -295,6 +316,11 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     }
     if args.fail_on_failures && all.failed > 0 {
         status = status.worst(ExitStatus::Regression);
+    }
+    // The `[gate]` thresholds of reprise.toml, when given, judge the report just written
+    // (not a partial one: an interrupted run is resumed first).
+    if !summary.interrupted {
+        status = status.worst(super::gate::after_run(&args.out, config)?);
     }
     Ok(status)
 }

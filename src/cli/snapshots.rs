@@ -194,12 +194,14 @@ pub fn stage_for(
 
 /// After the replay: prints the snapshot summary (each changed or new run id with its diff),
 /// appends it to `<out>/summary.md`, and says whether `--check` failed.
-/// `whole_corpus`: no case was filtered out, so orphans can be told.
+/// `whole_corpus`: no case was filtered out, so orphans can be told. `report_counts`: the
+/// report's (changed, new), which also count cases resumed from the journal.
 pub fn finish_run(
     stage: &crate::snapshot::SnapshotStage,
     args: &RunArgs,
     out_dir: &std::path::Path,
     whole_corpus: bool,
+    report_counts: (u64, u64),
 ) -> Result<ExitStatus, Error> {
     let summary = stage
         .finish(whole_corpus, args.prune_orphans)
@@ -212,8 +214,15 @@ pub fn finish_run(
         .append(true)
         .open(&md)
         .map_err(|e| Error::io(&md, e))?;
-    write!(file, "\n{}", summary.render_markdown(args.check)).map_err(|e| Error::io(&md, e))?;
-    Ok(if args.check && summary.is_regression() {
+    write!(
+        file,
+        "\n{}",
+        summary.render_markdown(Some(report_counts), args.check)
+    )
+    .map_err(|e| Error::io(&md, e))?;
+    // Resumed cases count too: their rows carry the outcome they had.
+    let any = summary.is_regression() || report_counts.0 + report_counts.1 > 0;
+    Ok(if args.check && any {
         ExitStatus::Regression
     } else {
         ExitStatus::Success

@@ -26,11 +26,17 @@ const MD_MARKER: &str = "<!-- reprise compare -->";
 
 /// A number cell: rounded to 4 decimals, shortest form, `-0` as `0`; empty when undefined.
 pub fn num(v: Option<f64>) -> String {
+    num_places(v, 4)
+}
+
+/// [`num`] with `places` decimals.
+fn num_places(v: Option<f64>, places: i32) -> String {
+    let scale = 10f64.powi(places);
     match v {
         None => String::new(),
         Some(x) if !x.is_finite() => String::new(),
         Some(x) => {
-            let r = (x * 10_000.0).round() / 10_000.0;
+            let r = (x * scale).round() / scale;
             if r == 0.0 {
                 "0".into()
             } else {
@@ -91,8 +97,9 @@ fn table_rows(rows: &[MetricRow]) -> Vec<[String; 6]> {
                 r.metric.to_string(),
                 num(r.baseline),
                 num(r.candidate),
-                signed(r.delta).unwrap_or_default(),
-                signed(r.delta_pct).map_or_else(String::new, |s| format!("{s}%")),
+                signed(r.delta, 4).unwrap_or_default(),
+                // Humans read percentages to one decimal; comparison.csv keeps four.
+                signed(r.delta_pct, 1).map_or_else(String::new, |s| format!("{s}%")),
                 r.verdict.to_string(),
             ]
         })
@@ -100,8 +107,8 @@ fn table_rows(rows: &[MetricRow]) -> Vec<[String; 6]> {
 }
 
 /// A delta with an explicit sign (`+12.5`, `-3`, `0`) for humans.
-fn signed(v: Option<f64>) -> Option<String> {
-    let s = num(v);
+fn signed(v: Option<f64>, places: i32) -> Option<String> {
+    let s = num_places(v, places);
     if s.is_empty() {
         return None;
     }

@@ -4,7 +4,7 @@
 //! twice keeps its first copy). Every non-evaluation run is a recording. Matching:
 //!
 //! - by system, workflow id and version (`StartRequest::version`; `None` = any recorded
-//!   version), then by the sequence of inputs so far ([`matcher`]: first-turn caller dynamic
+//!   version; ignored for Noxus, whose runs have no version number), then by the sequence of inputs so far (`matcher`: first-turn caller dynamic
 //!   variables, user message texts, Noxus/Cortex `input`; volatile variables ignored), never by
 //!   run id. Recordings are indexed by (workflow, version, hash chain of the inputs after each
 //!   turn), so a start and each send cost one hash lookup, whatever the corpus size.
@@ -313,21 +313,31 @@ impl RecordedEngine {
                 request.system, request.workflow_id
             )));
         };
+        // Noxus runs have no version number (only a workflow hash): a version asks for nothing.
+        let version = match request.system {
+            System::Noxus => None,
+            _ => request.version,
+        };
         let chain = matcher::chain_input(matcher::CHAIN_SEED, &request.input, true);
         let case = request
             .case_run_id
             .as_deref()
             .and_then(|id| self.by_id.get(id).copied());
-        match self.pick(wf, request.version, chain, case, &request.input, 0) {
+        match self.pick(wf, version, chain, case, &request.input, 0) {
             Some(current) => Ok(self.answer(Session {
                 wf,
-                version: request.version,
+                version,
                 chain,
                 turn: 0,
                 case,
                 current,
             })),
-            None => Err(EngineError::Miss(self.start_miss(wf, request, chain))),
+            None => Err(EngineError::Miss(self.start_miss(
+                wf,
+                version,
+                &request.input,
+                chain,
+            ))),
         }
     }
 
@@ -353,22 +363,41 @@ impl RecordedEngine {
                 break;
             }
         }
-        let k = found.map_or(0, |(k, _, _)| k);
-        let mut s = list.swap_remove(k);
-        if list.is_empty() {
-            table.remove(run_id);
-        }
-        drop(table);
-        match found {
-            Some((_, chain, current)) => {
-                s.chain = chain;
-                s.turn += 1;
-                s.current = current;
-                Ok(self.answer(s))
-            }
+        let Some((k, chain, current)) = found else {
             // The replay of this run ends with the miss: its session is dropped.
-            None => Err(EngineError::Miss(self.send_miss(&s, input))),
+            let s = list.swap_remove(0);
+            if list.is_empty() {
+                table.remove(run_id);
+            }
+            drop(table);
+            return Err(EngineError::Miss(self.send_miss(&s, input)));
+        };
+        let s = Session {
+            chain,
+            turn: list[k].turn + 1,
+            current,
+            ..list[k].clone()
+        };
+        let run = self.runs[current as usize].clone();
+        let reply = Reply {
+            run_id: run.run_id.clone(),
+            turn: s.turn,
+            run,
+        };
+        let finished = self.finished(&s);
+        if reply.run_id == run_id && !finished {
+            // The common case: same recording, more turns to come. Updated in place.
+            list[k] = s;
+        } else {
+            list.swap_remove(k);
+            if list.is_empty() {
+                table.remove(run_id);
+            }
+            if !finished {
+                table.entry(reply.run_id.clone()).or_default().push(s);
+            }
         }
+        Ok(reply)
     }
 
     fn describe_version(&self, wf: u32, version: Option<i64>) -> String {
@@ -406,7 +435,7 @@ impl RecordedEngine {
         format!("nearest: {}", parts.join("; "))
     }
 
-    fn start_miss(&self, wf: u32, request: &StartRequest, chain: u64) -> String {
+    fn start_miss(&self, wf: u32, version: Option<i64>, input: &TurnInput, chain: u64) -> String {
         let versions = &self.workflow_info[wf as usize].2;
         // Same inputs at other versions first (cheap, and usually the nearest), then the rest.
         let same_inputs = versions
@@ -421,12 +450,12 @@ impl RecordedEngine {
         for &i in same_inputs.chain(others).take(MISS_SCAN) {
             let run = &self.runs[i as usize];
             let mut diffs = Vec::new();
-            let other_version = request.version.is_some_and(|v| run.version != Some(v));
+            let other_version = version.is_some_and(|v| run.version != Some(v));
             if other_version {
                 diffs.push("version differs".to_owned());
             }
             match run.turns.first() {
-                Some(t) => diffs.extend(matcher::differences(&request.input, t, 0)),
+                Some(t) => diffs.extend(matcher::differences(input, t, 0)),
                 None => diffs.push("the recording has no turns".to_owned()),
             }
             // The same inputs at another version are nearer than other inputs at this one.
@@ -435,7 +464,7 @@ impl RecordedEngine {
         }
         format!(
             "{}, turn 1: {}",
-            self.describe_version(wf, request.version),
+            self.describe_version(wf, version),
             self.nearest(scored)
         )
     }

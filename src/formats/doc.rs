@@ -14,35 +14,45 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 /// Text that may be a string, or a list of parts (`"x"` or `{"text": "x"}`), as LangChain
-/// message `content` is.
+/// message `content` is. Borrows from the document when it can (no escapes, one part).
 #[derive(Debug, Default)]
-pub(crate) struct Text(pub(crate) String);
+pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
 
-impl<'de> Deserialize<'de> for Text {
+impl Text<'_> {
+    /// The text, owned.
+    pub(crate) fn owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Text;
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Text<'a>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a string or a list of content parts")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
-                Ok(Text(v.to_owned()))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(v)))
             }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Text, E> {
-                Ok(Text(v))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text, A::Error> {
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text<'a>, A::Error> {
                 let mut out = String::new();
                 while let Some(part) = seq.next_element::<Part>()? {
                     if let Some(t) = part.0 {
                         out.push_str(&t);
                     }
                 }
-                Ok(Text(out))
+                Ok(Text(Cow::Owned(out)))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
@@ -98,11 +108,13 @@ pub(crate) struct ToolCallDoc {
 
 /// A LangChain-style message.
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct MessageDoc {
-    pub content: Option<Text>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub name: Option<String>,
+pub(crate) struct MessageDoc<'a> {
+    #[serde(borrow)]
+    pub content: Option<Text<'a>>,
+    #[serde(rename = "type", borrow)]
+    pub kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub name: Option<Cow<'a, str>>,
     pub tool_calls: Option<Vec<ToolCallDoc>>,
 }
 
@@ -124,31 +136,43 @@ pub(crate) struct EndNodeOutputDoc {
 pub(crate) struct EventDoc<'a> {
     #[serde(rename = "type", borrow)]
     pub kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
     pub logical_id: Option<Cow<'a, str>>,
     /// The SDK's printout wraps each event as `{class, event}`.
     #[serde(default, deserialize_with = "nested")]
     pub event: Option<Box<EventDoc<'a>>>,
-    pub content: Option<Text>,
-    pub message: Option<MessageDoc>,
-    pub messages: Option<Vec<MessageDoc>>,
+    #[serde(borrow)]
+    pub content: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub message: Option<MessageDoc<'a>>,
+    #[serde(borrow)]
+    pub messages: Option<Vec<MessageDoc<'a>>>,
     pub response_metadata: Option<ResponseMetadataDoc>,
     pub llm_usage_info: Option<UsageInfoDoc>,
-    pub origin_node_logical_id: Option<String>,
-    pub origin_node_name: Option<String>,
-    pub source_node_logical_id: Option<String>,
-    pub source_node_name: Option<String>,
-    pub destination_node_logical_id: Option<String>,
-    pub destination_node_name: Option<String>,
-    pub edge_logical_id: Option<String>,
+    #[serde(borrow)]
+    pub origin_node_logical_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub origin_node_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub source_node_logical_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub source_node_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub destination_node_logical_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub destination_node_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub edge_logical_id: Option<Cow<'a, str>>,
     pub run_output: Option<EndNodeOutputDoc>,
-    pub error_message: Option<String>,
+    #[serde(borrow)]
+    pub error_message: Option<Cow<'a, str>>,
     pub iteration_number: Option<u64>,
 }
 
 /// An entry of an event list: an event object, or anything else (kept out of the typed view;
 /// vendor docs show placeholders such as `"<unknown>"` there).
 #[derive(Debug, Default)]
-pub(crate) struct AnyEvent<'a>(pub Option<EventDoc<'a>>);
+pub(crate) struct AnyEvent<'a>(pub Option<(Option<Cow<'a, str>>, crate::model::Event)>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for AnyEvent<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -159,8 +183,15 @@ impl<'de: 'a, 'a> Deserialize<'de> for AnyEvent<'a> {
                 f.write_str("an event")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AnyEvent<'a>, A::Error> {
-                EventDoc::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(|e| AnyEvent(Some(e)))
+                // Converted at once: the large `EventDoc` never sits in a vector.
+                let doc = EventDoc::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                // The SDK's printout wraps events as `{class, event}`.
+                let doc = match doc.event {
+                    Some(inner) if doc.kind.is_none() => *inner,
+                    _ => doc,
+                };
+                let id = doc.logical_id.clone();
+                Ok(AnyEvent(Some((id, super::interactly::event(doc)))))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AnyEvent<'a>, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
@@ -191,14 +222,16 @@ impl<'de: 'a, 'a> Deserialize<'de> for AnyEvent<'a> {
 
 /// A message list under a thread: `{node_run_inputs: [{type, messages}]}`.
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct ThreadInputsDoc {
-    pub node_run_inputs: Option<Vec<NodeRunInputDoc>>,
+pub(crate) struct ThreadInputsDoc<'a> {
+    #[serde(borrow)]
+    pub node_run_inputs: Option<Vec<NodeRunInputDoc<'a>>>,
 }
 
 /// One node run input.
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct NodeRunInputDoc {
-    pub messages: Option<Vec<MessageDoc>>,
+pub(crate) struct NodeRunInputDoc<'a> {
+    #[serde(borrow)]
+    pub messages: Option<Vec<MessageDoc<'a>>>,
 }
 
 /// `runtime_variables` of a run input: two keys are pulled out, the rest kept.
@@ -242,11 +275,12 @@ impl<'de> Deserialize<'de> for RuntimeVarsDoc {
 
 /// `run_input` (WorkflowRunInput).
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct RunInputDoc {
+pub(crate) struct RunInputDoc<'a> {
     pub command: Option<String>,
     pub dynamic_variables: Option<serde_json::Map<String, Value>>,
     pub runtime_variables: Option<RuntimeVarsDoc>,
-    pub thread_to_node_inputs: Option<BTreeMap<String, Option<ThreadInputsDoc>>>,
+    #[serde(borrow)]
+    pub thread_to_node_inputs: Option<BTreeMap<Cow<'a, str>, Option<ThreadInputsDoc<'a>>>>,
 }
 
 /// One entry of `thread_to_node_outputs`.
@@ -256,7 +290,8 @@ pub(crate) struct NodeOutputDoc<'a> {
     pub kind: Option<String>,
     pub node_logical_id: Option<String>,
     pub structured_output: Option<Value>,
-    pub free_form_output: Option<Text>,
+    #[serde(borrow)]
+    pub free_form_output: Option<Text<'a>>,
     #[serde(borrow)]
     pub events: Option<Vec<AnyEvent<'a>>>,
 }
@@ -273,7 +308,8 @@ pub(crate) struct RunOutputDoc<'a> {
 /// One `input_output_pairs` entry.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct PairDoc<'a> {
-    pub run_input: Option<RunInputDoc>,
+    #[serde(borrow)]
+    pub run_input: Option<RunInputDoc<'a>>,
     #[serde(borrow)]
     pub run_output: Option<RunOutputDoc<'a>>,
     pub evaluation: Option<Value>,

@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 
-use super::doc::{AnyEvent, Doc, EventDoc, MessageDoc, PairDoc, StatsDoc};
+use std::borrow::Cow;
+
+use super::doc::{AnyEvent, Doc, EventDoc, MessageDoc, PairDoc, StatsDoc, Text};
 use super::NormalizeError;
 use crate::model::{
     usage, Comment, ConfigSummary, EdgeKind, EdgeSummary, EvalLink, EvaluationConfig, Event,
@@ -171,7 +173,7 @@ fn turn(pair: PairDoc<'_>) -> Turn {
                 for message in node_input.messages.unwrap_or_default() {
                     if is_user_message(&message) {
                         out.user_messages
-                            .push(message.content.map(|t| t.0).unwrap_or_default());
+                            .push(message.content.map(Text::owned).unwrap_or_default());
                     }
                 }
             }
@@ -191,7 +193,7 @@ fn turn(pair: PairDoc<'_>) -> Turn {
                     node_type: node_output.kind,
                     node: node_output.node_logical_id,
                     structured_output: node_output.structured_output.filter(|v| !v.is_null()),
-                    free_form_output: node_output.free_form_output.map(|t| t.0),
+                    free_form_output: node_output.free_form_output.map(Text::owned),
                 });
             }
         }
@@ -199,34 +201,29 @@ fn turn(pair: PairDoc<'_>) -> Turn {
     out
 }
 
-fn is_user_message(message: &MessageDoc) -> bool {
+fn is_user_message(message: &MessageDoc<'_>) -> bool {
     matches!(
         message.kind.as_deref(),
         None | Some("human" | "user" | "HumanMessage")
     )
 }
 
-/// Converts events, skipping those whose `logical_id` is in `seen` (and adding the rest).
-pub(crate) fn events(docs: Vec<AnyEvent<'_>>, seen: &mut HashSet<String>) -> Vec<Event> {
+/// The events, skipping those whose `logical_id` is in `seen` (and adding the rest).
+pub(crate) fn events<'a>(docs: Vec<AnyEvent<'a>>, seen: &mut HashSet<Cow<'a, str>>) -> Vec<Event> {
     let mut out = Vec::with_capacity(docs.len());
     for doc in docs {
-        let Some(doc) = doc.0 else {
+        let Some((id, event)) = doc.0 else {
             out.push(Event::Other {
                 kind: String::new(),
             });
             continue;
         };
-        // The SDK's printout wraps events as `{class, event}`.
-        let doc = match doc.event {
-            Some(inner) if doc.kind.is_none() => *inner,
-            _ => doc,
-        };
-        if let Some(id) = &doc.logical_id {
-            if !seen.insert(id.to_string()) {
+        if let Some(id) = id {
+            if !seen.insert(id) {
                 continue;
             }
         }
-        out.push(event(doc));
+        out.push(event);
     }
     out
 }
@@ -243,15 +240,19 @@ fn usage_info(doc: Option<super::doc::UsageInfoDoc>) -> Option<LlmUsageInfo> {
     })
 }
 
-fn event(doc: EventDoc<'_>) -> Event {
+fn own(s: Option<Cow<'_, str>>) -> Option<String> {
+    s.map(Cow::into_owned)
+}
+
+pub(crate) fn event(doc: EventDoc<'_>) -> Event {
     let kind = doc.kind.as_deref().unwrap_or("");
     if let Some(llm) = LlmKind::from_type(kind) {
         let message = doc.message.unwrap_or_default();
         return Event::Llm {
             kind: llm,
-            node: doc.origin_node_logical_id,
-            message_type: message.kind,
-            content: message.content.map(|t| t.0),
+            node: own(doc.origin_node_logical_id),
+            message_type: own(message.kind),
+            content: message.content.map(Text::owned),
             tool_calls: message
                 .tool_calls
                 .unwrap_or_default()
@@ -262,50 +263,50 @@ fn event(doc: EventDoc<'_>) -> Event {
                     id: c.id,
                 })
                 .collect(),
-            tool_name: message.name,
+            tool_name: own(message.name),
             usage: usage_info(doc.llm_usage_info),
         };
     }
     if let Some(edge) = EdgeKind::from_type(kind) {
         return Event::Edge {
             kind: edge,
-            edge_id: doc.edge_logical_id,
-            source: doc.source_node_logical_id,
-            source_name: doc.source_node_name,
-            destination: doc.destination_node_logical_id,
-            destination_name: doc.destination_node_name,
+            edge_id: own(doc.edge_logical_id),
+            source: own(doc.source_node_logical_id),
+            source_name: own(doc.source_node_name),
+            destination: own(doc.destination_node_logical_id),
+            destination_name: own(doc.destination_node_name),
         };
     }
     match kind {
         "assistant_response" => Event::AssistantResponse {
-            node: doc.origin_node_logical_id,
-            content: doc.content.map(|t| t.0).unwrap_or_default(),
+            node: own(doc.origin_node_logical_id),
+            content: doc.content.map(Text::owned).unwrap_or_default(),
             message_type: doc.response_metadata.and_then(|m| m.message_type),
             usage: usage_info(doc.llm_usage_info),
         },
         "user_messages" => Event::UserMessages {
-            node: doc.origin_node_logical_id,
+            node: own(doc.origin_node_logical_id),
             messages: doc
                 .messages
                 .unwrap_or_default()
                 .into_iter()
-                .map(|m| m.content.map(|t| t.0).unwrap_or_default())
+                .map(|m| m.content.map(Text::owned).unwrap_or_default())
                 .collect(),
         },
         "say_static" => Event::SayStatic {
-            node: doc.origin_node_logical_id,
-            content: doc.message.and_then(|m| m.content).map(|t| t.0),
+            node: own(doc.origin_node_logical_id),
+            content: doc.message.and_then(|m| m.content).map(Text::owned),
         },
         "start_node_run" => Event::NodeStart {
-            node: doc.origin_node_logical_id,
-            node_name: doc.origin_node_name,
+            node: own(doc.origin_node_logical_id),
+            node_name: own(doc.origin_node_name),
         },
         "end_node_run" => Event::NodeEnd {
-            node: doc.origin_node_logical_id,
+            node: own(doc.origin_node_logical_id),
             node_type: doc.run_output.and_then(|o| o.kind),
         },
         "busy_wait_for_user_message" => Event::BusyWait {
-            node: doc.origin_node_logical_id,
+            node: own(doc.origin_node_logical_id),
         },
         "workflow_ready_for_input" => Event::ReadyForInput,
         "end_workflow_iteration" => Event::IterationEnd {
@@ -313,7 +314,7 @@ fn event(doc: EventDoc<'_>) -> Event {
         },
         "end_workflow" => Event::WorkflowEnd,
         "workflow_error" => Event::WorkflowError {
-            message: doc.error_message,
+            message: own(doc.error_message),
         },
         other => Event::Other {
             kind: other.to_owned(),

@@ -209,7 +209,7 @@ async fn execute(
             ))
         }
     };
-    let bytes = recorded_bytes(&run)?;
+    let bytes = recorded_bytes(&run).await?;
     match generation {
         Generation::Bare => Ok(json_bytes(bare_view(&run, &bytes, turns))),
         Generation::Current => execute_response(&run, &bytes, turns).map(json_bytes),
@@ -342,7 +342,7 @@ async fn get_envelope(
     Path(run_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let run = recording(&state, &run_id).await?;
-    let bytes = recorded_bytes(&run)?;
+    let bytes = recorded_bytes(&run).await?;
     envelope_view(&run, &bytes, state.answered(&run)).map(json_bytes)
 }
 
@@ -351,7 +351,7 @@ async fn get_run(
     Path(run_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let run = recording(&state, &run_id).await?;
-    let bytes = recorded_bytes(&run)?;
+    let bytes = recorded_bytes(&run).await?;
     Ok(json_bytes(own_view(&run, &bytes, state.answered(&run))))
 }
 
@@ -379,7 +379,7 @@ async fn comment(
         .engine
         .comment(System::Interactly, &run_id, content)
         .await?;
-    let bytes = recorded_bytes(&run)?;
+    let bytes = recorded_bytes(&run).await?;
     envelope_view(&run, &bytes, run.turns.len()).map(json_bytes)
 }
 

@@ -1,13 +1,13 @@
 //! `reprise serve`: the recorded engine behind the vendors' own HTTP routes (axum), so any
 //! client (reprise's, the vendors' SDKs, curl) can be tested against recordings.
 //!
-//! One file per system's routes ([`interactly`], [`noxus`], [`cortex`]); this module owns the
+//! One file per system's routes (`interactly`, `noxus`, `cortex`); this module owns the
 //! shared state and the layers every request passes: one log line on stderr (method, path
 //! without the query, status, duration; never a header), the token check (Interactly and
 //! Cortex `Authorization: Bearer`, Noxus `X-API-KEY`; any token unless one is required),
 //! fault injection ([`FaultConfig`]), and graceful shutdown.
 //!
-//! Recordings are returned exactly as recorded (`RawDoc::bytes()`); see [`interactly`] for
+//! Recordings are returned exactly as recorded (`RawDoc::bytes()`); see `interactly` for
 //! the one place an answer is cut from a recording (a partial Interactly replay).
 
 mod cortex;
@@ -30,7 +30,7 @@ use axum::Router;
 
 use crate::engine::faults::{Fault, FaultInjector};
 use crate::engine::{EngineError, FaultConfig, RecordedEngine};
-use crate::model::Run;
+use crate::model::{RawDoc, Run};
 
 /// How to serve.
 #[derive(Debug, Clone, Default)]
@@ -128,14 +128,29 @@ pub(crate) fn json_bytes(bytes: impl Into<Body>) -> Response {
     (StatusCode::OK, json_headers(), bytes.into()).into_response()
 }
 
-/// A recording's exact bytes.
-pub(crate) fn recorded_bytes(run: &Run) -> Result<Vec<u8>, ApiError> {
-    run.raw.bytes().map(|b| b.into_owned()).map_err(|e| {
+/// A recording's exact bytes. A corpus loaded without its bytes is read from disk on a
+/// blocking thread, so a slow disk never stalls the other requests.
+pub(crate) async fn recorded_bytes(run: &Arc<Run>) -> Result<Vec<u8>, ApiError> {
+    let failed = |e: &dyn std::fmt::Display| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("cannot read recording {}: {e}", run.run_id),
         )
-    })
+    };
+    match &run.raw {
+        RawDoc::Memory { .. } => run
+            .raw
+            .bytes()
+            .map(|b| b.into_owned())
+            .map_err(|e| failed(&e)),
+        RawDoc::Disk { .. } => {
+            let shared = run.clone();
+            tokio::task::spawn_blocking(move || shared.raw.bytes().map(|b| b.into_owned()))
+                .await
+                .map_err(|e| failed(&e))?
+                .map_err(|e| failed(&e))
+        }
+    }
 }
 
 /// `X-Reprise-Case: RUN_ID`: the case a client is replaying, preferred among equal matches

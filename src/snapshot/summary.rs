@@ -121,21 +121,20 @@ impl SnapshotSummary {
         out
     }
 
-    /// The `## Snapshots` section of `summary.md` (diffs of new cases only with `new_diffs`).
-    pub fn render_markdown(&self, new_diffs: bool) -> String {
+    /// The `## Snapshots` section of `summary.md`: the counts (`report_counts`, the
+    /// (changed, new) of the report's rows when given, so a resumed run writes the same file),
+    /// each changed case with its diff, new ones with theirs only under `--check`, orphans.
+    pub fn render_markdown(&self, report_counts: Option<(u64, u64)>, check: bool) -> String {
+        let (changed, new) =
+            report_counts.unwrap_or((self.changed() as u64, self.new_count() as u64));
         let mut out = String::from("## Snapshots\n\n");
         let _ = writeln!(
             out,
-            "| match | changed | new | none | orphaned |\n|---|---|---|---|---|\n| {} | {} | {} | {} | {} |\n",
-            self.matched,
-            self.changed(),
-            self.new_count(),
-            self.none,
+            "| changed | new | orphaned |\n|---|---|---|\n| {changed} | {new} | {} |\n",
             self.orphans.len()
         );
         for c in &self.differences {
-            if c.outcome == Outcome::New && !new_diffs {
-                let _ = writeln!(out, "- new: `{}`", c.key.run_id);
+            if c.outcome == Outcome::New && !check {
                 continue;
             }
             let _ = writeln!(
@@ -215,9 +214,14 @@ mod tests {
         -status: completed
         +status: failed
         ");
-        assert!(s.render_markdown(false).contains("- new: `a`"));
-        let md = s.render_markdown(true);
-        assert!(md.contains("| 1 | 1 | 1 | 1 | 0 |"), "{md}");
+        let md = s.render_markdown(None, false);
+        assert!(md.contains("| 1 | 1 | 0 |"), "{md}");
+        assert!(!md.contains("### `a`"), "{md}");
+        assert!(s
+            .render_markdown(Some((3, 4)), false)
+            .contains("| 3 | 4 | 0 |"));
+        let md = s.render_markdown(None, true);
+        assert!(md.contains("### `a` (new)"), "{md}");
         assert!(
             md.contains("### `b` (changed)\n\n```diff\n--- old noxus/wf/b.snap"),
             "{md}"

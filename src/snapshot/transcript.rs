@@ -5,6 +5,8 @@
 //! tools), tool results, the nodes visited, the edges taken (by source and destination: edge
 //! ids may be null) and how the turn ended. Noxus/Cortex: the input, the per-step outputs and
 //! the status. Everything is redacted while it is built; keys serialize in a stable order.
+//! The version is left out on purpose: replaying another version (`--version`) should show
+//! what the agent does differently, not a changed header on every case.
 
 use std::collections::HashMap;
 
@@ -20,9 +22,6 @@ pub struct Transcript {
     pub system: System,
     /// The workflow that ran.
     pub workflow_id: Option<String>,
-    /// The version that ran.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<i64>,
     /// The replayed run's status, as the system spells it (or how the last replayed turn ended).
     pub status: String,
     /// The run's error message, redacted.
@@ -189,7 +188,6 @@ impl Transcript {
         let mut out = Transcript {
             system: run.system,
             workflow_id: run.workflow_id.clone(),
-            version: run.version,
             status: status.clone(),
             error,
             turns: Vec::new(),

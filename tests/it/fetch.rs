@@ -314,3 +314,73 @@ async fn cortex_follows_a_next_page_header() {
         .unwrap();
     assert_eq!((summary.listed, summary.downloaded), (3, 3));
 }
+
+/// The served corpus, file by file: (system, run_id) → bytes as `reprise serve` holds them.
+fn served_runs(corpus: &reprise::corpus::Corpus, system: System) -> BTreeMap<String, Vec<u8>> {
+    corpus
+        .runs
+        .iter()
+        .filter(|r| r.system == system)
+        .map(|r| (r.run_id.clone(), r.raw.bytes().unwrap().into_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn fetching_from_reprise_serve_gives_back_the_served_corpus() {
+    let served = crate::http::serve(&["fixtures"]);
+    let corpus = reprise::corpus::Corpus::load(
+        &[std::path::PathBuf::from("fixtures")],
+        &reprise::corpus::LoadOptions::default(),
+    );
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_path_buf();
+    let url = served.url.clone();
+    // Cortex: the list route is served; every run of the workflow comes back byte for byte.
+    let workflows: std::collections::BTreeSet<String> = corpus
+        .runs
+        .iter()
+        .filter(|r| r.system == System::Cortex)
+        .filter_map(|r| r.workflow_id.clone())
+        .collect();
+    for workflow in workflows {
+        let output = tokio::task::spawn_blocking({
+            let (url, dir) = (url.clone(), dir.clone());
+            move || {
+                assert_cmd::Command::cargo_bin("reprise")
+                    .unwrap()
+                    .args([
+                        "fetch",
+                        "--system",
+                        "cortex",
+                        "--page-size",
+                        "2",
+                        "--workflow",
+                    ])
+                    .arg(&workflow)
+                    .args(["--app-id", crate::http::FIXTURE_APP, "--base-url"])
+                    .arg(&url)
+                    .arg("--out")
+                    .arg(&dir)
+                    .env("REPRISE_TOKEN", "t")
+                    .output()
+                    .unwrap()
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let fetched = reprise::corpus::Corpus::load(
+        std::slice::from_ref(&dir),
+        &reprise::corpus::LoadOptions::default(),
+    );
+    assert!(fetched.problems.is_empty(), "{:?}", fetched.problems);
+    let expected = served_runs(&corpus, System::Cortex);
+    assert_eq!(served_runs(&fetched, System::Cortex), expected);
+    assert_eq!(expected.len(), 4);
+}

@@ -55,6 +55,14 @@ fn gate(cand: &Path, base: Option<&Path>, flags: &[&str]) -> (i32, String) {
     )
 }
 
+/// The words of the output line of check `name`.
+fn check_line<'a>(out: &'a str, name: &str) -> Vec<&'a str> {
+    out.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|w| w.first() == Some(&name))
+        .unwrap_or_else(|| panic!("no `{name}` line in:\n{out}"))
+}
+
 #[test]
 fn no_threshold_passes() {
     let tmp = tempfile::tempdir().unwrap();
@@ -260,4 +268,173 @@ fn bad_input_and_usage_exit_2() {
         out.contains("summary.csv: line 2: column `latency_ms_p95`: `x` is not a number"),
         "{out}"
     );
+}
+
+// ---- End to end: `reprise run` v1, then v2 from tests/data/recordings-v2, compare, gate. ----
+
+const INTAKE: &str = "workflow=69a5ab8d27542b571e6ab925";
+const CASE_01: &str = "69a59566eec3645a209c3946"; // pass in v1, fail in v2
+const CASE_02: &str = "69a52e229c01261d80cda4e3"; // fail in v1, pass in v2
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// `reprise [--config CONFIG] run fixtures --filter workflow=<intake> --out OUT [extra]`.
+fn run_suite(root: &Path, out: &str, config: Option<&Path>, extra: &[&str]) -> (i32, String) {
+    let mut cmd = reprise();
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    let output = cmd
+        .arg("run")
+        .arg(repo("fixtures"))
+        .args(["--filter", INTAKE, "--no-progress", "--out"])
+        .arg(root.join(out))
+        .arg("--snapshots")
+        .arg(root.join("snapshots"))
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
+fn v2_flags() -> Vec<String> {
+    vec![
+        "--version".into(),
+        "2".into(),
+        "--recordings".into(),
+        repo("tests/data/recordings-v2").display().to_string(),
+    ]
+}
+
+#[test]
+fn end_to_end_v1_then_v2_recordings_compare_and_gate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (code, out) = run_suite(root, "v1", None, &[]);
+    assert_eq!(code, 0, "{out}");
+    let v2: Vec<String> = v2_flags();
+    let v2: Vec<&str> = v2.iter().map(String::as_str).collect();
+    // Intake cases without a v2 recording miss (errors, exit 3); the report is still written.
+    let (code, out) = run_suite(root, "v2", None, &v2);
+    assert_eq!(code, 3, "{out}");
+
+    let out = reprise()
+        .arg("compare")
+        .arg(root.join("v1"))
+        .arg(root.join("v2"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let csv = std::fs::read_to_string(root.join("v2/comparison.csv")).unwrap();
+    // The snapshot column depends on how `run` wires its snapshot store, not on compare.
+    insta::with_settings!({filters => vec![(r"\nsnapshots_changed,[^\n]*", "\nsnapshots_changed,[see the snapshot stage]")]}, {
+        insta::assert_snapshot!("e2e_comparison_csv", csv);
+    });
+    let flips: Vec<&str> = csv.lines().filter(|l| l.starts_with("flip:")).collect();
+    assert_eq!(
+        flips,
+        vec![
+            format!("flip:{CASE_02},fail,pass,,,fixed"),
+            format!("flip:{CASE_01},pass,fail,,,new_failure"),
+        ]
+    );
+    // v1: 7 pass, 3 fail, 1 none of 11 intake cases. v2: 01 fail, 02 and 07 pass, 8 misses.
+    assert!(csv.contains("\nruns,11,11,0,0,\n"), "{csv}");
+    assert!(
+        csv.contains("\npass_rate,0.7,0.6667,-0.0333,-4.7619,worse\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("\npassed,7,2,-5,-71.4286,worse\n"), "{csv}");
+    assert!(csv.contains("\nerrored,0,8,8,,worse\n"), "{csv}");
+    assert!(csv.ends_with("\nmcnemar_p,,,,,1\n"), "{csv}");
+    let md = std::fs::read_to_string(root.join("v2/summary.md")).unwrap();
+    assert!(md.contains("<!-- reprise compare -->\n## Comparison"));
+    assert!(md.contains(&format!("- `{CASE_01}` new_failure")));
+
+    let (v1, v2) = (root.join("v1"), root.join("v2"));
+    for (flags, expected) in [
+        (vec![], 0),
+        (vec!["--max-new-failures", "0"], 1),
+        (vec!["--max-new-failures", "1"], 0),
+        // One new failure, one fix: p = 1, not significant, so the exceeded limit is excused.
+        (
+            vec!["--max-new-failures", "0", "--max-mcnemar-p", "0.05"],
+            0,
+        ),
+        (vec!["--max-pass-rate-drop", "0.03"], 1),
+        (vec!["--max-pass-rate-drop", "0.04"], 0),
+        (vec!["--max-errors", "8"], 0),
+        (vec!["--max-errors", "7"], 1),
+        (vec!["--min-pass-rate", "0.66"], 0),
+        (vec!["--min-pass-rate", "0.67"], 1),
+    ] {
+        let (code, out) = gate(&v2, Some(&v1), &flags);
+        assert_eq!(code, expected, "{flags:?}:\n{out}");
+    }
+    let (_, out) = gate(&v2, Some(&v1), &["--max-new-failures", "0"]);
+    assert_eq!(
+        check_line(&out, "max_new_failures"),
+        ["max_new_failures", "1", "0", "FAILED", CASE_01]
+    );
+}
+
+#[test]
+fn end_to_end_run_applies_the_config_gate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let config = root.join("reprise.toml");
+    // v1's intake pass rate is 0.7: a limit of 0.75 fails the run (exit 1), 0.7 passes (inclusive).
+    std::fs::write(&config, "[gate]\nmin_pass_rate = 0.75\n").unwrap();
+    let (code, out) = run_suite(root, "v1", Some(&config), &[]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        check_line(&out, "min_pass_rate"),
+        [
+            "min_pass_rate",
+            "0.7",
+            "0.75",
+            "FAILED",
+            "7",
+            "of",
+            "10",
+            "judged"
+        ]
+    );
+    std::fs::write(&config, "[gate]\nmin_pass_rate = 0.7\n").unwrap();
+    let (code, out) = run_suite(root, "v1", Some(&config), &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("gate passed: 1 check(s)"), "{out}");
+    // Thresholds for a workflow that is not in the run do not apply to the intake cases.
+    std::fs::write(
+        &config,
+        "[[gate.workflow]]\nworkflows = [\"wf_other\"]\nmin_pass_rate = 1\n",
+    )
+    .unwrap();
+    let (code, out) = run_suite(root, "v1", Some(&config), &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("min_pass_rate[wf_other]"), "{out}");
+    // A baseline from the config: v2's new failure is reported; exit 3 (engine misses) wins over 1.
+    std::fs::write(
+        &config,
+        format!(
+            "[gate]\nbaseline = \"{}\"\nmax_new_failures = 0\n",
+            root.join("v1").display()
+        ),
+    )
+    .unwrap();
+    let v2: Vec<String> = v2_flags();
+    let v2: Vec<&str> = v2.iter().map(String::as_str).collect();
+    let (code, out) = run_suite(root, "v2", Some(&config), &v2);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("gate FAILED: 1 of 1 check(s) failed"), "{out}");
+    // No [gate] thresholds: run prints no gate lines.
+    std::fs::write(&config, "").unwrap();
+    let (code, out) = run_suite(root, "v1", Some(&config), &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("gate passed"), "{out}");
 }

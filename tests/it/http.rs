@@ -203,6 +203,13 @@ async fn interactly_current_generation_executes_then_gets_the_run() {
         "book me"
     );
     assert!(body["run_input"].get("version_number").is_none());
+    // A forgotten run takes no further turns.
+    assert!(engine.retries_left("r1").is_some());
+    engine.forget("r1");
+    assert!(matches!(
+        engine.send("r1", &input).await,
+        Err(EngineError::Unsupported(_))
+    ));
     // One GET after each turn.
     assert_eq!(
         requests_to(&server, "/workflows/v1/workflow-runs/r1")
@@ -926,4 +933,126 @@ fn the_fixture_cases_with_sms_or_mcp_are_refused() {
     );
     // The MCP server's bearer token never reaches the refusal.
     assert!(!refused.iter().any(|r| r.contains("sk-synthetic")));
+}
+
+/// `reprise serve` on a loopback port, killed when dropped.
+pub(crate) struct Served {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `reprise serve ARGS --addr 127.0.0.1:0 --quiet` and reads the address it prints.
+pub(crate) fn serve(args: &[&str]) -> Served {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("reprise"))
+        .arg("serve")
+        .args(args)
+        .args(["--addr", "127.0.0.1:0", "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    Served { child, url }
+}
+
+/// The Cortex app of the demo corpus.
+pub(crate) const FIXTURE_APP: &str = "app_0750d790b2a7263bd195";
+
+/// Replays every turn of `case`: (final status, turns answered, total tokens), or the error.
+async fn outcome(engine: &dyn Engine, case: &Run) -> Result<(String, usize, u64), EngineError> {
+    let request = StartRequest {
+        system: case.system,
+        workflow_id: case.workflow_id.clone().unwrap_or_default(),
+        version: case.version,
+        input: TurnInput::from_turn(&case.turns[0]),
+        case_run_id: Some(case.run_id.clone()),
+    };
+    let mut reply = engine.start(&request).await?;
+    for turn in &case.turns[1..] {
+        reply = engine
+            .send(&reply.run_id, &TurnInput::from_turn(turn))
+            .await?;
+    }
+    Ok((
+        reply.run.status.text.clone(),
+        reply.turn + 1,
+        reply.run.usage.total_tokens,
+    ))
+}
+
+#[tokio::test]
+async fn every_fixture_replays_through_reprise_serve_as_in_process() {
+    let served = serve(&["fixtures"]);
+    let corpus = reprise::corpus::Corpus::load(
+        &[std::path::PathBuf::from("fixtures")],
+        &reprise::corpus::LoadOptions::default(),
+    );
+    let recorded = reprise::engine::RecordedEngine::new(&corpus);
+    for generation in [Generation::Current, Generation::Legacy] {
+        let mut c = config(&served.url);
+        c.interactly_generation = generation;
+        c.secret_variables.clear();
+        c.cortex_app_id = Some(FIXTURE_APP.into());
+        let live = HttpEngine::new(c).unwrap();
+        let mut by_system = BTreeMap::new();
+        for case in corpus.cases() {
+            let expected = outcome(&recorded, case).await;
+            let got = outcome(&live, case).await;
+            assert!(expected.is_ok(), "{}: {expected:?}", case.run_id);
+            assert_eq!(got, expected, "{} over {generation:?}", case.run_id);
+            *by_system.entry(case.system).or_insert(0) += 1;
+        }
+        assert_eq!(by_system.len(), 3, "{by_system:?}");
+        assert!(by_system.values().sum::<usize>() >= 20);
+    }
+}
+
+#[tokio::test]
+async fn record_mode_grows_a_corpus_from_reprise_serve() {
+    let served = serve(&["fixtures"]);
+    let corpus = reprise::corpus::Corpus::load(
+        &[std::path::PathBuf::from("fixtures")],
+        &reprise::corpus::LoadOptions::default(),
+    );
+    // The cassette lacks one Noxus case; the live engine (serve) has every fixture.
+    let missing = corpus
+        .cases()
+        .find(|r| r.system == System::Noxus && r.status.text == "completed")
+        .unwrap()
+        .clone();
+    let primary = Arc::new(reprise::engine::RecordedEngine::from_runs(
+        corpus
+            .runs
+            .iter()
+            .filter(|r| r.run_id != missing.run_id)
+            .cloned(),
+    ));
+    let live = Arc::new(HttpEngine::new(config(&served.url)).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let recording = RecordingEngine::new(primary, live, dir.path());
+    for case in corpus.cases() {
+        let got = outcome(&recording, case).await;
+        assert!(got.is_ok(), "{}: {got:?}", case.run_id);
+    }
+    // Only the miss went live and was recorded, byte for byte as served.
+    assert_eq!(recording.saved(), 1);
+    let saved = std::fs::read(dir.path().join(format!("noxus/{}.json", missing.run_id))).unwrap();
+    assert_eq!(saved, missing.raw.bytes().unwrap().into_owned());
 }

@@ -2,7 +2,7 @@ mod compare;
 mod engine;
 mod fetch;
 mod gate;
-mod http;
+pub(crate) mod http;
 mod load;
 mod run;
 mod serve;

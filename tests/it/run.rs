@@ -11,10 +11,18 @@ const RUNS_HEADER: &str = "run_id,replay_run_id,system,workflow_id,version,statu
 const MODELS_HEADER: &str = "provider,model,calls,input_tokens,output_tokens,total_tokens,latency_ms_total,latency_ms_mean,latency_ms_p50,latency_ms_p95";
 const SUMMARY_HEADER: &str = "runs,passed,failed,errored,unevaluated,pass_rate,pass_rate_low,pass_rate_high,total_tokens,mean_tokens,p95_tokens,total_credits,latency_ms_p50,latency_ms_p95,snapshots_changed,snapshots_new";
 
+/// Snapshots: none stored (a folder that does not exist) and none written (`CI`: auto = no),
+/// so every case is `new` and the repository's `snapshots/` is never touched.
+const NO_SNAPSHOTS: [(&str, &str); 2] = [
+    ("REPRISE_SNAPSHOTS", "/nonexistent/reprise-test-snapshots"),
+    ("CI", "true"),
+];
+
 fn reprise() -> Command {
     let mut c = Command::cargo_bin("reprise").unwrap();
     c.env_remove("GITHUB_STEP_SUMMARY")
         .env("REPRISE_TOKEN", "sk-live-token-never-written");
+    c.envs(NO_SNAPSHOTS);
     c
 }
 
@@ -166,7 +174,7 @@ fn fixtures_report_matches_the_expected_table() {
             r["replay_run_id"], r["run_id"],
             "the recorded engine replays to itself"
         );
-        assert_eq!(r["snapshot"], "none");
+        assert_eq!(r["snapshot"], "new");
         assert_eq!(r["assertions_failed"], "0");
         assert_eq!(r["error"], "");
     }
@@ -174,7 +182,7 @@ fn fixtures_report_matches_the_expected_table() {
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert_eq!(
         summary.lines().nth(1).unwrap(),
-        "22,10,5,0,7,0.6667,0.4171,0.8482,40775,1853.4091,3327,5.375,786,1532,0,0"
+        "22,10,5,0,7,0.6667,0.4171,0.8482,40775,1853.4091,3327,5.375,786,1532,0,22"
     );
 
     let mut models = csv::Reader::from_path(out.join("models.csv")).unwrap();
@@ -474,6 +482,7 @@ fn journal_lines(dir: &Path) -> usize {
 
 fn spawn_slow(out: &Path) -> std::process::Child {
     StdCommand::new(assert_cmd::cargo::cargo_bin("reprise"))
+        .envs(NO_SNAPSHOTS)
         .args([
             "run",
             "fixtures",
@@ -660,7 +669,7 @@ fn text_cells_that_look_like_formulas_are_guarded() {
     );
     assert!(row.contains(",'+wf,"), "{row}");
     assert!(
-        row.contains(",COMPLETED,1,0,0,0,0,2.25,0,0,,0,none,,0,none,"),
+        row.contains(",COMPLETED,1,0,0,0,0,2.25,0,0,,0,none,,0,new,"),
         "{row}"
     );
 }

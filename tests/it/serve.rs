@@ -680,3 +680,29 @@ async fn without_a_required_token_any_token_passes_but_one_is_needed() {
     tx.send(()).unwrap();
     task.await.unwrap().unwrap();
 }
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    let run = |args: &[&str]| {
+        let out = Command::new(assert_cmd::cargo::cargo_bin("reprise"))
+            .current_dir(root())
+            .arg("serve")
+            .args(args)
+            .env_remove("REPRISE_UNSET_TOKEN_VAR")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["fixtures", "--token-env", "REPRISE_UNSET_TOKEN_VAR"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("REPRISE_UNSET_TOKEN_VAR"), "{err}");
+    let (code, err) = run(&["fixtures", "--error-rate", "0.7", "--drop-rate", "0.6"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("more than 1"), "{err}");
+    let (code, err) = run(&["tests/data/no-such-folder", "--addr", "127.0.0.1:0"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no recorded runs"), "{err}");
+}

@@ -335,3 +335,284 @@ fn cli_review_reads_keys_from_stdin() {
     assert_eq!(store.snapshots().len(), 1);
     assert!(store.pending().is_empty());
 }
+
+// ---- through `reprise run` ----
+
+const CASE_08: &str = "69a5725851cd4ae89dc12eb0";
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A temp folder holding a copy of `fixtures/`.
+fn workdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        &dir.path().join("fixtures"),
+    );
+    dir
+}
+
+struct RunOut {
+    code: i32,
+    stdout: String,
+}
+
+fn reprise_run(dir: &Path, args: &[&str]) -> RunOut {
+    let out = assert_cmd::Command::cargo_bin("reprise")
+        .unwrap()
+        .current_dir(dir)
+        .env_remove("CI")
+        .args(["run", "--no-progress", "--jobs", "2"])
+        .args(args)
+        .output()
+        .unwrap();
+    RunOut {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+    }
+}
+
+/// `run_id → snapshot` from `reports/latest/runs.csv`.
+fn snapshot_column(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut r = csv::Reader::from_path(dir.join("reports/latest/runs.csv")).unwrap();
+    let headers = r.headers().unwrap().clone();
+    let id = headers.iter().position(|h| h == "run_id").unwrap();
+    let snap = headers.iter().position(|h| h == "snapshot").unwrap();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[id].to_owned(), rec[snap].to_owned())
+        })
+        .collect()
+}
+
+/// `(snapshots_changed, snapshots_new)` from `reports/latest/summary.csv`.
+fn summary_counts(dir: &Path) -> (String, String) {
+    let mut r = csv::Reader::from_path(dir.join("reports/latest/summary.csv")).unwrap();
+    let headers = r.headers().unwrap().clone();
+    let rec = r.records().next().unwrap().unwrap();
+    let get = |name: &str| rec[headers.iter().position(|h| h == name).unwrap()].to_owned();
+    (get("snapshots_changed"), get("snapshots_new"))
+}
+
+fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect();
+    out.sort();
+    out
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from:?} not in {}", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
+#[test]
+fn run_writes_matches_and_check_names_edited_case_with_its_diff() {
+    let dir = workdir();
+    let d = dir.path();
+
+    // First run writes a snapshot for every case of every system.
+    let first = reprise_run(d, &["--update-snapshots", "always"]);
+    assert_eq!(first.code, 0, "{}", first.stdout);
+    let snaps = files_ending(&d.join("snapshots"), ".snap");
+    assert_eq!(snaps.len(), 22);
+    for system in ["interactly", "noxus", "cortex"] {
+        assert!(snaps
+            .iter()
+            .any(|p| p.starts_with(d.join("snapshots").join(system))));
+    }
+    let column = snapshot_column(d);
+    assert_eq!(column.len(), 22);
+    assert!(column.values().all(|s| s == "new"), "{column:?}");
+    assert_eq!(summary_counts(d), ("0".into(), "22".into()));
+    assert!(files_ending(&d.join("snapshots"), ".snap.new").is_empty());
+
+    // insta's own reader reads every file; no secret and no default-redacted PII in any.
+    let corpus = Corpus::load(&[d.join("fixtures")], &LoadOptions::default());
+    for p in &snaps {
+        let snap = insta::Snapshot::from_file(p).unwrap();
+        let text = snap.contents().as_text().unwrap().to_string();
+        assert!(text.starts_with("system: "), "{text}");
+        let run_id = p.file_stem().unwrap().to_string_lossy().into_owned();
+        let run = corpus.get(&run_id).unwrap();
+        let raw = std::fs::read_to_string(p).unwrap();
+        assert_no_secret_or_pii(&raw, &run_pii(run), &run_id);
+    }
+
+    // Second run: all match, nothing written.
+    let before: Vec<String> = snaps
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let second = reprise_run(d, &["--check"]);
+    assert_eq!(second.code, 0, "{}", second.stdout);
+    assert!(snapshot_column(d).values().all(|s| s == "match"));
+    assert_eq!(summary_counts(d), ("0".into(), "0".into()));
+    assert!(
+        second
+            .stdout
+            .contains("snapshots: 22 match, 0 changed, 0 new"),
+        "{}",
+        second.stdout
+    );
+
+    // An assistant message edited in the recording: --check exits 1 and names the case with
+    // its diff; nothing is written.
+    let rec = d.join("fixtures/interactly/08-lookup-tools-pii.json");
+    edit(
+        &rec,
+        "Your next appointment is Tuesday",
+        "Your upcoming appointment is on Tuesday",
+    );
+    let changed = reprise_run(d, &["--check"]);
+    assert_eq!(changed.code, 1, "{}", changed.stdout);
+    assert!(
+        changed
+            .stdout
+            .contains(&format!("snapshot changed: {CASE_08}")),
+        "{}",
+        changed.stdout
+    );
+    assert!(
+        changed
+            .stdout
+            .contains("-    text: Thanks, [NAME-1]. Your next appointment is Tuesday"),
+        "{}",
+        changed.stdout
+    );
+    assert!(changed
+        .stdout
+        .contains("+    text: Thanks, [NAME-1]. Your upcoming appointment is on Tuesday"));
+    assert!(
+        !changed.stdout.contains('\u{1b}'),
+        "no color without a terminal"
+    );
+    let column = snapshot_column(d);
+    assert_eq!(column[CASE_08], "changed");
+    assert_eq!(column.values().filter(|s| *s == "match").count(), 21);
+    assert_eq!(summary_counts(d), ("1".into(), "0".into()));
+    let md = std::fs::read_to_string(d.join("reports/latest/summary.md")).unwrap();
+    assert!(md.contains(&format!("### `{CASE_08}` (changed)")), "{md}");
+    assert!(
+        md.contains("+    text: Thanks, [NAME-1]. Your upcoming appointment"),
+        "{md}"
+    );
+    let after: Vec<String> = snaps
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert_eq!(before, after, "--check writes nothing");
+    assert!(files_ending(&d.join("snapshots"), ".snap.new").is_empty());
+
+    // structure: a reworded message is not a change …
+    let structure = reprise_run(d, &["--check", "--snapshot-detail", "structure"]);
+    assert_eq!(structure.code, 0, "{}", structure.stdout);
+    assert_eq!(snapshot_column(d)[CASE_08], "match");
+
+    // … a changed tool argument is.
+    edit(
+        &rec,
+        r#""args":{"patient_id":"P-1001"}"#,
+        r#""args":{"patient_id":"P-2002"}"#,
+    );
+    let arg = reprise_run(d, &["--check", "--snapshot-detail", "structure"]);
+    assert_eq!(arg.code, 1, "{}", arg.stdout);
+    assert!(
+        arg.stdout.contains(&format!("snapshot changed: {CASE_08}")),
+        "{}",
+        arg.stdout
+    );
+    assert!(
+        arg.stdout.contains("+      patient_id: '[ID-2]'"),
+        "{}",
+        arg.stdout
+    );
+    assert_eq!(snapshot_column(d)[CASE_08], "changed");
+}
+
+#[test]
+fn default_mode_writes_pending_files_for_review_and_none_under_ci() {
+    let dir = workdir();
+    let d = dir.path();
+    // Under CI, auto = no: nothing written.
+    let out = assert_cmd::Command::cargo_bin("reprise")
+        .unwrap()
+        .current_dir(d)
+        .env("CI", "true")
+        .args(["run", "--no-progress", "--jobs", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        !d.join("snapshots").exists() || files_ending(&d.join("snapshots"), ".snap").is_empty()
+    );
+    assert!(!d.join("snapshots").exists() || files_ending(&d.join("snapshots"), ".new").is_empty());
+
+    // Locally, auto = new: .snap.new for review.
+    let first = reprise_run(d, &[]);
+    assert_eq!(first.code, 0, "{}", first.stdout);
+    assert_eq!(files_ending(&d.join("snapshots"), ".snap.new").len(), 22);
+    assert!(files_ending(&d.join("snapshots"), ".snap").is_empty());
+    assert!(snapshot_column(d).values().all(|s| s == "new"));
+    assert_cmd::Command::cargo_bin("reprise")
+        .unwrap()
+        .current_dir(d)
+        .args(["snapshots", "accept"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("22 accepted"));
+    let second = reprise_run(d, &["--check"]);
+    assert_eq!(second.code, 0, "{}", second.stdout);
+    assert!(snapshot_column(d).values().all(|s| s == "match"));
+}
+
+#[test]
+fn orphans_are_listed_without_changing_the_exit_code_and_pruned_on_request() {
+    let dir = workdir();
+    let d = dir.path();
+    assert_eq!(reprise_run(d, &["--update-snapshots", "always"]).code, 0);
+    let orphan = d.join("snapshots/noxus/gone-workflow/gone-run.snap");
+    std::fs::create_dir_all(orphan.parent().unwrap()).unwrap();
+    std::fs::write(
+        &orphan,
+        "---\nsource: x\nexpression: y\n---\nstatus: completed\n",
+    )
+    .unwrap();
+    let listed = reprise_run(d, &["--check"]);
+    assert_eq!(listed.code, 0, "{}", listed.stdout);
+    assert!(
+        listed.stdout.contains("orphaned snapshot"),
+        "{}",
+        listed.stdout
+    );
+    assert!(listed.stdout.contains("gone-run.snap"), "{}", listed.stdout);
+    assert!(orphan.exists(), "--check deletes nothing");
+    // A filtered run cannot tell orphans.
+    let filtered = reprise_run(d, &["--check", "--filter", "system=noxus"]);
+    assert!(
+        !filtered.stdout.contains("orphaned snapshot"),
+        "{}",
+        filtered.stdout
+    );
+    let pruned = reprise_run(d, &["--update-snapshots", "no", "--prune-orphans"]);
+    assert_eq!(pruned.code, 0, "{}", pruned.stdout);
+    assert!(!orphan.exists());
+    assert_eq!(files_ending(&d.join("snapshots"), ".snap").len(), 22);
+}

@@ -122,6 +122,14 @@ impl HttpEngine {
         self.limits.slowdown()
     }
 
+    /// Drops what the engine remembers of a finished run (its workflow and retry budget), so
+    /// a long replay does not keep one entry per run.
+    pub fn forget(&self, run_id: &str) {
+        if let Ok(mut runs) = self.runs.lock() {
+            runs.remove(run_id);
+        }
+    }
+
     /// Retries left for a run this engine started.
     pub fn retries_left(&self, run_id: &str) -> Option<u32> {
         self.info(run_id).map(|i| i.budget.remaining())

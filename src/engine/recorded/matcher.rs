@@ -294,4 +294,72 @@ mod tests {
             assert!(!text.contains(secret), "{text}");
         }
     }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn value() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                any::<i64>().prop_map(Value::from),
+                any::<bool>().prop_map(Value::from),
+                "[a-z ]{0,8}".prop_map(Value::from),
+                Just(Value::Null),
+            ]
+        }
+
+        fn turn() -> impl Strategy<Value = Turn> {
+            (
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        "[a-z_]{1,8}",
+                        Just("now".to_owned()),
+                        Just("rand_x".to_owned())
+                    ],
+                    value(),
+                    0..6,
+                ),
+                proptest::collection::vec("[a-zA-Z ,.]{0,12}", 0..3),
+                proptest::option::of(value()),
+                any::<bool>(),
+            )
+                .prop_map(|(vars, user_messages, input, caller_kept)| {
+                    let vars: Map<String, Value> = vars.into_iter().collect();
+                    let mut turn = Turn {
+                        dynamic_variables: Some(vars.clone()),
+                        user_messages,
+                        input,
+                        ..Turn::default()
+                    };
+                    if caller_kept {
+                        let mut caller = vars;
+                        caller.retain(|k, _| !is_volatile_variable(k));
+                        turn.input_dynamic_variables = Some(caller);
+                    }
+                    turn
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn a_recorded_turn_sent_again_matches_itself(turn in turn(), first: bool, prev: u64) {
+                let input = TurnInput::from_turn(&turn);
+                prop_assert_eq!(chain_recorded(prev, &turn, first), chain_input(prev, &input, first));
+                let index = usize::from(!first);
+                prop_assert!(differences(&input, &turn, index).is_empty());
+            }
+
+            #[test]
+            fn a_changed_message_never_matches(turn in turn(), first: bool, extra in "[a-z]{1,5}") {
+                let mut input = TurnInput::from_turn(&turn);
+                match input.user_messages.first_mut() {
+                    Some(m) => m.push_str(&extra),
+                    None => input.user_messages.push(extra),
+                }
+                prop_assert_ne!(chain_recorded(7, &turn, first), chain_input(7, &input, first));
+                let index = usize::from(!first);
+                prop_assert!(!differences(&input, &turn, index).is_empty());
+            }
+        }
+    }
 }

@@ -297,6 +297,14 @@ async fn single_shot_systems_match_their_input() {
         case_run_id: None,
     };
     assert_eq!(e.start(&req(&nox)).await.unwrap().run_id, "n1");
+    // Noxus has no version numbers: asking for one changes nothing.
+    let mut versioned = req(&nox);
+    versioned.version = Some(2);
+    assert_eq!(e.start(&versioned).await.unwrap().run_id, "n1");
+    // Cortex has them.
+    let mut versioned = req(&cor);
+    versioned.version = Some(2);
+    assert!(e.start(&versioned).await.is_err());
     assert_eq!(e.start(&req(&cor)).await.unwrap().run_id, "c1");
     assert!(!e.in_flight("n1") && !e.in_flight("c1"));
     let mut other = req(&nox);
@@ -339,4 +347,23 @@ fn turn_latency_counts_each_call_once() {
     let r = interactly("r", 1, json!({}), &["a"]);
     assert_eq!(turn_latency_ms(&r.turns[0]), 120.0);
     assert_eq!(turn_latency_ms(&r.turns[1]), 80.0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn latency_replay_sleeps_the_recorded_latency_times_the_factor() {
+    // The clock is paused: sleeps advance it exactly, whatever the machine's load.
+    let recorded = interactly("r", 1, json!({}), &["a"]);
+    let slow = RecordedEngine::from_runs([Arc::new(recorded.clone())]).with_latency_factor(0.5);
+    let clock = tokio::time::Instant::now();
+    let reply = slow.start(&start(&recorded, Some(1))).await.unwrap();
+    assert_eq!(clock.elapsed(), Duration::from_millis(60));
+    slow.send(&reply.run_id, &TurnInput::from_turn(&recorded.turns[1]))
+        .await
+        .unwrap();
+    assert_eq!(clock.elapsed(), Duration::from_millis(100));
+    // Factor 0 (the default) answers at once.
+    let instant = RecordedEngine::from_runs([Arc::new(recorded.clone())]);
+    let clock = tokio::time::Instant::now();
+    instant.start(&start(&recorded, Some(1))).await.unwrap();
+    assert_eq!(clock.elapsed(), Duration::ZERO);
 }
