@@ -165,8 +165,6 @@ impl Redactor {
             numbers: HashMap::new(),
             counters: HashMap::new(),
             known: Vec::new(),
-            known_re: None,
-            known_dirty: false,
         }
     }
 
@@ -251,8 +249,6 @@ pub struct Session<'a> {
     /// Literal values learned (text, label, the full value it stands for). Numbers are given
     /// on first use, so they follow the order of the written document, not of learning.
     known: Vec<(String, String, String)>,
-    known_re: Option<Regex>,
-    known_dirty: bool,
 }
 
 impl Session<'_> {
@@ -373,7 +369,6 @@ impl Session<'_> {
                 }
             }
         }
-        self.known_dirty = true;
     }
 
     /// The placeholder of a known literal.
@@ -382,34 +377,35 @@ impl Session<'_> {
         Some(self.placeholder(&label, &full))
     }
 
-    fn rebuild_known(&mut self) {
-        self.known_dirty = false;
-        // Longest first, so "Avery Quill" wins over "Avery".
-        self.known
-            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
-        let alternation: Vec<String> = self
-            .known
-            .iter()
-            .map(|(k, _, _)| {
-                // Word boundaries only where the value itself starts/ends with a word char.
-                let start = if k.starts_with(|c: char| c.is_alphanumeric()) {
-                    r"\b"
-                } else {
-                    ""
-                };
-                let end = if k.ends_with(|c: char| c.is_alphanumeric()) {
-                    r"\b"
-                } else {
-                    ""
-                };
-                format!("{start}{}{end}", regex::escape(k))
-            })
-            .collect();
-        self.known_re = if alternation.is_empty() {
-            None
-        } else {
-            Regex::new(&alternation.join("|")).ok()
-        };
+    /// Where the known literals occur in `s`: whole words only where a literal starts/ends
+    /// with a word character; leftmost first, the longest at the same place, no overlaps.
+    /// (A plain scan: a session knows a handful of values, and compiling a regex per
+    /// transcript cost more than the whole transcript.)
+    fn find_known(&self, s: &str) -> Vec<(usize, usize)> {
+        fn is_word(c: char) -> bool {
+            c.is_alphanumeric() || c == '_'
+        }
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        for (k, _, _) in &self.known {
+            let need_start = k.starts_with(is_word);
+            let need_end = k.ends_with(is_word);
+            for (pos, _) in s.match_indices(k.as_str()) {
+                let end = pos + k.len();
+                let before_ok = !need_start || !s[..pos].chars().next_back().is_some_and(is_word);
+                let after_ok = !need_end || !s[end..].chars().next().is_some_and(is_word);
+                if before_ok && after_ok {
+                    hits.push((pos, end));
+                }
+            }
+        }
+        hits.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let mut out: Vec<(usize, usize)> = Vec::with_capacity(hits.len());
+        for h in hits {
+            if out.last().is_none_or(|last| h.0 >= last.1) {
+                out.push(h);
+            }
+        }
+        out
     }
 
     fn replace_pattern(
@@ -445,20 +441,18 @@ impl Session<'_> {
                 }
             }
         }
-        if self.known_dirty {
-            self.rebuild_known();
-        }
-        if let Some(re) = self.known_re.clone() {
-            if re.is_match(&s) {
+        if !self.known.is_empty() {
+            let hits = self.find_known(&s);
+            if !hits.is_empty() {
                 let mut out = String::with_capacity(s.len());
                 let mut last = 0;
-                for m in re.find_iter(&s) {
-                    out.push_str(&s[last..m.start()]);
+                for (start, end) in hits {
+                    out.push_str(&s[last..start]);
                     let ph = self
-                        .known_placeholder(m.as_str())
+                        .known_placeholder(&s[start..end])
                         .unwrap_or_else(|| SECRET.to_owned());
                     out.push_str(&ph);
-                    last = m.end();
+                    last = end;
                 }
                 out.push_str(&s[last..]);
                 s = out;

@@ -1,6 +1,7 @@
 //! `reprise report merge DIR... --out DIR`: one report from the journals of several runs
 //! (typically the shards of one run).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use crate::report::{self, terminal, RunMeta};
@@ -44,8 +45,9 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
             let meta = merged_meta(&dirs, now);
             let (stats, bad) =
                 report::merge(&dirs, &out, &meta).map_err(|e| Error::io(e.path, e.source))?;
-            print!("{}", terminal::render(&stats));
-            println!("reports      {}", out.display());
+            let mut stdout = std::io::stdout().lock();
+            let _ = write!(stdout, "{}", terminal::render(&stats));
+            let _ = writeln!(stdout, "reports      {}", out.display());
             if bad > 0 {
                 eprintln!("warning: {bad} unreadable journal line(s) skipped");
                 return Ok(ExitStatus::Input);

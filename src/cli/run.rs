@@ -1,6 +1,7 @@
 //! `reprise run [PATH...]`: replay every case through an engine, evaluate, write the reports.
 //! Parses flags, loads the corpus, builds the engine and calls [`crate::replay::run`].
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -265,15 +266,19 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         })?;
 
     let replay_secs = replay_started.elapsed().as_secs_f64();
-    print!("{}", terminal::render(&summary.stats));
-    println!(
+    // A closed stdout (`| head`) must not turn a finished run into a panic.
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{}", terminal::render(&summary.stats));
+    let _ = writeln!(
+        out,
         "replayed     {} cases in {:.2} s ({:.0} cases/s)",
         summary.replayed,
         replay_secs,
         summary.replayed as f64 / replay_secs.max(1e-9)
     );
     if summary.resumed > 0 {
-        println!(
+        let _ = writeln!(
+            out,
             "resumed      {} cases from the journal, {} replayed now",
             summary.resumed, summary.replayed
         );
@@ -290,7 +295,8 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
             summary.comment_errors
         );
     }
-    println!("reports      {}", args.out.display());
+    let _ = writeln!(out, "reports      {}", args.out.display());
+    drop(out);
     status = status.worst(super::snapshots::finish_run(
         &snapshots,
         &args.snapshot,

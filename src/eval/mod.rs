@@ -238,3 +238,106 @@ mod tests {
         assert_eq!(comment_text(&out).chars().count(), COMMENT_MAX_CHARS);
     }
 }
+
+#[cfg(test)]
+mod judge_tests {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::corpus::{Corpus, LoadOptions};
+    use crate::engine::{BoxFuture, Reply, StartRequest, TurnInput};
+    use crate::model::{Status, System};
+
+    /// Answers every evaluation with `eval` (or an error).
+    struct EvalOnly(Result<Option<Arc<Run>>, EngineError>);
+
+    impl Engine for EvalOnly {
+        fn name(&self) -> &str {
+            "test"
+        }
+        fn start<'a>(&'a self, _: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
+            Box::pin(async { Err(EngineError::Unsupported("start".into())) })
+        }
+        fn send<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a TurnInput,
+        ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+            Box::pin(async { Err(EngineError::Unsupported("send".into())) })
+        }
+        fn get<'a>(
+            &'a self,
+            _: System,
+            _: &'a str,
+        ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+            Box::pin(async { Err(EngineError::Unsupported("get".into())) })
+        }
+        fn evaluation<'a>(
+            &'a self,
+            _: System,
+            _: &'a str,
+            _: Option<(&'a str, Option<i64>)>,
+        ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+            let answer = self.0.clone();
+            Box::pin(async move { answer })
+        }
+    }
+
+    fn load(file: &str) -> Corpus {
+        Corpus::load(&[PathBuf::from(file)], &LoadOptions::default())
+    }
+
+    async fn verdict(case: &Run, answer: Result<Option<Arc<Run>>, EngineError>) -> Outcome {
+        judge(&EvalOnly(answer), case, case, &Settings::default()).await
+    }
+
+    #[tokio::test]
+    async fn evaluator_outcomes_map_to_verdicts() {
+        let case = load("fixtures/interactly/01-intake-completed-pass.json")
+            .cases()
+            .next()
+            .cloned()
+            .unwrap();
+        let eval_run = load("fixtures/interactly/evaluations/01-eval-pass.json")
+            .evaluations()
+            .next()
+            .cloned()
+            .unwrap();
+
+        let ok = verdict(&case, Ok(Some(eval_run.clone()))).await;
+        assert_eq!((ok.verdict, ok.score), (Verdict::Pass, Some(0.92)));
+        assert_eq!(ok.eval_tokens, 2551);
+
+        // No evaluation run for the replayed run: nothing judged it.
+        let none = verdict(&case, Ok(None)).await;
+        assert_eq!(none.verdict, Verdict::None);
+
+        // The evaluator's run failed: error.
+        let mut failed = (*eval_run).clone();
+        failed.status = Status::parse(System::Interactly, "failed");
+        let out = verdict(&case, Ok(Some(Arc::new(failed)))).await;
+        assert_eq!(out.verdict, Verdict::Error);
+        assert!(out.errors[0].contains("ended failed"), "{:?}", out.errors);
+
+        // The evaluator's run lacks the verdict fields: error.
+        let mut mute = (*eval_run).clone();
+        for t in &mut mute.turns {
+            for o in &mut t.node_outputs {
+                o.structured_output = Some(serde_json::json!({"reason": "n/a"}));
+            }
+        }
+        let out = verdict(&case, Ok(Some(Arc::new(mute)))).await;
+        assert_eq!(out.verdict, Verdict::Error);
+        assert!(out.errors[0].contains("has no verdict"), "{:?}", out.errors);
+
+        // The engine could not answer: error; a failed run stays a failure whatever else.
+        let out = verdict(&case, Err(EngineError::Timeout(5))).await;
+        assert_eq!(out.verdict, Verdict::Error);
+        let mut bad_case = (*case).clone();
+        bad_case.status = Status::parse(System::Interactly, "failed");
+        let out = verdict(&bad_case, Err(EngineError::Timeout(5))).await;
+        assert_eq!(out.verdict, Verdict::Fail);
+        assert_eq!(out.failures, vec!["run ended failed".to_owned()]);
+    }
+}

@@ -167,6 +167,21 @@ pub(crate) struct EventDoc<'a> {
     #[serde(borrow)]
     pub error_message: Option<Cow<'a, str>>,
     pub iteration_number: Option<u64>,
+    /// Only the run input's workflow and version are read; the copy of the turn is skipped.
+    pub run_input_output_pair: Option<IterationPairDoc>,
+}
+
+/// `run_input_output_pair` of an `end_workflow_iteration` event.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct IterationPairDoc {
+    pub run_input: Option<IterationInputDoc>,
+}
+
+/// The part of that pair's `run_input` that names the workflow.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct IterationInputDoc {
+    pub workflow_id: Option<String>,
+    pub version_number: Option<i64>,
 }
 
 /// An entry of an event list: an event object, or anything else (kept out of the typed view;
@@ -277,6 +292,9 @@ impl<'de> Deserialize<'de> for RuntimeVarsDoc {
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct RunInputDoc<'a> {
     pub command: Option<String>,
+    /// Without the server's volatile variables: they are noise to every stage, and they stay
+    /// in the raw document.
+    #[serde(default, deserialize_with = "without_volatile")]
     pub dynamic_variables: Option<serde_json::Map<String, Value>>,
     pub runtime_variables: Option<RuntimeVarsDoc>,
     #[serde(borrow)]
@@ -569,4 +587,39 @@ pub(crate) fn top<'de, D: Deserializer<'de>>(d: D) -> Result<Doc<'de>, D::Error>
         }
     }
     d.deserialize_map(V)
+}
+
+/// Reads a variables object, skipping the server's volatile variables unbuilt.
+fn without_volatile<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<serde_json::Map<String, Value>>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<serde_json::Map<String, Value>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object of dynamic variables")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = serde_json::Map::new();
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                if crate::model::is_volatile_variable(&key) {
+                    map.next_value::<IgnoredAny>()?;
+                } else {
+                    let v: Value = map.next_value()?;
+                    out.insert(key.into_owned(), v);
+                }
+            }
+            Ok(Some(out))
+        }
+    }
+    d.deserialize_option(V)
 }

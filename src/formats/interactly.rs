@@ -128,12 +128,25 @@ pub(crate) fn execute(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
         ..Turn::default()
     }];
     let (usage, latency) = counts(None, None, &turns);
+    // The answer names no workflow; the iteration's own copy of its input does.
+    let (iteration_workflow, iteration_version) = turns[0]
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::IterationEnd {
+                workflow_id,
+                version,
+                ..
+            } if workflow_id.is_some() => Some((workflow_id.clone(), *version)),
+            _ => None,
+        })
+        .unwrap_or((None, None));
     Ok(Normalized {
         system: System::Interactly,
         format: Format::InteractlyExecute,
         run_id,
-        workflow_id: doc.workflow_id,
-        version: doc.version_number,
+        workflow_id: doc.workflow_id.or(iteration_workflow),
+        version: doc.version_number.or(iteration_version),
         version_name: None,
         workflow_hash: None,
         status: Status::parse(System::Interactly, status),
@@ -161,7 +174,12 @@ fn turn(pair: PairDoc<'_>) -> Turn {
         out.dynamic_variables = input.dynamic_variables;
         if let Some(rt) = input.runtime_variables {
             out.input_dynamic_variables = rt.input_dynamic_variables;
-            out.runtime_variables = Some(rt.rest);
+            out.runtime_variables = Some(rt.rest.into_iter().collect());
+        }
+        // Usually the enriched variables less the volatile ones are exactly what the caller
+        // sent: keep one copy (a small map costs more than its JSON).
+        if out.dynamic_variables.is_some() && out.dynamic_variables == out.input_dynamic_variables {
+            out.dynamic_variables = None;
         }
         for thread in input
             .thread_to_node_inputs
@@ -228,15 +246,17 @@ pub(crate) fn events<'a>(docs: Vec<AnyEvent<'a>>, seen: &mut HashSet<Cow<'a, str
     out
 }
 
-fn usage_info(doc: Option<super::doc::UsageInfoDoc>) -> Option<LlmUsageInfo> {
-    doc.map(|u| LlmUsageInfo {
-        model: u.response_model,
-        provider: u.provider,
-        response_id: u.llm_response_id,
-        prompt_tokens: u.prompt_tokens,
-        completion_tokens: u.completion_tokens,
-        total_tokens: u.total_tokens,
-        latency_ms: u.response_latency_milliseconds,
+fn usage_info(doc: Option<super::doc::UsageInfoDoc>) -> Option<Box<LlmUsageInfo>> {
+    doc.map(|u| {
+        Box::new(LlmUsageInfo {
+            model: u.response_model,
+            provider: u.provider,
+            response_id: u.llm_response_id,
+            prompt_tokens: u.prompt_tokens,
+            completion_tokens: u.completion_tokens,
+            total_tokens: u.total_tokens,
+            latency_ms: u.response_latency_milliseconds,
+        })
     })
 }
 
@@ -309,9 +329,16 @@ pub(crate) fn event(doc: EventDoc<'_>) -> Event {
             node: own(doc.origin_node_logical_id),
         },
         "workflow_ready_for_input" => Event::ReadyForInput,
-        "end_workflow_iteration" => Event::IterationEnd {
-            iteration: doc.iteration_number,
-        },
+        "end_workflow_iteration" => {
+            let input = doc.run_input_output_pair.and_then(|p| p.run_input);
+            let (workflow_id, version) =
+                input.map_or((None, None), |i| (i.workflow_id, i.version_number));
+            Event::IterationEnd {
+                iteration: doc.iteration_number,
+                workflow_id,
+                version,
+            }
+        }
         "end_workflow" => Event::WorkflowEnd,
         "workflow_error" => Event::WorkflowError {
             message: own(doc.error_message),

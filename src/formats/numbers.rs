@@ -28,31 +28,62 @@ pub(crate) fn out_of_range(text: &str) -> Option<Problem> {
 /// True when some `[0-9][eE][+-]?[0-9]{3,}` stands where a number can (after `:`, `,`, `[` or
 /// white space, with an optional sign): a possible overflow worth a closer look.
 fn has_candidate(b: &[u8]) -> bool {
-    for i in memchr::memchr2_iter(b'e', b'E', b) {
-        if i == 0 || !b[i - 1].is_ascii_digit() {
-            continue;
-        }
-        let mut j = i + 1;
-        if matches!(b.get(j), Some(b'+' | b'-')) {
-            j += 1;
-        }
-        let digits = b[j.min(b.len())..]
+    // `e` after a digit is common in hex ids: test 64-byte blocks branch-free first (the fold
+    // vectorizes) for `[^a-z][0-9][eE][0-9+-][0-9]`, and look closer only into blocks that
+    // have one (a hex id needs a letter before the digit, or a digit-free tail, to pass).
+    const BLOCK: usize = 64;
+    if b.len() < 5 {
+        return false;
+    }
+    let last = b.len() - 2;
+    let mut start = 2;
+    while start < last {
+        let end = (start + BLOCK).min(last);
+        let digit = |x: u8| x.wrapping_sub(b'0') < 10;
+        let hit = b[start - 2..end - 2]
             .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        if digits < 3 {
-            continue;
-        }
-        // Walk back over the mantissa to what precedes the number.
-        let mut k = i;
-        while k > 0 && matches!(b[k - 1], b'0'..=b'9' | b'.' | b'-') {
-            k -= 1;
-        }
-        if k == 0 || matches!(b[k - 1], b':' | b',' | b'[' | b' ' | b'\t' | b'\n' | b'\r') {
+            .zip(&b[start - 1..end - 1])
+            .zip(&b[start..end])
+            .zip(&b[start + 1..end + 1])
+            .zip(&b[start + 2..end + 2])
+            .fold(false, |acc, ((((&p2, &p1), &c), &n1), &n2)| {
+                acc | (((c | 0x20) == b'e')
+                    & digit(p1)
+                    & (digit(n1) | (n1 == b'+') | (n1 == b'-'))
+                    & digit(n2)
+                    & ((p2 | 0x20).wrapping_sub(b'a') >= 26))
+            });
+        if hit
+            && (start..end)
+                .any(|i| b[i] | 0x20 == b'e' && b[i - 1].is_ascii_digit() && exponent_at(b, i))
+        {
             return true;
         }
+        start = end;
     }
     false
+}
+
+/// `b[i]` is an `e` after a digit: is it a 3+-digit exponent of a number in value position?
+#[cold]
+fn exponent_at(b: &[u8], i: usize) -> bool {
+    let mut j = i + 1;
+    if matches!(b.get(j), Some(b'+' | b'-')) {
+        j += 1;
+    }
+    let digits = b[j.min(b.len())..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if digits < 3 {
+        return false;
+    }
+    // Walk back over the mantissa to what precedes the number.
+    let mut k = i;
+    while k > 0 && matches!(b[k - 1], b'0'..=b'9' | b'.' | b'-') {
+        k -= 1;
+    }
+    k == 0 || matches!(b[k - 1], b':' | b',' | b'[' | b' ' | b'\t' | b'\n' | b'\r')
 }
 
 #[cfg(test)]

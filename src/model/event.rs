@@ -125,7 +125,7 @@ pub enum Event {
         node: Option<String>,
         content: String,
         message_type: Option<String>,
-        usage: Option<LlmUsageInfo>,
+        usage: Option<Box<LlmUsageInfo>>,
     },
     /// `user_messages`: user messages added to the thread.
     UserMessages {
@@ -142,7 +142,7 @@ pub enum Event {
         tool_calls: Vec<ToolCall>,
         /// `message.name` of a tool message.
         tool_name: Option<String>,
-        usage: Option<LlmUsageInfo>,
+        usage: Option<Box<LlmUsageInfo>>,
     },
     /// `say_static`.
     SayStatic {
@@ -172,8 +172,14 @@ pub enum Event {
     BusyWait { node: Option<String> },
     /// `workflow_ready_for_input`: the turn ended, the run waits for the user.
     ReadyForInput,
-    /// `end_workflow_iteration`.
-    IterationEnd { iteration: Option<u64> },
+    /// `end_workflow_iteration`; the workflow and version are those of the iteration's
+    /// `run_input_output_pair.run_input`, when the event carries it (the current execute
+    /// response has no other place naming them).
+    IterationEnd {
+        iteration: Option<u64>,
+        workflow_id: Option<String>,
+        version: Option<i64>,
+    },
     /// `end_workflow`.
     WorkflowEnd,
     /// `workflow_error`.

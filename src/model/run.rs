@@ -130,12 +130,18 @@ pub struct NodeOutput {
 pub struct Turn {
     /// `run_input.command`: start, data, resume, pause, stop.
     pub command: Option<String>,
-    /// `run_input.dynamic_variables`, as the server enriched them.
+    /// `run_input.dynamic_variables` as the server enriched them, less the volatile ones the
+    /// server adds on every call (`now`, `rand_*`, …: see [`is_volatile_variable`]); those
+    /// stay in the raw document. `None` also when, less those, it equals
+    /// `input_dynamic_variables`: read [`Turn::caller_variables`] for what the caller sent.
     pub dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
     /// `run_input.runtime_variables.input_dynamic_variables`: what the caller really sent.
     pub input_dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
     /// `run_input.runtime_variables` without `input_dynamic_variables`/`all_dynamic_variables`.
-    pub runtime_variables: Option<serde_json::Map<String, serde_json::Value>>,
+    /// A list, not a map: it rarely holds more than `workflow_invoke_count`, and a small map
+    /// costs more memory than its JSON.
+    #[serde(serialize_with = "pairs_as_map")]
+    pub runtime_variables: Option<Vec<(String, serde_json::Value)>>,
     /// The user message texts of `thread_to_node_inputs`.
     pub user_messages: Vec<String>,
     /// Noxus/Cortex `input`.
@@ -258,5 +264,23 @@ impl Run {
                 .filter(|o| o.node_type.as_deref() == Some("workflow_run_evaluator"))
                 .filter_map(|o| o.structured_output.as_ref())
         })
+    }
+}
+
+/// Writes a list of pairs as the JSON object it was read from.
+fn pairs_as_map<S: serde::Serializer>(
+    pairs: &Option<Vec<(String, serde_json::Value)>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    match pairs {
+        None => s.serialize_none(),
+        Some(pairs) => {
+            let mut map = s.serialize_map(Some(pairs.len()))?;
+            for (k, v) in pairs {
+                map.serialize_entry(k, v)?;
+            }
+            map.end()
+        }
     }
 }

@@ -220,7 +220,7 @@ mod tests {
             content: None,
             tool_calls: vec![],
             tool_name: None,
-            usage: Some(LlmUsageInfo {
+            usage: Some(Box::new(LlmUsageInfo {
                 model: Some("gpt-4o".into()),
                 provider: Some("openai".into()),
                 response_id: id.map(Into::into),
@@ -228,7 +228,7 @@ mod tests {
                 completion_tokens: completion,
                 total_tokens: None,
                 latency_ms: ms,
-            }),
+            })),
         }
     }
 
@@ -241,10 +241,10 @@ mod tests {
                 node: None,
                 content: "hi".into(),
                 message_type: None,
-                usage: Some(LlmUsageInfo {
+                usage: Some(Box::new(LlmUsageInfo {
                     prompt_tokens: Some(100),
                     ..Default::default()
-                }),
+                })),
             },
             llm(Some("r2"), Some(10), Some(5), Some(50.0)),
         ];

@@ -333,4 +333,59 @@ mod tests {
             assert_eq!(run.runs[0].usage.total_tokens, events.total_tokens);
         }
     }
+
+    #[test]
+    fn version_two_recordings_replay_the_same_inputs() {
+        let workflows = Workflow::all(5);
+        for i in 0..30u64 {
+            let plan = Plan::new(&mut Rng::new(5, 4 * i), i as usize, &workflows);
+            let mut ids = Rng::new(5, 4 * i + 3);
+            let load = |version: i64, ids: &mut Rng| {
+                let ids = Ids {
+                    run_id: ids.object_id(),
+                    eval_run_id: ids.object_id(),
+                };
+                let g = interactly::case(
+                    &plan,
+                    &workflows,
+                    &ids,
+                    &mut Rng::new(5, 4 * i + version as u64),
+                    version,
+                    true,
+                );
+                let out = crate::formats::read_bytes(
+                    Path::new("c.json"),
+                    std::sync::Arc::from(g.doc.into_bytes()),
+                    None,
+                    true,
+                );
+                assert!(out.problems.is_empty(), "{:?}", out.problems);
+                out.runs.into_iter().next().unwrap()
+            };
+            let (v1, v2) = (load(1, &mut ids), load(2, &mut ids));
+            assert_ne!(v1.run_id, v2.run_id);
+            assert_eq!((v1.version, v2.version), (Some(1), Some(2)));
+            assert_eq!(v1.turns.len(), v2.turns.len());
+            for (t, (a, b)) in v1.turns.iter().zip(&v2.turns).enumerate() {
+                assert_eq!(
+                    a.command.as_deref(),
+                    Some(if t == 0 { "start" } else { "data" })
+                );
+                assert_eq!(a.command, b.command);
+                assert_eq!(a.caller_variables(), b.caller_variables());
+                assert!(a.input_dynamic_variables.is_some());
+                assert_eq!(a.user_messages.len(), usize::from(t > 0));
+                assert_eq!(a.user_messages, b.user_messages);
+            }
+            let said = |r: &crate::model::Run| -> Vec<String> {
+                r.turns
+                    .iter()
+                    .flat_map(|t| t.assistant_messages().map(str::to_owned))
+                    .collect()
+            };
+            if v1.turns.len() > 1 {
+                assert_ne!(said(&v1), said(&v2), "case {i}: outputs should differ");
+            }
+        }
+    }
 }

@@ -185,7 +185,8 @@ impl CortexPlan {
     }
 }
 
-/// One Cortex run of `plan` on workflow version 4 (`version` 1) or 5 (`version` 2).
+/// One Cortex run of `plan` on workflow version `version` (1, or 2 for the alternative recording:
+/// the same numbers as Interactly, so one `--version 2` picks both).
 pub(crate) fn cortex(
     wf: &CortexWorkflow,
     plan: &CortexPlan,
@@ -232,12 +233,12 @@ pub(crate) fn cortex(
         "workflow_id": wf.id,
         "workflow_version_draft": null,
         "workflow_version": {"id": wf.versions[(version - 1) as usize], "app_id": wf.app, "workflow_id": wf.id,
-            "description": "Referral letter drafting", "version": 3 + version, "rollback_version": null,
+            "description": "Referral letter drafting", "version": version, "rollback_version": null,
             "notes": "Synthetic workflow for load tests.", "created_at": "2026-02-20T08:30:00.000Z",
             "key": "referral-letter",
             "input": {"type": "object", "properties": {"patient_name": {"type": "string"}, "specialty": {"type": "string"}, "clinical_summary": {"type": "string"}}},
             "steps": steps},
-        "version": 3 + version,
+        "version": version,
         "usage": {"total": credits, "calls": credits, "steps": credits},
     });
     (id, doc)

@@ -372,3 +372,68 @@ proptest! {
         let _ = read_bytes(Path::new(name), Arc::from(bytes), None, true);
     }
 }
+
+/// Counts the bytes live on each thread (allocated minus freed there), to weigh loaded runs.
+struct Counting;
+
+thread_local! {
+    static LIVE: std::cell::Cell<isize> = const { std::cell::Cell::new(0) };
+}
+
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let _ = LIVE.try_with(|l| l.set(l.get() + layout.size() as isize));
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        let _ = LIVE.try_with(|l| l.set(l.get() - layout.size() as isize));
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        let _ = LIVE.try_with(|l| l.set(l.get() + new as isize - layout.size() as isize));
+        unsafe { std::alloc::System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+/// What a loaded run costs beside its file: the normalized model (raw bytes left on disk,
+/// `keep_raw: false`) is weighed on one thread over a synthetic corpus. With `keep_raw: true`
+/// the file's own bytes come on top (1×, shared by the runs of the file). Measured: ≈1.26×, so
+/// the target (≤ 1.5× in all, raw included) is not met yet; this guards against growth.
+#[test]
+fn a_loaded_run_weighs_less_than_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    reprise::synth::generate(
+        dir.path(),
+        &reprise::synth::Options {
+            runs: 150,
+            seed: 4,
+            versions: 1,
+        },
+    )
+    .unwrap();
+    let (files, _) = find_files(&[dir.path().to_path_buf()]);
+    let data: Vec<(PathBuf, Arc<[u8]>)> = files
+        .iter()
+        .map(|p| (p.clone(), Arc::from(std::fs::read(p).unwrap())))
+        .collect();
+    let file_bytes: usize = data.iter().map(|(_, b)| b.len()).sum();
+    let before = LIVE.with(|l| l.get());
+    let mut runs = Vec::new();
+    for (path, bytes) in &data {
+        let out = read_bytes(path, bytes.clone(), None, false);
+        assert!(out.problems.is_empty());
+        runs.extend(out.runs);
+    }
+    let model = (LIVE.with(|l| l.get()) - before) as f64;
+    let ratio = model / file_bytes as f64;
+    eprintln!(
+        "{} runs, {file_bytes} file bytes, model {model} bytes: {ratio:.3}× the files",
+        runs.len()
+    );
+    assert!(ratio < 1.0, "model is {ratio:.3}× the file size");
+    assert!(ratio > 0.1, "the count must see the model ({ratio:.3}×)");
+    drop(runs);
+}

@@ -20,7 +20,8 @@ const NO_SNAPSHOTS: [(&str, &str); 2] = [
 
 fn reprise() -> Command {
     let mut c = Command::cargo_bin("reprise").unwrap();
-    c.env_remove("GITHUB_STEP_SUMMARY");
+    c.env_remove("GITHUB_STEP_SUMMARY")
+        .env("REPRISE_TOKEN", "sk-live-token-never-written");
     c.envs(NO_SNAPSHOTS);
     c
 }
@@ -671,4 +672,87 @@ fn text_cells_that_look_like_formulas_are_guarded() {
         row.contains(",COMPLETED,1,0,0,0,0,2.25,0,0,,0,none,,0,new,"),
         "{row}"
     );
+}
+
+/// `reprise serve` on a free port; killed when dropped.
+struct Server(std::process::Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve() -> Server {
+    use std::io::BufRead;
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("reprise"))
+        .args(["serve", "fixtures", "--quiet", "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    Server(child, addr)
+}
+
+#[test]
+fn live_replay_through_reprise_serve_matches_the_recorded_engine() {
+    let server = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = dir.path().join("recorded");
+    assert_eq!(run(&recorded, &[]).0, 0);
+    let live = dir.path().join("live");
+    let live_args = [
+        "--engine",
+        "http",
+        "--base-url",
+        server.1.as_str(),
+        "--app-id",
+        "app_0750d790b2a7263bd195",
+        "--eval-wait-secs",
+        "2",
+        "--poll-ms",
+        "20",
+    ];
+    let mut args = live_args.to_vec();
+    args.push("--allow-side-effects");
+    let (code, stdout) = run(&live, &args);
+    // The execute-response case names no workflow the loader reads (see EXECUTE_GAPS): a live
+    // engine cannot start it.
+    assert_eq!(code, 3, "{stdout}");
+    let (_, a) = table(&recorded.join("runs.csv"));
+    let (_, b) = table(&live.join("runs.csv"));
+    let gap = "69a5444e143ce985beccad6c";
+    assert_eq!(b[gap]["error"], "replay: the case has no workflow id");
+    for (id, row) in &a {
+        if id != gap {
+            assert_eq!(row, &b[id], "{id}");
+        }
+    }
+
+    for f in files(&live) {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+        assert!(
+            !text.contains("sk-live-token-never-written"),
+            "{}",
+            f.display()
+        );
+    }
+
+    // Without --allow-side-effects the SMS and MCP workflows are refused, naming why.
+    let refused = dir.path().join("refused");
+    run(&refused, &live_args);
+    let (_, c) = table(&refused.join("runs.csv"));
+    assert!(c["69a5c80ad89188b55717debc"]["error"].contains("send_sms"));
+    assert!(c["69a5725851cd4ae89dc12eb0"]["error"].contains("MCP server"));
+    assert_eq!(c["69a5c80ad89188b55717debc"]["verdict"], "error");
 }

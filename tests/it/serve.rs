@@ -331,7 +331,8 @@ async fn every_fixture_through_the_three_systems_routes() {
                     .await
                     .unwrap();
                 assert_eq!(res.status().as_u16(), 401);
-                if case.workflow_id.is_some() {
+                // An execute answer holds only its last turn: nothing to replay it from.
+                if case.workflow_id.is_some() && case.format != Format::InteractlyExecute {
                     // Both execute generations replay to the recording itself.
                     let last = replay_bare(&s, &http, case, case.version.unwrap()).await;
                     same(&last, &bare_bytes(case), id);
