@@ -267,35 +267,35 @@ impl AppState {
 }
 
 /// The bare `WorkflowRun` with `turns` turns (the recording itself when all are answered).
-fn bare_view(state: &AppState, run: &Arc<Run>, bytes: &[u8], turns: usize) -> Vec<u8> {
+fn bare_view(state: &AppState, run: &Arc<Run>, bytes: &Bytes, turns: usize) -> Bytes {
     let layout = state.layout(run, bytes);
     layout
         .as_ref()
         .as_ref()
         .and_then(|l| l.bare_cut(bytes, turns))
-        .unwrap_or_else(|| bytes.to_vec())
+        .unwrap_or_else(|| bytes.clone())
 }
 
 /// The recording in its own shape, cut to `turns` turns when fewer than all.
-fn own_view(state: &AppState, run: &Arc<Run>, bytes: &[u8], turns: usize) -> Vec<u8> {
+fn own_view(state: &AppState, run: &Arc<Run>, bytes: &Bytes, turns: usize) -> Bytes {
     if turns >= run.turns.len() {
-        return bytes.to_vec();
+        return bytes.clone();
     }
     let layout = state.layout(run, bytes);
     layout
         .as_ref()
         .as_ref()
         .and_then(|l| l.own_cut(bytes, turns))
-        .unwrap_or_else(|| bytes.to_vec())
+        .unwrap_or_else(|| bytes.clone())
 }
 
 /// The seed envelope view: an enveloped recording as is, a bare one wrapped.
 fn envelope_view(
     state: &AppState,
     run: &Arc<Run>,
-    bytes: &[u8],
+    bytes: &Bytes,
     turns: usize,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<Bytes, ApiError> {
     let own = own_view(state, run, bytes, turns);
     match run.format {
         Format::InteractlyRun => {
@@ -306,7 +306,7 @@ fn envelope_view(
             out.extend_from_slice(b",\"workflow_run\":");
             out.extend_from_slice(&own);
             out.extend_from_slice(b"},\"debug_info\":null}");
-            Ok(out)
+            Ok(out.into())
         }
         _ => Ok(own),
     }
@@ -322,11 +322,11 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 fn execute_response(
     state: &AppState,
     run: &Arc<Run>,
-    bytes: &[u8],
+    bytes: &Bytes,
     turns: usize,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<Bytes, ApiError> {
     if run.format == Format::InteractlyExecute {
-        return Ok(bytes.to_vec());
+        return Ok(bytes.clone());
     }
     let turn = turns.max(1) - 1;
     let layout = state.layout(run, bytes);
@@ -356,7 +356,9 @@ fn execute_response(
         error: if last { run.error.as_deref() } else { None },
         next_input_hint: None,
     };
-    serde_json::to_vec(&answer).map_err(internal)
+    serde_json::to_vec(&answer)
+        .map(Bytes::from)
+        .map_err(internal)
 }
 
 async fn recording(state: &AppState, run_id: &str) -> Result<Arc<Run>, ApiError> {

@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -135,9 +135,10 @@ pub(crate) fn json_bytes(bytes: impl Into<Body>) -> Response {
     (StatusCode::OK, json_headers(), bytes.into()).into_response()
 }
 
-/// A recording's exact bytes. A corpus loaded without its bytes is read from disk on a
+/// A recording's exact bytes. A recording held in memory is shared, not copied (the answer
+/// body points into the loaded file); one loaded without its bytes is read from disk on a
 /// blocking thread, so a slow disk never stalls the other requests.
-pub(crate) async fn recorded_bytes(run: &Arc<Run>) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn recorded_bytes(run: &Arc<Run>) -> Result<Bytes, ApiError> {
     let failed = |e: &dyn std::fmt::Display| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -145,16 +146,16 @@ pub(crate) async fn recorded_bytes(run: &Arc<Run>) -> Result<Vec<u8>, ApiError> 
         )
     };
     match &run.raw {
-        RawDoc::Memory { .. } => run
-            .raw
-            .bytes()
-            .map(|b| b.into_owned())
-            .map_err(|e| failed(&e)),
+        RawDoc::Memory { buf, range } => match buf.get(range.clone()) {
+            Some(_) => Ok(Bytes::from_owner(buf.clone()).slice(range.clone())),
+            None => Err(failed(&"the recorded range is outside its file")),
+        },
         RawDoc::Disk { .. } => {
             let shared = run.clone();
             tokio::task::spawn_blocking(move || shared.raw.bytes().map(|b| b.into_owned()))
                 .await
                 .map_err(|e| failed(&e))?
+                .map(Bytes::from)
                 .map_err(|e| failed(&e))
         }
     }

@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
+use axum::body::Bytes;
 use serde_json::value::RawValue;
 
 use crate::model::Format;
@@ -143,24 +144,25 @@ impl Layout {
     /// `waiting_for_user_input` when pairs were cut (the run waited for the user after each of
     /// them). Everything else (ids, usage totals, config) stays as recorded. `None` when the
     /// document is not a run of that shape.
-    pub(crate) fn bare_cut(&self, doc: &[u8], turns: usize) -> Option<Vec<u8>> {
+    pub(crate) fn bare_cut(&self, doc: &Bytes, turns: usize) -> Option<Bytes> {
         self.cut_within(doc, turns, self.run.clone())
     }
 
     /// The whole document with its bare run cut as [`Layout::bare_cut`] does.
-    pub(crate) fn own_cut(&self, doc: &[u8], turns: usize) -> Option<Vec<u8>> {
+    pub(crate) fn own_cut(&self, doc: &Bytes, turns: usize) -> Option<Bytes> {
         self.cut_within(doc, turns, 0..doc.len())
     }
 
-    /// `doc[outer]` with the cut applied (`outer` contains the bare run).
-    fn cut_within(&self, doc: &[u8], turns: usize, outer: Range<usize>) -> Option<Vec<u8>> {
+    /// `doc[outer]` with the cut applied (`outer` contains the bare run); a slice of `doc`
+    /// (no copy) when nothing is cut.
+    fn cut_within(&self, doc: &Bytes, turns: usize, outer: Range<usize>) -> Option<Bytes> {
         let (array, items, status) = match self.cut.as_ref()? {
             Cut::Pairs {
                 array,
                 items,
                 status,
             } if turns < items.len() => (array, items, status),
-            _ => return Some(doc[outer].to_vec()),
+            _ => return Some(doc.slice(outer)),
         };
         let kept = match (
             items.first(),
@@ -187,7 +189,7 @@ impl Layout {
             at = r.end;
         }
         out.extend_from_slice(&doc[at..outer.end]);
-        Some(out)
+        Some(out.into())
     }
 
     /// The raw events of turn `turn`: `run_output.events`, else the node outputs' `events`
@@ -258,33 +260,34 @@ mod tests {
 
     #[test]
     fn cuts_keep_the_recorded_bytes() {
-        let doc = BARE.as_bytes();
+        let doc = &Bytes::from_static(BARE.as_bytes());
         let layout = Layout::new(doc, Format::InteractlyRun).unwrap();
         assert_eq!(layout.bare_cut(doc, 2).unwrap(), doc);
         assert_eq!(layout.own_cut(doc, 5).unwrap(), doc);
-        let one = String::from_utf8(layout.bare_cut(doc, 1).unwrap()).unwrap();
+        let one = String::from_utf8(layout.bare_cut(doc, 1).unwrap().to_vec()).unwrap();
         assert_eq!(
             one,
             r#"{"workflow_run_id": "r1",  "status":"waiting_for_user_input", "input_output_pairs": [{"run_input": {"command":"start"}, "run_output": {"events": [{"type":"a"}]}}], "tail": 1.50}"#
         );
-        let none = String::from_utf8(layout.bare_cut(doc, 0).unwrap()).unwrap();
+        let none = String::from_utf8(layout.bare_cut(doc, 0).unwrap().to_vec()).unwrap();
         assert_eq!(
             none,
             r#"{"workflow_run_id": "r1",  "status":"waiting_for_user_input", "input_output_pairs": [], "tail": 1.50}"#
         );
         // Status after the pairs: splices still land in document order.
-        let late = r#"{"input_output_pairs": [1, 2], "status": "completed"}"#;
-        let layout = Layout::new(late.as_bytes(), Format::InteractlyRun).unwrap();
+        let late = &Bytes::from_static(br#"{"input_output_pairs": [1, 2], "status": "completed"}"#);
+        let layout = Layout::new(late, Format::InteractlyRun).unwrap();
         assert_eq!(
-            layout.bare_cut(late.as_bytes(), 1).unwrap(),
-            br#"{"input_output_pairs": [1], "status": "waiting_for_user_input"}"#
+            layout.bare_cut(late, 1).unwrap(),
+            &br#"{"input_output_pairs": [1], "status": "waiting_for_user_input"}"#[..]
         );
         // No pairs: the bare run whole; not an object: no cut.
-        let flat = br#"{"status": "completed"}"#;
+        let flat = &Bytes::from_static(br#"{"status": "completed"}"#);
         let layout = Layout::new(flat, Format::InteractlyRun).unwrap();
         assert_eq!(layout.bare_cut(flat, 0).unwrap(), flat);
-        let layout = Layout::new(b"[1]", Format::InteractlyRun).unwrap();
-        assert!(layout.bare_cut(b"[1]", 0).is_none());
+        let list = &Bytes::from_static(b"[1]");
+        let layout = Layout::new(list, Format::InteractlyRun).unwrap();
+        assert!(layout.bare_cut(list, 0).is_none());
         assert!(Layout::new(b"{}", Format::NoxusRun).is_none());
     }
 
@@ -293,16 +296,16 @@ mod tests {
         let env = format!(
             r#"{{"workflow_run": {{"_id": "x", "workflow_run": {BARE}}}, "debug_info": null}}"#
         );
-        let doc = env.as_bytes();
+        let doc = &Bytes::from(env.clone());
         let layout = Layout::new(doc, Format::InteractlyEnvelope).unwrap();
         assert!(layout.fits(doc) && !layout.fits(BARE.as_bytes()));
         assert_eq!(&doc[layout.run.clone()], BARE.as_bytes());
         assert_eq!(layout.bare_cut(doc, 9).unwrap(), BARE.as_bytes());
         let cut = layout.bare_cut(doc, 1).unwrap();
-        let own = String::from_utf8(layout.own_cut(doc, 1).unwrap()).unwrap();
+        let own = String::from_utf8(layout.own_cut(doc, 1).unwrap().to_vec()).unwrap();
         let want = format!(
             r#"{{"workflow_run": {{"_id": "x", "workflow_run": {}}}, "debug_info": null}}"#,
-            String::from_utf8(cut).unwrap()
+            String::from_utf8(cut.to_vec()).unwrap()
         );
         assert_eq!(own, want);
         assert_eq!(layout.turn_events(0).unwrap().get(), r#"[{"type":"a"}]"#);
