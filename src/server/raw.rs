@@ -315,4 +315,148 @@ mod tests {
         );
         assert!(layout.turn_events(2).is_none());
     }
+
+    /// The cut as it was computed before layouts were cached (a parse per answer): the
+    /// reference the cached layout must match byte for byte.
+    mod reference {
+        use super::super::*;
+
+        /// The bare `WorkflowRun` cut to its first `turns` input/output pairs, its `status` set to
+        /// `waiting_for_user_input` when pairs were cut (the run waited for the user after each of
+        /// them). Everything else (ids, usage totals, config) stays as recorded. `None` when the
+        /// document is not a run of that shape.
+        pub(super) fn bare_run_cut(doc: &[u8], format: Format, turns: usize) -> Option<Vec<u8>> {
+            let range = bare_run_range(doc, format)?;
+            let run = &doc[range];
+            let top = members(run)?;
+            let Some(pairs_at) = top.get("input_output_pairs").cloned() else {
+                return Some(run.to_vec());
+            };
+            let pairs = elements(run, pairs_at.clone())?;
+            if turns >= pairs.len() {
+                return Some(run.to_vec());
+            }
+            // Splices, applied from the end so earlier offsets stay valid.
+            let mut splices: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
+            let kept = match (
+                pairs.first(),
+                turns.checked_sub(1).and_then(|t| pairs.get(t)),
+            ) {
+                (Some(first), Some(last)) => run[first.start..last.end].to_vec(),
+                _ => Vec::new(),
+            };
+            let mut array = Vec::with_capacity(kept.len() + 2);
+            array.push(b'[');
+            array.extend_from_slice(&kept);
+            array.push(b']');
+            splices.push((pairs_at, array));
+            if let Some(status) = top.get("status") {
+                splices.push((status.clone(), b"\"waiting_for_user_input\"".to_vec()));
+            }
+            splices.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+            let mut out = run.to_vec();
+            for (r, bytes) in splices {
+                out.splice(r, bytes);
+            }
+            Some(out)
+        }
+
+        /// The raw events of turn `turn` of a bare run or envelope: `run_output.events`, else the
+        /// node outputs' `events` concatenated. `[]` when there are none.
+        pub(super) fn turn_events(doc: &[u8], format: Format, turn: usize) -> Option<Vec<u8>> {
+            let range = bare_run_range(doc, format)?;
+            let run = &doc[range];
+            let top = members(run)?;
+            let pairs = elements(run, top.get("input_output_pairs")?.clone())?;
+            let pair = pairs.get(turn)?.clone();
+            let pair_members = members(&run[pair.clone()])?;
+            let Some(output) = pair_members.get("run_output") else {
+                return Some(b"[]".to_vec());
+            };
+            let output = pair.start + output.start..pair.start + output.end;
+            let out_members = members(&run[output.clone()]).unwrap_or_default();
+            if let Some(events) = out_members.get("events") {
+                let bytes = &run[output.start + events.start..output.start + events.end];
+                if bytes != b"null" {
+                    return Some(bytes.to_vec());
+                }
+            }
+            // Events only inside node outputs: join their arrays' elements.
+            let mut joined: Vec<&[u8]> = Vec::new();
+            if let Some(threads) = out_members.get("thread_to_node_outputs") {
+                let threads_at = output.start + threads.start..output.start + threads.end;
+                let thread_map: HashMap<Cow<'_, str>, &RawValue> =
+                    serde_json::from_slice(&run[threads_at]).unwrap_or_default();
+                let mut names: Vec<_> = thread_map.keys().cloned().collect();
+                names.sort();
+                for name in names {
+                    let Ok(nodes) =
+                        serde_json::from_str::<Option<Vec<&RawValue>>>(thread_map[&name].get())
+                    else {
+                        continue;
+                    };
+                    for node in nodes.unwrap_or_default() {
+                        #[derive(serde::Deserialize)]
+                        struct NodeEvents<'a> {
+                            #[serde(borrow)]
+                            events: Option<Vec<&'a RawValue>>,
+                        }
+                        if let Ok(n) = serde_json::from_str::<NodeEvents<'_>>(node.get()) {
+                            for e in n.events.unwrap_or_default() {
+                                joined.push(e.get().as_bytes());
+                            }
+                        }
+                    }
+                }
+            }
+            let mut out = vec![b'['];
+            for (i, e) in joined.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(e);
+            }
+            out.push(b']');
+            Some(out)
+        }
+    }
+
+    #[test]
+    fn cached_layouts_answer_what_a_parse_per_answer_did_on_every_fixture() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/interactly");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let doc = Bytes::from(std::fs::read(&path).unwrap());
+            let format = if doc.starts_with(br#"{"workflow_run""#) {
+                Format::InteractlyEnvelope
+            } else {
+                Format::InteractlyRun
+            };
+            let Some(layout) = Layout::new(&doc, format) else {
+                continue;
+            };
+            for turns in 0..12 {
+                let want = reference::bare_run_cut(&doc, format, turns);
+                let got = layout.bare_cut(&doc, turns).map(|b| b.to_vec());
+                assert_eq!(got, want, "{} cut to {turns}", path.display());
+                let own = layout.own_cut(&doc, turns).unwrap();
+                let range = bare_run_range(&doc, format).unwrap();
+                let mut want_own = doc[..range.start].to_vec();
+                want_own.extend_from_slice(&want.unwrap());
+                want_own.extend_from_slice(&doc[range.end..]);
+                assert_eq!(own.to_vec(), want_own, "{} own cut", path.display());
+                let want_events = reference::turn_events(&doc, format, turns);
+                let got_events = layout
+                    .turn_events(turns)
+                    .map(|e| e.get().as_bytes().to_vec());
+                assert_eq!(got_events, want_events, "{} events {turns}", path.display());
+                checked += 1;
+            }
+        }
+        assert!(checked >= 100, "only {checked} cuts checked");
+    }
 }
