@@ -112,7 +112,7 @@ async fn start(
         case_run_id: case_header(&headers),
     };
     let reply = state.engine.start(&request).await?;
-    Ok(json_bytes(recorded_bytes(&reply.run).await?))
+    Ok(json_bytes(recorded_bytes(&state, &reply.run).await?))
 }
 
 /// The recording, if it belongs to that app (when it names one) and workflow.
@@ -145,7 +145,7 @@ async fn get_run(
     Path((app_id, workflow_id, run_id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let run = recording(&state, &app_id, &workflow_id, &run_id).await?;
-    Ok(json_bytes(recorded_bytes(&run).await?))
+    Ok(json_bytes(recorded_bytes(&state, &run).await?))
 }
 
 async fn cancel(
@@ -154,7 +154,7 @@ async fn cancel(
 ) -> Result<Response, ApiError> {
     let run = recording(&state, &app_id, &workflow_id, &run_id).await?;
     state.engine.stop(System::Cortex, &run_id).await?;
-    Ok(json_bytes(recorded_bytes(&run).await?))
+    Ok(json_bytes(recorded_bytes(&state, &run).await?))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -228,7 +228,7 @@ async fn list(
             body.push(b',');
         }
         // A file's trailing newline is not part of the document.
-        let bytes = recorded_bytes(&x.run).await?;
+        let bytes = recorded_bytes(&state, &x.run).await?;
         body.extend_from_slice(bytes.trim_ascii());
     }
     body.push(b']');

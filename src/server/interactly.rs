@@ -37,6 +37,9 @@ use super::{case_header, json_bytes, parse_body, raw, recorded_bytes, ApiError, 
 use crate::engine::{Engine, Reply, StartRequest, TurnInput};
 use crate::model::{Format, Run, System};
 
+/// How many recordings' layouts are kept (each about the size of its events).
+const LAYOUT_CACHE_ENTRIES: usize = 4096;
+
 /// The most characters a comment may have.
 const COMMENT_MAX_CHARS: usize = 5_000;
 
@@ -209,7 +212,7 @@ async fn execute(
             ))
         }
     };
-    let bytes = recorded_bytes(&run).await?;
+    let bytes = recorded_bytes(&state, &run).await?;
     match generation {
         Generation::Bare => Ok(json_bytes(bare_view(&state, &run, &bytes, turns))),
         Generation::Current => execute_response(&state, &run, &bytes, turns).map(json_bytes),
@@ -261,7 +264,14 @@ impl AppState {
         }
         // Found outside the lock: two requests racing on a new recording both compute it.
         let layout = Arc::new(raw::Layout::new(bytes, run.format));
-        lock().insert(key, (run.clone(), layout.clone()));
+        let mut layouts = lock();
+        // Bounded like the disk cache: an evicted layout is found again when next needed.
+        if layouts.len() >= LAYOUT_CACHE_ENTRIES {
+            if let Some(&old) = layouts.keys().next() {
+                layouts.remove(&old);
+            }
+        }
+        layouts.insert(key, (run.clone(), layout.clone()));
         layout
     }
 }
@@ -374,7 +384,7 @@ async fn get_envelope(
     Path(run_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let run = recording(&state, &run_id).await?;
-    let bytes = recorded_bytes(&run).await?;
+    let bytes = recorded_bytes(&state, &run).await?;
     envelope_view(&state, &run, &bytes, state.answered(&run)).map(json_bytes)
 }
 
@@ -383,7 +393,7 @@ async fn get_run(
     Path(run_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let run = recording(&state, &run_id).await?;
-    let bytes = recorded_bytes(&run).await?;
+    let bytes = recorded_bytes(&state, &run).await?;
     Ok(json_bytes(own_view(
         &state,
         &run,
@@ -416,7 +426,7 @@ async fn comment(
         .engine
         .comment(System::Interactly, &run_id, content)
         .await?;
-    let bytes = recorded_bytes(&run).await?;
+    let bytes = recorded_bytes(&state, &run).await?;
     envelope_view(&state, &run, &bytes, run.turns.len()).map(json_bytes)
 }
 

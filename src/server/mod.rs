@@ -57,6 +57,8 @@ pub(crate) struct AppState {
     /// the recording's address: the engine's runs live as long as the server, and the entry
     /// holds its run, so no other run can take that address.
     pub layouts: Mutex<HashMap<usize, CachedLayout>>,
+    /// Recordings read from disk, kept for the next answers (see [`recorded_bytes`]).
+    disk_cache: Mutex<DiskCache>,
 }
 
 /// A recording and its layout (`None`: it holds no bare `WorkflowRun`).
@@ -135,10 +137,23 @@ pub(crate) fn json_bytes(bytes: impl Into<Body>) -> Response {
     (StatusCode::OK, json_headers(), bytes.into()).into_response()
 }
 
+/// How many bytes of recordings read from disk the server keeps in memory (see
+/// [`recorded_bytes`]).
+const DISK_CACHE_BYTES: usize = 64 << 20;
+
+/// Recordings read from disk, kept for the next answers: keyed like `AppState::layouts`.
+#[derive(Default)]
+pub(crate) struct DiskCache {
+    entries: HashMap<usize, (Arc<Run>, Bytes)>,
+    total: usize,
+}
+
 /// A recording's exact bytes. A recording held in memory is shared, not copied (the answer
-/// body points into the loaded file); one loaded without its bytes is read from disk on a
-/// blocking thread, so a slow disk never stalls the other requests.
-pub(crate) async fn recorded_bytes(run: &Arc<Run>) -> Result<Bytes, ApiError> {
+/// body points into the loaded file). One loaded without its bytes is read from disk on a
+/// blocking thread (a slow disk never stalls the other requests) and kept in a bounded cache
+/// ([`DISK_CACHE_BYTES`], arbitrary entries make room), since a replay asks for the same
+/// recording twice per turn; recordings are not expected to change while served.
+pub(crate) async fn recorded_bytes(state: &AppState, run: &Arc<Run>) -> Result<Bytes, ApiError> {
     let failed = |e: &dyn std::fmt::Display| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -151,12 +166,35 @@ pub(crate) async fn recorded_bytes(run: &Arc<Run>) -> Result<Bytes, ApiError> {
             None => Err(failed(&"the recorded range is outside its file")),
         },
         RawDoc::Disk { .. } => {
+            let key = Arc::as_ptr(run) as usize;
+            let cache = || state.disk_cache.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, bytes)) = cache().entries.get(&key) {
+                return Ok(bytes.clone());
+            }
             let shared = run.clone();
-            tokio::task::spawn_blocking(move || shared.raw.bytes().map(|b| b.into_owned()))
-                .await
-                .map_err(|e| failed(&e))?
-                .map(Bytes::from)
-                .map_err(|e| failed(&e))
+            let bytes =
+                tokio::task::spawn_blocking(move || shared.raw.bytes().map(|b| b.into_owned()))
+                    .await
+                    .map_err(|e| failed(&e))?
+                    .map(Bytes::from)
+                    .map_err(|e| failed(&e))?;
+            if bytes.len() <= DISK_CACHE_BYTES {
+                let mut cache = cache();
+                while cache.total + bytes.len() > DISK_CACHE_BYTES {
+                    let Some(&old) = cache.entries.keys().next() else {
+                        break;
+                    };
+                    if let Some((_, gone)) = cache.entries.remove(&old) {
+                        cache.total -= gone.len();
+                    }
+                }
+                let len = bytes.len();
+                if let Some((_, old)) = cache.entries.insert(key, (run.clone(), bytes.clone())) {
+                    cache.total -= old.len();
+                }
+                cache.total += len;
+            }
+            Ok(bytes)
         }
     }
 }
@@ -203,6 +241,7 @@ impl Server {
                 progress: Mutex::new(HashMap::new()),
                 cortex,
                 layouts: Mutex::new(HashMap::new()),
+                disk_cache: Mutex::new(DiskCache::default()),
             }),
         })
     }

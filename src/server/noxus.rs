@@ -45,7 +45,7 @@ async fn start(
         case_run_id: case_header(&headers),
     };
     let reply = state.engine.start(&request).await?;
-    Ok(json_bytes(recorded_bytes(&reply.run).await?))
+    Ok(json_bytes(recorded_bytes(&state, &reply.run).await?))
 }
 
 async fn recording(state: &AppState, run_id: &str) -> Result<Arc<Run>, ApiError> {
@@ -61,7 +61,7 @@ async fn get_run(
     Path(run_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let run = recording(&state, &run_id).await?;
-    Ok(json_bytes(recorded_bytes(&run).await?))
+    Ok(json_bytes(recorded_bytes(&state, &run).await?))
 }
 
 async fn get_scoped(
@@ -74,5 +74,5 @@ async fn get_scoped(
             "run {run_id} of workflow {workflow_id}"
         )));
     }
-    Ok(json_bytes(recorded_bytes(&run).await?))
+    Ok(json_bytes(recorded_bytes(&state, &run).await?))
 }
