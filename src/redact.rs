@@ -615,6 +615,86 @@ fn replace_at_json(doc: &mut serde_json::Value, path: &[String], placeholder: &s
     }
 }
 
+/// Keys under which a document holds config, not conversation: never learned from.
+const CONFIG_KEYS: &[&str] = &[
+    "workflow_config_fully_hydrated",
+    "workflow_config",
+    "node_configs",
+    "edge_configs",
+    "workflow",
+    "workflow_version",
+    "definition",
+    "definitions",
+];
+
+/// One value of a document being learned from, and the key it sits under.
+struct LearnWalk<'s, 'a> {
+    session: &'s mut Session<'a>,
+    key: Option<&'s str>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for LearnWalk<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for LearnWalk<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<(), E> {
+        if let Some(key) = self.key {
+            if key != "name" && self.session.redactor.is_pii_variable(key) {
+                self.session.register(&key.to_ascii_uppercase(), text, true);
+            }
+        }
+        Ok(())
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let session = self.session;
+        while seq
+            .next_element_seed(LearnWalk {
+                session: &mut *session,
+                key: None,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let session = self.session;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if CONFIG_KEYS.contains(&key.as_ref()) {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            } else {
+                map.next_value_seed(LearnWalk {
+                    session: &mut *session,
+                    key: Some(&key),
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -815,85 +895,5 @@ mod tests {
             let out = red.session(None).value(&json!({ key: [ { "x": value.clone() } ] }));
             prop_assert!(!out.to_string().contains(&value));
         }
-    }
-}
-
-/// Keys under which a document holds config, not conversation: never learned from.
-const CONFIG_KEYS: &[&str] = &[
-    "workflow_config_fully_hydrated",
-    "workflow_config",
-    "node_configs",
-    "edge_configs",
-    "workflow",
-    "workflow_version",
-    "definition",
-    "definitions",
-];
-
-/// One value of a document being learned from, and the key it sits under.
-struct LearnWalk<'s, 'a> {
-    session: &'s mut Session<'a>,
-    key: Option<&'s str>,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for LearnWalk<'_, '_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for LearnWalk<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<(), E> {
-        if let Some(key) = self.key {
-            if key != "name" && self.session.redactor.is_pii_variable(key) {
-                self.session.register(&key.to_ascii_uppercase(), text, true);
-            }
-        }
-        Ok(())
-    }
-    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let session = self.session;
-        while seq
-            .next_element_seed(LearnWalk {
-                session: &mut *session,
-                key: None,
-            })?
-            .is_some()
-        {}
-        Ok(())
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let session = self.session;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if CONFIG_KEYS.contains(&key.as_ref()) {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            } else {
-                map.next_value_seed(LearnWalk {
-                    session: &mut *session,
-                    key: Some(&key),
-                })?;
-            }
-        }
-        Ok(())
     }
 }
