@@ -305,34 +305,19 @@ impl Session<'_> {
 
     /// Learns the PII-named variables anywhere in a whole recorded document, skipping the
     /// workflow config (whose `name`s are node and tool names) and the generic key `name`.
-    pub fn learn_document(&mut self, doc: &serde_json::Value) {
-        const CONFIG_KEYS: &[&str] = &[
-            "workflow_config_fully_hydrated",
-            "workflow_config",
-            "node_configs",
-            "edge_configs",
-            "workflow",
-            "workflow_version",
-            "definition",
-            "definitions",
-        ];
-        match doc {
-            serde_json::Value::Object(map) => {
-                for (k, v) in map {
-                    if CONFIG_KEYS.contains(&k.as_str()) {
-                        continue;
-                    }
-                    match v.as_str() {
-                        Some(text) if k != "name" && self.redactor.is_pii_variable(k) => {
-                            self.register(&k.to_ascii_uppercase(), text, true);
-                        }
-                        _ => self.learn_document(v),
-                    }
-                }
-            }
-            serde_json::Value::Array(items) => items.iter().for_each(|v| self.learn_document(v)),
-            _ => {}
-        }
+    ///
+    /// Reads the document's bytes as they stream by, building no `Value` tree: a snapshot is
+    /// taken of every case, so this runs once per case and must cost about a skip of the bytes.
+    /// A document that does not parse teaches nothing (the loader has already reported it).
+    pub fn learn_document(&mut self, raw: &[u8]) {
+        let mut de = serde_json::Deserializer::from_slice(raw);
+        let _ = serde::de::DeserializeSeed::deserialize(
+            LearnWalk {
+                session: self,
+                key: None,
+            },
+            &mut de,
+        );
     }
 
     /// Registers a literal value and returns its placeholder (the existing one when the value
@@ -627,6 +612,86 @@ fn replace_at_json(doc: &mut serde_json::Value, path: &[String], placeholder: &s
             }
         }
         _ => {}
+    }
+}
+
+/// Keys under which a document holds config, not conversation: never learned from.
+const CONFIG_KEYS: &[&str] = &[
+    "workflow_config_fully_hydrated",
+    "workflow_config",
+    "node_configs",
+    "edge_configs",
+    "workflow",
+    "workflow_version",
+    "definition",
+    "definitions",
+];
+
+/// One value of a document being learned from, and the key it sits under.
+struct LearnWalk<'s, 'a> {
+    session: &'s mut Session<'a>,
+    key: Option<&'s str>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for LearnWalk<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for LearnWalk<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<(), E> {
+        if let Some(key) = self.key {
+            if key != "name" && self.session.redactor.is_pii_variable(key) {
+                self.session.register(&key.to_ascii_uppercase(), text, true);
+            }
+        }
+        Ok(())
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let session = self.session;
+        while seq
+            .next_element_seed(LearnWalk {
+                session: &mut *session,
+                key: None,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let session = self.session;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if CONFIG_KEYS.contains(&key.as_ref()) {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            } else {
+                map.next_value_seed(LearnWalk {
+                    session: &mut *session,
+                    key: Some(&key),
+                })?;
+            }
+        }
+        Ok(())
     }
 }
 

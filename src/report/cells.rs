@@ -32,19 +32,10 @@ pub fn text(s: &str) -> String {
     }
 }
 
-/// 95 % Wilson score interval of `successes` out of `n`; `None` when `n` is 0.
+/// 95 % Wilson score interval of `successes` out of `n`; `None` when `n` is 0 (the report
+/// leaves the cells empty rather than claiming the whole [0, 1] range).
 pub fn wilson(successes: u64, n: u64) -> Option<(f64, f64)> {
-    if n == 0 {
-        return None;
-    }
-    let z = 1.959_963_984_540_054_f64;
-    let n = n as f64;
-    let p = successes as f64 / n;
-    let z2 = z * z;
-    let denom = 1.0 + z2 / n;
-    let center = (p + z2 / (2.0 * n)) / denom;
-    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
-    Some(((center - half).max(0.0), (center + half).min(1.0)))
+    (n > 0).then(|| crate::stats::wilson(successes, n))
 }
 
 #[cfg(test)]

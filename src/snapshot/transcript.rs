@@ -137,9 +137,7 @@ impl Transcript {
         // Learn PII values first (variables anywhere in the recording, tool arguments and
         // results, inputs), so they are hidden even where they appear before what names them.
         if let Ok(raw) = run.raw.bytes() {
-            if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&raw) {
-                session.learn_document(&doc);
-            }
+            session.learn_document(&raw);
         }
         for turn in turns {
             session.learn(&turn.caller_variables());

@@ -7,10 +7,10 @@
 
 use std::sync::Arc;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::client::{Call, HttpClient, RetryBudget};
-use super::{expect_system, list_ids, parse_run, poll_until_resting, seg, str_at, ListQuery, Page};
+use super::{get_run, get_run_raw, list_ids, seg, start_single_shot, str_at, ListQuery, Page};
 use crate::engine::{EngineError, Reply, StartRequest};
 use crate::model::{Run, System};
 
@@ -59,29 +59,16 @@ impl Cortex {
         budget: &RetryBudget,
     ) -> Result<Reply, EngineError> {
         let url = self.runs_url(Some(&request.workflow_id))?;
-        let body = json!({
-            "input": request.input.input.clone().unwrap_or_else(|| json!({})),
-            "workflow_version_id": request.version.map(|v| Value::String(v.to_string())),
-        });
-        let call = Call::post(url.clone(), &body);
-        let started = self
-            .http
-            .send(&call, budget, |answer| {
-                let run = parse_run(answer.ok()?, &url, None)?;
-                expect_system(run, System::Cortex, &url)
-            })
-            .await?;
         let workflow = request.workflow_id.as_str();
-        let run_id = started.run_id;
-        let run = poll_until_resting(self.http.config(), || {
-            self.get(Some(workflow), &run_id, budget)
-        })
-        .await?;
-        Ok(Reply {
-            run_id: run.run_id.clone(),
-            turn: 0,
-            run,
-        })
+        start_single_shot(
+            &self.http,
+            url,
+            request,
+            System::Cortex,
+            budget,
+            |run_id| async move { self.get(Some(workflow), &run_id, budget).await },
+        )
+        .await
     }
 
     /// The run as Cortex has it now.
@@ -92,13 +79,7 @@ impl Cortex {
         budget: &RetryBudget,
     ) -> Result<Arc<Run>, EngineError> {
         let url = format!("{}/{}", self.runs_url(workflow_id)?, seg(run_id));
-        let call = Call::get(url.clone());
-        self.http
-            .send(&call, budget, |answer| {
-                let run = parse_run(answer.ok()?, &url, None)?;
-                expect_system(run, System::Cortex, &url).map(Arc::new)
-            })
-            .await
+        get_run(&self.http, url, System::Cortex, budget).await
     }
 
     /// The run's document exactly as received.
@@ -109,14 +90,7 @@ impl Cortex {
         budget: &RetryBudget,
     ) -> Result<Arc<[u8]>, EngineError> {
         let url = format!("{}/{}", self.runs_url(workflow_id)?, seg(run_id));
-        let call = Call::get(url.clone());
-        self.http
-            .send(&call, budget, |answer| {
-                let body = answer.ok()?;
-                expect_system(parse_run(body.clone(), &url, None)?, System::Cortex, &url)?;
-                Ok(body)
-            })
-            .await
+        get_run_raw(&self.http, url, System::Cortex, budget).await
     }
 
     /// `POST …/runs/{run_id}/cancel`.

@@ -27,6 +27,7 @@ pub use safety::{check_side_effects, SideEffectsRefused};
 
 use super::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
 use crate::model::{Format, Run, System};
+use client::Call;
 
 /// Everything a live engine needs to reach the three systems.
 #[derive(Debug, Clone, Default)]
@@ -418,6 +419,72 @@ pub(crate) fn expect_system(run: Run, system: System, origin: &str) -> Result<Ru
             run.system
         )))
     }
+}
+
+/// GETs the run at `url`, which must be a run of `system`.
+pub(crate) async fn get_run(
+    http: &HttpClient,
+    url: String,
+    system: System,
+    budget: &RetryBudget,
+) -> Result<Arc<Run>, EngineError> {
+    let call = Call::get(url.clone());
+    http.send(&call, budget, |answer| {
+        let run = parse_run(answer.ok()?, &url, None)?;
+        expect_system(run, system, &url).map(Arc::new)
+    })
+    .await
+}
+
+/// GETs the run at `url` exactly as received, checked to be a run of `system`.
+pub(crate) async fn get_run_raw(
+    http: &HttpClient,
+    url: String,
+    system: System,
+    budget: &RetryBudget,
+) -> Result<Arc<[u8]>, EngineError> {
+    let call = Call::get(url.clone());
+    http.send(&call, budget, |answer| {
+        let body = answer.ok()?;
+        expect_system(parse_run(body.clone(), &url, None)?, system, &url)?;
+        Ok(body)
+    })
+    .await
+}
+
+/// Starts a single-shot run (Noxus and Cortex both take `{input, workflow_version_id}`) by
+/// POSTing to `url`, then polls it with `get` until it rests. The reply is turn 0.
+pub(crate) async fn start_single_shot<F, Fut>(
+    http: &HttpClient,
+    url: String,
+    request: &StartRequest,
+    system: System,
+    budget: &RetryBudget,
+    mut get: F,
+) -> Result<Reply, EngineError>
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = Result<Arc<Run>, EngineError>>,
+{
+    let body = serde_json::json!({
+        "input": request.input.input.clone().unwrap_or_else(|| serde_json::json!({})),
+        // Neither system numbers versions: a version given is passed through as the id.
+        "workflow_version_id": request.version.map(|v| serde_json::Value::String(v.to_string())),
+    });
+    let call = Call::post(url.clone(), &body);
+    let started = http
+        .send(&call, budget, |answer| {
+            let run = parse_run(answer.ok()?, &url, None)?;
+            expect_system(run, system, &url)
+        })
+        .await?;
+    let run_id = started.run_id;
+    let run = poll_until_resting(http.config(), || get(run_id.clone())).await?;
+    Ok(Reply {
+        run_id: run.run_id.clone(),
+        turn: 0,
+        run,
+    })
 }
 
 /// Polls `get` until the run rests: finished, waiting for input, or in a state none of the

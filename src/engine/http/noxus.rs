@@ -6,10 +6,8 @@
 
 use std::sync::Arc;
 
-use serde_json::{json, Value};
-
 use super::client::{Call, HttpClient, RetryBudget};
-use super::{expect_system, list_ids, parse_run, poll_until_resting, seg, str_at, ListQuery, Page};
+use super::{get_run, get_run_raw, list_ids, seg, start_single_shot, str_at, ListQuery, Page};
 use crate::engine::{EngineError, Reply, StartRequest};
 use crate::model::{Run, System};
 
@@ -45,30 +43,16 @@ impl Noxus {
             self.base,
             seg(&request.workflow_id)
         );
-        let body = json!({
-            "input": request.input.input.clone().unwrap_or_else(|| json!({})),
-            // Noxus has no version number; a version given is passed through as the id.
-            "workflow_version_id": request.version.map(|v| Value::String(v.to_string())),
-        });
-        let call = Call::post(url.clone(), &body);
-        let started = self
-            .http
-            .send(&call, budget, |answer| {
-                let run = parse_run(answer.ok()?, &url, None)?;
-                expect_system(run, System::Noxus, &url)
-            })
-            .await?;
         let workflow = request.workflow_id.as_str();
-        let run_id = started.run_id;
-        let run = poll_until_resting(self.http.config(), || {
-            self.get(Some(workflow), &run_id, budget)
-        })
-        .await?;
-        Ok(Reply {
-            run_id: run.run_id.clone(),
-            turn: 0,
-            run,
-        })
+        start_single_shot(
+            &self.http,
+            url,
+            request,
+            System::Noxus,
+            budget,
+            |run_id| async move { self.get(Some(workflow), &run_id, budget).await },
+        )
+        .await
     }
 
     /// The run as Noxus has it now.
@@ -79,13 +63,7 @@ impl Noxus {
         budget: &RetryBudget,
     ) -> Result<Arc<Run>, EngineError> {
         let url = self.run_url(workflow_id, run_id);
-        let call = Call::get(url.clone());
-        self.http
-            .send(&call, budget, |answer| {
-                let run = parse_run(answer.ok()?, &url, None)?;
-                expect_system(run, System::Noxus, &url).map(Arc::new)
-            })
-            .await
+        get_run(&self.http, url, System::Noxus, budget).await
     }
 
     /// The run's document exactly as received.
@@ -96,14 +74,7 @@ impl Noxus {
         budget: &RetryBudget,
     ) -> Result<Arc<[u8]>, EngineError> {
         let url = self.run_url(workflow_id, run_id);
-        let call = Call::get(url.clone());
-        self.http
-            .send(&call, budget, |answer| {
-                let body = answer.ok()?;
-                expect_system(parse_run(body.clone(), &url, None)?, System::Noxus, &url)?;
-                Ok(body)
-            })
-            .await
+        get_run_raw(&self.http, url, System::Noxus, budget).await
     }
 
     /// One page of a workflow's runs.
