@@ -175,7 +175,22 @@ impl Redactor {
 
     /// True when `name` is a variable whose value is PII.
     pub fn is_pii_variable(&self, name: &str) -> bool {
-        self.pii && self.pii_variables.contains(&name.to_ascii_lowercase())
+        // Called for every key of every document: skip the lowercase copy when there is
+        // nothing to lower.
+        self.pii
+            && if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                self.pii_variables.contains(&name.to_ascii_lowercase())
+            } else {
+                self.pii_variables.contains(name)
+            }
+    }
+
+    /// True when a JSON-pointer rule applies to documents of `workflow_id` (when none does,
+    /// a document can be rendered without building a tree first).
+    pub fn has_pointer_rules_for(&self, workflow_id: Option<&str>) -> bool {
+        self.rules
+            .iter()
+            .any(|r| r.pointer.is_some() && r.applies_to(workflow_id))
     }
 }
 

@@ -325,7 +325,6 @@ impl Store {
         let matched = old
             .as_deref()
             .is_some_and(|o| compare::matches(o, &new, options.detail, options.similarity));
-        let rel = key.relative_path().display().to_string();
         let mut checked = Checked {
             key: key.clone(),
             outcome: if matched {
@@ -338,13 +337,19 @@ impl Store {
             path: path.clone(),
             written: None,
             diff: None,
-            old: old.clone(),
-            new: new.clone(),
+            old,
+            new,
         };
         if !matched {
-            checked.diff = Some(match &old {
-                Some(o) => diff::unified(o, &new, &format!("old {rel}"), &format!("new {rel}")),
-                None => diff::unified("", &new, "/dev/null", &format!("new {rel}")),
+            let rel = key.relative_path().display().to_string();
+            checked.diff = Some(match &checked.old {
+                Some(o) => diff::unified(
+                    o,
+                    &checked.new,
+                    &format!("old {rel}"),
+                    &format!("new {rel}"),
+                ),
+                None => diff::unified("", &checked.new, "/dev/null", &format!("new {rel}")),
             });
         }
         if options.check {
@@ -361,12 +366,15 @@ impl Store {
             // A stale pending snapshot is obsolete once the case matches again.
             (_, true) => remove_if_exists(&pending)?,
             (UpdateMode::Always, false) => {
-                write_atomic(&path, &format_snapshot(source, &expression, &new))?;
+                write_atomic(&path, &format_snapshot(source, &expression, &checked.new))?;
                 remove_if_exists(&pending)?;
                 checked.written = Some(path);
             }
             (UpdateMode::New | UpdateMode::Auto, false) => {
-                write_atomic(&pending, &format_snapshot(source, &expression, &new))?;
+                write_atomic(
+                    &pending,
+                    &format_snapshot(source, &expression, &checked.new),
+                )?;
                 checked.written = Some(pending);
             }
         }
