@@ -163,7 +163,6 @@ impl Redactor {
             redactor: self,
             workflow_id: workflow_id.map(str::to_owned),
             numbers: HashMap::new(),
-            counters: HashMap::new(),
             known: Vec::new(),
         }
     }
@@ -257,10 +256,9 @@ fn unescape_pointer(segment: &str) -> String {
 pub struct Session<'a> {
     redactor: &'a Redactor,
     workflow_id: Option<String>,
-    /// (label, normalized value) → number.
-    numbers: HashMap<(String, String), usize>,
-    /// label → last number handed out.
-    counters: HashMap<String, usize>,
+    /// label → (normalized value → number); a label's numbers run 1, 2, … in order of first
+    /// use, so the next number is the count so far. Nested so that a lookup copies nothing.
+    numbers: HashMap<String, HashMap<String, usize>>,
     /// Literal values learned (text, label, the full value it stands for). Numbers are given
     /// on first use, so they follow the order of the written document, not of learning.
     known: Vec<(String, String, String)>,
@@ -268,14 +266,15 @@ pub struct Session<'a> {
 
 impl Session<'_> {
     fn placeholder(&mut self, label: &str, value: &str) -> String {
-        let key = (label.to_owned(), value.to_owned());
-        let n = match self.numbers.get(&key) {
+        let values = match self.numbers.get_mut(label) {
+            Some(values) => values,
+            None => self.numbers.entry(label.to_owned()).or_default(),
+        };
+        let n = match values.get(value) {
             Some(n) => *n,
             None => {
-                let c = self.counters.entry(label.to_owned()).or_insert(0);
-                *c += 1;
-                let n = *c;
-                self.numbers.insert(key, n);
+                let n = values.len() + 1;
+                values.insert(value.to_owned(), n);
                 n
             }
         };
