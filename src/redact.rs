@@ -163,7 +163,6 @@ impl Redactor {
             redactor: self,
             workflow_id: workflow_id.map(str::to_owned),
             numbers: HashMap::new(),
-            counters: HashMap::new(),
             known: Vec::new(),
         }
     }
@@ -175,7 +174,22 @@ impl Redactor {
 
     /// True when `name` is a variable whose value is PII.
     pub fn is_pii_variable(&self, name: &str) -> bool {
-        self.pii && self.pii_variables.contains(&name.to_ascii_lowercase())
+        // Called for every key of every document: skip the lowercase copy when there is
+        // nothing to lower.
+        self.pii
+            && if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                self.pii_variables.contains(&name.to_ascii_lowercase())
+            } else {
+                self.pii_variables.contains(name)
+            }
+    }
+
+    /// True when a JSON-pointer rule applies to documents of `workflow_id` (when none does,
+    /// a document can be rendered without building a tree first).
+    pub fn has_pointer_rules_for(&self, workflow_id: Option<&str>) -> bool {
+        self.rules
+            .iter()
+            .any(|r| r.pointer.is_some() && r.applies_to(workflow_id))
     }
 }
 
@@ -242,10 +256,9 @@ fn unescape_pointer(segment: &str) -> String {
 pub struct Session<'a> {
     redactor: &'a Redactor,
     workflow_id: Option<String>,
-    /// (label, normalized value) → number.
-    numbers: HashMap<(String, String), usize>,
-    /// label → last number handed out.
-    counters: HashMap<String, usize>,
+    /// label → (normalized value → number); a label's numbers run 1, 2, … in order of first
+    /// use, so the next number is the count so far. Nested so that a lookup copies nothing.
+    numbers: HashMap<String, HashMap<String, usize>>,
     /// Literal values learned (text, label, the full value it stands for). Numbers are given
     /// on first use, so they follow the order of the written document, not of learning.
     known: Vec<(String, String, String)>,
@@ -253,14 +266,15 @@ pub struct Session<'a> {
 
 impl Session<'_> {
     fn placeholder(&mut self, label: &str, value: &str) -> String {
-        let key = (label.to_owned(), value.to_owned());
-        let n = match self.numbers.get(&key) {
+        let values = match self.numbers.get_mut(label) {
+            Some(values) => values,
+            None => self.numbers.entry(label.to_owned()).or_default(),
+        };
+        let n = match values.get(value) {
             Some(n) => *n,
             None => {
-                let c = self.counters.entry(label.to_owned()).or_insert(0);
-                *c += 1;
-                let n = *c;
-                self.numbers.insert(key, n);
+                let n = values.len() + 1;
+                values.insert(value.to_owned(), n);
                 n
             }
         };

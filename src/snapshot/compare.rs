@@ -27,6 +27,10 @@ pub fn normalize_body(body: &str) -> String {
 
 /// True when `new` matches `old` at `detail`.
 pub fn matches(old: &str, new: &str, detail: Detail, threshold: f64) -> bool {
+    // The common case, equal text, without copying either body.
+    if old == new {
+        return true;
+    }
     let (old, new) = (normalize_body(old), normalize_body(new));
     if old == new {
         return true;

@@ -71,8 +71,13 @@ impl SnapshotStage {
                 message: e.to_string(),
             })?;
         let source = case.origin.path.display().to_string();
-        let checked = self.store.check(&key, &body, &source, &self.options)?;
+        let mut checked = self.store.check(&key, &body, &source, &self.options)?;
         let outcome = checked.outcome;
+        if outcome == Outcome::Match {
+            // A match is only counted: do not keep two copies of its body until the summary.
+            checked.old = None;
+            checked.new = String::new();
+        }
         let mut results = self.results.lock().unwrap_or_else(PoisonError::into_inner);
         let keep_old = results
             .get(&key.run_id)

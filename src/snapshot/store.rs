@@ -238,6 +238,13 @@ pub fn parse_snapshot(text: &str) -> Result<SnapshotFile, String> {
         offset += line.len();
     }
     let (h_end, body_start) = header_end.ok_or("no closing `---` after the header")?;
+    if let Some((source, expression)) = plain_header(&rest[..h_end]) {
+        return Ok(SnapshotFile {
+            source: Some(source.to_owned()),
+            expression: Some(expression.to_owned()),
+            body: compare::normalize_body(&rest[body_start..]),
+        });
+    }
     let header: serde_yaml::Value =
         serde_yaml::from_str(&rest[..h_end]).map_err(|e| format!("bad header: {e}"))?;
     let field = |k: &str| header.get(k).and_then(|v| v.as_str()).map(str::to_owned);
@@ -246,6 +253,28 @@ pub fn parse_snapshot(text: &str) -> Result<SnapshotFile, String> {
         expression: field("expression"),
         body: compare::normalize_body(&rest[body_start..]),
     })
+}
+
+/// The header as reprise writes it for ordinary paths (`source: <plain>\nexpression:
+/// <plain>\n`), read without a YAML parser (one per case showed in profiles). Only values that
+/// YAML reads back as the same string qualify: the characters [`yaml_scalar`] writes plain,
+/// and a space or `/` so they cannot be a number, bool or null. Anything else: `None`.
+fn plain_header(header: &str) -> Option<(&str, &str)> {
+    let mut lines = header.split('\n');
+    let source = lines.next()?.strip_prefix("source: ")?;
+    let expression = lines.next()?.strip_prefix("expression: ")?;
+    if lines.any(|l| !l.is_empty()) {
+        return None;
+    }
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '/' | '-'))
+            && !s.starts_with(['-', ' ', '.'])
+            && !s.ends_with(' ')
+            && s.contains([' ', '/'])
+    };
+    (plain(source) && plain(expression)).then_some((source, expression))
 }
 
 /// Reads a snapshot file (`None` when it does not exist).
@@ -325,7 +354,6 @@ impl Store {
         let matched = old
             .as_deref()
             .is_some_and(|o| compare::matches(o, &new, options.detail, options.similarity));
-        let rel = key.relative_path().display().to_string();
         let mut checked = Checked {
             key: key.clone(),
             outcome: if matched {
@@ -338,13 +366,19 @@ impl Store {
             path: path.clone(),
             written: None,
             diff: None,
-            old: old.clone(),
-            new: new.clone(),
+            old,
+            new,
         };
         if !matched {
-            checked.diff = Some(match &old {
-                Some(o) => diff::unified(o, &new, &format!("old {rel}"), &format!("new {rel}")),
-                None => diff::unified("", &new, "/dev/null", &format!("new {rel}")),
+            let rel = key.relative_path().display().to_string();
+            checked.diff = Some(match &checked.old {
+                Some(o) => diff::unified(
+                    o,
+                    &checked.new,
+                    &format!("old {rel}"),
+                    &format!("new {rel}"),
+                ),
+                None => diff::unified("", &checked.new, "/dev/null", &format!("new {rel}")),
             });
         }
         if options.check {
@@ -361,12 +395,15 @@ impl Store {
             // A stale pending snapshot is obsolete once the case matches again.
             (_, true) => remove_if_exists(&pending)?,
             (UpdateMode::Always, false) => {
-                write_atomic(&path, &format_snapshot(source, &expression, &new))?;
+                write_atomic(&path, &format_snapshot(source, &expression, &checked.new))?;
                 remove_if_exists(&pending)?;
                 checked.written = Some(path);
             }
             (UpdateMode::New | UpdateMode::Auto, false) => {
-                write_atomic(&pending, &format_snapshot(source, &expression, &new))?;
+                write_atomic(
+                    &pending,
+                    &format_snapshot(source, &expression, &checked.new),
+                )?;
                 checked.written = Some(pending);
             }
         }
@@ -445,6 +482,32 @@ pub fn run_id_of(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_header_reads_what_yaml_reads() {
+        for (source, expression) in [
+            ("fixtures/noxus/run 1.json", "noxus wf_1 run_1"),
+            ("/tmp/a-b/c.json", "cortex _none run_x"),
+            ("true", "noxus wf run"),
+            ("12", "1 2"),
+            ("a:b/c", "x y"),
+        ] {
+            let text = format_snapshot(source, expression, "body");
+            let fast = parse_snapshot(&text).unwrap();
+            assert_eq!(fast.source.as_deref(), Some(source), "{text}");
+            assert_eq!(fast.expression.as_deref(), Some(expression), "{text}");
+            assert_eq!(fast.body, "body");
+        }
+        assert_eq!(
+            plain_header("source: a/b\nexpression: x y\n"),
+            Some(("a/b", "x y"))
+        );
+        assert_eq!(plain_header("source: 12\nexpression: x y\n"), None);
+        assert_eq!(
+            plain_header("source: a/b\nexpression: x y\ninfo: z\n"),
+            None
+        );
+    }
 
     fn key() -> SnapshotKey {
         SnapshotKey {
