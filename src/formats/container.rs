@@ -28,46 +28,13 @@ pub struct FileOutcome {
 /// `keep_raw` holds the file's bytes in memory for every run to share; without it a run keeps
 /// only its byte range and re-reads the file when its raw document is asked for.
 pub fn read_file(path: &Path, forced: Option<Format>, keep_raw: bool) -> FileOutcome {
-    match read_shared(path) {
-        Ok(bytes) => read_bytes(path, bytes, forced, keep_raw),
+    match std::fs::read(path) {
+        Ok(bytes) => read_bytes(path, Arc::from(bytes), forced, keep_raw),
         Err(e) => FileOutcome {
             problems: vec![Problem::file(path, format!("cannot read the file: {e}"))],
             ..Default::default()
         },
     }
-}
-
-/// Reads a file straight into a shared buffer: `Arc::from(std::fs::read(..))` would copy
-/// every byte once more (an `Arc<[u8]>` cannot take over a `Vec`'s allocation).
-fn read_shared(path: &Path) -> std::io::Result<Arc<[u8]>> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let Ok(len) = usize::try_from(file.metadata()?.len()) else {
-        return std::fs::read(path).map(Arc::from);
-    };
-    // `repeat_n` has an exact length: the Arc is allocated once, at its final size.
-    let mut buf: Arc<[u8]> = std::iter::repeat_n(0u8, len).collect();
-    let Some(slice) = Arc::get_mut(&mut buf) else {
-        return std::fs::read(path).map(Arc::from);
-    };
-    let mut filled = 0;
-    while filled < len {
-        match file.read(&mut slice[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    let mut rest = Vec::new();
-    file.read_to_end(&mut rest)?;
-    if filled == len && rest.is_empty() {
-        return Ok(buf);
-    }
-    // The file changed size while it was read: keep what was read, as `std::fs::read` would.
-    let mut all = buf[..filled].to_vec();
-    all.extend_from_slice(&rest);
-    Ok(Arc::from(all))
 }
 
 /// [`read_file`] over bytes already in memory.
