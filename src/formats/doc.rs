@@ -235,6 +235,48 @@ impl<'de: 'a, 'a> Deserialize<'de> for AnyEvent<'a> {
     }
 }
 
+/// An event list, converted while it is read: the events, and beside them their
+/// `logical_id`s (`None` for entries that are no event object).
+///
+/// Kept as two vectors so the events are built once into the vector the run keeps: a
+/// `Vec<AnyEvent>` would be copied element by element into the run's `Vec<Event>`.
+#[derive(Debug, Default)]
+pub(crate) struct EventList<'a> {
+    pub events: Vec<crate::model::Event>,
+    pub ids: Vec<Option<Cow<'a, str>>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for EventList<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = EventList<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<EventList<'a>, A::Error> {
+                let mut out = EventList::default();
+                while let Some(AnyEvent(entry)) = seq.next_element::<AnyEvent<'a>>()? {
+                    match entry {
+                        Some((id, event)) => {
+                            out.ids.push(id);
+                            out.events.push(event);
+                        }
+                        None => {
+                            out.ids.push(None);
+                            out.events.push(crate::model::Event::Other {
+                                kind: String::new(),
+                            });
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(V(std::marker::PhantomData))
+    }
+}
+
 /// A message list under a thread: `{node_run_inputs: [{type, messages}]}`.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ThreadInputsDoc<'a> {
@@ -311,14 +353,14 @@ pub(crate) struct NodeOutputDoc<'a> {
     #[serde(borrow)]
     pub free_form_output: Option<Text<'a>>,
     #[serde(borrow)]
-    pub events: Option<Vec<AnyEvent<'a>>>,
+    pub events: Option<EventList<'a>>,
 }
 
 /// `run_output`.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct RunOutputDoc<'a> {
     #[serde(borrow)]
-    pub events: Option<Vec<AnyEvent<'a>>>,
+    pub events: Option<EventList<'a>>,
     #[serde(borrow)]
     pub thread_to_node_outputs: Option<BTreeMap<String, Option<Vec<NodeOutputDoc<'a>>>>>,
 }
@@ -495,7 +537,7 @@ pub(crate) struct Doc<'a> {
     pub run_id: Option<String>,
     pub turn_number: Option<u64>,
     #[serde(borrow)]
-    pub events: Option<Vec<AnyEvent<'a>>>,
+    pub events: Option<EventList<'a>>,
     pub is_waiting_for_input: Option<bool>,
     pub is_completed: Option<bool>,
     pub error: Option<Value>,

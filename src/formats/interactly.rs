@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use std::borrow::Cow;
 
-use super::doc::{AnyEvent, Doc, EventDoc, MessageDoc, PairDoc, StatsDoc, Text};
+use super::doc::{Doc, EventDoc, EventList, MessageDoc, PairDoc, StatsDoc, Text};
 use super::NormalizeError;
 use crate::model::{
     usage, Comment, ConfigSummary, EdgeKind, EdgeSummary, EvalLink, EvaluationConfig, Event,
@@ -227,23 +227,17 @@ fn is_user_message(message: &MessageDoc<'_>) -> bool {
 }
 
 /// The events, skipping those whose `logical_id` is in `seen` (and adding the rest).
-pub(crate) fn events<'a>(docs: Vec<AnyEvent<'a>>, seen: &mut HashSet<Cow<'a, str>>) -> Vec<Event> {
-    let mut out = Vec::with_capacity(docs.len());
-    for doc in docs {
-        let Some((id, event)) = doc.0 else {
-            out.push(Event::Other {
-                kind: String::new(),
-            });
-            continue;
-        };
-        if let Some(id) = id {
-            if !seen.insert(id) {
-                continue;
-            }
-        }
-        out.push(event);
-    }
-    out
+pub(crate) fn events<'a>(list: EventList<'a>, seen: &mut HashSet<Cow<'a, str>>) -> Vec<Event> {
+    let EventList { mut events, ids } = list;
+    // Filtered in place: the events were built into this vector while parsing.
+    let mut ids = ids.into_iter();
+    events.retain(|_| match ids.next().flatten() {
+        Some(id) => seen.insert(id),
+        None => true,
+    });
+    // Growth left up to twice the room needed; runs are held for long (glibc shrinks in place).
+    events.shrink_to_fit();
+    events
 }
 
 fn usage_info(doc: Option<super::doc::UsageInfoDoc>) -> Option<Box<LlmUsageInfo>> {
