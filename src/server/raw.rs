@@ -361,63 +361,14 @@ mod tests {
             Some(out)
         }
 
-        /// The raw events of turn `turn` of a bare run or envelope: `run_output.events`, else the
-        /// node outputs' `events` concatenated. `[]` when there are none.
+        /// The raw events of turn `turn` of a bare run or envelope, the pair found by parsing
+        /// per answer; the events within it are read by the shared [`super::super::pair_events`].
         pub(super) fn turn_events(doc: &[u8], format: Format, turn: usize) -> Option<Vec<u8>> {
             let range = bare_run_range(doc, format)?;
             let run = &doc[range];
             let top = members(run)?;
             let pairs = elements(run, top.get("input_output_pairs")?.clone())?;
-            let pair = pairs.get(turn)?.clone();
-            let pair_members = members(&run[pair.clone()])?;
-            let Some(output) = pair_members.get("run_output") else {
-                return Some(b"[]".to_vec());
-            };
-            let output = pair.start + output.start..pair.start + output.end;
-            let out_members = members(&run[output.clone()]).unwrap_or_default();
-            if let Some(events) = out_members.get("events") {
-                let bytes = &run[output.start + events.start..output.start + events.end];
-                if bytes != b"null" {
-                    return Some(bytes.to_vec());
-                }
-            }
-            // Events only inside node outputs: join their arrays' elements.
-            let mut joined: Vec<&[u8]> = Vec::new();
-            if let Some(threads) = out_members.get("thread_to_node_outputs") {
-                let threads_at = output.start + threads.start..output.start + threads.end;
-                let thread_map: HashMap<Cow<'_, str>, &RawValue> =
-                    serde_json::from_slice(&run[threads_at]).unwrap_or_default();
-                let mut names: Vec<_> = thread_map.keys().cloned().collect();
-                names.sort();
-                for name in names {
-                    let Ok(nodes) =
-                        serde_json::from_str::<Option<Vec<&RawValue>>>(thread_map[&name].get())
-                    else {
-                        continue;
-                    };
-                    for node in nodes.unwrap_or_default() {
-                        #[derive(serde::Deserialize)]
-                        struct NodeEvents<'a> {
-                            #[serde(borrow)]
-                            events: Option<Vec<&'a RawValue>>,
-                        }
-                        if let Ok(n) = serde_json::from_str::<NodeEvents<'_>>(node.get()) {
-                            for e in n.events.unwrap_or_default() {
-                                joined.push(e.get().as_bytes());
-                            }
-                        }
-                    }
-                }
-            }
-            let mut out = vec![b'['];
-            for (i, e) in joined.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(e);
-            }
-            out.push(b']');
-            Some(out)
+            super::super::pair_events(run, pairs.get(turn)?.clone())
         }
     }
 
