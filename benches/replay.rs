@@ -6,6 +6,10 @@
 //! the process's peak RSS for a larger corpus (`REPRISE_BENCH_RUNS`, default 100,000 runs,
 //! read back from a JSONL file with only file offsets kept, as `reprise run` loads).
 
+/// The binary's allocator, so the figures are the tool's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::io::Write;
 use std::path::Path;

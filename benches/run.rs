@@ -4,6 +4,10 @@
 //!
 //! `cargo bench --bench run` (criterion, `Throughput::Elements`: cases/s).
 
+/// The binary's allocator, so the figures are the tool's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

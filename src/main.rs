@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc: loading builds many small strings and vectors, and the system allocator was a
+/// fifth of the load profile (see `benches/load.rs`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match reprise::cli::Cli::try_parse() {
         Ok(cli) => cli,

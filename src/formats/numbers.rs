@@ -25,43 +25,70 @@ pub(crate) fn out_of_range(text: &str) -> Option<Problem> {
     }
 }
 
+/// Bytes tested at once by [`block_hit`].
+const BLOCK: usize = 64;
+
 /// True when some `[0-9][eE][+-]?[0-9]{3,}` stands where a number can (after `:`, `,`, `[` or
-/// white space, with an optional sign): a possible overflow worth a closer look.
+/// white space, with an optional sign, and ending before a letter): a possible overflow worth
+/// a closer look.
 fn has_candidate(b: &[u8]) -> bool {
-    // `e` after a digit is common in hex ids: test 64-byte blocks branch-free first (the fold
-    // vectorizes) for `[^a-z][0-9][eE][0-9+-][0-9]`, and look closer only into blocks that
-    // have one (a hex id needs a letter before the digit, or a digit-free tail, to pass).
-    const BLOCK: usize = 64;
+    // `e` after a digit is common in hex ids and UUIDs: test 64-byte blocks branch-free first
+    // for `[^a-z][0-9][eE][+-]?[0-9]{3}[^a-z]` (a hex id needs a letter before the digit, or
+    // one within four bytes after the `e`, to pass: most fail), and look closer only into
+    // blocks that have one. The window is a fixed-size array so the compiler drops the bounds
+    // checks and vectorizes the block.
     if b.len() < 5 {
         return false;
     }
     let last = b.len() - 2;
     let mut start = 2;
-    while start < last {
-        let end = (start + BLOCK).min(last);
-        let digit = |x: u8| x.wrapping_sub(b'0') < 10;
-        let hit = b[start - 2..end - 2]
-            .iter()
-            .zip(&b[start - 1..end - 1])
-            .zip(&b[start..end])
-            .zip(&b[start + 1..end + 1])
-            .zip(&b[start + 2..end + 2])
-            .fold(false, |acc, ((((&p2, &p1), &c), &n1), &n2)| {
-                acc | (((c | 0x20) == b'e')
-                    & digit(p1)
-                    & (digit(n1) | (n1 == b'+') | (n1 == b'-'))
-                    & digit(n2)
-                    & ((p2 | 0x20).wrapping_sub(b'a') >= 26))
-            });
-        if hit
-            && (start..end)
-                .any(|i| b[i] | 0x20 == b'e' && b[i - 1].is_ascii_digit() && exponent_at(b, i))
-        {
+    while start + BLOCK + WINDOW_AFTER <= b.len() {
+        let window = &b[start - 2..start + BLOCK + WINDOW_AFTER];
+        let Ok(window) = <&[u8; BLOCK + 2 + WINDOW_AFTER]>::try_from(window) else {
+            break;
+        };
+        if block_hit(window) && closer_look(b, start, start + BLOCK) {
             return true;
         }
-        start = end;
+        start += BLOCK;
     }
-    false
+    // The tail, shorter than a block and its window.
+    start < last && closer_look(b, start, last)
+}
+
+/// Bytes a block's window reaches past its last position: the sign, three digits, one more.
+const WINDOW_AFTER: usize = 6;
+
+/// Whether any position of the block (offsets `2..BLOCK + 2` of `w`) may start an exponent.
+#[inline(always)]
+fn block_hit(w: &[u8; BLOCK + 2 + WINDOW_AFTER]) -> bool {
+    let digit = |x: u8| x.wrapping_sub(b'0') < 10;
+    let letter = |x: u8| (x | 0x20).wrapping_sub(b'a') < 26;
+    let sign = |x: u8| (x == b'+') | (x == b'-');
+    let mut acc = 0u8;
+    for k in 0..BLOCK {
+        let [p2, p1, c, n1, n2, n3, n4, n5] = [
+            w[k],
+            w[k + 1],
+            w[k + 2],
+            w[k + 3],
+            w[k + 4],
+            w[k + 5],
+            w[k + 6],
+            w[k + 7],
+        ];
+        let unsigned = digit(n1) & digit(n2) & digit(n3) & !letter(n4);
+        let signed = sign(n1) & digit(n2) & digit(n3) & digit(n4) & !letter(n5);
+        let hit = ((c | 0x20) == b'e') & digit(p1) & !letter(p2) & (unsigned | signed);
+        acc |= hit as u8;
+    }
+    acc != 0
+}
+
+/// The exact test over `b[from..to]`, for blocks the quick test flagged.
+#[cold]
+fn closer_look(b: &[u8], from: usize, to: usize) -> bool {
+    (from..to).any(|i| b[i] | 0x20 == b'e' && b[i - 1].is_ascii_digit() && exponent_at(b, i))
 }
 
 /// `b[i]` is an `e` after a digit: is it a 3+-digit exponent of a number in value position?
@@ -75,7 +102,8 @@ fn exponent_at(b: &[u8], i: usize) -> bool {
         .iter()
         .take_while(|c| c.is_ascii_digit())
         .count();
-    if digits < 3 {
+    // A number ends at a delimiter: `1e400d…` is the middle of a hex id.
+    if digits < 3 || b.get(j + digits).is_some_and(u8::is_ascii_alphabetic) {
         return false;
     }
     // Walk back over the mantissa to what precedes the number.
@@ -104,5 +132,26 @@ mod tests {
         assert!(!has_candidate(br#"{"id": "69a5e5123abc"}"#));
         assert!(out_of_range(r#"{"t": "x 1e400"}"#).is_none());
         assert!(has_candidate(br#"{"t":1e400}"#));
+    }
+
+    /// The exact test at every position, without the block filter.
+    fn naive(b: &[u8]) -> bool {
+        b.len() >= 5 && closer_look(b, 2, b.len() - 2)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn block_filter_misses_nothing(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "1e400", "-2.5E+308", "3e-999", "0e12", ":", ",", "[", " ", "\n", "\"",
+                    "a", "x9e123", "123e4567-e89b", "d", "0", "9e0234f", "7", "e", "E", "+", "-", ".",
+                ]),
+                0..120,
+            )
+        ) {
+            let text = parts.concat();
+            proptest::prop_assert_eq!(has_candidate(text.as_bytes()), naive(text.as_bytes()));
+        }
     }
 }
