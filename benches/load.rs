@@ -84,6 +84,7 @@ fn bench(c: &mut Criterion) {
                 &LoadOptions {
                     format: None,
                     keep_raw: true,
+                    digest: false,
                 },
             );
             assert!(corpus.problems.is_empty());

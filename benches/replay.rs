@@ -156,6 +156,7 @@ fn scale_report() {
         &LoadOptions {
             format: None,
             keep_raw: false,
+            digest: false,
         },
     );
     let loaded = started.elapsed();

@@ -109,6 +109,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
     let options = LoadOptions {
         format: None,
         keep_raw: false,
+        digest: false,
     };
     let cases = Corpus::load(&paths, &options);
     let recordings = Corpus::load(&args.recordings, &options);

@@ -45,6 +45,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         &LoadOptions {
             format: args.format,
             keep_raw: false,
+            digest: false,
         },
     );
     let report = Report {

@@ -17,6 +17,9 @@ pub struct LoadOptions {
     pub format: Option<Format>,
     /// Keep each file's bytes in memory (else runs re-read their raw document from disk).
     pub keep_raw: bool,
+    /// Hash each raw document while its file is in memory ([`Run::raw_sha256`]), for
+    /// [`crate::replay::corpus_digest`].
+    pub digest: bool,
 }
 
 /// Loaded runs, their problems and warnings.
@@ -84,7 +87,7 @@ impl Corpus {
         let (files, mut problems) = find_files(paths);
         let outcomes: Vec<_> = files
             .par_iter()
-            .map(|path| read_file(path, options.format, options.keep_raw))
+            .map(|path| read_file(path, options.format, options.keep_raw, options.digest))
             .collect();
         let mut runs = Vec::new();
         let mut bytes = 0;

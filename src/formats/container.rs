@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
 
 use super::{parse, Problem};
 use crate::model::{Format, Origin, RawDoc, Run};
@@ -26,10 +27,21 @@ pub struct FileOutcome {
 /// Reads and normalizes every run in a file.
 ///
 /// `keep_raw` holds the file's bytes in memory for every run to share; without it a run keeps
-/// only its byte range and re-reads the file when its raw document is asked for.
-pub fn read_file(path: &Path, forced: Option<Format>, keep_raw: bool) -> FileOutcome {
+/// only its byte range and re-reads the file when its raw document is asked for. `digest`
+/// fills each run's [`Run::raw_sha256`] while the bytes are at hand.
+pub fn read_file(path: &Path, forced: Option<Format>, keep_raw: bool, digest: bool) -> FileOutcome {
     match std::fs::read(path) {
-        Ok(bytes) => read_bytes(path, Arc::from(bytes), forced, keep_raw),
+        Ok(bytes) => {
+            let buf: Arc<[u8]> = Arc::from(bytes);
+            let mut outcome = read_bytes(path, buf.clone(), forced, keep_raw);
+            if digest {
+                for run in &mut outcome.runs {
+                    let range = run.raw.range();
+                    run.raw_sha256 = buf.get(range).map(|doc| Sha256::digest(doc).into());
+                }
+            }
+            outcome
+        }
         Err(e) => FileOutcome {
             problems: vec![Problem::file(path, format!("cannot read the file: {e}"))],
             ..Default::default()

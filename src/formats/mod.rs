@@ -64,6 +64,7 @@ impl Normalized {
             config: self.config,
             eval: self.eval,
             raw,
+            raw_sha256: None,
             origin,
         }
     }

@@ -71,6 +71,13 @@ impl RawDoc {
         }
     }
 
+    /// Where the document lies in its file (or buffer).
+    pub fn range(&self) -> Range<usize> {
+        match self {
+            RawDoc::Memory { range, .. } | RawDoc::Disk { range, .. } => range.clone(),
+        }
+    }
+
     /// The document's length in bytes.
     pub fn len(&self) -> usize {
         match self {

@@ -239,6 +239,10 @@ pub struct Run {
     pub eval: EvalLink,
     /// The exact document.
     pub raw: RawDoc,
+    /// SHA-256 of the raw document, when the loader was asked for it
+    /// ([`crate::corpus::LoadOptions::digest`]): hashed while the bytes were in memory, so a
+    /// corpus digest does not read every document back from disk.
+    pub raw_sha256: Option<[u8; 32]>,
     /// Where it was read from.
     pub origin: Origin,
 }

@@ -74,7 +74,10 @@ pub fn corpus_digest(runs: &[Arc<Run>]) -> String {
     use rayon::prelude::*;
     let docs: Vec<Option<[u8; 32]>> = runs
         .par_iter()
-        .map(|r| r.raw.bytes().ok().map(|b| Sha256::digest(&b).into()))
+        .map(|r| {
+            r.raw_sha256
+                .or_else(|| r.raw.bytes().ok().map(|b| Sha256::digest(&b).into()))
+        })
         .collect();
     let mut h = Sha256::new();
     for (r, doc) in runs.iter().zip(docs) {

@@ -17,6 +17,7 @@ fn load(path: &str) -> Corpus {
         &LoadOptions {
             format: None,
             keep_raw: false,
+            digest: false,
         },
     );
     assert!(corpus.problems.is_empty(), "{:?}", corpus.problems);

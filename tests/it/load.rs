@@ -48,6 +48,7 @@ fn load(paths: &[&str]) -> Corpus {
         &LoadOptions {
             format: None,
             keep_raw: true,
+            digest: false,
         },
     )
 }

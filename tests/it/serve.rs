@@ -27,6 +27,7 @@ fn load(path: &str) -> Corpus {
         &LoadOptions {
             format: None,
             keep_raw: true,
+            digest: false,
         },
     );
     assert!(corpus.problems.is_empty(), "{:?}", corpus.problems);

@@ -375,6 +375,7 @@ impl Interactly {
                 buf: body,
                 range: 0..len,
             },
+            raw_sha256: None,
             origin: Origin::file(url),
         })))
     }
