@@ -148,7 +148,9 @@ pub(crate) struct EventDoc<'a> {
     #[serde(borrow)]
     pub messages: Option<Vec<MessageDoc<'a>>>,
     pub response_metadata: Option<ResponseMetadataDoc>,
-    pub llm_usage_info: Option<UsageInfoDoc>,
+    /// Read straight into the model's boxed form: the event struct stays small to move.
+    #[serde(default, deserialize_with = "usage_info")]
+    pub llm_usage_info: Option<Box<crate::model::LlmUsageInfo>>,
     #[serde(borrow)]
     pub origin_node_logical_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -199,13 +201,16 @@ impl<'de: 'a, 'a> Deserialize<'de> for AnyEvent<'a> {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AnyEvent<'a>, A::Error> {
                 // Converted at once: the large `EventDoc` never sits in a vector.
-                let doc = EventDoc::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                let mut doc = EventDoc::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 // The SDK's printout wraps events as `{class, event}`.
-                let doc = match doc.event {
-                    Some(inner) if doc.kind.is_none() => *inner,
-                    _ => doc,
-                };
-                let id = doc.logical_id.clone();
+                if doc.kind.is_none() {
+                    if let Some(inner) = doc.event.take() {
+                        let mut inner = *inner;
+                        let id = inner.logical_id.take();
+                        return Ok(AnyEvent(Some((id, super::interactly::event(inner)))));
+                    }
+                }
+                let id = doc.logical_id.take();
                 Ok(AnyEvent(Some((id, super::interactly::event(doc)))))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AnyEvent<'a>, A::Error> {
@@ -664,4 +669,21 @@ fn without_volatile<'de, D: Deserializer<'de>>(
         }
     }
     d.deserialize_option(V)
+}
+
+/// `llm_usage_info`, boxed as the model keeps it.
+fn usage_info<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Box<crate::model::LlmUsageInfo>>, D::Error> {
+    Ok(Option::<UsageInfoDoc>::deserialize(d)?.map(|u| {
+        Box::new(crate::model::LlmUsageInfo {
+            model: u.response_model,
+            provider: u.provider,
+            response_id: u.llm_response_id,
+            prompt_tokens: u.prompt_tokens,
+            completion_tokens: u.completion_tokens,
+            total_tokens: u.total_tokens,
+            latency_ms: u.response_latency_milliseconds,
+        })
+    }))
 }

@@ -8,8 +8,8 @@ use super::doc::{Doc, EventDoc, EventList, MessageDoc, PairDoc, StatsDoc, Text};
 use super::NormalizeError;
 use crate::model::{
     usage, Comment, ConfigSummary, EdgeKind, EdgeSummary, EvalLink, EvaluationConfig, Event,
-    Format, Latency, LlmKind, LlmUsageInfo, McpServerSummary, ModelLatency, ModelUsage, NodeOutput,
-    NodeSummary, Status, System, ToolCall, ToolSummary, Turn, Usage, UsageSource,
+    Format, Latency, LlmKind, McpServerSummary, ModelLatency, ModelUsage, NodeOutput, NodeSummary,
+    Status, System, ToolCall, ToolSummary, Turn, Usage, UsageSource,
 };
 
 /// The parts of a run the adapters fill; the loader adds the raw document and origin.
@@ -240,20 +240,6 @@ pub(crate) fn events<'a>(list: EventList<'a>, seen: &mut HashSet<Cow<'a, str>>) 
     events
 }
 
-fn usage_info(doc: Option<super::doc::UsageInfoDoc>) -> Option<Box<LlmUsageInfo>> {
-    doc.map(|u| {
-        Box::new(LlmUsageInfo {
-            model: u.response_model,
-            provider: u.provider,
-            response_id: u.llm_response_id,
-            prompt_tokens: u.prompt_tokens,
-            completion_tokens: u.completion_tokens,
-            total_tokens: u.total_tokens,
-            latency_ms: u.response_latency_milliseconds,
-        })
-    })
-}
-
 fn own(s: Option<Cow<'_, str>>) -> Option<String> {
     s.map(Cow::into_owned)
 }
@@ -278,7 +264,7 @@ pub(crate) fn event(doc: EventDoc<'_>) -> Event {
                 })
                 .collect(),
             tool_name: own(message.name),
-            usage: usage_info(doc.llm_usage_info),
+            usage: doc.llm_usage_info,
         };
     }
     if let Some(edge) = EdgeKind::from_type(kind) {
@@ -296,7 +282,7 @@ pub(crate) fn event(doc: EventDoc<'_>) -> Event {
             node: own(doc.origin_node_logical_id),
             content: doc.content.map(Text::owned).unwrap_or_default(),
             message_type: doc.response_metadata.and_then(|m| m.message_type),
-            usage: usage_info(doc.llm_usage_info),
+            usage: doc.llm_usage_info,
         },
         "user_messages" => Event::UserMessages {
             node: own(doc.origin_node_logical_id),
@@ -346,13 +332,16 @@ pub(crate) fn event(doc: EventDoc<'_>) -> Event {
 /// Tokens and latency: the run's own stats first, the events where those are null or missing.
 fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -> (Usage, Latency) {
     let events = || turns.iter().flat_map(|t| t.events.iter());
-    let from_events = usage::usage_from_events(events());
     let usage = match tokens {
         Some(t)
             if t.total_tokens.is_some()
                 || t.total_input_tokens.is_some()
                 || t.total_output_tokens.is_some() =>
         {
+            // Counted from the events only for what the totals leave out.
+            let from_events = (t.call_count.is_none() || t.breakdown_by_models.is_none())
+                .then(|| usage::usage_from_events(events()))
+                .unwrap_or_default();
             let input = t.total_input_tokens.unwrap_or(0);
             let output = t.total_output_tokens.unwrap_or(0);
             let by_model = match t.breakdown_by_models {
@@ -377,7 +366,7 @@ fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -
                     v.sort_by(|a, b| (&a.provider, &a.model).cmp(&(&b.provider, &b.model)));
                     v
                 }
-                None => from_events.by_model.clone(),
+                None => from_events.by_model,
             };
             Usage {
                 source: UsageSource::RunTotals,
@@ -388,7 +377,7 @@ fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -
                 by_model,
             }
         }
-        _ => from_events,
+        _ => usage::usage_from_events(events()),
     };
     let event_latency = usage::latency_from_events(events());
     let latency = match latency {

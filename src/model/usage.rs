@@ -92,17 +92,17 @@ impl Latency {
 
 /// One distinct LLM call found in the events.
 #[derive(Debug, Clone, Default)]
-struct Call {
-    provider: Option<String>,
-    model: Option<String>,
+struct Call<'a> {
+    provider: Option<&'a str>,
+    model: Option<&'a str>,
     prompt: Option<u64>,
     completion: Option<u64>,
     total: Option<u64>,
     latency: Option<f64>,
 }
 
-impl Call {
-    fn merge(&mut self, info: &LlmUsageInfo) {
+impl<'a> Call<'a> {
+    fn merge(&mut self, info: &'a LlmUsageInfo) {
         // Streamed chunks share one id and usually only the last carries numbers: keep the
         // first value seen for each field rather than adding chunks up.
         fn keep<T: Clone>(slot: &mut Option<T>, v: &Option<T>) {
@@ -110,8 +110,8 @@ impl Call {
                 slot.clone_from(v);
             }
         }
-        keep(&mut self.provider, &info.provider);
-        keep(&mut self.model, &info.model);
+        keep(&mut self.provider, &info.provider.as_deref());
+        keep(&mut self.model, &info.model.as_deref());
         keep(&mut self.prompt, &info.prompt_tokens);
         keep(&mut self.completion, &info.completion_tokens);
         keep(&mut self.total, &info.total_tokens);
@@ -123,7 +123,7 @@ impl Call {
 ///
 /// `assistant_response` repeats the usage of the call that produced it and is never counted.
 /// An LLM event without an id is a call of its own.
-fn calls<'a>(events: impl Iterator<Item = &'a Event>) -> Vec<Call> {
+fn calls<'a>(events: impl Iterator<Item = &'a Event>) -> Vec<Call<'a>> {
     let mut out: Vec<Call> = Vec::new();
     let mut by_id: BTreeMap<&'a str, usize> = BTreeMap::new();
     for event in events {
@@ -150,7 +150,7 @@ fn calls<'a>(events: impl Iterator<Item = &'a Event>) -> Vec<Call> {
 
 /// Usage counted from events, for runs whose `llm_token_usage` is null or missing.
 pub(crate) fn usage_from_events<'a>(events: impl Iterator<Item = &'a Event>) -> Usage {
-    let mut by_model: BTreeMap<(Option<String>, Option<String>), ModelUsage> = BTreeMap::new();
+    let mut by_model: BTreeMap<(Option<&str>, Option<&str>), ModelUsage> = BTreeMap::new();
     let mut usage = Usage {
         source: UsageSource::Events,
         ..Usage::default()
@@ -164,10 +164,10 @@ pub(crate) fn usage_from_events<'a>(events: impl Iterator<Item = &'a Event>) -> 
         usage.output_tokens += output;
         usage.total_tokens += total;
         let m = by_model
-            .entry((call.provider.clone(), call.model.clone()))
+            .entry((call.provider, call.model))
             .or_insert_with(|| ModelUsage {
-                provider: call.provider.clone(),
-                model: call.model.clone(),
+                provider: call.provider.map(str::to_owned),
+                model: call.model.map(str::to_owned),
                 ..ModelUsage::default()
             });
         m.calls += 1;
@@ -181,17 +181,17 @@ pub(crate) fn usage_from_events<'a>(events: impl Iterator<Item = &'a Event>) -> 
 
 /// Per-call latencies from the events, grouped by provider and model.
 pub(crate) fn latency_from_events<'a>(events: impl Iterator<Item = &'a Event>) -> Latency {
-    let mut by_model: BTreeMap<(Option<String>, Option<String>), ModelLatency> = BTreeMap::new();
+    let mut by_model: BTreeMap<(Option<&str>, Option<&str>), ModelLatency> = BTreeMap::new();
     let mut latency = Latency::default();
     for call in calls(events) {
         let Some(ms) = call.latency else { continue };
         latency.calls += 1;
         latency.total_ms += ms;
         let m = by_model
-            .entry((call.provider.clone(), call.model.clone()))
+            .entry((call.provider, call.model))
             .or_insert_with(|| ModelLatency {
-                provider: call.provider.clone(),
-                model: call.model.clone(),
+                provider: call.provider.map(str::to_owned),
+                model: call.model.map(str::to_owned),
                 ..ModelLatency::default()
             });
         m.calls += 1;
