@@ -339,9 +339,11 @@ fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -
                 || t.total_output_tokens.is_some() =>
         {
             // Counted from the events only for what the totals leave out.
-            let from_events = (t.call_count.is_none() || t.breakdown_by_models.is_none())
-                .then(|| usage::usage_from_events(events()))
-                .unwrap_or_default();
+            let from_events = if t.call_count.is_none() || t.breakdown_by_models.is_none() {
+                usage::usage_from_events(events())
+            } else {
+                Usage::default()
+            };
             let input = t.total_input_tokens.unwrap_or(0);
             let output = t.total_output_tokens.unwrap_or(0);
             let by_model = match t.breakdown_by_models {

@@ -47,7 +47,7 @@ fn has_candidate(b: &[u8]) -> bool {
         let Ok(window) = <&[u8; BLOCK + 2 + WINDOW_AFTER]>::try_from(window) else {
             break;
         };
-        if block_hit(window) && closer_look(b, start, start + BLOCK) {
+        if digit_then_e(window) && block_hit(window) && closer_look(b, start, start + BLOCK) {
             return true;
         }
         start += BLOCK;
@@ -58,6 +58,18 @@ fn has_candidate(b: &[u8]) -> bool {
 
 /// Bytes a block's window reaches past its last position: the sign, three digits, one more.
 const WINDOW_AFTER: usize = 6;
+
+/// The cheap first pass over a block: is any `e` or `E` right after a digit? Prose and most
+/// ids have none, so the wider test below runs on few blocks.
+#[inline(always)]
+fn digit_then_e(w: &[u8; BLOCK + 2 + WINDOW_AFTER]) -> bool {
+    let mut acc = 0u8;
+    for k in 0..BLOCK {
+        let (p1, c) = (w[k + 1], w[k + 2]);
+        acc |= (((c | 0x20) == b'e') & (p1.wrapping_sub(b'0') < 10)) as u8;
+    }
+    acc != 0
+}
 
 /// Whether any position of the block (offsets `2..BLOCK + 2` of `w`) may start an exponent.
 #[inline(always)]
