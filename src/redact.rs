@@ -13,6 +13,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use crate::config::redaction::RedactionConfig;
@@ -88,6 +89,12 @@ pub struct Redactor {
     pii: bool,
     token_counts: bool,
     pii_variables: HashSet<String>,
+    /// The shortest and longest PII variable name in bytes: [`Session::learn_document`] looks
+    /// only at keys of such a length.
+    pii_len: (usize, usize),
+    /// Which bytes (lower-cased) start and end a PII variable name: a key that fails these is
+    /// passed over without hashing it.
+    pii_ends: ([bool; 256], [bool; 256]),
     rules: Vec<CompiledRule>,
 }
 
@@ -145,14 +152,28 @@ impl Redactor {
                 placeholder: rule.placeholder.clone(),
             });
         }
+        let pii_variables: HashSet<String> = config
+            .pii_variable_names()
+            .into_iter()
+            .map(|n| n.to_ascii_lowercase())
+            .collect();
+        let pii_len = (
+            pii_variables.iter().map(String::len).min().unwrap_or(0),
+            pii_variables.iter().map(String::len).max().unwrap_or(0),
+        );
+        let mut pii_ends = ([false; 256], [false; 256]);
+        for name in &pii_variables {
+            if let (Some(&first), Some(&last)) = (name.as_bytes().first(), name.as_bytes().last()) {
+                pii_ends.0[usize::from(first)] = true;
+                pii_ends.1[usize::from(last)] = true;
+            }
+        }
         Ok(Redactor {
             pii: config.pii,
             token_counts: config.token_counts,
-            pii_variables: config
-                .pii_variable_names()
-                .into_iter()
-                .map(|n| n.to_ascii_lowercase())
-                .collect(),
+            pii_variables,
+            pii_len,
+            pii_ends,
             rules,
         })
     }
@@ -320,18 +341,73 @@ impl Session<'_> {
     /// Learns the PII-named variables anywhere in a whole recorded document, skipping the
     /// workflow config (whose `name`s are node and tool names) and the generic key `name`.
     ///
-    /// Reads the document's bytes as they stream by, building no `Value` tree: a snapshot is
-    /// taken of every case, so this runs once per case and must cost about a skip of the bytes.
-    /// A document that does not parse teaches nothing (the loader has already reported it).
+    /// A snapshot is taken of every case, so this runs once per case and must cost about a
+    /// scan of the bytes, not a parse: it visits each colon (a fast byte search), and where a
+    /// quoted key of a PII name's length ends right before it (quotes unescaped, so not inside
+    /// a string) and a string value follows, reads that value. Config subtrees are found by
+    /// their quoted keys and skipped. The result equals a walk of the parsed document (tested
+    /// against one), except for a key spelled with JSON escapes (`"patient\u005fname"`), which
+    /// is not recognized. A document that is not JSON teaches what its well-formed keys say
+    /// (the loader has already reported it).
     pub fn learn_document(&mut self, raw: &[u8]) {
-        let mut de = serde_json::Deserializer::from_slice(raw);
-        let _ = serde::de::DeserializeSeed::deserialize(
-            LearnWalk {
-                session: self,
-                key: None,
-            },
-            &mut de,
-        );
+        let redactor = self.redactor;
+        let (shortest, longest) = redactor.pii_len;
+        if !redactor.pii || longest == 0 {
+            return;
+        }
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for colon in memchr::memchr_iter(b':', raw) {
+            let close = skip_ws_back(raw, colon);
+            if close == 0 || raw[close - 1] != b'"' {
+                continue;
+            }
+            let close = close - 1;
+            let window = &raw[close.saturating_sub(longest + 1)..close];
+            let Some(open) = window
+                .iter()
+                .rposition(|&b| b == b'"')
+                .map(|i| close - window.len() + i)
+            else {
+                continue;
+            };
+            let key = &raw[open + 1..close];
+            let (starts, ends) = &redactor.pii_ends;
+            let plausible = match (key.first(), key.last()) {
+                (Some(&f), Some(&l)) => {
+                    starts[usize::from(f.to_ascii_lowercase())]
+                        && ends[usize::from(l.to_ascii_lowercase())]
+                }
+                _ => false,
+            };
+            if !plausible || key.len() < shortest || key.contains(&b'\\') || is_escaped(raw, open) {
+                continue;
+            }
+            // The generic key `name` is never learned from (it names nodes and tools too).
+            match std::str::from_utf8(key) {
+                Ok(k) if k != "name" && redactor.is_pii_variable(k) => found.push((open, colon)),
+                _ => {}
+            }
+        }
+        if found.is_empty() {
+            return;
+        }
+        let skipped = config_ranges(raw);
+        for (open, colon) in found {
+            if skipped.iter().any(|r| r.contains(&open)) {
+                continue;
+            }
+            let value = skip_ws(raw, colon + 1);
+            if raw.get(value) != Some(&b'"') {
+                continue;
+            }
+            let mut de = serde_json::Deserializer::from_slice(&raw[value..]);
+            let Ok(text) = <std::borrow::Cow<'_, str> as serde::Deserialize>::deserialize(&mut de)
+            else {
+                continue;
+            };
+            let key = String::from_utf8_lossy(&raw[open + 1..skip_ws_back(raw, colon) - 1]);
+            self.register(&key.to_ascii_uppercase(), &text, true);
+        }
     }
 
     /// Registers a literal value and returns its placeholder (the existing one when the value
@@ -641,12 +717,85 @@ const CONFIG_KEYS: &[&str] = &[
     "definitions",
 ];
 
-/// One value of a document being learned from, and the key it sits under.
+/// The quoted config keys, found by [`config_ranges`].
+static CONFIG_FINDER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    // Leftmost-first lets the searcher use its vectorized (packed) form.
+    AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .build(CONFIG_KEYS.iter().map(|k| format!("\"{k}\"")))
+        .ok()
+});
+
+/// The byte ranges of the values under config keys (at any depth), in document order.
+fn config_ranges(raw: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    let Some(finder) = CONFIG_FINDER.as_ref() else {
+        return out;
+    };
+    for hit in finder.find_iter(raw) {
+        let start = hit.start();
+        if out.last().is_some_and(|r| r.contains(&start)) || is_escaped(raw, start) {
+            continue;
+        }
+        let Some(value) = key_value_start(raw, hit.end()) else {
+            continue;
+        };
+        let mut values = serde_json::Deserializer::from_slice(&raw[value..])
+            .into_iter::<serde::de::IgnoredAny>();
+        let end = match values.next() {
+            Some(Ok(_)) => value + values.byte_offset(),
+            // Broken from here on: nothing after it is read as conversation.
+            _ => raw.len(),
+        };
+        out.push(value..end);
+    }
+    out
+}
+
+/// True when the quote at `at` is escaped (inside a string): an odd run of backslashes.
+fn is_escaped(raw: &[u8], at: usize) -> bool {
+    raw[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
+}
+
+/// JSON white space.
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// The first byte at or after `i` that is not white space.
+fn skip_ws(raw: &[u8], mut i: usize) -> usize {
+    while raw.get(i).copied().is_some_and(is_ws) {
+        i += 1;
+    }
+    i
+}
+
+/// Just past the last byte before `i` that is not white space.
+fn skip_ws_back(raw: &[u8], mut i: usize) -> usize {
+    while i > 0 && is_ws(raw[i - 1]) {
+        i -= 1;
+    }
+    i
+}
+
+/// For a quoted string ending at `end`: when it is an object key (a colon follows), where its
+/// value starts.
+fn key_value_start(raw: &[u8], end: usize) -> Option<usize> {
+    let colon = skip_ws(raw, end);
+    (raw.get(colon) == Some(&b':'))
+        .then(|| skip_ws(raw, colon + 1))
+        .filter(|&v| v < raw.len())
+}
+
+/// One value of a document being learned from, and the key it sits under: the reference the
+/// scan of [`Session::learn_document`] is tested against.
+#[cfg(test)]
 struct LearnWalk<'s, 'a> {
     session: &'s mut Session<'a>,
     key: Option<&'s str>,
 }
 
+#[cfg(test)]
 impl<'de> serde::de::DeserializeSeed<'de> for LearnWalk<'_, '_> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -654,6 +803,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for LearnWalk<'_, '_> {
     }
 }
 
+#[cfg(test)]
 impl<'de> serde::de::Visitor<'de> for LearnWalk<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -718,6 +868,83 @@ mod tests {
 
     fn r() -> Redactor {
         Redactor::default()
+    }
+
+    /// What the scan of `learn_document` learns from `raw`.
+    fn scanned(red: &Redactor, raw: &[u8]) -> Vec<(String, String, String)> {
+        let mut s = red.session(None);
+        s.learn_document(raw);
+        s.known
+    }
+
+    /// What a full walk of the parsed document learns (the reference).
+    fn walked(red: &Redactor, raw: &[u8]) -> Vec<(String, String, String)> {
+        let mut s = red.session(None);
+        let mut de = serde_json::Deserializer::from_slice(raw);
+        let _ = serde::de::DeserializeSeed::deserialize(
+            LearnWalk {
+                session: &mut s,
+                key: None,
+            },
+            &mut de,
+        );
+        s.known
+    }
+
+    #[test]
+    fn the_learning_scan_equals_a_walk_on_every_fixture_document() {
+        let red = r();
+        let (files, _) = crate::corpus::find_files(&[
+            std::path::PathBuf::from("fixtures"),
+            std::path::PathBuf::from("tests/data"),
+        ]);
+        let mut learned = 0;
+        for path in files {
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            // Whole files, and each line of JSONL files.
+            let mut docs = vec![&bytes[..]];
+            docs.extend(bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()));
+            for doc in docs {
+                let want = walked(&red, doc);
+                if serde_json::from_slice::<serde::de::IgnoredAny>(doc).is_ok() {
+                    assert_eq!(scanned(&red, doc), want, "{}", path.display());
+                    learned += want.len();
+                }
+            }
+        }
+        assert!(
+            learned > 10,
+            "the fixtures hold PII variables to learn ({learned})"
+        );
+    }
+
+    #[test]
+    fn the_learning_scan_reads_keys_only_where_a_walk_would() {
+        let red = r();
+        for doc in [
+            // A key, a value that looks like a key, escaped JSON inside a string.
+            r#"{"patient_name": "Avery Quinn", "note": "patient_name", "x": "{\"patient_name\": \"Eve Stone\"}"}"#,
+            // Config subtrees are skipped at any depth; `name` is never learned.
+            r#"{"workflow_config": {"patient_name": "Config Default"}, "a": {"b": [{"caller_name": "Rory Banks", "name": "Node Name"}]}}"#,
+            // Upper-case keys, a non-string value, an escape in the value, white space.
+            r#"{"Patient_Name" :  "Jo Mar\u00eda", "patient_dob": {"x": "1"}, "phone": ["555"]}"#,
+            // A backslash before the quote that is itself escaped.
+            r#"{"t": "end\\", "patient_name": "Sam Lee"}"#,
+        ] {
+            assert_eq!(
+                scanned(&red, doc.as_bytes()),
+                walked(&red, doc.as_bytes()),
+                "{doc}"
+            );
+        }
+        let got = scanned(
+            &red,
+            br#"{"patient_name": "Avery Quinn", "x": "{\"patient_name\": \"Eve Stone\"}"}"#,
+        );
+        assert!(got.iter().any(|(k, _, _)| k == "Avery Quinn"), "{got:?}");
+        assert!(!got.iter().any(|(k, _, _)| k.contains("Eve")), "{got:?}");
     }
 
     #[test]
@@ -908,6 +1135,43 @@ mod tests {
             let red = Redactor::default();
             let out = red.session(None).value(&json!({ key: [ { "x": value.clone() } ] }));
             prop_assert!(!out.to_string().contains(&value));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_learning_scan_equals_a_walk_on_generated_documents(
+            entries in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "patient_name", "PATIENT_NAME", "name", "phone", "workflow", "node_configs",
+                        "note", "caller_name", "a",
+                    ]),
+                    0u8..4,
+                    "[A-Za-z \\\\\"]{0,12}",
+                ),
+                0..12,
+            )
+        ) {
+            // Nested objects, arrays and strings built from the entries, with keys that may
+            // hide inside strings.
+            let mut doc = String::from("{");
+            for (i, (key, shape, text)) in entries.iter().enumerate() {
+                if i > 0 {
+                    doc.push(',');
+                }
+                let text = serde_json::to_string(text).unwrap();
+                let value = match shape {
+                    0 => text,
+                    1 => format!("{{\"{key}\": {text}, \"n\": 1}}"),
+                    2 => format!("[{text}, {{\"patient_name\": {text}}}]"),
+                    _ => serde_json::to_string(&format!("{{\"{key}\": {text}}}")).unwrap(),
+                };
+                doc.push_str(&format!("\"{key}\": {value}"));
+            }
+            doc.push('}');
+            let red = r();
+            prop_assert_eq!(scanned(&red, doc.as_bytes()), walked(&red, doc.as_bytes()), "{}", doc);
         }
     }
 }
