@@ -68,8 +68,9 @@ impl Selection {
 }
 
 /// SHA-256 over every run's id and the SHA-256 of its document bytes, in run id order (the
-/// manifest's corpus digest). Documents are hashed in parallel. A document that cannot be
-/// re-read counts by its id only.
+/// manifest's corpus digest). A run's hash taken at load ([`Run::raw_sha256`]) is used when
+/// there is one; other documents are read back and hashed in parallel. A document that cannot
+/// be re-read counts by its id only.
 pub fn corpus_digest(runs: &[Arc<Run>]) -> String {
     use rayon::prelude::*;
     let docs: Vec<Option<[u8; 32]>> = runs
