@@ -132,45 +132,162 @@ pub(crate) struct EndNodeOutputDoc {
 }
 
 /// Any event: the union of the fields of the types the harness reads.
-#[derive(Debug, Default, Deserialize)]
+///
+/// Read by hand ([`EventDoc::fill`]) into a value that stays where it is: events are most of a
+/// run's bytes, and a derived reader built this large struct and then moved it twice per event.
+#[derive(Debug, Default)]
 pub(crate) struct EventDoc<'a> {
-    #[serde(rename = "type", borrow)]
+    /// `type`.
     pub kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub logical_id: Option<Cow<'a, str>>,
     /// The SDK's printout wraps each event as `{class, event}`.
-    #[serde(default, deserialize_with = "nested")]
     pub event: Option<Box<EventDoc<'a>>>,
-    #[serde(borrow)]
     pub content: Option<Text<'a>>,
-    #[serde(borrow)]
     pub message: Option<MessageDoc<'a>>,
-    #[serde(borrow)]
     pub messages: Option<Vec<MessageDoc<'a>>>,
     pub response_metadata: Option<ResponseMetadataDoc>,
-    /// Read straight into the model's boxed form: the event struct stays small to move.
-    #[serde(default, deserialize_with = "usage_info")]
+    /// Read straight into the model's boxed form.
     pub llm_usage_info: Option<Box<crate::model::LlmUsageInfo>>,
-    #[serde(borrow)]
     pub origin_node_logical_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub origin_node_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub source_node_logical_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub source_node_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub destination_node_logical_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub destination_node_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub edge_logical_id: Option<Cow<'a, str>>,
     pub run_output: Option<EndNodeOutputDoc>,
-    #[serde(borrow)]
     pub error_message: Option<Cow<'a, str>>,
     pub iteration_number: Option<u64>,
     /// Only the run input's workflow and version are read; the copy of the turn is skipped.
     pub run_input_output_pair: Option<IterationPairDoc>,
+}
+
+impl<'de> EventDoc<'de> {
+    /// Reads an event object's fields into `self`; unknown fields are skipped unread, a
+    /// repeated field keeps its last value (as a JSON object would).
+    pub(crate) fn fill<A: MapAccess<'de>>(&mut self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            match key.as_ref() {
+                "type" => self.kind = map.next_value_seed(OptStr)?,
+                "logical_id" => self.logical_id = map.next_value_seed(OptStr)?,
+                "event" => self.event = map.next_value_seed(NestedEvent)?,
+                "content" => self.content = map.next_value()?,
+                "message" => self.message = map.next_value()?,
+                "messages" => self.messages = map.next_value()?,
+                "response_metadata" => self.response_metadata = map.next_value()?,
+                "llm_usage_info" => self.llm_usage_info = map.next_value_seed(UsageSeed)?,
+                "origin_node_logical_id" => {
+                    self.origin_node_logical_id = map.next_value_seed(OptStr)?
+                }
+                "origin_node_name" => self.origin_node_name = map.next_value_seed(OptStr)?,
+                "source_node_logical_id" => {
+                    self.source_node_logical_id = map.next_value_seed(OptStr)?
+                }
+                "source_node_name" => self.source_node_name = map.next_value_seed(OptStr)?,
+                "destination_node_logical_id" => {
+                    self.destination_node_logical_id = map.next_value_seed(OptStr)?
+                }
+                "destination_node_name" => {
+                    self.destination_node_name = map.next_value_seed(OptStr)?
+                }
+                "edge_logical_id" => self.edge_logical_id = map.next_value_seed(OptStr)?,
+                "run_output" => self.run_output = map.next_value()?,
+                "error_message" => self.error_message = map.next_value_seed(OptStr)?,
+                "iteration_number" => self.iteration_number = map.next_value()?,
+                "run_input_output_pair" => self.run_input_output_pair = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for EventDoc<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = EventDoc<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an event object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<EventDoc<'a>, A::Error> {
+                let mut doc = EventDoc::default();
+                doc.fill(map)?;
+                Ok(doc)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// An object key, borrowed from the document when it has no escapes.
+struct KeySeed;
+
+impl<'de> de::DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        match OptStr.deserialize(d)? {
+            Some(key) => Ok(key),
+            None => Err(de::Error::custom("a key must be a string")),
+        }
+    }
+}
+
+/// A string or null, borrowed from the document when it has no escapes.
+struct OptStr;
+
+impl<'de> de::DeserializeSeed<'de> for OptStr {
+    type Value = Option<Cow<'de, str>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Option<Cow<'de, str>>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_str(self)
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_option(V)
+    }
+}
+
+/// The `event` of an SDK printout `{class, event}`, nested at most [`MAX_NESTED`] deep.
+struct NestedEvent;
+
+impl<'de> de::DeserializeSeed<'de> for NestedEvent {
+    type Value = Option<Box<EventDoc<'de>>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        nested(d)
+    }
+}
+
+/// `llm_usage_info`, boxed as the model keeps it.
+struct UsageSeed;
+
+impl<'de> de::DeserializeSeed<'de> for UsageSeed {
+    type Value = Option<Box<crate::model::LlmUsageInfo>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        usage_info(d)
+    }
 }
 
 /// `run_input_output_pair` of an `end_workflow_iteration` event.
@@ -201,17 +318,17 @@ impl<'de: 'a, 'a> Deserialize<'de> for AnyEvent<'a> {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AnyEvent<'a>, A::Error> {
                 // Converted at once: the large `EventDoc` never sits in a vector.
-                let mut doc = EventDoc::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                let mut doc = EventDoc::default();
+                doc.fill(map)?;
                 // The SDK's printout wraps events as `{class, event}`.
                 if doc.kind.is_none() {
-                    if let Some(inner) = doc.event.take() {
-                        let mut inner = *inner;
+                    if let Some(mut inner) = doc.event.take() {
                         let id = inner.logical_id.take();
-                        return Ok(AnyEvent(Some((id, super::interactly::event(inner)))));
+                        return Ok(AnyEvent(Some((id, super::interactly::event(&mut inner)))));
                     }
                 }
                 let id = doc.logical_id.take();
-                Ok(AnyEvent(Some((id, super::interactly::event(doc)))))
+                Ok(AnyEvent(Some((id, super::interactly::event(&mut doc)))))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AnyEvent<'a>, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}

@@ -244,13 +244,14 @@ fn own(s: Option<Cow<'_, str>>) -> Option<String> {
     s.map(Cow::into_owned)
 }
 
-pub(crate) fn event(doc: EventDoc<'_>) -> Event {
+/// The typed event; the fields used are taken out of `doc`.
+pub(crate) fn event(doc: &mut EventDoc<'_>) -> Event {
     let kind = doc.kind.as_deref().unwrap_or("");
     if let Some(llm) = LlmKind::from_type(kind) {
-        let message = doc.message.unwrap_or_default();
+        let message = doc.message.take().unwrap_or_default();
         return Event::Llm {
             kind: llm,
-            node: own(doc.origin_node_logical_id),
+            node: own(doc.origin_node_logical_id.take()),
             message_type: own(message.kind),
             content: message.content.map(Text::owned),
             tool_calls: message
@@ -264,53 +265,54 @@ pub(crate) fn event(doc: EventDoc<'_>) -> Event {
                 })
                 .collect(),
             tool_name: own(message.name),
-            usage: doc.llm_usage_info,
+            usage: doc.llm_usage_info.take(),
         };
     }
     if let Some(edge) = EdgeKind::from_type(kind) {
         return Event::Edge {
             kind: edge,
-            edge_id: own(doc.edge_logical_id),
-            source: own(doc.source_node_logical_id),
-            source_name: own(doc.source_node_name),
-            destination: own(doc.destination_node_logical_id),
-            destination_name: own(doc.destination_node_name),
+            edge_id: own(doc.edge_logical_id.take()),
+            source: own(doc.source_node_logical_id.take()),
+            source_name: own(doc.source_node_name.take()),
+            destination: own(doc.destination_node_logical_id.take()),
+            destination_name: own(doc.destination_node_name.take()),
         };
     }
     match kind {
         "assistant_response" => Event::AssistantResponse {
-            node: own(doc.origin_node_logical_id),
-            content: doc.content.map(Text::owned).unwrap_or_default(),
-            message_type: doc.response_metadata.and_then(|m| m.message_type),
-            usage: doc.llm_usage_info,
+            node: own(doc.origin_node_logical_id.take()),
+            content: doc.content.take().map(Text::owned).unwrap_or_default(),
+            message_type: doc.response_metadata.take().and_then(|m| m.message_type),
+            usage: doc.llm_usage_info.take(),
         },
         "user_messages" => Event::UserMessages {
-            node: own(doc.origin_node_logical_id),
+            node: own(doc.origin_node_logical_id.take()),
             messages: doc
                 .messages
+                .take()
                 .unwrap_or_default()
                 .into_iter()
                 .map(|m| m.content.map(Text::owned).unwrap_or_default())
                 .collect(),
         },
         "say_static" => Event::SayStatic {
-            node: own(doc.origin_node_logical_id),
-            content: doc.message.and_then(|m| m.content).map(Text::owned),
+            node: own(doc.origin_node_logical_id.take()),
+            content: doc.message.take().and_then(|m| m.content).map(Text::owned),
         },
         "start_node_run" => Event::NodeStart {
-            node: own(doc.origin_node_logical_id),
-            node_name: own(doc.origin_node_name),
+            node: own(doc.origin_node_logical_id.take()),
+            node_name: own(doc.origin_node_name.take()),
         },
         "end_node_run" => Event::NodeEnd {
-            node: own(doc.origin_node_logical_id),
-            node_type: doc.run_output.and_then(|o| o.kind),
+            node: own(doc.origin_node_logical_id.take()),
+            node_type: doc.run_output.take().and_then(|o| o.kind),
         },
         "busy_wait_for_user_message" => Event::BusyWait {
-            node: own(doc.origin_node_logical_id),
+            node: own(doc.origin_node_logical_id.take()),
         },
         "workflow_ready_for_input" => Event::ReadyForInput,
         "end_workflow_iteration" => {
-            let input = doc.run_input_output_pair.and_then(|p| p.run_input);
+            let input = doc.run_input_output_pair.take().and_then(|p| p.run_input);
             let (workflow_id, version) =
                 input.map_or((None, None), |i| (i.workflow_id, i.version_number));
             Event::IterationEnd {
@@ -321,7 +323,7 @@ pub(crate) fn event(doc: EventDoc<'_>) -> Event {
         }
         "end_workflow" => Event::WorkflowEnd,
         "workflow_error" => Event::WorkflowError {
-            message: own(doc.error_message),
+            message: own(doc.error_message.take()),
         },
         other => Event::Other {
             kind: other.to_owned(),
