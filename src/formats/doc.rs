@@ -303,65 +303,84 @@ pub(crate) struct IterationInputDoc {
     pub version_number: Option<i64>,
 }
 
-/// An entry of an event list: an event object, or anything else (kept out of the typed view;
-/// vendor docs show placeholders such as `"<unknown>"` there).
-#[derive(Debug, Default)]
-pub(crate) struct AnyEvent<'a>(pub Option<(Option<Cow<'a, str>>, crate::model::Event)>);
+/// Reads one entry of an event list and pushes it onto the list: an event object typed, anything
+/// else (vendor docs show placeholders such as `"<unknown>"` there) as an untyped `Other`.
+/// Pushed, not returned, so each event is built once, where the run keeps it.
+struct PushEvent<'l, 'a>(&'l mut EventList<'a>);
 
-impl<'de: 'a, 'a> Deserialize<'de> for AnyEvent<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = AnyEvent<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an event")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AnyEvent<'a>, A::Error> {
-                // Converted at once: the large `EventDoc` never sits in a vector.
-                let mut doc = EventDoc::default();
-                doc.fill(map)?;
-                // The SDK's printout wraps events as `{class, event}`.
-                if doc.kind.is_none() {
-                    if let Some(mut inner) = doc.event.take() {
-                        let id = inner.logical_id.take();
-                        return Ok(AnyEvent(Some((id, super::interactly::event(&mut inner)))));
-                    }
-                }
-                let id = doc.logical_id.take();
-                Ok(AnyEvent(Some((id, super::interactly::event(&mut doc)))))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AnyEvent<'a>, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(AnyEvent(None))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<AnyEvent<'a>, E> {
-                Ok(AnyEvent(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<AnyEvent<'a>, E> {
-                Ok(AnyEvent(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<AnyEvent<'a>, E> {
-                Ok(AnyEvent(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<AnyEvent<'a>, E> {
-                Ok(AnyEvent(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<AnyEvent<'a>, E> {
-                Ok(AnyEvent(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<AnyEvent<'a>, E> {
-                Ok(AnyEvent(None))
-            }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
+impl<'l, 'de: 'a, 'a> de::DeserializeSeed<'de> for PushEvent<'l, 'a> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'l, 'de: 'a, 'a> PushEvent<'l, 'a> {
+    fn untyped(self) {
+        self.0.ids.push(None);
+        self.0.events.push(crate::model::Event::Other {
+            kind: String::new(),
+        });
+    }
+}
+
+impl<'l, 'de: 'a, 'a> Visitor<'de> for PushEvent<'l, 'a> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an event")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let mut outer = EventDoc::default();
+        outer.fill(map)?;
+        // The SDK's printout wraps events as `{class, event}`.
+        let mut wrapped = if outer.kind.is_none() {
+            outer.event.take()
+        } else {
+            None
+        };
+        let doc = match wrapped.as_deref_mut() {
+            Some(inner) => inner,
+            None => &mut outer,
+        };
+        self.0.ids.push(doc.logical_id.take());
+        self.0.events.push(super::interactly::event(doc));
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        self.untyped();
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.untyped();
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.untyped();
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.untyped();
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.untyped();
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.untyped();
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.untyped();
+        Ok(())
     }
 }
 
 /// An event list, converted while it is read: the events, and beside them their
 /// `logical_id`s (`None` for entries that are no event object).
 ///
-/// Kept as two vectors so the events are built once into the vector the run keeps: a
-/// `Vec<AnyEvent>` would be copied element by element into the run's `Vec<Event>`.
+/// Kept as two vectors so the events are built once into the vector the run keeps.
 #[derive(Debug, Default)]
 pub(crate) struct EventList<'a> {
     pub events: Vec<crate::model::Event>,
@@ -378,20 +397,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for EventList<'a> {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<EventList<'a>, A::Error> {
                 let mut out = EventList::default();
-                while let Some(AnyEvent(entry)) = seq.next_element::<AnyEvent<'a>>()? {
-                    match entry {
-                        Some((id, event)) => {
-                            out.ids.push(id);
-                            out.events.push(event);
-                        }
-                        None => {
-                            out.ids.push(None);
-                            out.events.push(crate::model::Event::Other {
-                                kind: String::new(),
-                            });
-                        }
-                    }
-                }
+                while seq.next_element_seed(PushEvent(&mut out))?.is_some() {}
                 Ok(out)
             }
         }
