@@ -315,7 +315,7 @@ impl<'l, 'de: 'a, 'a> de::DeserializeSeed<'de> for PushEvent<'l, 'a> {
     }
 }
 
-impl<'l, 'de: 'a, 'a> PushEvent<'l, 'a> {
+impl PushEvent<'_, '_> {
     fn untyped(self) {
         self.0.ids.push(None);
         self.0.events.push(crate::model::Event::Other {
