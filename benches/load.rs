@@ -4,7 +4,8 @@
 //! hundred runs) generated into a tempdir.
 //!
 //! `cargo bench --bench load` (criterion, `Throughput::Bytes`: MB/s). `read_bytes` and the two
-//! references run single-threaded per file; `Corpus::load` uses rayon over both cores. What a
+//! references run single-threaded per file; `Corpus::load` uses rayon over both cores, with raw
+//! documents left on disk (as `reprise run` and `validate` load) and kept in memory. What a
 //! case builds (the `Value`s, the runs, the corpus) is freed outside the timed part: loading is
 //! what is measured. The allocator is the binary's (mimalloc), so the figures are the tool's.
 
@@ -77,20 +78,26 @@ fn bench(c: &mut Criterion) {
                 .collect::<Vec<_>>()
         })
     });
-    g.bench_function("Corpus::load (rayon, from disk)", |b| {
-        b.iter_with_large_drop(|| {
-            let corpus = Corpus::load(
-                &[dir.path().to_path_buf()],
-                &LoadOptions {
-                    format: None,
-                    keep_raw: true,
-                    digest: false,
-                },
-            );
-            assert!(corpus.problems.is_empty());
-            corpus
-        })
-    });
+    // Raw documents left on disk (as `run`, `validate` and `serve` load), and kept in memory.
+    for (name, keep_raw) in [
+        ("Corpus::load (rayon, from disk)", false),
+        ("Corpus::load (rayon, from disk, raw kept)", true),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter_with_large_drop(|| {
+                let corpus = Corpus::load(
+                    &[dir.path().to_path_buf()],
+                    &LoadOptions {
+                        format: None,
+                        keep_raw,
+                        digest: false,
+                    },
+                );
+                assert!(corpus.problems.is_empty());
+                corpus
+            })
+        });
+    }
     g.finish();
 }
 

@@ -30,23 +30,27 @@ pub struct FileOutcome {
 /// only its byte range and re-reads the file when its raw document is asked for. `digest`
 /// fills each run's [`Run::raw_sha256`] while the bytes are at hand.
 pub fn read_file(path: &Path, forced: Option<Format>, keep_raw: bool, digest: bool) -> FileOutcome {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            let buf: Arc<[u8]> = Arc::from(bytes);
-            let mut outcome = read_bytes(path, buf.clone(), forced, keep_raw);
-            if digest {
-                for run in &mut outcome.runs {
-                    let range = run.raw.range();
-                    run.raw_sha256 = buf.get(range).map(|doc| Sha256::digest(doc).into());
-                }
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return FileOutcome {
+                problems: vec![Problem::file(path, format!("cannot read the file: {e}"))],
+                ..Default::default()
             }
-            outcome
         }
-        Err(e) => FileOutcome {
-            problems: vec![Problem::file(path, format!("cannot read the file: {e}"))],
-            ..Default::default()
-        },
+    };
+    // Shared only when the runs keep it: making the buffer shareable copies it.
+    let shared: Option<Arc<[u8]>> = keep_raw.then(|| Arc::from(bytes.as_slice()));
+    let buf = shared.as_deref().unwrap_or(&bytes);
+    let mut outcome = read_in(path, buf, shared.clone(), forced);
+    if digest {
+        for run in &mut outcome.runs {
+            run.raw_sha256 = buf
+                .get(run.raw.range())
+                .map(|doc| Sha256::digest(doc).into());
+        }
     }
+    outcome
 }
 
 /// [`read_file`] over bytes already in memory.
@@ -56,11 +60,21 @@ pub fn read_bytes(
     forced: Option<Format>,
     keep_raw: bool,
 ) -> FileOutcome {
+    read_in(path, &buf, keep_raw.then(|| buf.clone()), forced)
+}
+
+/// Reads `buf`; runs share `shared` (the same bytes) when given, else keep file ranges.
+fn read_in(
+    path: &Path,
+    buf: &[u8],
+    shared: Option<Arc<[u8]>>,
+    forced: Option<Format>,
+) -> FileOutcome {
     let mut reader = Reader {
         path: Arc::from(path),
-        buf: buf.clone(),
+        buf,
+        shared,
         forced,
-        keep_raw,
         out: FileOutcome {
             bytes: buf.len() as u64,
             ..Default::default()
@@ -70,17 +84,18 @@ pub fn read_bytes(
     reader.out
 }
 
-struct Reader {
+struct Reader<'b> {
     path: Arc<Path>,
-    buf: Arc<[u8]>,
+    buf: &'b [u8],
+    /// The same bytes as `buf`, shared by the runs (`keep_raw`).
+    shared: Option<Arc<[u8]>>,
     forced: Option<Format>,
-    keep_raw: bool,
     out: FileOutcome,
 }
 
-impl Reader {
+impl Reader<'_> {
     fn read(&mut self) {
-        let buf = self.buf.clone();
+        let buf = self.buf;
         let Some(first) = buf.iter().position(|b| !b.is_ascii_whitespace()) else {
             self.problem(Problem::at("", "empty file: no JSON document"));
             return;
@@ -89,11 +104,11 @@ impl Reader {
         if ext.eq_ignore_ascii_case("jsonl") || ext.eq_ignore_ascii_case("ndjson") {
             return self.read_lines();
         }
-        let text = match std::str::from_utf8(&buf) {
+        let text = match std::str::from_utf8(buf) {
             Ok(t) => t,
             Err(e) => {
                 let mut p = Problem::at("", format!("invalid UTF-8 at byte {}", e.valid_up_to()));
-                p.line = Some(line_of(&buf, e.valid_up_to()));
+                p.line = Some(line_of(buf, e.valid_up_to()));
                 self.problem(p);
                 return;
             }
@@ -130,7 +145,7 @@ impl Reader {
                 Ok(n) => self.push(n, range, None, Some(index)),
                 Err(mut p) => {
                     p.pointer = format!("/{index}{}", p.pointer);
-                    let first_line = line_of(&self.buf, start);
+                    let first_line = line_of(self.buf, start);
                     p.line = Some(p.line.map_or(first_line, |l| first_line + l - 1));
                     self.problem(p);
                 }
@@ -139,7 +154,7 @@ impl Reader {
     }
 
     fn read_lines(&mut self) {
-        let buf = self.buf.clone();
+        let buf = self.buf;
         let mut start = 0;
         let mut line_no = 0;
         while start < buf.len() {
@@ -178,9 +193,9 @@ impl Reader {
         line: Option<usize>,
         index: Option<usize>,
     ) {
-        let raw = if self.keep_raw {
+        let raw = if let Some(buf) = &self.shared {
             RawDoc::Memory {
-                buf: self.buf.clone(),
+                buf: buf.clone(),
                 range,
             }
         } else {
