@@ -2,7 +2,8 @@
 //! checking it against a stored snapshot that matches (the common CI path: read, compare, no
 //! write). The corpus is `reprise synth` output (300 runs) generated into a tempdir.
 //!
-//! `cargo bench --bench snapshot` (criterion, `Throughput::Elements`: cases per second).
+//! `cargo bench --bench snapshot` (criterion, `Throughput::Elements`: cases per second; the
+//! PII-learning scan of the recorded documents alone in bytes per second).
 
 use std::path::PathBuf;
 
@@ -75,6 +76,26 @@ fn bench(c: &mut Criterion) {
                     .check(&key(run), &body, "bench", &check)
                     .expect("check");
                 std::hint::black_box(checked.outcome);
+            }
+        })
+    });
+    group.finish();
+
+    // Learning a case's PII variables from its recorded document (a byte scan; part of every
+    // transcript above), in bytes per second.
+    let docs: Vec<Vec<u8>> = cases
+        .iter()
+        .map(|run| run.raw.bytes().expect("raw").into_owned())
+        .collect();
+    let mut group = c.benchmark_group("snapshot");
+    group.throughput(Throughput::Bytes(docs.iter().map(|d| d.len() as u64).sum()));
+    group.sample_size(20);
+    group.bench_function("learn_document", |b| {
+        b.iter(|| {
+            for doc in &docs {
+                let mut session = redactor.session(None);
+                session.learn_document(doc);
+                std::hint::black_box(session);
             }
         })
     });

@@ -13,7 +13,6 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use crate::config::redaction::RedactionConfig;
@@ -344,8 +343,8 @@ impl Session<'_> {
     /// A snapshot is taken of every case, so this runs once per case and must cost about a
     /// scan of the bytes, not a parse: it visits each colon (a fast byte search), and where a
     /// quoted key of a PII name's length ends right before it (quotes unescaped, so not inside
-    /// a string) and a string value follows, reads that value. Config subtrees are found by
-    /// their quoted keys and skipped. The result equals a walk of the parsed document (tested
+    /// a string) and a string value follows, reads that value. The value of a config key is
+    /// jumped over. The result equals a walk of the parsed document (tested
     /// against one), except for a key spelled with JSON escapes (`"patient\u005fname"`), which
     /// is not recognized. A document that is not JSON teaches what its well-formed keys say
     /// (the loader has already reported it).
@@ -355,14 +354,27 @@ impl Session<'_> {
         if !redactor.pii || longest == 0 {
             return;
         }
-        let mut found: Vec<(usize, usize)> = Vec::new();
-        for colon in memchr::memchr_iter(b':', raw) {
+        let (starts, ends) = &redactor.pii_ends;
+        let window_len = longest.max(LONGEST_CONFIG_KEY) + 1;
+        let mut pos = 0;
+        while let Some(i) = memchr::memchr(b':', &raw[pos..]) {
+            let colon = pos + i;
+            pos = colon + 1;
+            // A key ends in an unescaped quote right before the colon (white space aside).
             let close = skip_ws_back(raw, colon);
-            if close == 0 || raw[close - 1] != b'"' {
+            if close < 2 || raw[close - 1] != b'"' {
                 continue;
             }
             let close = close - 1;
-            let window = &raw[close.saturating_sub(longest + 1)..close];
+            let last = raw[close - 1];
+            let maybe_pii = ends[usize::from(last.to_ascii_lowercase())];
+            let maybe_config = CONFIG_KEYS
+                .iter()
+                .any(|k| k.as_bytes().last() == Some(&last));
+            if !maybe_pii && !maybe_config {
+                continue;
+            }
+            let window = &raw[close.saturating_sub(window_len)..close];
             let Some(open) = window
                 .iter()
                 .rposition(|&b| b == b'"')
@@ -371,42 +383,39 @@ impl Session<'_> {
                 continue;
             };
             let key = &raw[open + 1..close];
-            let (starts, ends) = &redactor.pii_ends;
-            let plausible = match (key.first(), key.last()) {
-                (Some(&f), Some(&l)) => {
-                    starts[usize::from(f.to_ascii_lowercase())]
-                        && ends[usize::from(l.to_ascii_lowercase())]
-                }
-                _ => false,
-            };
-            if !plausible || key.len() < shortest || key.contains(&b'\\') || is_escaped(raw, open) {
+            if key.contains(&b'\\') || is_escaped(raw, open) {
                 continue;
             }
+            if maybe_config && CONFIG_KEYS.iter().any(|k| k.as_bytes() == key) {
+                // Config is never learned from: jump over its value.
+                let value = skip_ws(raw, colon + 1);
+                let mut values = serde_json::Deserializer::from_slice(&raw[value..])
+                    .into_iter::<serde::de::IgnoredAny>();
+                pos = match values.next() {
+                    Some(Ok(_)) => value + values.byte_offset(),
+                    // Broken from here on: nothing after it is read as conversation.
+                    _ => raw.len(),
+                };
+                continue;
+            }
+            let plausible = maybe_pii
+                && (shortest..=longest).contains(&key.len())
+                && starts[usize::from(key[0].to_ascii_lowercase())];
             // The generic key `name` is never learned from (it names nodes and tools too).
-            match std::str::from_utf8(key) {
-                Ok(k) if k != "name" && redactor.is_pii_variable(k) => found.push((open, colon)),
-                _ => {}
-            }
-        }
-        if found.is_empty() {
-            return;
-        }
-        let skipped = config_ranges(raw);
-        for (open, colon) in found {
-            if skipped.iter().any(|r| r.contains(&open)) {
-                continue;
-            }
+            let name = match std::str::from_utf8(key) {
+                Ok(k) if plausible && k != "name" && redactor.is_pii_variable(k) => k,
+                _ => continue,
+            };
             let value = skip_ws(raw, colon + 1);
             if raw.get(value) != Some(&b'"') {
                 continue;
             }
             let mut de = serde_json::Deserializer::from_slice(&raw[value..]);
-            let Ok(text) = <std::borrow::Cow<'_, str> as serde::Deserialize>::deserialize(&mut de)
-            else {
-                continue;
-            };
-            let key = String::from_utf8_lossy(&raw[open + 1..skip_ws_back(raw, colon) - 1]);
-            self.register(&key.to_ascii_uppercase(), &text, true);
+            if let Ok(text) =
+                <std::borrow::Cow<'_, str> as serde::Deserialize>::deserialize(&mut de)
+            {
+                self.register(&name.to_ascii_uppercase(), &text, true);
+            }
         }
     }
 
@@ -705,6 +714,9 @@ fn replace_at_json(doc: &mut serde_json::Value, path: &[String], placeholder: &s
     }
 }
 
+/// The length of the longest of [`CONFIG_KEYS`].
+const LONGEST_CONFIG_KEY: usize = "workflow_config_fully_hydrated".len();
+
 /// Keys under which a document holds config, not conversation: never learned from.
 const CONFIG_KEYS: &[&str] = &[
     "workflow_config_fully_hydrated",
@@ -716,41 +728,6 @@ const CONFIG_KEYS: &[&str] = &[
     "definition",
     "definitions",
 ];
-
-/// The quoted config keys, found by [`config_ranges`].
-static CONFIG_FINDER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
-    // Leftmost-first lets the searcher use its vectorized (packed) form.
-    AhoCorasick::builder()
-        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-        .build(CONFIG_KEYS.iter().map(|k| format!("\"{k}\"")))
-        .ok()
-});
-
-/// The byte ranges of the values under config keys (at any depth), in document order.
-fn config_ranges(raw: &[u8]) -> Vec<std::ops::Range<usize>> {
-    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
-    let Some(finder) = CONFIG_FINDER.as_ref() else {
-        return out;
-    };
-    for hit in finder.find_iter(raw) {
-        let start = hit.start();
-        if out.last().is_some_and(|r| r.contains(&start)) || is_escaped(raw, start) {
-            continue;
-        }
-        let Some(value) = key_value_start(raw, hit.end()) else {
-            continue;
-        };
-        let mut values = serde_json::Deserializer::from_slice(&raw[value..])
-            .into_iter::<serde::de::IgnoredAny>();
-        let end = match values.next() {
-            Some(Ok(_)) => value + values.byte_offset(),
-            // Broken from here on: nothing after it is read as conversation.
-            _ => raw.len(),
-        };
-        out.push(value..end);
-    }
-    out
-}
 
 /// True when the quote at `at` is escaped (inside a string): an odd run of backslashes.
 fn is_escaped(raw: &[u8], at: usize) -> bool {
@@ -776,15 +753,6 @@ fn skip_ws_back(raw: &[u8], mut i: usize) -> usize {
         i -= 1;
     }
     i
-}
-
-/// For a quoted string ending at `end`: when it is an object key (a colon follows), where its
-/// value starts.
-fn key_value_start(raw: &[u8], end: usize) -> Option<usize> {
-    let colon = skip_ws(raw, end);
-    (raw.get(colon) == Some(&b':'))
-        .then(|| skip_ws(raw, colon + 1))
-        .filter(|&v| v < raw.len())
 }
 
 /// One value of a document being learned from, and the key it sits under: the reference the
@@ -894,9 +862,21 @@ mod tests {
     #[test]
     fn the_learning_scan_equals_a_walk_on_every_fixture_document() {
         let red = r();
+        // The fixtures, the test data and a small synthetic corpus of all three systems.
+        let synth = tempfile::tempdir().unwrap();
+        crate::synth::generate(
+            synth.path(),
+            &crate::synth::Options {
+                runs: 40,
+                seed: 7,
+                versions: 1,
+            },
+        )
+        .unwrap();
         let (files, _) = crate::corpus::find_files(&[
             std::path::PathBuf::from("fixtures"),
             std::path::PathBuf::from("tests/data"),
+            synth.path().to_path_buf(),
         ]);
         let mut learned = 0;
         for path in files {
