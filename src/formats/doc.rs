@@ -72,7 +72,7 @@ impl<'de> Deserialize<'de> for Part {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Part, A::Error> {
                 let mut text = None;
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(key) = map.next_key_seed(KeySeed)? {
                     if key == "text" {
                         text = map.next_value::<Option<String>>()?;
                     } else {
@@ -436,7 +436,7 @@ impl<'de> Deserialize<'de> for RuntimeVarsDoc {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RuntimeVarsDoc, A::Error> {
                 let mut out = RuntimeVarsDoc::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(key) = map.next_key_seed(KeySeed)? {
                     match key.as_ref() {
                         "input_dynamic_variables" => {
                             out.input_dynamic_variables = map.next_value()?
@@ -780,7 +780,7 @@ fn without_volatile<'de, D: Deserializer<'de>>(
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut out = serde_json::Map::new();
-            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            while let Some(key) = map.next_key_seed(KeySeed)? {
                 if crate::model::is_volatile_variable(&key) {
                     map.next_value::<IgnoredAny>()?;
                 } else {
