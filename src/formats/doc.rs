@@ -387,6 +387,50 @@ pub(crate) struct EventList<'a> {
     pub ids: Vec<Option<Cow<'a, str>>>,
 }
 
+impl<'a> EventList<'a> {
+    /// Adds another list's events after this one's.
+    pub(crate) fn append(&mut self, mut other: EventList<'a>) {
+        self.events.append(&mut other.events);
+        self.ids.append(&mut other.ids);
+    }
+
+    /// The events, each `logical_id` once (its first occurrence); entries without one are all
+    /// kept.
+    ///
+    /// Sorted ids rather than a hash set: duplicates are rare, and a sort of a few dozen short
+    /// ids costs less than hashing each of them.
+    pub(crate) fn into_unique(self) -> Vec<crate::model::Event> {
+        let EventList { mut events, ids } = self;
+        let mut keyed: Vec<(&str, usize)> = ids
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| Some((id.as_deref()?, i)))
+            .collect();
+        keyed.sort_unstable();
+        let mut later: Vec<usize> = keyed
+            .windows(2)
+            .filter(|w| w[0].0 == w[1].0)
+            .map(|w| w[1].1)
+            .collect();
+        if !later.is_empty() {
+            later.sort_unstable();
+            let mut later = later.into_iter().peekable();
+            let mut index = 0;
+            events.retain(|_| {
+                let keep = later.peek() != Some(&index);
+                if !keep {
+                    later.next();
+                }
+                index += 1;
+                keep
+            });
+        }
+        // Growth left up to twice the room needed; runs are held for long.
+        events.shrink_to_fit();
+        events
+    }
+}
+
 impl<'de: 'a, 'a> Deserialize<'de> for EventList<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V<'a>(std::marker::PhantomData<&'a ()>);

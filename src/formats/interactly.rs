@@ -1,10 +1,8 @@
 //! Interactly: the GET envelope, the bare `WorkflowRun`, and the current execute response.
 
-use std::collections::HashSet;
-
 use std::borrow::Cow;
 
-use super::doc::{Doc, EventDoc, EventList, MessageDoc, PairDoc, StatsDoc, Text};
+use super::doc::{Doc, EventDoc, MessageDoc, PairDoc, StatsDoc, Text};
 use super::NormalizeError;
 use crate::model::{
     usage, Comment, ConfigSummary, EdgeKind, EdgeSummary, EvalLink, EvaluationConfig, Event,
@@ -122,7 +120,7 @@ pub(crate) fn execute(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
     } else {
         "running"
     };
-    let events = events(doc.events.unwrap_or_default(), &mut HashSet::new());
+    let events = doc.events.unwrap_or_default().into_unique();
     let turns = vec![Turn {
         events,
         ..Turn::default()
@@ -200,12 +198,12 @@ fn turn(pair: PairDoc<'_>) -> Turn {
     if let Some(output) = pair.run_output {
         // Events may sit in `run_output.events` or in the node outputs' `events`: read both,
         // once each (the same event may be in both places).
-        let mut seen = HashSet::new();
-        out.events = events(output.events.unwrap_or_default(), &mut seen);
+        let mut list = output.events.unwrap_or_default();
         for (thread, outputs) in output.thread_to_node_outputs.unwrap_or_default() {
             for node_output in outputs.unwrap_or_default() {
-                out.events
-                    .extend(events(node_output.events.unwrap_or_default(), &mut seen));
+                if let Some(more) = node_output.events {
+                    list.append(more);
+                }
                 out.node_outputs.push(NodeOutput {
                     thread: thread.clone(),
                     node_type: node_output.kind,
@@ -215,6 +213,7 @@ fn turn(pair: PairDoc<'_>) -> Turn {
                 });
             }
         }
+        out.events = list.into_unique();
     }
     out
 }
@@ -224,20 +223,6 @@ fn is_user_message(message: &MessageDoc<'_>) -> bool {
         message.kind.as_deref(),
         None | Some("human" | "user" | "HumanMessage")
     )
-}
-
-/// The events, skipping those whose `logical_id` is in `seen` (and adding the rest).
-pub(crate) fn events<'a>(list: EventList<'a>, seen: &mut HashSet<Cow<'a, str>>) -> Vec<Event> {
-    let EventList { mut events, ids } = list;
-    // Filtered in place: the events were built into this vector while parsing.
-    let mut ids = ids.into_iter();
-    events.retain(|_| match ids.next().flatten() {
-        Some(id) => seen.insert(id),
-        None => true,
-    });
-    // Growth left up to twice the room needed; runs are held for long (glibc shrinks in place).
-    events.shrink_to_fit();
-    events
 }
 
 fn own(s: Option<Cow<'_, str>>) -> Option<String> {
@@ -471,4 +456,75 @@ fn config(doc: super::doc::HydratedDoc<'_>) -> ConfigSummary {
         })
         .collect();
     summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(events: &[Event]) -> Vec<String> {
+        events
+            .iter()
+            .map(|e| match e {
+                Event::NodeStart { node, .. } => format!("start {}", node.as_deref().unwrap_or("")),
+                other => other.kind().to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_event_in_both_places_is_kept_once_in_first_place() {
+        let pair: PairDoc = serde_json::from_str(
+            r#"{"run_output": {
+                "events": [
+                    {"type": "start_node_run", "logical_id": "e1", "origin_node_logical_id": "a"},
+                    {"type": "start_node_run", "logical_id": "e2", "origin_node_logical_id": "b"},
+                    {"type": "start_node_run", "logical_id": "e1", "origin_node_logical_id": "again"},
+                    "<unknown>",
+                    {"type": "end_workflow"}
+                ],
+                "thread_to_node_outputs": {"0": [
+                    {"type": "llm", "events": [
+                        {"type": "start_node_run", "logical_id": "e2", "origin_node_logical_id": "dup"},
+                        {"type": "start_node_run", "logical_id": "e3", "origin_node_logical_id": "c"},
+                        "<unknown>",
+                        {"type": "end_workflow"}
+                    ]},
+                    {"type": "llm", "events": [
+                        {"type": "start_node_run", "logical_id": "e3", "origin_node_logical_id": "dup"},
+                        {"type": "start_node_run", "logical_id": "e1", "origin_node_logical_id": "dup"}
+                    ]}
+                ]}
+            }}"#,
+        )
+        .expect("pair");
+        let turn = turn(pair);
+        // Entries without a logical id are never taken for duplicates.
+        assert_eq!(
+            kinds(&turn.events),
+            [
+                "start a",
+                "start b",
+                "",
+                "end_workflow",
+                "start c",
+                "",
+                "end_workflow"
+            ]
+        );
+        assert_eq!(turn.node_outputs.len(), 2);
+    }
+
+    #[test]
+    fn events_without_duplicates_keep_their_order() {
+        let pair: PairDoc = serde_json::from_str(
+            r#"{"run_output": {"events": [
+                {"type": "start_node_run", "logical_id": "z", "origin_node_logical_id": "1"},
+                {"type": "start_node_run", "logical_id": "a", "origin_node_logical_id": "2"},
+                {"type": "start_node_run", "logical_id": "m", "origin_node_logical_id": "3"}
+            ]}}"#,
+        )
+        .expect("pair");
+        assert_eq!(kinds(&turn(pair).events), ["start 1", "start 2", "start 3"]);
+    }
 }
