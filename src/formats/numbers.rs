@@ -25,76 +25,113 @@ pub(crate) fn out_of_range(text: &str) -> Option<Problem> {
     }
 }
 
-/// Bytes tested at once by [`block_hit`].
+/// Bytes classified at once: one bit each in a `u64`.
 const BLOCK: usize = 64;
 
 /// True when some `[0-9][eE][+-]?[0-9]{3,}` stands where a number can (after `:`, `,`, `[` or
 /// white space, with an optional sign, and ending before a letter): a possible overflow worth
 /// a closer look.
 fn has_candidate(b: &[u8]) -> bool {
-    // `e` after a digit is common in hex ids and UUIDs: test 64-byte blocks branch-free first
-    // for `[^a-z][0-9][eE][+-]?[0-9]{3}[^a-z]` (a hex id needs a letter before the digit, or
-    // one within four bytes after the `e`, to pass: most fail), and look closer only into
-    // blocks that have one. The window is a fixed-size array so the compiler drops the bounds
-    // checks and vectorizes the block.
+    // Each 64-byte block becomes three bit masks (digits, `e`/`E`, signs), so the pattern
+    // `[0-9][eE][+-]?[0-9]{3}` is a few shifts and ands over whole blocks; the exact test runs
+    // only on the rare blocks where it matches (a hex id needs a digit, an `e` and three more
+    // digits in a row). The masks of the next block give the bits that run over the edge.
     if b.len() < 5 {
         return false;
     }
-    let last = b.len() - 2;
-    let mut start = 2;
-    while start + BLOCK + WINDOW_AFTER <= b.len() {
-        let window = &b[start - 2..start + BLOCK + WINDOW_AFTER];
-        let Ok(window) = <&[u8; BLOCK + 2 + WINDOW_AFTER]>::try_from(window) else {
-            break;
-        };
-        if digit_then_e(window) && block_hit(window) && closer_look(b, start, start + BLOCK) {
-            return true;
+    let blocks = b.len().div_ceil(BLOCK);
+    let mut current = Masks::of_block(b, 0);
+    let mut digit_before = 0u64;
+    for k in 0..blocks {
+        let next = Masks::of_block(b, k + 1);
+        let digits = u128::from(current.digit) | (u128::from(next.digit) << 64);
+        let signs = u128::from(current.sign) | (u128::from(next.sign) << 64);
+        let after = |n: u32| (digits >> n) as u64;
+        let unsigned = after(1) & after(2) & after(3);
+        let signed = ((signs >> 1) as u64) & after(2) & after(3) & after(4);
+        let preceded = (current.digit << 1) | digit_before;
+        let hit = current.e & preceded & (unsigned | signed);
+        if hit != 0 {
+            let from = (k * BLOCK).max(2);
+            let to = ((k + 1) * BLOCK).min(b.len() - 2);
+            if from < to && closer_look(b, from, to) {
+                return true;
+            }
         }
-        start += BLOCK;
+        digit_before = current.digit >> 63;
+        current = next;
     }
-    // The tail, shorter than a block and its window.
-    start < last && closer_look(b, start, last)
+    false
 }
 
-/// Bytes a block's window reaches past its last position: the sign, three digits, one more.
-const WINDOW_AFTER: usize = 6;
-
-/// The cheap first pass over a block: is any `e` or `E` right after a digit? Prose and most
-/// ids have none, so the wider test below runs on few blocks.
-#[inline(always)]
-fn digit_then_e(w: &[u8; BLOCK + 2 + WINDOW_AFTER]) -> bool {
-    let mut acc = 0u8;
-    for k in 0..BLOCK {
-        let (p1, c) = (w[k + 1], w[k + 2]);
-        acc |= (((c | 0x20) == b'e') & (p1.wrapping_sub(b'0') < 10)) as u8;
-    }
-    acc != 0
+/// One block's classes, bit `i` for byte `i`.
+#[derive(Default, Clone, Copy)]
+struct Masks {
+    digit: u64,
+    e: u64,
+    sign: u64,
 }
 
-/// Whether any position of the block (offsets `2..BLOCK + 2` of `w`) may start an exponent.
-#[inline(always)]
-fn block_hit(w: &[u8; BLOCK + 2 + WINDOW_AFTER]) -> bool {
-    let digit = |x: u8| x.wrapping_sub(b'0') < 10;
-    let letter = |x: u8| (x | 0x20).wrapping_sub(b'a') < 26;
-    let sign = |x: u8| (x == b'+') | (x == b'-');
-    let mut acc = 0u8;
-    for k in 0..BLOCK {
-        let [p2, p1, c, n1, n2, n3, n4, n5] = [
-            w[k],
-            w[k + 1],
-            w[k + 2],
-            w[k + 3],
-            w[k + 4],
-            w[k + 5],
-            w[k + 6],
-            w[k + 7],
-        ];
-        let unsigned = digit(n1) & digit(n2) & digit(n3) & !letter(n4);
-        let signed = sign(n1) & digit(n2) & digit(n3) & digit(n4) & !letter(n5);
-        let hit = ((c | 0x20) == b'e') & digit(p1) & !letter(p2) & (unsigned | signed);
-        acc |= hit as u8;
+impl Masks {
+    /// The masks of block `k` of `b`; a short last block is padded with zeros (no class), a
+    /// block past the end is empty.
+    fn of_block(b: &[u8], k: usize) -> Masks {
+        let start = k * BLOCK;
+        match b.get(start..start + BLOCK) {
+            Some(block) => {
+                let block: &[u8; BLOCK] = block.try_into().unwrap_or(&[0; BLOCK]);
+                Masks::of(block)
+            }
+            None if start < b.len() => {
+                let mut padded = [0u8; BLOCK];
+                padded[..b.len() - start].copy_from_slice(&b[start..]);
+                Masks::of(&padded)
+            }
+            None => Masks::default(),
+        }
     }
-    acc != 0
+
+    #[cfg(target_arch = "x86_64")]
+    fn of(block: &[u8; BLOCK]) -> Masks {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set1_epi8, _mm_sub_epi8,
+        };
+        let mut out = Masks::default();
+        // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics exist on every
+        // x86_64 CPU; each unaligned load reads 16 bytes inside the 64-byte array.
+        unsafe {
+            let zero = _mm_set1_epi8(b'0' as i8);
+            let nine = _mm_set1_epi8(9);
+            let case = _mm_set1_epi8(0x20);
+            let e = _mm_set1_epi8(b'e' as i8);
+            let plus = _mm_set1_epi8(b'+' as i8);
+            let minus = _mm_set1_epi8(b'-' as i8);
+            for lane in 0..BLOCK / 16 {
+                let v = _mm_loadu_si128(block.as_ptr().add(lane * 16).cast::<__m128i>());
+                let x = _mm_sub_epi8(v, zero);
+                let digit = _mm_cmpeq_epi8(_mm_min_epu8(x, nine), x);
+                let is_e = _mm_cmpeq_epi8(_mm_or_si128(v, case), e);
+                let sign = _mm_or_si128(_mm_cmpeq_epi8(v, plus), _mm_cmpeq_epi8(v, minus));
+                let shift = lane * 16;
+                out.digit |= u64::from(_mm_movemask_epi8(digit) as u16) << shift;
+                out.e |= u64::from(_mm_movemask_epi8(is_e) as u16) << shift;
+                out.sign |= u64::from(_mm_movemask_epi8(sign) as u16) << shift;
+            }
+        }
+        out
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn of(block: &[u8; BLOCK]) -> Masks {
+        let mut out = Masks::default();
+        for (i, &c) in block.iter().enumerate() {
+            out.digit |= u64::from(c.is_ascii_digit()) << i;
+            out.e |= u64::from(c | 0x20 == b'e') << i;
+            out.sign |= u64::from(c == b'+' || c == b'-') << i;
+        }
+        out
+    }
 }
 
 /// The exact test over `b[from..to]`, for blocks the quick test flagged.
@@ -146,6 +183,18 @@ mod tests {
         assert!(has_candidate(br#"{"t":1e400}"#));
     }
 
+    #[test]
+    fn a_number_is_found_wherever_it_falls_across_blocks() {
+        for offset in 0..3 * BLOCK {
+            for number in ["1e400", "1E+400", "-9.5e-1234"] {
+                let text = format!("{}:{number}]", " ".repeat(offset));
+                assert!(has_candidate(text.as_bytes()), "{offset}: {text:?}");
+                let id = format!("{}\"a{number}b\"", " ".repeat(offset));
+                assert!(!has_candidate(id.as_bytes()), "{offset}: {id:?}");
+            }
+        }
+    }
+
     /// The exact test at every position, without the block filter.
     fn naive(b: &[u8]) -> bool {
         b.len() >= 5 && closer_look(b, 2, b.len() - 2)
@@ -159,7 +208,7 @@ mod tests {
                     "1e400", "-2.5E+308", "3e-999", "0e12", ":", ",", "[", " ", "\n", "\"",
                     "a", "x9e123", "123e4567-e89b", "d", "0", "9e0234f", "7", "e", "E", "+", "-", ".",
                 ]),
-                0..120,
+                0..400,
             )
         ) {
             let text = parts.concat();
