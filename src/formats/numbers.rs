@@ -3,8 +3,8 @@
 //! serde_json range-checks the numbers it converts, but skips the parts the loader never reads
 //! (`IgnoredAny`) without converting them, so `{"team_id": 1e400}` would load silently and
 //! then break every consumer that parses the raw document. Such a document is an error here,
-//! wherever the number is. The scan looks for an exponent of three or more digits that follows
-//! a number in value position; only then (rarely) is the document parsed again as a `Value`,
+//! wherever the number is. The scan looks, outside strings, for an exponent of three or more
+//! digits that follows a number in value position; only then (rarely) is the document parsed again as a `Value`,
 //! which range-checks every number and tells where the bad one is.
 
 use super::Problem;
@@ -28,35 +28,66 @@ pub(crate) fn out_of_range(text: &str) -> Option<Problem> {
 /// Bytes classified at once: one bit each in a `u64`.
 const BLOCK: usize = 64;
 
-/// True when some `[0-9][eE][+-]?[0-9]{3,}` stands where a number can (after `:`, `,`, `[` or
-/// white space, with an optional sign, and ending before a letter): a possible overflow worth
-/// a closer look.
+/// True when some `[0-9][eE][+-]?[0-9]{3,}` outside a string stands where a number can (after
+/// `:`, `,`, `[` or white space, with an optional sign, and ending before a letter): a possible
+/// overflow worth a closer look. `b` must be JSON that has parsed, so its quotes pair up.
 fn has_candidate(b: &[u8]) -> bool {
-    // Each 64-byte block becomes three bit masks (digits, `e`/`E`, signs), so the pattern
-    // `[0-9][eE][+-]?[0-9]{3}` is a few shifts and ands over whole blocks; the exact test runs
-    // only on the rare blocks where it matches (a hex id needs a digit, an `e` and three more
-    // digits in a row). The masks of the next block give the bits that run over the edge.
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, as just checked.
+        return unsafe { scan_avx2(b) };
+    }
+    scan(b, Masks::of)
+}
+
+/// [`scan`] with the blocks classified 32 bytes at a time.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn scan_avx2(b: &[u8]) -> bool {
+    // SAFETY: this function runs only on CPUs with AVX2.
+    scan(b, |block| unsafe { Masks::of_avx2(block) })
+}
+
+/// [`has_candidate`] with `classify` making a block's masks.
+#[inline(always)]
+fn scan(b: &[u8], classify: impl Fn(&[u8; BLOCK]) -> Masks) -> bool {
+    // Each 64-byte block becomes bit masks (digits, `e`/`E`, quotes, backslashes), so the
+    // pattern is a few shifts and ands over whole blocks (loosened to `[0-9][eE].?[0-9]{2}`
+    // with a digit or sign between, to spare a mask), and whatever lies inside a string (hex
+    // ids and UUIDs match the pattern often) is masked out as simdjson does it: escaped quotes
+    // found from runs of backslashes, then a prefix XOR of the quotes. The exact test runs
+    // only at the rare positions left. The masks of the next block give the bits that run
+    // over the edge.
     if b.len() < 5 {
         return false;
     }
     let blocks = b.len().div_ceil(BLOCK);
-    let mut current = Masks::of_block(b, 0);
+    let mut current = Masks::of_block(b, 0, &classify);
     let mut digit_before = 0u64;
+    let mut escape_carry = 0u64;
+    let mut inside_carry = 0u64;
     for k in 0..blocks {
-        let next = Masks::of_block(b, k + 1);
-        let digits = u128::from(current.digit) | (u128::from(next.digit) << 64);
-        let signs = u128::from(current.sign) | (u128::from(next.sign) << 64);
-        let after = |n: u32| (digits >> n) as u64;
-        let unsigned = after(1) & after(2) & after(3);
-        let signed = ((signs >> 1) as u64) & after(2) & after(3) & after(4);
+        let next = Masks::of_block(b, k + 1, &classify);
+        let escaped = if current.backslash | escape_carry == 0 {
+            0
+        } else {
+            escaped(current.backslash, &mut escape_carry)
+        };
+        let inside = prefix_xor(current.quote & !escaped) ^ inside_carry;
+        inside_carry = 0u64.wrapping_sub(inside >> 63);
+        let after = |n: u32| (current.digit >> n) | (next.digit << (64 - n));
+        let exponent = after(2) & after(3) & (after(1) | after(4));
         let preceded = (current.digit << 1) | digit_before;
-        let hit = current.e & preceded & (unsigned | signed);
-        if hit != 0 {
-            let from = (k * BLOCK).max(2);
-            let to = ((k + 1) * BLOCK).min(b.len() - 2);
-            if from < to && closer_look(b, from, to) {
+        let mut hit = current.e & !inside & preceded & exponent;
+        while hit != 0 {
+            let i = k * BLOCK + hit.trailing_zeros() as usize;
+            if (2..b.len() - 2).contains(&i) && exponent_at(b, i) {
                 return true;
             }
+            hit &= hit - 1;
         }
         digit_before = current.digit >> 63;
         current = next;
@@ -64,34 +95,59 @@ fn has_candidate(b: &[u8]) -> bool {
     false
 }
 
+/// The bytes escaped by a backslash, from the block's backslashes and whether the previous block
+/// ended in an unpaired one (`carry`, updated): simdjson's `find_escaped_branchless`.
+fn escaped(backslash: u64, carry: &mut u64) -> u64 {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    let backslash = backslash & !*carry;
+    let follows_escape = (backslash << 1) | *carry;
+    let odd_starts = backslash & !EVEN & !follows_escape;
+    let (even_starts, overflow) = odd_starts.overflowing_add(backslash);
+    *carry = u64::from(overflow);
+    (EVEN ^ (even_starts << 1)) & follows_escape
+}
+
+/// Bit `i` is the XOR of bits `0..=i`: with quote bits, the bytes from an opening quote up to
+/// its closing one.
+fn prefix_xor(mut x: u64) -> u64 {
+    for shift in [1, 2, 4, 8, 16, 32] {
+        x ^= x << shift;
+    }
+    x
+}
+
 /// One block's classes, bit `i` for byte `i`.
 #[derive(Default, Clone, Copy)]
 struct Masks {
     digit: u64,
     e: u64,
-    sign: u64,
+    quote: u64,
+    backslash: u64,
 }
 
 impl Masks {
     /// The masks of block `k` of `b`; a short last block is padded with zeros (no class), a
     /// block past the end is empty.
-    fn of_block(b: &[u8], k: usize) -> Masks {
+    #[inline(always)]
+    fn of_block(b: &[u8], k: usize, classify: &impl Fn(&[u8; BLOCK]) -> Masks) -> Masks {
         let start = k * BLOCK;
         match b.get(start..start + BLOCK) {
             Some(block) => {
                 let block: &[u8; BLOCK] = block.try_into().unwrap_or(&[0; BLOCK]);
-                Masks::of(block)
+                classify(block)
             }
             None if start < b.len() => {
                 let mut padded = [0u8; BLOCK];
                 padded[..b.len() - start].copy_from_slice(&b[start..]);
-                Masks::of(&padded)
+                classify(&padded)
             }
             None => Masks::default(),
         }
     }
 
+    /// SSE2, part of the x86_64 baseline.
     #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
     fn of(block: &[u8; BLOCK]) -> Masks {
         use std::arch::x86_64::{
             __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
@@ -105,18 +161,55 @@ impl Masks {
             let nine = _mm_set1_epi8(9);
             let case = _mm_set1_epi8(0x20);
             let e = _mm_set1_epi8(b'e' as i8);
-            let plus = _mm_set1_epi8(b'+' as i8);
-            let minus = _mm_set1_epi8(b'-' as i8);
+            let quote = _mm_set1_epi8(b'"' as i8);
+            let backslash = _mm_set1_epi8(b'\\' as i8);
             for lane in 0..BLOCK / 16 {
                 let v = _mm_loadu_si128(block.as_ptr().add(lane * 16).cast::<__m128i>());
                 let x = _mm_sub_epi8(v, zero);
-                let digit = _mm_cmpeq_epi8(_mm_min_epu8(x, nine), x);
-                let is_e = _mm_cmpeq_epi8(_mm_or_si128(v, case), e);
-                let sign = _mm_or_si128(_mm_cmpeq_epi8(v, plus), _mm_cmpeq_epi8(v, minus));
-                let shift = lane * 16;
-                out.digit |= u64::from(_mm_movemask_epi8(digit) as u16) << shift;
-                out.e |= u64::from(_mm_movemask_epi8(is_e) as u16) << shift;
-                out.sign |= u64::from(_mm_movemask_epi8(sign) as u16) << shift;
+                let bits = |m| u64::from(_mm_movemask_epi8(m) as u16) << (lane * 16);
+                out.digit |= bits(_mm_cmpeq_epi8(_mm_min_epu8(x, nine), x));
+                out.e |= bits(_mm_cmpeq_epi8(_mm_or_si128(v, case), e));
+                out.quote |= bits(_mm_cmpeq_epi8(v, quote));
+                out.backslash |= bits(_mm_cmpeq_epi8(v, backslash));
+            }
+        }
+        out
+    }
+
+    /// AVX2: half the instructions of [`Masks::of`].
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn of_avx2(block: &[u8; BLOCK]) -> Masks {
+        use std::arch::x86_64::{
+            __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
+            _mm256_or_si256, _mm256_set1_epi8, _mm256_sub_epi8,
+        };
+        let mut out = Masks::default();
+        // SAFETY: the caller guarantees AVX2; each unaligned load reads 32 bytes inside the
+        // 64-byte array.
+        unsafe {
+            let zero = _mm256_set1_epi8(b'0' as i8);
+            let nine = _mm256_set1_epi8(9);
+            let case = _mm256_set1_epi8(0x20);
+            let e = _mm256_set1_epi8(b'e' as i8);
+            let quote = _mm256_set1_epi8(b'"' as i8);
+            let backslash = _mm256_set1_epi8(b'\\' as i8);
+            for lane in 0..BLOCK / 32 {
+                let v = _mm256_loadu_si256(block.as_ptr().add(lane * 32).cast::<__m256i>());
+                let x = _mm256_sub_epi8(v, zero);
+                let shift = lane * 32;
+                let digit = _mm256_cmpeq_epi8(_mm256_min_epu8(x, nine), x);
+                out.digit |= u64::from(_mm256_movemask_epi8(digit) as u32) << shift;
+                let is_e = _mm256_cmpeq_epi8(_mm256_or_si256(v, case), e);
+                out.e |= u64::from(_mm256_movemask_epi8(is_e) as u32) << shift;
+                let is_quote = _mm256_cmpeq_epi8(v, quote);
+                out.quote |= u64::from(_mm256_movemask_epi8(is_quote) as u32) << shift;
+                let is_backslash = _mm256_cmpeq_epi8(v, backslash);
+                out.backslash |= u64::from(_mm256_movemask_epi8(is_backslash) as u32) << shift;
             }
         }
         out
@@ -128,16 +221,11 @@ impl Masks {
         for (i, &c) in block.iter().enumerate() {
             out.digit |= u64::from(c.is_ascii_digit()) << i;
             out.e |= u64::from(c | 0x20 == b'e') << i;
-            out.sign |= u64::from(c == b'+' || c == b'-') << i;
+            out.quote |= u64::from(c == b'"') << i;
+            out.backslash |= u64::from(c == b'\\') << i;
         }
         out
     }
-}
-
-/// The exact test over `b[from..to]`, for blocks the quick test flagged.
-#[cold]
-fn closer_look(b: &[u8], from: usize, to: usize) -> bool {
-    (from..to).any(|i| b[i] | 0x20 == b'e' && b[i - 1].is_ascii_digit() && exponent_at(b, i))
 }
 
 /// `b[i]` is an `e` after a digit: is it a 3+-digit exponent of a number in value position?
@@ -177,8 +265,12 @@ mod tests {
             out_of_range(r#"{"a": 1e-400}"#).is_none(),
             "underflow is 0, not an error"
         );
-        // Inside strings (ids, prose) it is no number.
+        // Inside strings (ids, prose, escaped JSON) it is no number.
         assert!(!has_candidate(br#"{"id": "69a5e5123abc"}"#));
+        assert!(!has_candidate(br#"{"t": "x 1e400"}"#));
+        assert!(!has_candidate(br#"{"t": "{\"n\": 1e400}"}"#));
+        assert!(!has_candidate(br#"{"t": "\\\" :1e400"}"#));
+        assert!(has_candidate(br#"{"t": "\\", "n": 1e400}"#));
         assert!(out_of_range(r#"{"t": "x 1e400"}"#).is_none());
         assert!(has_candidate(br#"{"t":1e400}"#));
     }
@@ -189,15 +281,35 @@ mod tests {
             for number in ["1e400", "1E+400", "-9.5e-1234"] {
                 let text = format!("{}:{number}]", " ".repeat(offset));
                 assert!(has_candidate(text.as_bytes()), "{offset}: {text:?}");
+                assert!(scan(text.as_bytes(), Masks::of), "{offset}: {text:?}");
                 let id = format!("{}\"a{number}b\"", " ".repeat(offset));
                 assert!(!has_candidate(id.as_bytes()), "{offset}: {id:?}");
             }
         }
     }
 
-    /// The exact test at every position, without the block filter.
+    /// The exact test over `b[from..to]`.
+    fn closer_look(b: &[u8], from: usize, to: usize) -> bool {
+        (from..to).any(|i| b[i] | 0x20 == b'e' && b[i - 1].is_ascii_digit() && exponent_at(b, i))
+    }
+
+    /// The exact test at every position outside a string, without the block filter. Strings are
+    /// followed byte by byte; a backslash escapes the next byte wherever it stands, as in the
+    /// bit masks (valid JSON has none outside strings).
     fn naive(b: &[u8]) -> bool {
-        b.len() >= 5 && closer_look(b, 2, b.len() - 2)
+        let (mut inside, mut escape) = (false, false);
+        let mut outside = vec![false; b.len()];
+        for (i, &c) in b.iter().enumerate() {
+            outside[i] = !inside;
+            if escape {
+                escape = false;
+            } else if c == b'\\' {
+                escape = true;
+            } else if c == b'"' {
+                inside = !inside;
+            }
+        }
+        b.len() >= 5 && (2..b.len() - 2).any(|i| outside[i] && closer_look(b, i, i + 1))
     }
 
     proptest::proptest! {
@@ -207,12 +319,15 @@ mod tests {
                 proptest::sample::select(vec![
                     "1e400", "-2.5E+308", "3e-999", "0e12", ":", ",", "[", " ", "\n", "\"",
                     "a", "x9e123", "123e4567-e89b", "d", "0", "9e0234f", "7", "e", "E", "+", "-", ".",
+                    "\"", "\\", "\\\"", "\\\\",
                 ]),
                 0..400,
             )
         ) {
             let text = parts.concat();
-            proptest::prop_assert_eq!(has_candidate(text.as_bytes()), naive(text.as_bytes()));
+            let expected = naive(text.as_bytes());
+            proptest::prop_assert_eq!(has_candidate(text.as_bytes()), expected);
+            proptest::prop_assert_eq!(scan(text.as_bytes(), Masks::of), expected);
         }
     }
 }
