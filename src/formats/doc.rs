@@ -397,32 +397,19 @@ impl<'a> EventList<'a> {
     /// The events, each `logical_id` once (its first occurrence); entries without one are all
     /// kept.
     ///
-    /// Sorted ids rather than a hash set: duplicates are rare, and a sort of a few dozen short
-    /// ids costs less than hashing each of them.
+    /// Duplicates are rare: one pass finds whether there are any (Fx hashing: these short ids
+    /// come from the document, and a hash-flooding document would only slow its own load), and
+    /// only then are the events filtered.
     pub(crate) fn into_unique(self) -> Vec<crate::model::Event> {
         let EventList { mut events, ids } = self;
-        let mut keyed: Vec<(&str, usize)> = ids
-            .iter()
-            .enumerate()
-            .filter_map(|(i, id)| Some((id.as_deref()?, i)))
-            .collect();
-        keyed.sort_unstable();
-        let mut later: Vec<usize> = keyed
-            .windows(2)
-            .filter(|w| w[0].0 == w[1].0)
-            .map(|w| w[1].1)
-            .collect();
-        if !later.is_empty() {
-            later.sort_unstable();
-            let mut later = later.into_iter().peekable();
-            let mut index = 0;
-            events.retain(|_| {
-                let keep = later.peek() != Some(&index);
-                if !keep {
-                    later.next();
-                }
-                index += 1;
-                keep
+        let mut seen: rustc_hash::FxHashSet<&str> =
+            rustc_hash::FxHashSet::with_capacity_and_hasher(ids.len(), Default::default());
+        if !ids.iter().flatten().all(|id| seen.insert(id)) {
+            seen.clear();
+            let mut ids = ids.iter();
+            events.retain(|_| match ids.next() {
+                Some(Some(id)) => seen.insert(id),
+                _ => true,
             });
         }
         // Growth left up to twice the room needed; runs are held for long.
