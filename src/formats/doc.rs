@@ -498,8 +498,8 @@ pub(crate) struct RunInputDoc<'a> {
     #[serde(default, deserialize_with = "without_volatile")]
     pub dynamic_variables: Option<serde_json::Map<String, Value>>,
     pub runtime_variables: Option<RuntimeVarsDoc>,
-    #[serde(borrow)]
-    pub thread_to_node_inputs: Option<BTreeMap<Cow<'a, str>, Option<ThreadInputsDoc<'a>>>>,
+    #[serde(borrow, default, deserialize_with = "by_key")]
+    pub thread_to_node_inputs: Option<Vec<(Cow<'a, str>, Option<ThreadInputsDoc<'a>>)>>,
 }
 
 /// One entry of `thread_to_node_outputs`.
@@ -521,7 +521,8 @@ pub(crate) struct RunOutputDoc<'a> {
     #[serde(borrow)]
     pub events: Option<EventList<'a>>,
     #[serde(borrow)]
-    pub thread_to_node_outputs: Option<BTreeMap<String, Option<Vec<NodeOutputDoc<'a>>>>>,
+    #[serde(default, deserialize_with = "by_key")]
+    pub thread_to_node_outputs: Option<Vec<(Cow<'a, str>, Option<Vec<NodeOutputDoc<'a>>>)>>,
 }
 
 /// One `input_output_pairs` entry.
@@ -788,6 +789,44 @@ pub(crate) fn top<'de, D: Deserializer<'de>>(d: D) -> Result<Doc<'de>, D::Error>
         }
     }
     d.deserialize_map(V)
+}
+
+/// An object's entries sorted by key, a repeated key keeping its last value: what a `BTreeMap`
+/// gives, without its nodes, owned keys and tear-down (per-thread maps are read once and
+/// consumed in order).
+fn by_key<'de, D, V>(d: D) -> Result<Option<Vec<(Cow<'de, str>, V)>>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Entries<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for Entries<V> {
+        type Value = Option<Vec<(Cow<'de, str>, V)>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::new();
+            while let Some(key) = map.next_key_seed(KeySeed)? {
+                entries.push((key, map.next_value()?));
+            }
+            // Stable sort of the reversed entries: of equal keys, the last written comes first.
+            entries.reverse();
+            entries.sort_by(|a: &(Cow<str>, V), b| a.0.cmp(&b.0));
+            entries.dedup_by(|a, b| a.0 == b.0);
+            Ok(Some(entries))
+        }
+    }
+    d.deserialize_option(Entries(std::marker::PhantomData))
 }
 
 /// Reads a variables object, skipping the server's volatile variables unbuilt.

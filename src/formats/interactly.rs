@@ -182,8 +182,8 @@ fn turn(pair: PairDoc<'_>) -> Turn {
         for thread in input
             .thread_to_node_inputs
             .unwrap_or_default()
-            .into_values()
-            .flatten()
+            .into_iter()
+            .filter_map(|(_, thread)| thread)
         {
             for node_input in thread.node_run_inputs.unwrap_or_default() {
                 for message in node_input.messages.unwrap_or_default() {
@@ -205,7 +205,7 @@ fn turn(pair: PairDoc<'_>) -> Turn {
                     list.append(more);
                 }
                 out.node_outputs.push(NodeOutput {
-                    thread: thread.clone(),
+                    thread: thread.to_string(),
                     node_type: node_output.kind,
                     node: node_output.node_logical_id,
                     structured_output: node_output.structured_output.filter(|v| !v.is_null()),
@@ -513,6 +513,27 @@ mod tests {
             ]
         );
         assert_eq!(turn.node_outputs.len(), 2);
+    }
+
+    #[test]
+    fn threads_are_read_in_key_order_and_a_repeated_thread_keeps_its_last_value() {
+        let pair: PairDoc = serde_json::from_str(
+            r#"{"run_output": {"thread_to_node_outputs": {
+                "1": [{"type": "llm", "node_logical_id": "b"}],
+                "0": [{"type": "llm", "node_logical_id": "overwritten"}],
+                "10": null,
+                "0": [{"type": "llm", "node_logical_id": "a1"}, {"type": "llm", "node_logical_id": "a2"}]
+            }}}"#,
+        )
+        .expect("pair");
+        let outputs: Vec<(String, Option<String>)> = turn(pair)
+            .node_outputs
+            .into_iter()
+            .map(|o| (o.thread, o.node))
+            .collect();
+        let expected =
+            [("0", "a1"), ("0", "a2"), ("1", "b")].map(|(t, n)| (t.to_owned(), Some(n.to_owned())));
+        assert_eq!(outputs, expected);
     }
 
     #[test]
