@@ -86,18 +86,6 @@ impl<'de> Deserialize<'de> for Part {
     }
 }
 
-/// `llm_usage_info`.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct UsageInfoDoc {
-    pub response_model: Option<String>,
-    pub provider: Option<String>,
-    pub llm_response_id: Option<String>,
-    pub prompt_tokens: Option<u64>,
-    pub completion_tokens: Option<u64>,
-    pub total_tokens: Option<u64>,
-    pub response_latency_milliseconds: Option<f64>,
-}
-
 /// A tool call in an AI message.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ToolCallDoc {
@@ -864,19 +852,45 @@ fn without_volatile<'de, D: Deserializer<'de>>(
     d.deserialize_option(V)
 }
 
-/// `llm_usage_info`, boxed as the model keeps it.
+/// `llm_usage_info`, read by hand straight into the boxed form the model keeps (one in two
+/// events carries one).
 fn usage_info<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Box<crate::model::LlmUsageInfo>>, D::Error> {
-    Ok(Option::<UsageInfoDoc>::deserialize(d)?.map(|u| {
-        Box::new(crate::model::LlmUsageInfo {
-            model: u.response_model,
-            provider: u.provider,
-            response_id: u.llm_response_id,
-            prompt_tokens: u.prompt_tokens,
-            completion_tokens: u.completion_tokens,
-            total_tokens: u.total_tokens,
-            latency_ms: u.response_latency_milliseconds,
-        })
-    }))
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<Box<crate::model::LlmUsageInfo>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an llm_usage_info object")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut u = Box::<crate::model::LlmUsageInfo>::default();
+            let text = |v: Option<Cow<str>>| v.map(Cow::into_owned);
+            while let Some(key) = map.next_key_seed(KeySeed)? {
+                match key.as_ref() {
+                    "response_model" => u.model = text(map.next_value_seed(OptStr)?),
+                    "provider" => u.provider = text(map.next_value_seed(OptStr)?),
+                    "llm_response_id" => u.response_id = text(map.next_value_seed(OptStr)?),
+                    "prompt_tokens" => u.prompt_tokens = map.next_value()?,
+                    "completion_tokens" => u.completion_tokens = map.next_value()?,
+                    "total_tokens" => u.total_tokens = map.next_value()?,
+                    "response_latency_milliseconds" => u.latency_ms = map.next_value()?,
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(Some(u))
+        }
+    }
+    d.deserialize_option(V)
 }
