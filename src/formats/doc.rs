@@ -487,7 +487,7 @@ pub(crate) struct RunInputDoc<'a> {
     pub dynamic_variables: Option<serde_json::Map<String, Value>>,
     pub runtime_variables: Option<RuntimeVarsDoc>,
     #[serde(borrow, default, deserialize_with = "by_key")]
-    pub thread_to_node_inputs: Option<Vec<(Cow<'a, str>, Option<ThreadInputsDoc<'a>>)>>,
+    pub thread_to_node_inputs: Option<Entries<'a, Option<ThreadInputsDoc<'a>>>>,
 }
 
 /// One entry of `thread_to_node_outputs`.
@@ -510,7 +510,7 @@ pub(crate) struct RunOutputDoc<'a> {
     pub events: Option<EventList<'a>>,
     #[serde(borrow)]
     #[serde(default, deserialize_with = "by_key")]
-    pub thread_to_node_outputs: Option<Vec<(Cow<'a, str>, Option<Vec<NodeOutputDoc<'a>>>)>>,
+    pub thread_to_node_outputs: Option<Entries<'a, Option<Vec<NodeOutputDoc<'a>>>>>,
 }
 
 /// One `input_output_pairs` entry.
@@ -779,17 +779,20 @@ pub(crate) fn top<'de, D: Deserializer<'de>>(d: D) -> Result<Doc<'de>, D::Error>
     d.deserialize_map(V)
 }
 
+/// An object's entries in key order (see [`by_key`]).
+pub(crate) type Entries<'a, V> = Vec<(Cow<'a, str>, V)>;
+
 /// An object's entries sorted by key, a repeated key keeping its last value: what a `BTreeMap`
 /// gives, without its nodes, owned keys and tear-down (per-thread maps are read once and
 /// consumed in order).
-fn by_key<'de, D, V>(d: D) -> Result<Option<Vec<(Cow<'de, str>, V)>>, D::Error>
+fn by_key<'de, D, V>(d: D) -> Result<Option<Entries<'de, V>>, D::Error>
 where
     D: Deserializer<'de>,
     V: Deserialize<'de>,
 {
-    struct Entries<V>(std::marker::PhantomData<V>);
-    impl<'de, V: Deserialize<'de>> Visitor<'de> for Entries<V> {
-        type Value = Option<Vec<(Cow<'de, str>, V)>>;
+    struct Sorted<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for Sorted<V> {
+        type Value = Option<Entries<'de, V>>;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("an object")
         }
@@ -814,7 +817,7 @@ where
             Ok(Some(entries))
         }
     }
-    d.deserialize_option(Entries(std::marker::PhantomData))
+    d.deserialize_option(Sorted(std::marker::PhantomData))
 }
 
 /// Reads a variables object, skipping the server's volatile variables unbuilt.
