@@ -730,22 +730,11 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    struct V<T>(std::marker::PhantomData<T>);
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-        type Value = Option<Box<T>>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
-            d.deserialize_map(self)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+    struct Nested<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> ObjectReader<'de> for Nested<T> {
+        type Out = Box<T>;
+        const EXPECTING: &'static str = "an object";
+        fn read<A: MapAccess<'de>>(self, map: A) -> Result<Self::Out, A::Error> {
             let depth = NESTED.with(|n| {
                 let depth = n.get() + 1;
                 n.set(depth);
@@ -754,14 +743,13 @@ where
             let result = if depth > MAX_NESTED {
                 Err(de::Error::custom("runs or events nested too deep"))
             } else {
-                T::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(|t| Some(Box::new(t)))
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Box::new)
             };
             NESTED.with(|n| n.set(n.get() - 1));
             result
         }
     }
-    d.deserialize_option(V(std::marker::PhantomData))
+    optional_object(d, Nested(std::marker::PhantomData))
 }
 
 /// Parses a whole document as a [`Doc`]: objects only, for the same reason as [`nested`].
@@ -779,6 +767,42 @@ pub(crate) fn top<'de, D: Deserializer<'de>>(d: D) -> Result<Doc<'de>, D::Error>
     d.deserialize_map(V)
 }
 
+/// How an optional object field is read: null or absent is `None`, an object is handed to
+/// [`ObjectReader::read`].
+trait ObjectReader<'de>: Sized {
+    type Out;
+    /// What the field should be, for the error message.
+    const EXPECTING: &'static str;
+    fn read<A: MapAccess<'de>>(self, map: A) -> Result<Self::Out, A::Error>;
+}
+
+/// Reads an optional object field with `reader`.
+fn optional_object<'de, D: Deserializer<'de>, R: ObjectReader<'de>>(
+    d: D,
+    reader: R,
+) -> Result<Option<R::Out>, D::Error> {
+    struct Optional<R>(R);
+    impl<'de, R: ObjectReader<'de>> Visitor<'de> for Optional<R> {
+        type Value = Option<R::Out>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(R::EXPECTING)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            self.0.read(map).map(Some)
+        }
+    }
+    d.deserialize_option(Optional(reader))
+}
+
 /// An object's entries in key order (see [`by_key`]).
 pub(crate) type Entries<'a, V> = Vec<(Cow<'a, str>, V)>;
 
@@ -791,21 +815,10 @@ where
     V: Deserialize<'de>,
 {
     struct Sorted<V>(std::marker::PhantomData<V>);
-    impl<'de, V: Deserialize<'de>> Visitor<'de> for Sorted<V> {
-        type Value = Option<Entries<'de, V>>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_map(self)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+    impl<'de, V: Deserialize<'de>> ObjectReader<'de> for Sorted<V> {
+        type Out = Entries<'de, V>;
+        const EXPECTING: &'static str = "an object";
+        fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Out, A::Error> {
             let mut entries = Vec::new();
             while let Some(key) = map.next_key_seed(KeySeed)? {
                 entries.push((key, map.next_value()?));
@@ -814,32 +827,21 @@ where
             entries.reverse();
             entries.sort_by(|a: &(Cow<str>, V), b| a.0.cmp(&b.0));
             entries.dedup_by(|a, b| a.0 == b.0);
-            Ok(Some(entries))
+            Ok(entries)
         }
     }
-    d.deserialize_option(Sorted(std::marker::PhantomData))
+    optional_object(d, Sorted(std::marker::PhantomData))
 }
 
 /// Reads a variables object, skipping the server's volatile variables unbuilt.
 fn without_volatile<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<serde_json::Map<String, Value>>, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = Option<serde_json::Map<String, Value>>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an object of dynamic variables")
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_map(self)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+    struct Variables;
+    impl<'de> ObjectReader<'de> for Variables {
+        type Out = serde_json::Map<String, Value>;
+        const EXPECTING: &'static str = "an object of dynamic variables";
+        fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Out, A::Error> {
             let mut out = serde_json::Map::new();
             while let Some(key) = map.next_key_seed(KeySeed)? {
                 if crate::model::is_volatile_variable(&key) {
@@ -849,10 +851,10 @@ fn without_volatile<'de, D: Deserializer<'de>>(
                     out.insert(key.into_owned(), v);
                 }
             }
-            Ok(Some(out))
+            Ok(out)
         }
     }
-    d.deserialize_option(V)
+    optional_object(d, Variables)
 }
 
 /// `llm_usage_info`, read by hand straight into the boxed form the model keeps (one in two
@@ -860,22 +862,11 @@ fn without_volatile<'de, D: Deserializer<'de>>(
 fn usage_info<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Box<crate::model::LlmUsageInfo>>, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = Option<Box<crate::model::LlmUsageInfo>>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an llm_usage_info object")
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_map(self)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+    struct Usage;
+    impl<'de> ObjectReader<'de> for Usage {
+        type Out = Box<crate::model::LlmUsageInfo>;
+        const EXPECTING: &'static str = "an llm_usage_info object";
+        fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Out, A::Error> {
             let mut u = Box::<crate::model::LlmUsageInfo>::default();
             let text = |v: Option<Cow<str>>| v.map(Cow::into_owned);
             while let Some(key) = map.next_key_seed(KeySeed)? {
@@ -892,8 +883,8 @@ fn usage_info<'de, D: Deserializer<'de>>(
                     }
                 }
             }
-            Ok(Some(u))
+            Ok(u)
         }
     }
-    d.deserialize_option(V)
+    optional_object(d, Usage)
 }
