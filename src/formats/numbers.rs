@@ -55,12 +55,12 @@ unsafe fn scan_avx2(b: &[u8]) -> bool {
 #[inline(always)]
 fn scan(b: &[u8], classify: impl Fn(&[u8; BLOCK]) -> Masks) -> bool {
     // Each 64-byte block becomes bit masks (digits, `e`/`E`, quotes, backslashes), so the
-    // pattern is a few shifts and ands over whole blocks (loosened to `[0-9][eE].?[0-9]{2}`
-    // with a digit or sign between, to spare a mask), and whatever lies inside a string (hex
-    // ids and UUIDs match the pattern often) is masked out as simdjson does it: escaped quotes
-    // found from runs of backslashes, then a prefix XOR of the quotes. The exact test runs
-    // only at the rare positions left. The masks of the next block give the bits that run
-    // over the edge.
+    // pattern is a few shifts and ands over whole blocks (loosened to `[0-9][eE].?[0-9]{3}`:
+    // any byte where the sign may stand, to spare a sign mask), and whatever lies inside a
+    // string (hex ids and UUIDs match the pattern often) is masked out as simdjson does it:
+    // escaped quotes found from runs of backslashes, then a prefix XOR of the quotes. The exact
+    // test runs only at the rare positions left. The masks of the next block give the bits
+    // that run over the edge.
     if b.len() < 5 {
         return false;
     }
