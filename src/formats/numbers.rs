@@ -4,8 +4,8 @@
 //! (`IgnoredAny`) without converting them, so `{"team_id": 1e400}` would load silently and
 //! then break every consumer that parses the raw document. Such a document is an error here,
 //! wherever the number is. The scan looks, outside strings, for an exponent of three or more
-//! digits that follows a number in value position; only then (rarely) is the document parsed again as a `Value`,
-//! which range-checks every number and tells where the bad one is.
+//! digits that follows a number in value position; only then (rarely) is the document parsed
+//! again as a `Value`, which range-checks every number and tells where the bad one is.
 
 use super::Problem;
 
