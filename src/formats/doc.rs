@@ -400,8 +400,14 @@ impl<'a> EventList<'a> {
                 _ => true,
             });
         }
-        // Growth left up to twice the room needed; runs are held for long.
-        events.shrink_to_fit();
+        // Growth left up to twice the room needed and runs are held for long; a shrinking
+        // `realloc` may keep the block (mimalloc does, up to half wasted), so move the events
+        // into a block of their size.
+        if events.capacity() > events.len() {
+            let mut exact = Vec::with_capacity(events.len());
+            exact.append(&mut events);
+            return exact;
+        }
         events
     }
 }
