@@ -400,16 +400,20 @@ impl<'a> EventList<'a> {
                 _ => true,
             });
         }
-        // Growth left up to twice the room needed and runs are held for long; a shrinking
-        // `realloc` may keep the block (mimalloc does, up to half wasted), so move the events
-        // into a block of their size.
-        if events.capacity() > events.len() {
-            let mut exact = Vec::with_capacity(events.len());
-            exact.append(&mut events);
-            return exact;
-        }
-        events
+        exact(events)
     }
+}
+
+/// `v` in a block of its length. Growth leaves up to twice the room needed and runs are held
+/// for long; a shrinking `realloc` may keep the block (mimalloc does, up to half of it
+/// wasted), so the items are moved instead.
+pub(crate) fn exact<T>(mut v: Vec<T>) -> Vec<T> {
+    if v.capacity() == v.len() {
+        return v;
+    }
+    let mut out = Vec::with_capacity(v.len());
+    out.append(&mut v);
+    out
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for EventList<'a> {

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::doc::{Doc, EventDoc, MessageDoc, PairDoc, StatsDoc, Text};
+use super::doc::{exact, Doc, EventDoc, MessageDoc, PairDoc, StatsDoc, Text};
 use super::NormalizeError;
 use crate::model::{
     usage, Comment, ConfigSummary, EdgeKind, EdgeSummary, EvalLink, EvaluationConfig, Event,
@@ -51,7 +51,8 @@ fn run(
         )
     })?;
     let pairs = doc.input_output_pairs.unwrap_or_default();
-    let turns: Vec<Turn> = pairs.into_iter().map(turn).collect();
+    // Collected in the pairs' block when the sizes allow, with the room of its growth.
+    let turns: Vec<Turn> = exact(pairs.into_iter().map(turn).collect());
     let error = turns.iter().flat_map(|t| &t.events).find_map(|e| match e {
         Event::WorkflowError { message } => {
             Some(message.clone().unwrap_or_else(|| "workflow_error".into()))
@@ -214,7 +215,9 @@ fn turn(pair: PairDoc<'_>) -> Turn {
             }
         }
         out.events = list.into_unique();
+        out.node_outputs = exact(std::mem::take(&mut out.node_outputs));
     }
+    out.user_messages = exact(std::mem::take(&mut out.user_messages));
     out
 }
 
@@ -455,6 +458,10 @@ fn config(doc: super::doc::HydratedDoc<'_>) -> ConfigSummary {
             tool_type: t.kind,
         })
         .collect();
+    // Collected in place or pushed: each list may hold the room of its growth.
+    summary.nodes = exact(summary.nodes);
+    summary.edges = exact(summary.edges);
+    summary.tools = exact(summary.tools);
     summary
 }
 
