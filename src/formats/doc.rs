@@ -518,8 +518,7 @@ pub(crate) struct NodeOutputDoc<'a> {
 pub(crate) struct RunOutputDoc<'a> {
     #[serde(borrow)]
     pub events: Option<EventList<'a>>,
-    #[serde(borrow)]
-    #[serde(default, deserialize_with = "by_key")]
+    #[serde(borrow, default, deserialize_with = "by_key")]
     pub thread_to_node_outputs: Option<Entries<'a, Option<Vec<NodeOutputDoc<'a>>>>>,
 }
 

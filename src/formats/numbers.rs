@@ -131,11 +131,11 @@ impl Masks {
     #[inline(always)]
     fn of_block(b: &[u8], k: usize, classify: &impl Fn(&[u8; BLOCK]) -> Masks) -> Masks {
         let start = k * BLOCK;
-        match b.get(start..start + BLOCK) {
-            Some(block) => {
-                let block: &[u8; BLOCK] = block.try_into().unwrap_or(&[0; BLOCK]);
-                classify(block)
-            }
+        match b
+            .get(start..start + BLOCK)
+            .and_then(|s| <&[u8; BLOCK]>::try_from(s).ok())
+        {
+            Some(block) => classify(block),
             None if start < b.len() => {
                 let mut padded = [0u8; BLOCK];
                 padded[..b.len() - start].copy_from_slice(&b[start..]);
