@@ -74,11 +74,16 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         print_text(&mut out, &report)
     };
     written.map_err(|e| Error::io("<stdout>", e))?;
-    Ok(if report.errors > 0 {
+    let status = if report.errors > 0 {
         ExitStatus::Input
     } else {
         ExitStatus::Success
-    })
+    };
+    drop(report);
+    // As in `run`: the process ends right after, and freeing every run one by one would only add
+    // to the wall time, so the memory goes back with the process.
+    std::mem::forget(corpus);
+    Ok(status)
 }
 
 fn print_text(out: &mut impl Write, r: &Report<'_>) -> std::io::Result<()> {
