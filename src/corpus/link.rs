@@ -4,8 +4,6 @@
 //! `source_workflow_run_id`). A source names its evaluator in `evaluation_run_info`; when it
 //! does, that run wins over other evaluations of the same source.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use std::sync::Arc;
@@ -61,23 +59,38 @@ impl Serialize for Warning {
     }
 }
 
-/// Source run id → index of its evaluation run.
+/// Which evaluation run judged each run: indexes into the corpus's runs (sorted by id).
 #[derive(Debug, Default)]
 pub(crate) struct Links {
-    by_source: HashMap<String, usize>,
+    /// Per run, the index of its evaluation run, or [`NONE`].
+    evaluation: Vec<usize>,
     pub linked: usize,
     pub dangling: usize,
 }
 
+const NONE: usize = usize::MAX;
+
 impl Links {
-    pub(crate) fn evaluation_of(&self, run_id: &str) -> Option<usize> {
-        self.by_source.get(run_id).copied()
+    pub(crate) fn evaluation_of(&self, run: usize) -> Option<usize> {
+        match self.evaluation.get(run) {
+            Some(&i) if i != NONE => Some(i),
+            _ => None,
+        }
     }
 }
 
-/// Links every evaluation run of `runs` (sorted by id) to its source.
-pub(crate) fn link(runs: &[Arc<Run>], index: &HashMap<String, usize>) -> (Links, Vec<Warning>) {
-    let mut links = Links::default();
+/// Where the run with this id is in `runs` (sorted by id, ids unique).
+pub(crate) fn position(runs: &[Arc<Run>], run_id: &str) -> Option<usize> {
+    runs.binary_search_by(|r| r.run_id.as_str().cmp(run_id))
+        .ok()
+}
+
+/// Links every evaluation run of `runs` (sorted by id, ids unique) to its source.
+pub(crate) fn link(runs: &[Arc<Run>]) -> (Links, Vec<Warning>) {
+    let mut links = Links {
+        evaluation: vec![NONE; runs.len()],
+        ..Links::default()
+    };
     let mut warnings = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         if run.is_case() {
@@ -87,7 +100,7 @@ pub(crate) fn link(runs: &[Arc<Run>], index: &HashMap<String, usize>) -> (Links,
             .eval
             .source_run_id
             .as_deref()
-            .and_then(|s| index.get(s).map(|&j| (s, j)))
+            .and_then(|s| position(runs, s))
         else {
             links.dangling += 1;
             warnings.push(Warning::DanglingEvaluation {
@@ -98,20 +111,17 @@ pub(crate) fn link(runs: &[Arc<Run>], index: &HashMap<String, usize>) -> (Links,
             continue;
         };
         links.linked += 1;
-        let (source_id, source_index) = source;
-        let named = runs[source_index].eval.evaluation_run_id.as_deref();
-        match links.by_source.get(source_id) {
+        let named = runs[source].eval.evaluation_run_id.as_deref();
+        match links.evaluation_of(source) {
             // The source names another evaluation run, and has it: keep that one.
-            Some(&existing) if named == Some(runs[existing].run_id.as_str()) => {}
+            Some(existing) if named == Some(runs[existing].run_id.as_str()) => {}
             // Runs are sorted by id, so without a name the highest id (the latest) wins.
-            _ => {
-                links.by_source.insert(source_id.to_owned(), i);
-            }
+            _ => links.evaluation[source] = i,
         }
     }
     for run in runs.iter().filter(|r| r.is_case()) {
         if let Some(eval_id) = &run.eval.evaluation_run_id {
-            if !index.contains_key(eval_id) {
+            if position(runs, eval_id).is_none() {
                 warnings.push(Warning::MissingEvaluationRun {
                     run_id: run.run_id.clone(),
                     evaluation_run_id: eval_id.clone(),

@@ -1,12 +1,11 @@
 //! Finding files and loading them in parallel.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::link::{link, Links, Warning};
+use super::link::{link, position, Links, Warning};
 use crate::formats::{read_file, Problem};
 use crate::model::{Format, Run, System};
 
@@ -35,7 +34,6 @@ pub struct Corpus {
     pub files: usize,
     /// Bytes read.
     pub bytes: u64,
-    index: HashMap<String, usize>,
     links: Links,
 }
 
@@ -85,18 +83,24 @@ impl Corpus {
     /// Loads every run under `paths`, in parallel.
     pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Corpus {
         let (files, mut problems) = find_files(paths);
+        // Runs are moved into their `Arc` on the worker that read them: copying every run
+        // into one list first would be serial work on fresh memory.
         let outcomes: Vec<_> = files
             .par_iter()
-            .map(|path| read_file(path, options.format, options.keep_raw, options.digest))
+            .map(|path| {
+                let read = read_file(path, options.format, options.keep_raw, options.digest);
+                let runs: Vec<Arc<Run>> = read.runs.into_iter().map(Arc::new).collect();
+                (runs, read.problems, read.bytes)
+            })
             .collect();
-        let mut runs = Vec::new();
+        let mut runs = Vec::with_capacity(outcomes.iter().map(|o| o.0.len()).sum());
         let mut bytes = 0;
-        for outcome in outcomes {
-            bytes += outcome.bytes;
-            runs.extend(outcome.runs);
-            problems.extend(outcome.problems);
+        for (file_runs, file_problems, file_bytes) in outcomes {
+            bytes += file_bytes;
+            runs.extend(file_runs);
+            problems.extend(file_problems);
         }
-        let mut corpus = Corpus::from_runs(runs);
+        let mut corpus = Corpus::from_shared(runs);
         corpus.problems.splice(0..0, problems);
         corpus.files = files.len();
         corpus.bytes = bytes;
@@ -105,28 +109,40 @@ impl Corpus {
 
     /// A corpus of runs already loaded (files in order; the first of a duplicated id wins).
     pub fn from_runs(runs: Vec<Run>) -> Corpus {
-        let mut warnings = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::with_capacity(runs.len());
-        let mut kept: Vec<Arc<Run>> = Vec::with_capacity(runs.len());
-        for run in runs {
-            if let Some(&first) = index.get(&run.run_id) {
-                warnings.push(Warning::DuplicateRunId {
-                    run_id: run.run_id.clone(),
-                    kept: kept[first].origin.clone(),
-                    dropped: run.origin.clone(),
-                });
-                continue;
-            }
-            index.insert(run.run_id.clone(), kept.len());
-            kept.push(Arc::new(run));
-        }
-        kept.sort_by(|a, b| a.run_id.cmp(&b.run_id));
-        let index: HashMap<String, usize> = kept
+        Corpus::from_shared(runs.into_iter().map(Arc::new).collect())
+    }
+
+    /// [`Corpus::from_runs`] for runs already shared.
+    fn from_shared(all: Vec<Arc<Run>>) -> Corpus {
+        // Sorting borrowed ids with their file position, not the runs: copies of one id come
+        // out together, in file order, and no id is cloned or hashed.
+        let mut order: Vec<(&str, usize)> = all
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.run_id.clone(), i))
+            .map(|(i, r)| (r.run_id.as_str(), i))
             .collect();
-        let (links, link_warnings) = link(&kept, &index);
+        order.sort_unstable();
+        let mut kept: Vec<Arc<Run>> = Vec::with_capacity(all.len());
+        let mut duplicates: Vec<(usize, Warning)> = Vec::new();
+        for &(id, i) in &order {
+            match kept.last() {
+                Some(first) if first.run_id == id => duplicates.push((
+                    i,
+                    Warning::DuplicateRunId {
+                        run_id: id.to_owned(),
+                        kept: first.origin.clone(),
+                        dropped: all[i].origin.clone(),
+                    },
+                )),
+                _ => kept.push(Arc::clone(&all[i])),
+            }
+        }
+        drop(order);
+        drop(all);
+        // Warned about in file order, as the copies were read.
+        duplicates.sort_unstable_by_key(|&(i, _)| i);
+        let mut warnings: Vec<Warning> = duplicates.into_iter().map(|(_, w)| w).collect();
+        let (links, link_warnings) = link(&kept);
         warnings.extend(link_warnings);
         Corpus {
             runs: kept,
@@ -134,14 +150,13 @@ impl Corpus {
             warnings,
             files: 0,
             bytes: 0,
-            index,
             links,
         }
     }
 
     /// The run with this id.
     pub fn get(&self, run_id: &str) -> Option<&Arc<Run>> {
-        self.index.get(run_id).map(|&i| &self.runs[i])
+        position(&self.runs, run_id).map(|i| &self.runs[i])
     }
 
     /// The cases (runs that are not evaluation runs), sorted by run id.
@@ -156,7 +171,8 @@ impl Corpus {
 
     /// The evaluation run that judged `run_id`, if the corpus has it.
     pub fn evaluation_of(&self, run_id: &str) -> Option<&Arc<Run>> {
-        self.links.evaluation_of(run_id).map(|i| &self.runs[i])
+        let run = position(&self.runs, run_id)?;
+        self.links.evaluation_of(run).map(|i| &self.runs[i])
     }
 
     /// Evaluation runs whose source is in the corpus.
@@ -177,6 +193,7 @@ impl Corpus {
             .collect()
     }
 }
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
