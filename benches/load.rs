@@ -5,9 +5,10 @@
 //!
 //! `cargo bench --bench load` (criterion, `Throughput::Bytes`: MB/s). `read_bytes` and the two
 //! references run single-threaded per file; `Corpus::load` uses rayon over both cores, with raw
-//! documents left on disk (as `reprise run` and `validate` load) and kept in memory. What a
-//! case builds (the `Value`s, the runs, the corpus) is freed outside the timed part: loading is
-//! what is measured. The allocator is the binary's (mimalloc), so the figures are the tool's.
+//! documents left on disk (as `reprise run` and `validate` load) and kept in memory, and once
+//! on a one-thread pool (the rate per core). What a case builds (the `Value`s, the runs, the
+//! corpus) is freed outside the timed part: loading is what is measured. The allocator is the
+//! binary's (mimalloc), so the figures are the tool's.
 
 /// The binary's allocator, so the figures are the tool's.
 #[global_allocator]
@@ -78,21 +79,33 @@ fn bench(c: &mut Criterion) {
                 .collect::<Vec<_>>()
         })
     });
-    // Raw documents left on disk (as `run`, `validate` and `serve` load), and kept in memory.
-    for (name, keep_raw) in [
-        ("Corpus::load (rayon, from disk)", false),
-        ("Corpus::load (rayon, from disk, raw kept)", true),
+    // Raw documents left on disk (as `run`, `validate` and `serve` load), and kept in memory;
+    // and on one thread, for the rate per core beside the bare parse.
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("thread pool");
+    for (name, keep_raw, pool) in [
+        ("Corpus::load (rayon, from disk)", false, None),
+        ("Corpus::load (rayon, from disk, raw kept)", true, None),
+        ("Corpus::load (1 thread, from disk)", false, Some(&one_thread)),
     ] {
+        let load = || {
+            Corpus::load(
+                &[dir.path().to_path_buf()],
+                &LoadOptions {
+                    format: None,
+                    keep_raw,
+                    digest: false,
+                },
+            )
+        };
         g.bench_function(name, |b| {
             b.iter_with_large_drop(|| {
-                let corpus = Corpus::load(
-                    &[dir.path().to_path_buf()],
-                    &LoadOptions {
-                        format: None,
-                        keep_raw,
-                        digest: false,
-                    },
-                );
+                let corpus = match pool {
+                    Some(pool) => pool.install(load),
+                    None => load(),
+                };
                 assert!(corpus.problems.is_empty());
                 corpus
             })
