@@ -88,7 +88,11 @@ fn bench(c: &mut Criterion) {
     for (name, keep_raw, pool) in [
         ("Corpus::load (rayon, from disk)", false, None),
         ("Corpus::load (rayon, from disk, raw kept)", true, None),
-        ("Corpus::load (1 thread, from disk)", false, Some(&one_thread)),
+        (
+            "Corpus::load (1 thread, from disk)",
+            false,
+            Some(&one_thread),
+        ),
     ] {
         let load = || {
             Corpus::load(
