@@ -303,8 +303,12 @@ impl Session<'_> {
 
     /// Learns the PII values of `vars` (by variable name) so they are redacted wherever they
     /// appear later, including the words of a name on their own ("Thanks, Avery").
-    pub fn learn(&mut self, vars: &serde_json::Map<String, serde_json::Value>) {
+    pub fn learn<'v, K: AsRef<str> + ?Sized + 'v>(
+        &mut self,
+        vars: impl IntoIterator<Item = (&'v K, &'v serde_json::Value)>,
+    ) {
         for (name, value) in vars {
+            let name = name.as_ref();
             if self.redactor.is_pii_variable(name) {
                 if let Some(text) = value.as_str() {
                     self.register(&name.to_ascii_uppercase(), text, true);

@@ -13,6 +13,8 @@ use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use crate::model::Variables;
+
 /// Text that may be a string, or a list of parts (`"x"` or `{"text": "x"}`), as LangChain
 /// message `content` is. Borrows from the document when it can (no escapes, one part).
 #[derive(Debug, Default)]
@@ -451,7 +453,7 @@ pub(crate) struct NodeRunInputDoc<'a> {
 /// `runtime_variables` of a run input: two keys are pulled out, the rest kept.
 #[derive(Debug, Default)]
 pub(crate) struct RuntimeVarsDoc {
-    pub input_dynamic_variables: Option<serde_json::Map<String, Value>>,
+    pub input_dynamic_variables: Option<Variables>,
     pub rest: serde_json::Map<String, Value>,
 }
 
@@ -468,7 +470,7 @@ impl<'de> Deserialize<'de> for RuntimeVarsDoc {
                 while let Some(key) = map.next_key_seed(KeySeed)? {
                     match key.as_ref() {
                         "input_dynamic_variables" => {
-                            out.input_dynamic_variables = map.next_value()?
+                            out.input_dynamic_variables = map.next_value_seed(AllVariables)?
                         }
                         // A full copy of the dynamic variables: the harness never needs it twice.
                         "all_dynamic_variables" => {
@@ -494,7 +496,7 @@ pub(crate) struct RunInputDoc<'a> {
     /// Without the server's volatile variables: they are noise to every stage, and they stay
     /// in the raw document.
     #[serde(default, deserialize_with = "without_volatile")]
-    pub dynamic_variables: Option<serde_json::Map<String, Value>>,
+    pub dynamic_variables: Option<Variables>,
     pub runtime_variables: Option<RuntimeVarsDoc>,
     #[serde(borrow, default, deserialize_with = "by_key")]
     pub thread_to_node_inputs: Option<Entries<'a, Option<ThreadInputsDoc<'a>>>>,
@@ -843,27 +845,50 @@ where
 }
 
 /// Reads a variables object, skipping the server's volatile variables unbuilt.
-fn without_volatile<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<serde_json::Map<String, Value>>, D::Error> {
-    struct Variables;
-    impl<'de> ObjectReader<'de> for Variables {
-        type Out = serde_json::Map<String, Value>;
-        const EXPECTING: &'static str = "an object of dynamic variables";
-        fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Out, A::Error> {
-            let mut out = serde_json::Map::new();
-            while let Some(key) = map.next_key_seed(KeySeed)? {
-                if crate::model::is_volatile_variable(&key) {
-                    map.next_value::<IgnoredAny>()?;
-                } else {
-                    let v: Value = map.next_value()?;
-                    out.insert(key.into_owned(), v);
-                }
-            }
-            Ok(out)
-        }
+fn without_volatile<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Variables>, D::Error> {
+    optional_object(
+        d,
+        VariablesReader {
+            skip_volatile: true,
+        },
+    )
+}
+
+/// Reads a variables object whole (`input_dynamic_variables`: what the caller sent).
+struct AllVariables;
+
+impl<'de> de::DeserializeSeed<'de> for AllVariables {
+    type Value = Option<Variables>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        optional_object(
+            d,
+            VariablesReader {
+                skip_volatile: false,
+            },
+        )
     }
-    optional_object(d, Variables)
+}
+
+/// A variables object, read into the model's sorted list.
+struct VariablesReader {
+    skip_volatile: bool,
+}
+
+impl<'de> ObjectReader<'de> for VariablesReader {
+    type Out = Variables;
+    const EXPECTING: &'static str = "an object of dynamic variables";
+    fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Variables, A::Error> {
+        let mut out = Vec::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            if self.skip_volatile && crate::model::is_volatile_variable(&key) {
+                map.next_value::<IgnoredAny>()?;
+            } else {
+                let v: Value = map.next_value()?;
+                out.push((key.into_owned(), v));
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
 }
 
 /// `llm_usage_info`, read by hand straight into the boxed form the model keeps (one in two

@@ -10,6 +10,7 @@ mod raw;
 mod run;
 mod status;
 pub(crate) mod usage;
+mod variables;
 
 pub use config::{
     ConfigSummary, EdgeSummary, EvaluationConfig, McpServerSummary, NodeSummary, ToolSummary,
@@ -20,3 +21,4 @@ pub use raw::{Origin, RawDoc};
 pub use run::{is_volatile_variable, Comment, EvalLink, Format, NodeOutput, Run, System, Turn};
 pub use status::{Status, StatusKind};
 pub use usage::{Latency, ModelLatency, ModelUsage, Usage, UsageSource};
+pub use variables::Variables;

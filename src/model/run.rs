@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{ConfigSummary, Event, Latency, Origin, RawDoc, Status, Usage};
+use super::{ConfigSummary, Event, Latency, Origin, RawDoc, Status, Usage, Variables};
 
 /// The system a run was recorded on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -134,9 +134,9 @@ pub struct Turn {
     /// server adds on every call (`now`, `rand_*`, …: see [`is_volatile_variable`]); those
     /// stay in the raw document. `None` also when, less those, it equals
     /// `input_dynamic_variables`: read [`Turn::caller_variables`] for what the caller sent.
-    pub dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
+    pub dynamic_variables: Option<Variables>,
     /// `run_input.runtime_variables.input_dynamic_variables`: what the caller really sent.
-    pub input_dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
+    pub input_dynamic_variables: Option<Variables>,
     /// `run_input.runtime_variables` without `input_dynamic_variables`/`all_dynamic_variables`.
     /// A list, not a map: it rarely holds more than `workflow_invoke_count`, and a small map
     /// costs more memory than its JSON.
@@ -169,11 +169,14 @@ impl Turn {
     /// dynamic variables minus the server's volatile ones.
     pub fn caller_variables(&self) -> serde_json::Map<String, serde_json::Value> {
         if let Some(vars) = &self.input_dynamic_variables {
-            return vars.clone();
+            return vars.to_map();
         }
-        let mut vars = self.dynamic_variables.clone().unwrap_or_default();
-        vars.retain(|k, _| !is_volatile_variable(k));
-        vars
+        self.dynamic_variables
+            .iter()
+            .flat_map(Variables::iter)
+            .filter(|(k, _)| !is_volatile_variable(k))
+            .map(|(k, v)| (k.to_owned(), v.clone()))
+            .collect()
     }
 }
 

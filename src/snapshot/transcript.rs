@@ -142,7 +142,7 @@ impl Transcript {
         for turn in turns {
             session.learn(&turn.caller_variables());
             if let Some(vars) = &turn.dynamic_variables {
-                session.learn(vars);
+                session.learn(vars.iter());
             }
             for v in [&turn.input, &turn.output].into_iter().flatten() {
                 session.learn_value(v);

@@ -10,10 +10,10 @@
 use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::engine::TurnInput;
-use crate::model::{is_volatile_variable, Turn};
+use crate::model::{is_volatile_variable, Turn, Variables};
 
 /// The seed of a hash chain (before any turn).
 pub(crate) const CHAIN_SEED: u64 = 0x7265_7072_6973_6521;
@@ -24,19 +24,20 @@ fn hasher() -> std::collections::hash_map::DefaultHasher {
 }
 
 /// The recorded turn's dynamic variables that matching reads.
-fn recorded_variables(turn: &Turn) -> Option<&Map<String, Value>> {
+fn recorded_variables(turn: &Turn) -> Option<&Variables> {
     turn.input_dynamic_variables
         .as_ref()
         .or(turn.dynamic_variables.as_ref())
 }
 
 /// The variables that count, sorted by name (a `Map` may keep insertion order).
-fn counted(vars: Option<&Map<String, Value>>) -> Vec<(&str, &Value)> {
+fn counted<'v, K: AsRef<str> + ?Sized + 'v>(
+    vars: impl IntoIterator<Item = (&'v K, &'v Value)>,
+) -> Vec<(&'v str, &'v Value)> {
     let mut out: Vec<(&str, &Value)> = vars
         .into_iter()
-        .flat_map(|m| m.iter())
+        .map(|(k, v)| (k.as_ref(), v))
         .filter(|(k, _)| !is_volatile_variable(k))
-        .map(|(k, v)| (k.as_str(), v))
         .collect();
     out.sort_unstable_by(|a, b| a.0.cmp(b.0));
     out
@@ -117,7 +118,11 @@ fn hash_parts(
 /// The chain hash after a recorded turn (`first`: it is the run's first turn).
 pub(crate) fn chain_recorded(prev: u64, turn: &Turn, first: bool) -> u64 {
     let vars = if first {
-        counted(recorded_variables(turn))
+        counted(
+            recorded_variables(turn)
+                .into_iter()
+                .flat_map(Variables::iter),
+        )
     } else {
         Vec::new()
     };
@@ -133,7 +138,7 @@ pub(crate) fn chain_recorded(prev: u64, turn: &Turn, first: bool) -> u64 {
 /// The chain hash after a caller's turn input.
 pub(crate) fn chain_input(prev: u64, input: &TurnInput, first: bool) -> u64 {
     let vars = if first {
-        counted(Some(&input.dynamic_variables))
+        counted(&input.dynamic_variables)
     } else {
         Vec::new()
     };
@@ -152,8 +157,12 @@ pub(crate) fn differences(input: &TurnInput, turn: &Turn, index: usize) -> Vec<S
     let mut out = Vec::new();
     let n = index + 1;
     if index == 0 {
-        let sent = counted(Some(&input.dynamic_variables));
-        let recorded = counted(recorded_variables(turn));
+        let sent = counted(&input.dynamic_variables);
+        let recorded = counted(
+            recorded_variables(turn)
+                .into_iter()
+                .flat_map(Variables::iter),
+        );
         let names: BTreeSet<&str> = sent.iter().chain(&recorded).map(|(k, _)| *k).collect();
         for name in names {
             let a = sent.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
@@ -215,19 +224,23 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn vars(v: Value) -> Map<String, Value> {
+    fn object(v: Value) -> serde_json::Map<String, Value> {
         v.as_object().cloned().unwrap()
+    }
+
+    fn vars(v: Value) -> Variables {
+        Variables::from(object(v))
     }
 
     #[test]
     fn volatile_variables_and_key_order_do_not_change_the_hash() {
         let a = TurnInput {
-            dynamic_variables: vars(json!({"b": 1, "a": {"y": 2, "x": [1, "z"]}, "now": "x"})),
+            dynamic_variables: object(json!({"b": 1, "a": {"y": 2, "x": [1, "z"]}, "now": "x"})),
             user_messages: vec!["hi".into()],
             input: None,
         };
         let b = TurnInput {
-            dynamic_variables: vars(json!({"a": {"x": [1, "z"], "y": 2}, "b": 1, "rand_3": 9})),
+            dynamic_variables: object(json!({"a": {"x": [1, "z"], "y": 2}, "b": 1, "rand_3": 9})),
             ..a.clone()
         };
         assert_eq!(
@@ -235,7 +248,7 @@ mod tests {
             chain_input(CHAIN_SEED, &b, true)
         );
         let c = TurnInput {
-            dynamic_variables: vars(json!({"a": 1, "b": 1})),
+            dynamic_variables: object(json!({"a": 1, "b": 1})),
             ..a.clone()
         };
         assert_ne!(
@@ -254,7 +267,7 @@ mod tests {
             ..Turn::default()
         };
         let input = TurnInput {
-            dynamic_variables: vars(json!({"patient": "Ann"})),
+            dynamic_variables: object(json!({"patient": "Ann"})),
             user_messages: vec!["hello".into()],
             input: None,
         };
@@ -274,7 +287,7 @@ mod tests {
             ..Turn::default()
         };
         let input = TurnInput {
-            dynamic_variables: vars(json!({"patient_name": "Bob Hidden", "y": 2})),
+            dynamic_variables: object(json!({"patient_name": "Bob Hidden", "y": 2})),
             user_messages: vec!["other text".into()],
             input: Some(json!({"note": "other", "k": 1})),
         };
@@ -324,7 +337,7 @@ mod tests {
                 any::<bool>(),
             )
                 .prop_map(|(vars, user_messages, input, caller_kept)| {
-                    let vars: Map<String, Value> = vars.into_iter().collect();
+                    let vars: Variables = vars.into_iter().collect();
                     let mut turn = Turn {
                         dynamic_variables: Some(vars.clone()),
                         user_messages,
@@ -333,7 +346,7 @@ mod tests {
                     };
                     if caller_kept {
                         let mut caller = vars;
-                        caller.retain(|k, _| !is_volatile_variable(k));
+                        caller.retain(|k| !is_volatile_variable(k));
                         turn.input_dynamic_variables = Some(caller);
                     }
                     turn

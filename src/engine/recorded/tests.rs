@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::formats::read_bytes;
+use crate::model::Variables;
 
 /// Parses one in-test document into a run.
 fn run(doc: Value) -> Run {
@@ -179,7 +180,10 @@ async fn volatile_dynamic_variables_are_ignored() {
 #[tokio::test]
 async fn input_dynamic_variables_are_what_the_caller_sent() {
     let mut recorded = interactly("r1", 1, json!({"patient_name": "Ann", "added": 1}), &[]);
-    recorded.turns[0].input_dynamic_variables = json!({"patient_name": "Ann"}).as_object().cloned();
+    recorded.turns[0].input_dynamic_variables = json!({"patient_name": "Ann"})
+        .as_object()
+        .cloned()
+        .map(Variables::from);
     let e = RecordedEngine::from_runs([Arc::new(recorded.clone())]);
     let mut req = start(&recorded, Some(1));
     assert!(!req.input.dynamic_variables.contains_key("added"));
