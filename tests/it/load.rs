@@ -406,9 +406,10 @@ static COUNTING: Counting = Counting;
 
 /// What a loaded run costs beside its file: the normalized model (raw bytes left on disk,
 /// `keep_raw: false`) is weighed on one thread over a synthetic corpus. With `keep_raw: true`
-/// the file's own bytes come on top (1×, shared by the runs of the file). Measured: 0.91× (≈1.9×
+/// the file's own bytes come on top (1×, shared by the runs of the file). Measured: 0.73× (≈1.7×
 /// with the bytes in memory), so the 1.5× target holds only with raw documents left on disk, as
-/// `reprise run` and `validate` load them; this guards against growth.
+/// `reprise run` and `validate` load them. The count is of requested sizes over a seeded corpus,
+/// so it does not vary between runs; the bound guards against growth.
 #[test]
 fn a_loaded_run_weighs_less_than_its_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -440,7 +441,7 @@ fn a_loaded_run_weighs_less_than_its_file() {
         "{} runs, {file_bytes} file bytes, model {model} bytes: {ratio:.3}× the files",
         runs.len()
     );
-    assert!(ratio < 1.0, "model is {ratio:.3}× the file size");
+    assert!(ratio < 0.8, "model is {ratio:.3}× the file size");
     assert!(ratio > 0.1, "the count must see the model ({ratio:.3}×)");
     drop(runs);
 }
