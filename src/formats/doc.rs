@@ -25,6 +25,11 @@ impl Text<'_> {
     pub(crate) fn owned(self) -> String {
         self.0.into_owned()
     }
+
+    /// The text, owned as a `Box<str>`.
+    pub(crate) fn boxed(self) -> Box<str> {
+        self.owned().into_boxed_str()
+    }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
@@ -111,14 +116,14 @@ pub(crate) struct MessageDoc<'a> {
 /// `response_metadata` of an assistant response.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ResponseMetadataDoc {
-    pub message_type: Option<String>,
+    pub message_type: Option<Box<str>>,
 }
 
 /// `run_output` of an `end_node_run` event.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct EndNodeOutputDoc {
     #[serde(rename = "type")]
-    pub kind: Option<String>,
+    pub kind: Option<Box<str>>,
 }
 
 /// Any event: the union of the fields of the types the harness reads.
@@ -289,7 +294,7 @@ pub(crate) struct IterationPairDoc {
 /// The part of that pair's `run_input` that names the workflow.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct IterationInputDoc {
-    pub workflow_id: Option<String>,
+    pub workflow_id: Option<Box<str>>,
     pub version_number: Option<i64>,
 }
 

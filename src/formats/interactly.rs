@@ -55,7 +55,7 @@ fn run(
     let turns: Vec<Turn> = exact(pairs.into_iter().map(turn).collect());
     let error = turns.iter().flat_map(|t| &t.events).find_map(|e| match e {
         Event::WorkflowError { message } => {
-            Some(message.clone().unwrap_or_else(|| "workflow_error".into()))
+            Some(message.as_deref().unwrap_or("workflow_error").to_owned())
         }
         _ => None,
     });
@@ -136,7 +136,9 @@ pub(crate) fn execute(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
                 workflow_id,
                 version,
                 ..
-            } if workflow_id.is_some() => Some((workflow_id.clone(), *version)),
+            } if workflow_id.is_some() => {
+                Some((workflow_id.as_deref().map(str::to_owned), *version))
+            }
             _ => None,
         })
         .unwrap_or((None, None));
@@ -228,8 +230,10 @@ fn is_user_message(message: &MessageDoc<'_>) -> bool {
     )
 }
 
-fn own(s: Option<Cow<'_, str>>) -> Option<String> {
-    s.map(Cow::into_owned)
+/// Event text as the model keeps it: a `Box<str>` is a third smaller than a `String`, and
+/// events are most of a loaded run.
+fn boxed(s: Option<Cow<'_, str>>) -> Option<Box<str>> {
+    s.map(|s| s.into_owned().into_boxed_str())
 }
 
 /// The typed event; the fields used are taken out of `doc`.
@@ -239,9 +243,9 @@ pub(crate) fn event(doc: &mut EventDoc<'_>) -> Event {
         let message = doc.message.take().unwrap_or_default();
         return Event::Llm {
             kind: llm,
-            node: own(doc.origin_node_logical_id.take()),
-            message_type: own(message.kind),
-            content: message.content.map(Text::owned),
+            node: boxed(doc.origin_node_logical_id.take()),
+            message_type: boxed(message.kind),
+            content: message.content.map(Text::boxed),
             tool_calls: message
                 .tool_calls
                 .unwrap_or_default()
@@ -252,29 +256,29 @@ pub(crate) fn event(doc: &mut EventDoc<'_>) -> Event {
                     id: c.id,
                 })
                 .collect(),
-            tool_name: own(message.name),
+            tool_name: boxed(message.name),
             usage: doc.llm_usage_info.take(),
         };
     }
     if let Some(edge) = EdgeKind::from_type(kind) {
         return Event::Edge {
             kind: edge,
-            edge_id: own(doc.edge_logical_id.take()),
-            source: own(doc.source_node_logical_id.take()),
-            source_name: own(doc.source_node_name.take()),
-            destination: own(doc.destination_node_logical_id.take()),
-            destination_name: own(doc.destination_node_name.take()),
+            edge_id: boxed(doc.edge_logical_id.take()),
+            source: boxed(doc.source_node_logical_id.take()),
+            source_name: boxed(doc.source_node_name.take()),
+            destination: boxed(doc.destination_node_logical_id.take()),
+            destination_name: boxed(doc.destination_node_name.take()),
         };
     }
     match kind {
         "assistant_response" => Event::AssistantResponse {
-            node: own(doc.origin_node_logical_id.take()),
+            node: boxed(doc.origin_node_logical_id.take()),
             content: doc.content.take().map(Text::owned).unwrap_or_default(),
             message_type: doc.response_metadata.take().and_then(|m| m.message_type),
             usage: doc.llm_usage_info.take(),
         },
         "user_messages" => Event::UserMessages {
-            node: own(doc.origin_node_logical_id.take()),
+            node: boxed(doc.origin_node_logical_id.take()),
             messages: doc
                 .messages
                 .take()
@@ -284,19 +288,19 @@ pub(crate) fn event(doc: &mut EventDoc<'_>) -> Event {
                 .collect(),
         },
         "say_static" => Event::SayStatic {
-            node: own(doc.origin_node_logical_id.take()),
-            content: doc.message.take().and_then(|m| m.content).map(Text::owned),
+            node: boxed(doc.origin_node_logical_id.take()),
+            content: doc.message.take().and_then(|m| m.content).map(Text::boxed),
         },
         "start_node_run" => Event::NodeStart {
-            node: own(doc.origin_node_logical_id.take()),
-            node_name: own(doc.origin_node_name.take()),
+            node: boxed(doc.origin_node_logical_id.take()),
+            node_name: boxed(doc.origin_node_name.take()),
         },
         "end_node_run" => Event::NodeEnd {
-            node: own(doc.origin_node_logical_id.take()),
+            node: boxed(doc.origin_node_logical_id.take()),
             node_type: doc.run_output.take().and_then(|o| o.kind),
         },
         "busy_wait_for_user_message" => Event::BusyWait {
-            node: own(doc.origin_node_logical_id.take()),
+            node: boxed(doc.origin_node_logical_id.take()),
         },
         "workflow_ready_for_input" => Event::ReadyForInput,
         "end_workflow_iteration" => {
@@ -311,7 +315,7 @@ pub(crate) fn event(doc: &mut EventDoc<'_>) -> Event {
         }
         "end_workflow" => Event::WorkflowEnd,
         "workflow_error" => Event::WorkflowError {
-            message: own(doc.error_message.take()),
+            message: boxed(doc.error_message.take()),
         },
         other => Event::Other {
             kind: other.to_owned(),

@@ -218,7 +218,7 @@ mod tests {
             node: None,
             message_type: Some("ai".into()),
             content: None,
-            tool_calls: vec![],
+            tool_calls: Box::default(),
             tool_name: None,
             usage: Some(Box::new(LlmUsageInfo {
                 model: Some("gpt-4o".into()),

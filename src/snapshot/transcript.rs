@@ -369,7 +369,7 @@ fn node_names(run: &Run) -> HashMap<&str, &str> {
             node_name: Some(name),
         } = event
         {
-            names.entry(id.as_str()).or_insert(name.as_str());
+            names.entry(&**id).or_insert(&**name);
         }
     }
     names

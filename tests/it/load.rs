@@ -406,7 +406,7 @@ static COUNTING: Counting = Counting;
 
 /// What a loaded run costs beside its file: the normalized model (raw bytes left on disk,
 /// `keep_raw: false`) is weighed on one thread over a synthetic corpus. With `keep_raw: true`
-/// the file's own bytes come on top (1×, shared by the runs of the file). Measured: 0.73× (≈1.7×
+/// the file's own bytes come on top (1×, shared by the runs of the file). Measured: 0.68× (≈1.7×
 /// with the bytes in memory), so the 1.5× target holds only with raw documents left on disk, as
 /// `reprise run` and `validate` load them. The count is of requested sizes over a seeded corpus,
 /// so it does not vary between runs; the bound guards against growth.
