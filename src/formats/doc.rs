@@ -218,15 +218,32 @@ impl<'de: 'a, 'a> Deserialize<'de> for EventDoc<'a> {
 }
 
 /// An object key, borrowed from the document when it has no escapes.
+///
+/// Read as a string, not through [`OptStr`]: `serde_path_to_error` records a key only when it is
+/// visited as one, and a key seen through an option's `visit_some` left hand-read fields out of
+/// error pointers.
 struct KeySeed;
 
 impl<'de> de::DeserializeSeed<'de> for KeySeed {
     type Value = Cow<'de, str>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        match OptStr.deserialize(d)? {
-            Some(key) => Ok(key),
-            None => Err(de::Error::custom("a key must be a string")),
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Cow<'de, str>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v))
+            }
         }
+        d.deserialize_str(V)
     }
 }
 

@@ -192,6 +192,34 @@ mod tests {
     }
 
     #[test]
+    fn keys_read_by_hand_are_in_the_pointer() {
+        // Runtime variables, events and usage are read by hand-written visitors: their keys
+        // must reach the pointer as derived fields' keys do.
+        let cases = [
+            (
+                r#"{"workflow_run_id": "r", "input_output_pairs": [{"run_input":
+                    {"runtime_variables": {"input_dynamic_variables": "oops"}}}]}"#,
+                "/input_output_pairs/0/run_input/runtime_variables/input_dynamic_variables",
+            ),
+            (
+                r#"{"workflow_run_id": "r", "input_output_pairs": [{"run_output":
+                    {"events": [{"type": "say_llm"}, {"type": "say_llm", "logical_id": 7}]}}]}"#,
+                "/input_output_pairs/0/run_output/events/1/logical_id",
+            ),
+            (
+                r#"{"workflow_run_id": "r", "input_output_pairs": [{"run_output": {"events":
+                    [{"type": "say_llm", "llm_usage_info": {"prompt_tokens": "many"}}]}}]}"#,
+                "/input_output_pairs/0/run_output/events/0/llm_usage_info/prompt_tokens",
+            ),
+        ];
+        for (text, pointer) in cases {
+            let p = parse(text, None).unwrap_err();
+            assert_eq!(p.pointer, pointer, "{}", p.message);
+            assert!(p.message.contains("invalid type"), "{}", p.message);
+        }
+    }
+
+    #[test]
     fn unknown_object_is_not_a_run() {
         let p = parse(r#"{"hello": "world"}"#, None).unwrap_err();
         assert!(p.message.starts_with("not a run"), "{}", p.message);
