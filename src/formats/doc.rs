@@ -13,7 +13,7 @@ use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::model::Variables;
+use crate::model::{exact, sorted_last_wins, Variables};
 
 /// Text that may be a string, or a list of parts (`"x"` or `{"text": "x"}`), as LangChain
 /// message `content` is. Borrows from the document when it can (no escapes, one part).
@@ -420,18 +420,6 @@ impl<'a> EventList<'a> {
         }
         exact(events)
     }
-}
-
-/// `v` in a block of its length. Growth leaves up to twice the room needed and runs are held
-/// for long; a shrinking `realloc` may keep the block (mimalloc does, up to half of it
-/// wasted), so the items are moved instead.
-pub(crate) fn exact<T>(mut v: Vec<T>) -> Vec<T> {
-    if v.capacity() == v.len() {
-        return v;
-    }
-    let mut out = Vec::with_capacity(v.len());
-    out.append(&mut v);
-    out
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for EventList<'a> {
@@ -850,11 +838,7 @@ where
             while let Some(key) = map.next_key_seed(KeySeed)? {
                 entries.push((key, map.next_value()?));
             }
-            // Stable sort of the reversed entries: of equal keys, the last written comes first.
-            entries.reverse();
-            entries.sort_by(|a: &(Cow<str>, V), b| a.0.cmp(&b.0));
-            entries.dedup_by(|a, b| a.0 == b.0);
-            Ok(entries)
+            Ok(sorted_last_wins(entries))
         }
     }
     optional_object(d, Sorted(std::marker::PhantomData))
@@ -903,7 +887,7 @@ impl<'de> ObjectReader<'de> for VariablesReader {
                 out.push((key.into_owned(), v));
             }
         }
-        Ok(out.into_iter().collect())
+        Ok(Variables::from_pairs(out))
     }
 }
 

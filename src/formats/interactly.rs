@@ -2,10 +2,10 @@
 
 use std::borrow::Cow;
 
-use super::doc::{exact, Doc, EventDoc, MessageDoc, PairDoc, StatsDoc, Text};
+use super::doc::{Doc, EventDoc, MessageDoc, PairDoc, StatsDoc, Text};
 use super::NormalizeError;
 use crate::model::{
-    usage, Comment, ConfigSummary, EdgeKind, EdgeSummary, EvalLink, EvaluationConfig, Event,
+    exact, usage, Comment, ConfigSummary, EdgeKind, EdgeSummary, EvalLink, EvaluationConfig, Event,
     Format, Latency, LlmKind, McpServerSummary, ModelLatency, ModelUsage, NodeOutput, NodeSummary,
     Status, System, ToolCall, ToolSummary, Turn, Usage, UsageSource,
 };

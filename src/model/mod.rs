@@ -4,6 +4,7 @@
 //! the vendors' JSON. The raw document is kept beside the normalized view so that writing a run
 //! back out loses nothing.
 
+mod compact;
 mod config;
 mod event;
 mod raw;
@@ -12,6 +13,7 @@ mod status;
 pub(crate) mod usage;
 mod variables;
 
+pub(crate) use compact::{exact, sorted_last_wins};
 pub use config::{
     ConfigSummary, EdgeSummary, EvaluationConfig, McpServerSummary, NodeSummary, ToolSummary,
     SIDE_EFFECT_NODE_TYPES,

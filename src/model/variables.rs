@@ -4,6 +4,8 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use super::compact::{exact, sorted_last_wins};
+
 /// Variables by name, sorted by name, each name once.
 ///
 /// A list, not a map: a turn holds a handful, and the smallest `BTreeMap` node (what a
@@ -47,28 +49,18 @@ impl Variables {
     }
 }
 
+impl Variables {
+    /// Variables from name → value pairs in document order: a repeated name keeps its last
+    /// value, as in a JSON object.
+    pub(crate) fn from_pairs(pairs: Vec<(String, Value)>) -> Self {
+        Variables(exact(sorted_last_wins(pairs)))
+    }
+}
+
 impl FromIterator<(String, Value)> for Variables {
     /// A repeated name keeps its last value, as in a JSON object.
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
-        let mut pairs: Vec<(String, Value)> = iter.into_iter().collect();
-        // Stable: the values of a repeated name stay in the order they came.
-        pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        // `dedup_by` drops the later of two neighbours: the later value moves into the one kept.
-        pairs.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
-            if same {
-                std::mem::swap(&mut later.1, &mut kept.1);
-            }
-            same
-        });
-        // Held as long as the run: in a block of its length (a shrinking `realloc` may keep the
-        // larger block), not in the room growth left.
-        if pairs.capacity() != pairs.len() {
-            let mut exact = Vec::with_capacity(pairs.len());
-            exact.append(&mut pairs);
-            pairs = exact;
-        }
-        Variables(pairs)
+        Variables::from_pairs(iter.into_iter().collect())
     }
 }
 
