@@ -4,11 +4,12 @@
 //! hundred runs) generated into a tempdir.
 //!
 //! `cargo bench --bench load` (criterion, `Throughput::Bytes`: MB/s). `read_bytes` and the two
-//! references run single-threaded per file; `Corpus::load` uses rayon over both cores, with raw
-//! documents left on disk (as `reprise run` and `validate` load) and kept in memory, and once
-//! on a one-thread pool (the rate per core). What a case builds (the `Value`s, the runs, the
-//! corpus) is freed outside the timed part: loading is what is measured. The allocator is the
-//! binary's (mimalloc), so the figures are the tool's.
+//! references run single-threaded per file, and the bare parse and `read_bytes` once more on
+//! rayon over both cores (parsing alone, files in memory); `Corpus::load` uses rayon over both
+//! cores, with raw documents left on disk (as `reprise run` and `validate` load) and kept in
+//! memory, and once on a one-thread pool (the rate per core). What a case builds (the `Value`s,
+//! the runs, the corpus) is freed outside the timed part: loading is what is measured. The
+//! allocator is the binary's (mimalloc), so the figures are the tool's.
 
 /// The binary's allocator, so the figures are the tool's.
 #[global_allocator]
@@ -18,6 +19,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rayon::prelude::*;
 use reprise::corpus::{find_files, Corpus, LoadOptions};
 use reprise::formats::read_bytes;
 use reprise::synth::{generate, Options};
@@ -61,6 +63,14 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    // The limit on both cores: what "per core" is measured against when the loader uses two.
+    g.bench_function("ignored_any (rayon, limit on all cores)", |b| {
+        b.iter(|| {
+            docs.par_iter().for_each(|d| {
+                let _: serde::de::IgnoredAny = serde_json::from_slice(d).expect("json");
+            })
+        })
+    });
     g.bench_function("serde_json::Value (naive)", |b| {
         b.iter_with_large_drop(|| {
             docs.iter()
@@ -76,6 +86,14 @@ fn bench(c: &mut Criterion) {
                     assert!(out.problems.is_empty());
                     out
                 })
+                .collect::<Vec<_>>()
+        })
+    });
+    // Parsing alone on both cores: beside `Corpus::load`, what file reading and indexing cost.
+    g.bench_function("read_bytes (rayon, from memory)", |b| {
+        b.iter_with_large_drop(|| {
+            data.par_iter()
+                .map(|(p, bytes)| read_bytes(p, bytes.clone(), None, false))
                 .collect::<Vec<_>>()
         })
     });
