@@ -47,9 +47,7 @@ impl Variables {
     pub fn to_map(&self) -> Map<String, Value> {
         self.0.iter().cloned().collect()
     }
-}
 
-impl Variables {
     /// Variables from name → value pairs in document order: a repeated name keeps its last
     /// value, as in a JSON object.
     pub(crate) fn from_pairs(pairs: Vec<(String, Value)>) -> Self {

@@ -24,10 +24,12 @@ fn hasher() -> std::collections::hash_map::DefaultHasher {
 }
 
 /// The recorded turn's dynamic variables that matching reads.
-fn recorded_variables(turn: &Turn) -> Option<&Variables> {
+fn recorded_variables(turn: &Turn) -> impl Iterator<Item = (&str, &Value)> {
     turn.input_dynamic_variables
         .as_ref()
         .or(turn.dynamic_variables.as_ref())
+        .into_iter()
+        .flat_map(Variables::iter)
 }
 
 /// The variables that count, sorted by name (a `Map` may keep insertion order).
@@ -118,11 +120,7 @@ fn hash_parts(
 /// The chain hash after a recorded turn (`first`: it is the run's first turn).
 pub(crate) fn chain_recorded(prev: u64, turn: &Turn, first: bool) -> u64 {
     let vars = if first {
-        counted(
-            recorded_variables(turn)
-                .into_iter()
-                .flat_map(Variables::iter),
-        )
+        counted(recorded_variables(turn))
     } else {
         Vec::new()
     };
@@ -158,11 +156,7 @@ pub(crate) fn differences(input: &TurnInput, turn: &Turn, index: usize) -> Vec<S
     let n = index + 1;
     if index == 0 {
         let sent = counted(&input.dynamic_variables);
-        let recorded = counted(
-            recorded_variables(turn)
-                .into_iter()
-                .flat_map(Variables::iter),
-        );
+        let recorded = counted(recorded_variables(turn));
         let names: BTreeSet<&str> = sent.iter().chain(&recorded).map(|(k, _)| *k).collect();
         for name in names {
             let a = sent.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
