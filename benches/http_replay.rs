@@ -60,6 +60,7 @@ async fn replay(engine: Arc<HttpEngine>, case: Arc<Run>) -> usize {
         version: case.version,
         input: turn_input(&case, 0),
         case_run_id: Some(case.run_id.clone()),
+        live: reprise::engine::LiveHints::default(),
     };
     let mut reply = engine.start(&request).await.expect("start");
     for i in 1..case.turns.len() {

@@ -104,6 +104,7 @@ async fn drive(engine: &RecordedEngine, cases: &[Arc<Run>]) -> usize {
             version: case.version,
             input: TurnInput::from_turn(&case.turns[0]),
             case_run_id: Some(case.run_id.clone()),
+            live: reprise::engine::LiveHints::default(),
         };
         let mut reply = engine.start(&request).await.expect("start");
         turns += 1;

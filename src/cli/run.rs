@@ -34,10 +34,12 @@ pub struct Args {
     /// Report folder.
     #[arg(long, default_value = "reports/latest", value_name = "DIR")]
     pub out: PathBuf,
-    /// Cases in flight (default: the number of CPUs).
+    /// Cases in flight (default: the number of CPUs; with `--engine http`, the HTTP
+    /// concurrency, since a live engine is I/O-bound).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
-    /// Per-case timeout in seconds (replay and evaluation).
+    /// Per-case timeout of the replay, in seconds. The evaluation is bounded apart: by the
+    /// evaluation wait (`--eval-wait-secs`) on a live engine.
     #[arg(long, default_value_t = 120.0, value_name = "SECS")]
     pub timeout: f64,
     /// Skip the cases already in the report folder's journal.
@@ -140,6 +142,19 @@ fn build_engine(
     })
 }
 
+/// The bound on judging one replayed run: the replay timeout for the embedded engine (whose
+/// evaluations are recorded); for a live one, the evaluation wait plus room for reading the
+/// run, the evaluation and its result.
+fn eval_timeout(args: &Args) -> Duration {
+    let replay = Duration::from_secs_f64(args.timeout);
+    if args.engine.is_live() {
+        Duration::from_secs(args.engine.eval_wait_secs)
+            + Duration::from_millis(args.engine.request_timeout_ms) * 3
+    } else {
+        replay
+    }
+}
+
 /// Runs `run`.
 pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     let started_at = now();
@@ -216,12 +231,19 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     };
     let jobs = args
         .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get()))
+        .unwrap_or_else(|| {
+            if args.engine.engine == EngineKind::Http {
+                args.engine.http_concurrency
+            } else {
+                std::thread::available_parallelism().map_or(4, |n| n.get())
+            }
+        })
         .max(1);
     let options = replay::Options {
         version: args.version,
         jobs,
         timeout: Duration::from_secs_f64(args.timeout),
+        eval_timeout: eval_timeout(&args),
         // The live clients retry each request themselves; the replay retries only for the
         // embedded engine (whose only retryable errors are injected faults).
         retries: if args.engine.is_live() {

@@ -204,6 +204,7 @@ impl<E: Engine> FaultyEngine<E> {
             Fault::ServerError(status) => Err(EngineError::Server {
                 status,
                 message: "injected server error".into(),
+                retry_after_ms: None,
             }),
             Fault::RateLimited { retry_after_ms } => Err(EngineError::RateLimited {
                 retry_after_ms: Some(retry_after_ms),

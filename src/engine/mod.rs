@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::model::{Run, System, Turn};
+use crate::model::{Run, StatusKind, System, Turn};
 
 pub mod faults;
 pub mod recorded;
@@ -59,6 +59,49 @@ pub struct StartRequest {
     /// The recorded case being replayed, when there is one: a recorded engine prefers it
     /// among equal matches. Never used to match.
     pub case_run_id: Option<String>,
+    /// What a live engine needs to know of the recorded case beyond its inputs.
+    pub live: LiveHints,
+}
+
+/// What a live engine takes from the recorded case besides its inputs: whether a start may be
+/// resent, where the run lives, and where the recording says the run came to rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveHints {
+    /// The workflow can act on the outside world (texts, bookings, outside APIs): a start that
+    /// may have reached the server is never sent again. Unknown counts as yes.
+    pub side_effects: bool,
+    /// The Cortex app the recording names (`app_id`); `--app-id` and `APP/WORKFLOW` come after.
+    pub app_id: Option<String>,
+    /// Set when the recording ended mid-work (running, queued): the live run counts as
+    /// answered once it shows the same state after the same number of turns, instead of
+    /// being polled until it rests.
+    pub settle: Option<Settle>,
+}
+
+impl Default for LiveHints {
+    fn default() -> Self {
+        LiveHints {
+            side_effects: true,
+            app_id: None,
+            settle: None,
+        }
+    }
+}
+
+/// A state a live run may be left in: the recorded one of a case that ended mid-work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settle {
+    /// The recorded status.
+    pub status: StatusKind,
+    /// The recorded number of turns.
+    pub turns: usize,
+}
+
+impl Settle {
+    /// True when `run` has reached this state.
+    pub fn reached(&self, run: &Run) -> bool {
+        run.status.kind == self.status && run.turns.len() >= self.turns
+    }
 }
 
 /// What an engine answers after a turn.
@@ -83,36 +126,89 @@ pub enum EngineError {
     #[error("timed out after {0} ms")]
     Timeout(u64),
     /// 429; `retry_after_ms` from Retry-After when given.
-    #[error("rate limited (retry after {retry_after_ms:?} ms)")]
+    #[error("rate limited{}", after(*retry_after_ms))]
     RateLimited { retry_after_ms: Option<u64> },
-    /// A 5xx answer.
-    #[error("server error {status}: {message}")]
-    Server { status: u16, message: String },
+    /// A 5xx answer; `retry_after_ms` from Retry-After when given.
+    #[error("server error {status}{}: {message}", after(*retry_after_ms))]
+    Server {
+        status: u16,
+        message: String,
+        retry_after_ms: Option<u64>,
+    },
+    /// A 4xx answer other than 401, 403 and 429: final, except 408, 409 and 425.
+    #[error("refused with HTTP {status}: {message}")]
+    Refused { status: u16, message: String },
+    /// No connection could be made: the request never left.
+    #[error("cannot connect: {0}")]
+    Connect(String),
     /// An answer that is not what the API documents.
     #[error("malformed response: {0}")]
     Malformed(String),
     /// 401/403.
     #[error("unauthorized: {0}")]
     Unauthorized(String),
-    /// The connection failed or dropped.
+    /// The connection failed or dropped after the request may have been sent.
     #[error("transport: {0}")]
     Transport(String),
+    /// A request that may have been acted on failed, and was deliberately not sent again (it
+    /// could act twice): the text says what to check.
+    #[error("{0}")]
+    Unsure(String),
     /// The system has no such operation (Noxus has no stop and no comments).
     #[error("unsupported: {0}")]
     Unsupported(String),
 }
 
+/// ` (retry after N ms)` when the server said so.
+fn after(retry_after_ms: Option<u64>) -> String {
+    retry_after_ms
+        .map(|ms| format!(" (retry after {ms} ms)"))
+        .unwrap_or_default()
+}
+
+/// 4xx statuses that say "not now" rather than "never": 408, 409 and 425.
+const TRANSIENT_4XX: [u16; 3] = [408, 409, 425];
+
 impl EngineError {
-    /// Worth trying again (after a back-off).
+    /// Worth trying again (after a back-off) for a request that is safe to repeat: a GET, or
+    /// anything the server cannot have acted on.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
+        match self {
             EngineError::Timeout(_)
-                | EngineError::RateLimited { .. }
-                | EngineError::Server { .. }
-                | EngineError::Transport(_)
-                | EngineError::Malformed(_)
-        )
+            | EngineError::RateLimited { .. }
+            | EngineError::Server { .. }
+            | EngineError::Connect(_)
+            | EngineError::Transport(_)
+            | EngineError::Malformed(_) => true,
+            EngineError::Refused { status, .. } => TRANSIENT_4XX.contains(status),
+            EngineError::Miss(_)
+            | EngineError::Unauthorized(_)
+            | EngineError::Unsure(_)
+            | EngineError::Unsupported(_) => false,
+        }
+    }
+
+    /// The failure proves the server did not act on the request, so even a request with side
+    /// effects may be sent again: no connection was made, 429, 503 with Retry-After, or 408,
+    /// 409 and 425. A timeout, a dropped connection, another 5xx or a malformed answer may
+    /// come after the server acted.
+    pub fn proves_unprocessed(&self) -> bool {
+        match self {
+            EngineError::Connect(_) | EngineError::RateLimited { .. } => true,
+            EngineError::Server {
+                status: 503,
+                retry_after_ms: Some(_),
+                ..
+            } => true,
+            EngineError::Refused { status, .. } => TRANSIENT_4XX.contains(status),
+            _ => false,
+        }
+    }
+
+    /// The request may have reached the server and been acted on, and is worth checking on:
+    /// retryable, but not proven unprocessed.
+    pub fn may_have_acted(&self) -> bool {
+        self.is_retryable() && !self.proves_unprocessed()
     }
 }
 

@@ -67,6 +67,8 @@ pub struct Outcome {
     pub failures: Vec<String>,
     /// Why it errored (redacted).
     pub errors: Vec<String>,
+    /// What else the report should say (e.g. that no evaluation arrived).
+    pub notes: Vec<String>,
     /// A comment could not be posted (never changes the verdict).
     pub comment_error: Option<String>,
 }
@@ -114,6 +116,7 @@ pub async fn judge(
         assertions_failed: 0,
         failures: Vec::new(),
         errors: Vec::new(),
+        notes: Vec::new(),
         comment_error: None,
     };
     let mut judged = false;
@@ -137,7 +140,15 @@ pub async fn judge(
         .evaluation(replayed.system, &replayed.run_id, asked)
         .await
     {
-        Ok(None) => {}
+        // Nothing judged it: `none`, said in the report so that it is never silent.
+        Ok(None) => {
+            if let Some((id, _)) = &evaluator {
+                out.notes.push(format!(
+                    "no evaluation by evaluator {id} arrived for run {}",
+                    replayed.run_id
+                ));
+            }
+        }
         Ok(Some(eval_run)) => {
             out.eval_run_id = Some(eval_run.run_id.clone());
             out.eval_tokens = eval_run.usage.total_tokens;
@@ -233,6 +244,7 @@ mod tests {
             assertions_failed: 0,
             failures: vec!["x".repeat(10_000)],
             errors: vec![],
+            notes: Vec::new(),
             comment_error: None,
         };
         assert_eq!(comment_text(&out).chars().count(), COMMENT_MAX_CHARS);

@@ -22,6 +22,7 @@ pub(crate) fn run(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
         version: doc.version.or(doc.workflow_version.and_then(|v| v.version)),
         version_name: None,
         workflow_hash: None,
+        app_id: doc.app_id,
         status: Status::parse(System::Cortex, doc.status.as_deref().unwrap_or("")),
         termination_source: None,
         turns: vec![Turn {

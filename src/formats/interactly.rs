@@ -68,6 +68,7 @@ fn run(
         version: doc.version_number,
         version_name: doc.version_name,
         workflow_hash: None,
+        app_id: None,
         status: Status::parse(
             System::Interactly,
             doc.status.as_deref().unwrap_or("not_started"),
@@ -150,6 +151,7 @@ pub(crate) fn execute(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
         version: doc.version_number.or(iteration_version),
         version_name: None,
         workflow_hash: None,
+        app_id: None,
         status: Status::parse(System::Interactly, status),
         termination_source: None,
         turns,

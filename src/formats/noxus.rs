@@ -18,6 +18,7 @@ pub(crate) fn run(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
         version: None,
         version_name: None,
         workflow_hash: hash,
+        app_id: None,
         status: Status::parse(System::Noxus, doc.status.as_deref().unwrap_or("")),
         termination_source: None,
         turns: vec![Turn {

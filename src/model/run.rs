@@ -216,6 +216,8 @@ pub struct Run {
     pub version_name: Option<String>,
     /// Noxus `workflow.workflow_hash`.
     pub workflow_hash: Option<String>,
+    /// Cortex `app_id`: the app a live replay starts the run in.
+    pub app_id: Option<String>,
     /// The run's status.
     pub status: Status,
     /// Interactly `termination_source`.

@@ -2,16 +2,57 @@
 //! inputs, send each next turn's, and end with the engine's view of the run.
 //!
 //! A recording that ended waiting for input or unfinished replays to that same state. On a
-//! live engine the run is then stopped and the case keeps the status it had.
+//! live engine the run is then stopped and the case reports the state the live run was in.
+//! [`Progress`] follows the live run while it is driven, so that whoever gives up on the case
+//! (an error, the case timeout) can still stop the run and keep the tokens it spent.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::Options;
 use crate::engine::http::{check_side_effects, SideEffectsRefused};
-use crate::engine::{Engine, EngineError, StartRequest, TurnInput};
-use crate::model::{Run, Status, Turn};
+use crate::engine::{Engine, EngineError, LiveHints, Settle, StartRequest, TurnInput};
+use crate::model::{Run, StatusKind, System, Turn};
+
+/// What is known of a case's run while it is driven: the run the engine started, and its
+/// latest view.
+#[derive(Debug, Default)]
+pub struct Progress {
+    state: Mutex<Option<(System, String, Arc<Run>)>>,
+}
+
+impl Progress {
+    /// A case with nothing started yet.
+    pub fn new() -> Progress {
+        Progress::default()
+    }
+
+    fn saw(&self, system: System, run_id: &str, run: &Arc<Run>) {
+        if let Ok(mut state) = self.state.lock() {
+            *state = Some((system, run_id.to_owned(), run.clone()));
+        }
+    }
+
+    /// The started run (system, engine's id) and its latest view, if the start answered.
+    pub fn last(&self) -> Option<(System, String, Arc<Run>)> {
+        self.state.lock().ok()?.clone()
+    }
+}
+
+/// What a live engine is told of `case` besides its inputs.
+pub fn live_hints(case: &Run) -> LiveHints {
+    use StatusKind::*;
+    LiveHints {
+        side_effects: check_side_effects(case, false).is_err(),
+        app_id: case.app_id.clone(),
+        // A recording that ended mid-work is replayed to that same state, not waited out.
+        settle: matches!(case.status.kind, Queued | Started | Running).then(|| Settle {
+            status: case.status.kind,
+            turns: case.turns.len(),
+        }),
+    }
+}
 
 /// The result of driving a case.
 #[derive(Debug, Clone)]
@@ -19,8 +60,6 @@ pub struct Replayed {
     /// The engine's view of the run after the last turn (the matched recording, for the
     /// recorded engine).
     pub run: Arc<Run>,
-    /// The status to report: the run's, or the case's own for a stopped live run.
-    pub status: Status,
 }
 
 /// Why a case could not be driven to its end.
@@ -81,11 +120,13 @@ where
     }
 }
 
-/// Drives `case` through `engine` at `options.version` (default: the case's own).
+/// Drives `case` through `engine` at `options.version` (default: the case's own), telling
+/// `progress` of every answer.
 pub async fn replay(
     engine: &dyn Engine,
     case: &Run,
     options: &Options,
+    progress: &Progress,
 ) -> Result<Replayed, DriveError> {
     let (live, version, retries) = (options.live, options.version, options.retries);
     if options.refuse_side_effects {
@@ -106,6 +147,7 @@ pub async fn replay(
         version: version.or(case.version),
         input: turn_input(first, 0),
         case_run_id: Some(case.run_id.clone()),
+        live: live_hints(case),
     };
     let reply = with_retries(retries, || engine.start(&request))
         .await
@@ -115,7 +157,8 @@ pub async fn replay(
         f.register(case.system, &reply.run_id);
     }
     let started = reply.run_id.clone();
-    let result = drive_rest(engine, case, reply, retries, live).await;
+    progress.saw(case.system, &reply.run_id, &reply.run);
+    let result = drive_rest(engine, case, reply, retries, live, progress).await;
     if let Some(f) = in_flight {
         // Rested, stopped or given up: Ctrl-C has nothing left to stop for this case.
         f.finish(&started);
@@ -130,6 +173,7 @@ async fn drive_rest(
     mut reply: crate::engine::Reply,
     retries: u32,
     live: bool,
+    progress: &Progress,
 ) -> Result<Replayed, DriveError> {
     {
         for (i, turn) in case.turns.iter().enumerate().skip(1) {
@@ -146,11 +190,12 @@ async fn drive_rest(
                     turn: i + 1,
                     source,
                 })?;
+            progress.saw(case.system, &reply.run_id, &reply.run);
         }
         let unfinished = !case.status.is_terminal();
-        let status = if live && unfinished && !reply.run.status.is_terminal() {
+        if live && unfinished && !reply.run.status.is_terminal() {
             // The recording stopped here (waiting or unfinished): stop the live run too, and
-            // report the case's own state. Systems without stop (Noxus) are left as they are.
+            // report the state it was in. Systems without stop (Noxus) are left as they are.
             match engine.stop(case.system, &reply.run_id).await {
                 Ok(()) | Err(EngineError::Unsupported(_)) => {}
                 Err(source) => {
@@ -160,13 +205,7 @@ async fn drive_rest(
                     })
                 }
             }
-            case.status.clone()
-        } else {
-            reply.run.status.clone()
-        };
-        Ok(Replayed {
-            run: reply.run,
-            status,
-        })
+        }
+        Ok(Replayed { run: reply.run })
     }
 }

@@ -10,7 +10,7 @@
 mod drive;
 mod select;
 
-pub use drive::{replay, turn_input, with_retries, DriveError, Replayed};
+pub use drive::{live_hints, replay, turn_input, with_retries, DriveError, Progress, Replayed};
 pub use select::{corpus_digest, Selection};
 
 use std::collections::{BTreeMap, HashMap};
@@ -22,7 +22,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use crate::engine::http::InFlight;
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineError};
 use crate::eval;
 use crate::model::Run;
 use crate::report::{
@@ -53,8 +53,10 @@ pub struct Options {
     pub version: Option<i64>,
     /// `--jobs`: cases in flight.
     pub jobs: usize,
-    /// Per-case timeout (replay and evaluation).
+    /// Per-case timeout of the replay (the evaluation has its own).
     pub timeout: Duration,
+    /// Bound on judging one replayed run (the evaluation wait of a live engine fits in it).
+    pub eval_timeout: Duration,
     /// Retries of a retryable engine error.
     pub retries: u32,
     /// `--repeat N`.
@@ -86,6 +88,7 @@ impl Default for Options {
             version: None,
             jobs: 4,
             timeout: Duration::from_secs(120),
+            eval_timeout: Duration::from_secs(120),
             retries: 2,
             repeat: 1,
             pass_threshold: None,
@@ -144,51 +147,104 @@ struct Ctx {
 }
 
 /// One replay + evaluation of a case, as a row.
+///
+/// The case timeout bounds the replay; the evaluation has its own bound
+/// ([`Options::eval_timeout`]), so a slow evaluator never turns a finished replay into an
+/// error. A case given up after its run started keeps what that run spent, and a live run
+/// left unfinished is stopped.
 async fn attempt(ctx: &Ctx, case: &Run) -> (CaseRow, bool) {
     let mut row = CaseRow::for_case(case);
     let mut comment_failed = false;
+    let progress = Progress::new();
     let work = async {
         if let Some(d) = ctx.options.case_delay {
             tokio::time::sleep(d).await;
         }
-        let replayed = replay(ctx.engine.as_ref(), case, &ctx.options).await?;
-        let outcome = eval::judge(ctx.engine.as_ref(), case, &replayed.run, &ctx.eval).await;
-        Ok::<_, DriveError>((replayed, outcome))
+        replay(ctx.engine.as_ref(), case, &ctx.options, &progress).await
     };
-    match tokio::time::timeout(ctx.options.timeout, work).await {
-        Err(_) => {
-            let why = format!("timed out after {} s", ctx.options.timeout.as_secs_f64());
-            row.verdict = Verdict::Error;
-            row.reasons.push(why.clone());
-            row.error = Some(why);
-        }
-        Ok(Err(e)) => {
-            let why = scrub(&format!("replay: {e}"));
-            row.verdict = Verdict::Error;
-            row.reasons.push(why.clone());
-            row.error = Some(why);
-        }
-        Ok(Ok((replayed, outcome))) => {
+    let why = match tokio::time::timeout(ctx.options.timeout, work).await {
+        Err(_) => format!(
+            "replay timed out after {} s",
+            ctx.options.timeout.as_secs_f64()
+        ),
+        Ok(Err(e)) => scrub(&format!("replay: {e}")),
+        Ok(Ok(replayed)) => {
+            let judging = eval::judge(ctx.engine.as_ref(), case, &replayed.run, &ctx.eval);
             row.set_usage(&replayed.run);
-            row.status = replayed.status.text.clone();
-            row.eval_run_id = outcome.eval_run_id;
-            row.eval_tokens = outcome.eval_tokens;
-            row.score = outcome.score;
-            row.assertions_failed = outcome.assertions_failed;
-            row.verdict = outcome.verdict;
-            row.reasons.extend(outcome.failures);
-            row.reasons.extend(outcome.errors.iter().cloned());
-            if !outcome.errors.is_empty() {
-                row.error = Some(outcome.errors.join("; "));
+            match tokio::time::timeout(ctx.options.eval_timeout, judging).await {
+                Ok(outcome) => {
+                    row.eval_run_id = outcome.eval_run_id;
+                    row.eval_tokens = outcome.eval_tokens;
+                    row.score = outcome.score;
+                    row.assertions_failed = outcome.assertions_failed;
+                    row.verdict = outcome.verdict;
+                    row.reasons.extend(outcome.failures);
+                    row.reasons.extend(outcome.errors.iter().cloned());
+                    row.reasons.extend(outcome.notes);
+                    if !outcome.errors.is_empty() {
+                        row.error = Some(outcome.errors.join("; "));
+                    }
+                    comment_failed = outcome.comment_error.is_some();
+                }
+                Err(_) => {
+                    let why = format!(
+                        "evaluation timed out after {} s",
+                        ctx.options.eval_timeout.as_secs_f64()
+                    );
+                    row.verdict = Verdict::Error;
+                    row.reasons.push(why.clone());
+                    row.error = Some(why);
+                }
             }
-            comment_failed = outcome.comment_error.is_some();
             match ctx.snapshots.check(case, &replayed.run) {
                 Ok(s) => row.snapshot = s.to_owned(),
                 Err(e) => row.reasons.push(scrub(&format!("snapshot: {e}"))),
             }
+            return (row, comment_failed);
+        }
+    };
+    row.verdict = Verdict::Error;
+    row.reasons.push(why.clone());
+    row.error = Some(why);
+    salvage(ctx, &progress, &mut row).await;
+    (row, comment_failed)
+}
+
+/// How long salvaging a given-up live run may take: one look and one stop.
+const SALVAGE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A case given up after its run started: the row keeps what the run did and spent (its
+/// latest state, read once more from a live engine), and a live run that has not finished is
+/// stopped, so nothing is left acting on the vendor's side.
+async fn salvage(ctx: &Ctx, progress: &Progress, row: &mut CaseRow) {
+    let Some((system, run_id, seen)) = progress.last() else {
+        return;
+    };
+    let engine = ctx.engine.as_ref();
+    let latest = if ctx.options.live {
+        match tokio::time::timeout(SALVAGE_TIMEOUT, engine.get(system, &run_id)).await {
+            Ok(Ok(run)) => run,
+            _ => seen,
+        }
+    } else {
+        seen
+    };
+    row.set_usage(&latest);
+    if ctx.options.live && !latest.status.is_terminal() {
+        let stopped = tokio::time::timeout(SALVAGE_TIMEOUT, engine.stop(system, &run_id)).await;
+        match stopped {
+            Ok(Ok(())) | Ok(Err(EngineError::Unsupported(_))) => {}
+            Ok(Err(e)) => row
+                .reasons
+                .push(scrub(&format!("stop of live run {run_id}: {e}"))),
+            Err(_) => row
+                .reasons
+                .push(format!("stop of live run {run_id}: no answer")),
         }
     }
-    (row, comment_failed)
+    if let Some(in_flight) = &ctx.options.in_flight {
+        in_flight.finish(&run_id);
+    }
 }
 
 /// A case with its repeats folded into one row.

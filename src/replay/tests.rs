@@ -32,6 +32,7 @@ impl Engine for SelfEngine {
                 return Err(EngineError::Server {
                     status: 500,
                     message: "boom".into(),
+                    retry_after_ms: None,
                 });
             }
             let run = self

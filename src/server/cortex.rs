@@ -22,7 +22,7 @@ use axum::Router;
 use serde_json::Value;
 
 use super::{case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState};
-use crate::engine::{Engine, RecordedEngine, StartRequest, TurnInput};
+use crate::engine::{Engine, LiveHints, RecordedEngine, StartRequest, TurnInput};
 use crate::model::{Run, System};
 
 /// The default and largest page sizes.
@@ -110,6 +110,7 @@ async fn start(
             ..TurnInput::default()
         },
         case_run_id: case_header(&headers),
+        live: LiveHints::default(),
     };
     let reply = state.engine.start(&request).await?;
     Ok(json_bytes(recorded_bytes(&state, &reply.run).await?))

@@ -34,7 +34,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{case_header, json_bytes, parse_body, raw, recorded_bytes, ApiError, AppState};
-use crate::engine::{Engine, Reply, StartRequest, TurnInput};
+use crate::engine::{Engine, LiveHints, Reply, StartRequest, TurnInput};
 use crate::model::{Format, Run, System};
 
 /// How many recordings' layouts are kept (each about the size of its events).
@@ -180,6 +180,7 @@ async fn execute(
                 version: query.version,
                 input,
                 case_run_id: case_header(&headers),
+                live: LiveHints::default(),
             };
             let reply = engine.start(&request).await?;
             track(&state, None, &reply);

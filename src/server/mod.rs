@@ -95,7 +95,13 @@ impl From<EngineError> for ApiError {
             EngineError::Server { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             }
-            EngineError::Malformed(_) | EngineError::Transport(_) => StatusCode::BAD_GATEWAY,
+            EngineError::Refused { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
+            }
+            EngineError::Malformed(_)
+            | EngineError::Transport(_)
+            | EngineError::Connect(_)
+            | EngineError::Unsure(_) => StatusCode::BAD_GATEWAY,
             EngineError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             EngineError::Unsupported(_) => StatusCode::METHOD_NOT_ALLOWED,
         };

@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::{case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState};
-use crate::engine::{Engine, StartRequest, TurnInput};
+use crate::engine::{Engine, LiveHints, StartRequest, TurnInput};
 use crate::model::{Run, System};
 
 pub(super) fn routes() -> Router<Arc<AppState>> {
@@ -43,6 +43,7 @@ async fn start(
             ..TurnInput::default()
         },
         case_run_id: case_header(&headers),
+        live: LiveHints::default(),
     };
     let reply = state.engine.start(&request).await?;
     Ok(json_bytes(recorded_bytes(&state, &reply.run).await?))

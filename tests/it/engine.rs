@@ -36,6 +36,7 @@ async fn replay(
         version,
         input: TurnInput::from_turn(&case.turns[0]),
         case_run_id: Some(case.run_id.clone()),
+        live: reprise::engine::LiveHints::default(),
     };
     let mut reply = engine.start(&request).await?;
     for turn in &case.turns[1..] {

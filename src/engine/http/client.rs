@@ -121,6 +121,18 @@ impl RetryBudget {
     }
 }
 
+/// Whether a request may be sent again after a failure that leaves open whether the server
+/// acted on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resend {
+    /// Safe to repeat (GETs, stop, cancel): every retryable failure is retried.
+    Freely,
+    /// May act on the world (a start, a turn, a comment): sent again only after a failure that
+    /// proves the server did not act on it ([`EngineError::proves_unprocessed`]). Whoever sends
+    /// it decides what to do about the other failures (look, then resend, or give up).
+    IfUnprocessed,
+}
+
 /// One request to send (rebuilt on every attempt).
 #[derive(Debug, Clone)]
 pub(crate) struct Call {
@@ -128,8 +140,8 @@ pub(crate) struct Call {
     pub url: String,
     /// A JSON body, already serialized.
     pub body: Option<Vec<u8>>,
-    /// Extra statuses worth retrying (Interactly comments answer 409 while a run is in progress).
-    pub retry_on: &'static [u16],
+    /// When the request may be sent again.
+    pub resend: Resend,
     /// Extra request headers.
     pub headers: Vec<(&'static str, String)>,
 }
@@ -140,20 +152,36 @@ impl Call {
             method: reqwest::Method::GET,
             url,
             body: None,
-            retry_on: &[],
+            resend: Resend::Freely,
             headers: Vec::new(),
         }
     }
 
+    /// A POST, resent only when the failure proves it was not processed.
     pub fn post(url: String, body: &serde_json::Value) -> Call {
         Call {
             method: reqwest::Method::POST,
             url,
             // Serializing a Value cannot fail.
             body: Some(serde_json::to_vec(body).unwrap_or_default()),
-            retry_on: &[],
+            resend: Resend::IfUnprocessed,
             headers: Vec::new(),
         }
+    }
+
+    /// The same call, repeatable after any retryable failure.
+    pub fn idempotent(mut self) -> Call {
+        self.resend = Resend::Freely;
+        self
+    }
+
+    /// The same call with the `X-Reprise-Case` header, which tells `reprise serve` which
+    /// recording is being replayed (never used to match, only to prefer among equal matches).
+    pub fn for_case(mut self, case: Option<&str>) -> Call {
+        if let Some(case) = case {
+            self.headers.push(("x-reprise-case", case.to_owned()));
+        }
+        self
     }
 }
 
@@ -177,8 +205,8 @@ impl Answer {
     }
 }
 
-/// An unexpected status as an [`EngineError`]. 4xx answers other than 401/403/429 have no
-/// variant of their own: they are reported as `Server` with their status.
+/// An unexpected status as an [`EngineError`]: 401/403 unauthorized, 429 rate limited, other
+/// 4xx refused (final but for 408, 409 and 425), 5xx and anything else a server error.
 pub(crate) fn status_error(status: u16, body: &[u8]) -> EngineError {
     let message = short(body);
     match status {
@@ -186,7 +214,12 @@ pub(crate) fn status_error(status: u16, body: &[u8]) -> EngineError {
         429 => EngineError::RateLimited {
             retry_after_ms: None,
         },
-        _ => EngineError::Server { status, message },
+        400..=499 => EngineError::Refused { status, message },
+        _ => EngineError::Server {
+            status,
+            message,
+            retry_after_ms: None,
+        },
     }
 }
 
@@ -289,16 +322,26 @@ impl HttpClient {
                     self.limits.pacer.throttled();
                     retry_after_ms.map(Duration::from_millis)
                 }
+                EngineError::Server { retry_after_ms, .. } => {
+                    retry_after_ms.map(Duration::from_millis)
+                }
                 _ => None,
             };
-            let retryable = err.is_retryable()
-                || matches!(&err, EngineError::Server { status, .. } if call.retry_on.contains(status));
+            let retryable = match call.resend {
+                Resend::Freely => err.is_retryable(),
+                Resend::IfUnprocessed => err.proves_unprocessed(),
+            };
             if !retryable || attempt >= self.config.max_retries || !budget.take() {
                 return Err(err);
             }
             tokio::time::sleep(self.backoff(attempt, retry_after)).await;
             attempt += 1;
         }
+    }
+
+    /// Waits the back-off of retry `attempt` (for callers that decide themselves to resend).
+    pub(crate) async fn pause(&self, attempt: u32, retry_after: Option<Duration>) {
+        tokio::time::sleep(self.backoff(attempt, retry_after)).await;
     }
 
     /// Full jitter: a uniform pause in `[0, min(max, base·2^attempt)]`, never shorter than the
@@ -355,19 +398,19 @@ impl HttpClient {
             .filter(|v| !v.is_empty())
             .map(str::to_owned);
         let body = response.bytes().await.map_err(|e| self.transport(e))?;
+        let retry_after_ms = retry_after.map(|d| d.as_millis() as u64);
         match status {
-            429 => Err(EngineError::RateLimited {
-                retry_after_ms: retry_after.map(|d| d.as_millis() as u64),
-            }),
+            429 => Err(EngineError::RateLimited { retry_after_ms }),
             500..=599 => Err(EngineError::Server {
                 status,
                 message: short(&body),
+                retry_after_ms,
             }),
             401 | 403 => Err(EngineError::Unauthorized(format!(
                 "HTTP {status} from {}",
                 call.method
             ))),
-            s if call.retry_on.contains(&s) => Err(EngineError::Server {
+            408 | 409 | 425 => Err(EngineError::Refused {
                 status,
                 message: short(&body),
             }),
@@ -380,7 +423,10 @@ impl HttpClient {
     }
 
     fn transport(&self, e: reqwest::Error) -> EngineError {
-        if e.is_timeout() {
+        if e.is_connect() {
+            // Refused, unreachable or timed out while connecting: nothing was sent.
+            EngineError::Connect(e.without_url().to_string())
+        } else if e.is_timeout() {
             EngineError::Timeout(self.config.request_timeout.as_millis() as u64)
         } else {
             // reqwest's message names the URL, never headers: the token stays out.

@@ -29,18 +29,26 @@ impl Cortex {
     }
 
     /// `…/apps/{app}/workflows/{workflow}/runs`.
-    fn runs_url(&self, workflow_id: Option<&str>) -> Result<String, EngineError> {
+    /// `…/apps/{app}/workflows/{workflow}/runs`. The app is the one the recorded run names
+    /// (`app`), else `--app-id`, else the `APP` of a workflow id written `APP/WORKFLOW`.
+    fn runs_url(
+        &self,
+        app: Option<&str>,
+        workflow_id: Option<&str>,
+    ) -> Result<String, EngineError> {
         let Some(workflow_id) = workflow_id else {
             return Err(EngineError::Unsupported(
                 "a cortex run is reached through its workflow, which is unknown here".into(),
             ));
         };
-        let (app, workflow) = match (workflow_id.split_once('/'), &self.app_id) {
-            (Some((app, wf)), _) => (app, wf),
-            (None, Some(app)) => (app.as_str(), workflow_id),
+        let (app, workflow) = match (app.or(self.app_id.as_deref()), workflow_id.split_once('/')) {
+            (Some(app), _) => (app, workflow_id),
+            (None, Some((app, wf))) => (app, wf),
             (None, None) => {
                 return Err(EngineError::Unsupported(
-                    "cortex needs an app id (--app-id, or a workflow id APP/WORKFLOW)".into(),
+                    "cortex needs an app id: the recording has no `app_id` (pass --app-id, or \
+                     name the workflow APP/WORKFLOW)"
+                        .into(),
                 ))
             }
         };
@@ -52,13 +60,13 @@ impl Cortex {
         ))
     }
 
-    /// Starts a run and polls it until it rests. Single-shot: the reply is turn 0.
     pub async fn start(
         &self,
         request: &StartRequest,
         budget: &RetryBudget,
     ) -> Result<Reply, EngineError> {
-        let url = self.runs_url(Some(&request.workflow_id))?;
+        let app = request.live.app_id.as_deref();
+        let url = self.runs_url(app, Some(&request.workflow_id))?;
         let workflow = request.workflow_id.as_str();
         start_single_shot(
             &self.http,
@@ -66,48 +74,52 @@ impl Cortex {
             request,
             System::Cortex,
             budget,
-            |run_id| async move { self.get(Some(workflow), &run_id, budget).await },
+            |run_id| async move { self.get(app, Some(workflow), &run_id, budget).await },
         )
         .await
     }
 
-    /// The run as Cortex has it now.
     pub async fn get(
         &self,
+        app: Option<&str>,
         workflow_id: Option<&str>,
         run_id: &str,
         budget: &RetryBudget,
     ) -> Result<Arc<Run>, EngineError> {
-        let url = format!("{}/{}", self.runs_url(workflow_id)?, seg(run_id));
+        let url = format!("{}/{}", self.runs_url(app, workflow_id)?, seg(run_id));
         get_run(&self.http, url, System::Cortex, budget).await
     }
 
-    /// The run's document exactly as received.
     pub async fn get_raw(
         &self,
+        app: Option<&str>,
         workflow_id: Option<&str>,
         run_id: &str,
         budget: &RetryBudget,
     ) -> Result<Arc<[u8]>, EngineError> {
-        let url = format!("{}/{}", self.runs_url(workflow_id)?, seg(run_id));
+        let url = format!("{}/{}", self.runs_url(app, workflow_id)?, seg(run_id));
         get_run_raw(&self.http, url, System::Cortex, budget).await
     }
 
-    /// `POST …/runs/{run_id}/cancel`.
+    /// `POST …/runs/{run_id}/cancel`: repeatable (cancelling twice cancels once).
     pub async fn cancel(
         &self,
+        app: Option<&str>,
         workflow_id: Option<&str>,
         run_id: &str,
         budget: &RetryBudget,
     ) -> Result<(), EngineError> {
-        let url = format!("{}/{}/cancel", self.runs_url(workflow_id)?, seg(run_id));
-        let call = Call::post(url, &json!({}));
+        let url = format!(
+            "{}/{}/cancel",
+            self.runs_url(app, workflow_id)?,
+            seg(run_id)
+        );
+        let call = Call::post(url, &json!({})).idempotent();
         self.http
             .send(&call, budget, |answer| answer.ok().map(|_| ()))
             .await
     }
 
-    /// One page of a workflow's runs: `page`/`take`, or the server's `next` cursor.
     pub async fn list_page(
         &self,
         query: &ListQuery,
@@ -115,7 +127,7 @@ impl Cortex {
     ) -> Result<Page, EngineError> {
         let mut url = format!(
             "{}?page={}&take={}",
-            self.runs_url(query.workflow_id.as_deref())?,
+            self.runs_url(None, query.workflow_id.as_deref())?,
             query.page,
             query.size
         );

@@ -12,12 +12,26 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::client::{Call, HttpClient, RetryBudget, Token};
-use super::{expect_system, list_ids, parse_run, poll_until_resting, seg, str_at, ListQuery, Page};
-use crate::engine::{EngineError, Reply, StartRequest, TurnInput};
-use crate::model::{
-    EvalLink, Format, Latency, NodeOutput, Origin, RawDoc, Run, Status, System, Turn, Usage,
+use super::client::{Call, HttpClient, Resend, RetryBudget, Token};
+use super::{
+    expect_system, list_ids, parse_run, poll_until_resting, seg, start_call, str_at, unsure_start,
+    ListQuery, Page,
 };
+use crate::engine::{EngineError, Reply, Settle, StartRequest, TurnInput};
+use crate::model::{
+    EvalLink, Format, Latency, NodeOutput, Origin, RawDoc, Run, Status, StatusKind, System, Turn,
+    Usage,
+};
+
+/// The longest pause between two looks for an evaluation.
+const EVAL_POLL_MAX: Duration = Duration::from_secs(5);
+
+/// A turn sent to a run that had answered `answered` turns has reached it: the run shows more
+/// turns, or is working.
+fn turn_arrived(run: &Run, answered: usize) -> bool {
+    use StatusKind::*;
+    run.turns.len() > answered || matches!(run.status.kind, Queued | Started | Running)
+}
 
 /// The run id of either generation's execute answer: `run_id` of `{run_id, turn_number, …}`, or
 /// `workflow_run_id` of a bare WorkflowRun. Only the id is read (the run is fetched right after),
@@ -48,7 +62,10 @@ struct Exec<'a> {
     version: Option<i64>,
     run_id: Option<&'a str>,
     input: &'a TurnInput,
-    case: Option<&'a str>,
+    /// The start request, for the first execute (its case header and resend rule).
+    start: Option<&'a StartRequest>,
+    /// When the call may be sent again (a start's rule comes from its request).
+    resend: Resend,
 }
 
 /// The execute request shape to send. Both response shapes are always accepted.
@@ -148,7 +165,8 @@ impl Interactly {
             version,
             run_id,
             input,
-            case,
+            start,
+            resend,
         } = exec;
         let mut url = format!(
             "{}/workflows/v1/workflows/{}/execute",
@@ -172,10 +190,12 @@ impl Interactly {
                 None => json!({"run_input": run_input}),
             },
         };
-        let mut call = Call::post(url.clone(), &body);
-        if let Some(case) = case {
-            // `reprise serve` prefers the case's own recording among equal matches.
-            call.headers.push(("x-reprise-case", case.to_owned()));
+        let mut call = match start {
+            Some(request) => start_call(url.clone(), &body, request),
+            None => Call::post(url.clone(), &body),
+        };
+        if start.is_none() && resend == Resend::Freely {
+            call = call.idempotent();
         }
         self.http
             .send(&call, budget, |answer| {
@@ -185,7 +205,8 @@ impl Interactly {
             .await
     }
 
-    /// Starts a run: the first execute, then the run as the server has it.
+    /// Starts a run: the first execute, then the run as the server has it. The start is sent
+    /// again only as [`StartRequest::live`] allows.
     pub async fn start(
         &self,
         request: &StartRequest,
@@ -199,42 +220,73 @@ impl Interactly {
                     version: request.version,
                     run_id: None,
                     input: &request.input,
-                    case: request.case_run_id.as_deref(),
+                    start: Some(request),
+                    resend: Resend::IfUnprocessed,
                 },
                 budget,
             )
-            .await?;
-        self.reply(run_id, budget).await
+            .await
+            .map_err(|e| unsure_start(e, request))?;
+        self.reply(run_id, request.live.settle, budget).await
     }
 
-    /// The next turn of a started run.
+    /// The next turn of a started run, which has answered `answered` turns so far.
+    ///
+    /// A turn POST that may have reached the server (timeout, dropped connection, 5xx,
+    /// malformed answer) is never resent blindly: the run is read first, and the turn is sent
+    /// again only when the run shows neither the turn nor work on it.
     pub async fn send(
         &self,
         workflow_id: &str,
         run_id: &str,
         input: &TurnInput,
+        answered: usize,
+        settle: Option<Settle>,
         budget: &RetryBudget,
     ) -> Result<Reply, EngineError> {
-        let answered = self
-            .execute(
-                Exec {
-                    command: "data",
-                    workflow_id,
-                    version: None,
-                    run_id: Some(run_id),
-                    input,
-                    case: None,
-                },
-                budget,
-            )
-            .await?;
-        self.reply(answered, budget).await
+        let mut attempt = 0;
+        loop {
+            let sent = self
+                .execute(
+                    Exec {
+                        command: "data",
+                        workflow_id,
+                        version: None,
+                        run_id: Some(run_id),
+                        input,
+                        start: None,
+                        resend: Resend::IfUnprocessed,
+                    },
+                    budget,
+                )
+                .await;
+            let err = match sent {
+                Ok(answered_id) => return self.reply(answered_id, settle, budget).await,
+                Err(e) if e.may_have_acted() => e,
+                Err(e) => return Err(e),
+            };
+            let run = self.get(run_id, budget).await?;
+            if turn_arrived(&run, answered) {
+                return self.reply(run_id.to_owned(), settle, budget).await;
+            }
+            if !budget.take() {
+                return Err(err);
+            }
+            self.http.pause(attempt, None).await;
+            attempt += 1;
+        }
     }
 
     /// Neither execute answer carries the whole run (the current one has no status or usage):
     /// GET it, polling while it still works on the turn.
-    async fn reply(&self, run_id: String, budget: &RetryBudget) -> Result<Reply, EngineError> {
-        let run = poll_until_resting(self.http.config(), || self.get(&run_id, budget)).await?;
+    async fn reply(
+        &self,
+        run_id: String,
+        settle: Option<Settle>,
+        budget: &RetryBudget,
+    ) -> Result<Reply, EngineError> {
+        let run =
+            poll_until_resting(self.http.config(), settle, || self.get(&run_id, budget)).await?;
         Ok(Reply {
             run_id: run.run_id.clone(),
             turn: run.turns.len().saturating_sub(1),
@@ -273,40 +325,57 @@ impl Interactly {
     }
 
     /// The evaluation Interactly ran for `run_id`. Interactly starts the evaluator itself when
-    /// a run with `evaluation_config` completes, so this never starts a second one: it waits
-    /// (up to the evaluation wait) for `evaluation_run_info`, then reads
-    /// `GET /v1/workflow-runs/{id}/evaluation-result`; `None` when neither exists.
+    /// a run with `evaluation_config` completes, so this never starts a second one: it reads
+    /// `evaluation_run_info`, then `GET /v1/workflow-runs/{id}/evaluation-result`; `None` when
+    /// neither exists.
+    ///
+    /// Only a completed run whose workflow names an evaluator (or `expected`) waits for one,
+    /// up to the evaluation wait, polling with back-off. The wait has a retry budget of its
+    /// own, so a slow evaluator never eats the run's.
     pub async fn evaluation(
         &self,
         run_id: &str,
         expected: bool,
-        budget: &RetryBudget,
     ) -> Result<Option<Arc<Run>>, EngineError> {
+        let config = self.http.config();
+        let budget = RetryBudget::new(config.retry_budget);
         let deadline = tokio::time::Instant::now() + self.eval_wait;
+        let mut pause = config.poll_interval;
         loop {
-            let run = self.get(run_id, budget).await?;
+            let run = self.get(run_id, &budget).await?;
             if let Some(eval_id) = &run.eval.evaluation_run_id {
-                let eval =
-                    poll_until_resting(self.http.config(), || self.get(eval_id, budget)).await?;
-                return Ok(Some(eval));
+                let poll = poll_until_resting(config, None, || self.get(eval_id, &budget));
+                return match tokio::time::timeout_at(
+                    deadline.max(tokio::time::Instant::now() + config.poll_interval),
+                    poll,
+                )
+                .await
+                {
+                    Ok(eval) => eval.map(Some),
+                    // The evaluator is still working at the end of the wait: nothing judged.
+                    Err(_) => Ok(None),
+                };
             }
             let configured = run
                 .config
                 .as_ref()
                 .and_then(|c| c.evaluation.as_ref())
                 .is_some_and(|e| e.evaluator_workflow_id.is_some());
-            // Evaluation starts once the run has finished; only then is waiting worth it.
-            let waiting = (configured || expected) && !run.status.is_waiting();
-            if !waiting || tokio::time::Instant::now() >= deadline {
+            // Evaluation starts once the run has completed; only then is waiting worth it.
+            let waits = (configured || expected) && run.status.kind == StatusKind::Completed;
+            let now = tokio::time::Instant::now();
+            if !waits || now >= deadline {
                 break;
             }
-            tokio::time::sleep(self.http.config().poll_interval).await;
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            pause = (pause * 3 / 2).min(EVAL_POLL_MAX);
         }
-        self.evaluation_result(run_id, budget).await
+        self.evaluation_result(run_id, &budget).await
     }
 
     /// `GET /v1/workflow-runs/{id}/evaluation-result` → {score, passed, details, evaluated_at},
-    /// as an evaluation run whose `workflow_run_evaluator` output holds the verdict.
+    /// as an evaluation run whose `workflow_run_evaluator` output holds the verdict. A
+    /// malformed answer is read again like any failed GET.
     async fn evaluation_result(
         &self,
         run_id: &str,
@@ -318,17 +387,25 @@ impl Interactly {
             seg(run_id)
         );
         let call = Call::get(url.clone());
-        let answer = self.http.send(&call, budget, Ok).await?;
-        if answer.status == 404 {
+        let answer = self
+            .http
+            .send(&call, budget, |answer| {
+                if answer.status == 404 {
+                    return Ok(None);
+                }
+                let body = answer.ok()?;
+                let value: Value = serde_json::from_slice(&body)
+                    .map_err(|e| EngineError::Malformed(format!("{url}: {e}")))?;
+                match value {
+                    Value::Object(map) => Ok(Some((body, map))),
+                    _ => Err(EngineError::Malformed(format!(
+                        "{url}: the evaluation result is not an object"
+                    ))),
+                }
+            })
+            .await?;
+        let Some((body, map)) = answer else {
             return Ok(None);
-        }
-        let body = answer.ok()?;
-        let value: Value = serde_json::from_slice(&body)
-            .map_err(|e| EngineError::Malformed(format!("{url}: {e}")))?;
-        let Value::Object(map) = value else {
-            return Err(EngineError::Malformed(format!(
-                "{url}: the evaluation result is not an object"
-            )));
         };
         let verdict: Map<String, Value> = ["score", "passed", "details"]
             .iter()
@@ -343,6 +420,7 @@ impl Interactly {
             version: None,
             version_name: None,
             workflow_hash: None,
+            app_id: None,
             status: Status::parse(System::Interactly, "completed"),
             termination_source: None,
             turns: vec![Turn {
@@ -388,6 +466,7 @@ impl Interactly {
         budget: &RetryBudget,
     ) -> Result<(), EngineError> {
         let input = TurnInput::default();
+        // Stopping twice stops once: the stop is repeatable.
         self.execute(
             Exec {
                 command: "stop",
@@ -395,7 +474,8 @@ impl Interactly {
                 version: None,
                 run_id: Some(run_id),
                 input: &input,
-                case: None,
+                start: None,
+                resend: Resend::Freely,
             },
             budget,
         )
@@ -404,7 +484,8 @@ impl Interactly {
     }
 
     /// Adds a comment, cut to [`COMMENT_MAX_CHARS`]. Interactly answers 409 while the run is in
-    /// progress: that answer is retried like a 5xx.
+    /// progress: that answer proves the comment was not taken, so it is sent again; a failure
+    /// after the comment may have been taken is not (it would post twice).
     pub async fn comment(
         &self,
         run_id: &str,
@@ -412,11 +493,10 @@ impl Interactly {
         budget: &RetryBudget,
     ) -> Result<(), EngineError> {
         let content: String = text.chars().take(COMMENT_MAX_CHARS).collect();
-        let mut call = Call::post(
+        let call = Call::post(
             format!("{}/comments", self.run_url(run_id)),
             &json!({"content": content}),
         );
-        call.retry_on = &[409];
         self.http
             .send(&call, budget, |answer| answer.ok().map(|_| ()))
             .await

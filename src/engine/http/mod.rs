@@ -15,6 +15,7 @@ mod safety;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,7 +26,7 @@ pub use interactly::{Generation, Interactly, COMMENT_MAX_CHARS};
 pub use noxus::Noxus;
 pub use safety::{check_side_effects, SideEffectsRefused};
 
-use super::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
+use super::{BoxFuture, Engine, EngineError, Reply, Settle, StartRequest, TurnInput};
 use crate::model::{Format, Run, System};
 use client::Call;
 
@@ -53,6 +54,13 @@ pub struct HttpConfig {
 struct RunInfo {
     system: System,
     workflow_id: String,
+    /// The Cortex app the run belongs to, when the case named one.
+    app_id: Option<String>,
+    /// Where the recording came to rest mid-work (see [`Settle`]).
+    settle: Option<Settle>,
+    /// Turns the run had answered at its last reply: a turn that may have been lost is looked
+    /// for past these.
+    answered: AtomicUsize,
     budget: Arc<RetryBudget>,
 }
 
@@ -154,16 +162,9 @@ impl HttpEngine {
         self.runs.lock().ok()?.get(run_id).cloned()
     }
 
-    fn remember(&self, system: System, workflow_id: &str, run_id: &str, budget: Arc<RetryBudget>) {
+    fn remember(&self, run_id: &str, info: Arc<RunInfo>) {
         if let Ok(mut runs) = self.runs.lock() {
-            runs.insert(
-                run_id.to_owned(),
-                Arc::new(RunInfo {
-                    system,
-                    workflow_id: workflow_id.to_owned(),
-                    budget,
-                }),
-            );
+            runs.insert(run_id.to_owned(), info);
         }
     }
 
@@ -176,6 +177,10 @@ impl HttpEngine {
 
     fn workflow_of(&self, run_id: &str) -> Option<String> {
         self.info(run_id).map(|i| i.workflow_id.clone())
+    }
+
+    fn app_of(&self, run_id: &str) -> Option<String> {
+        self.info(run_id).and_then(|i| i.app_id.clone())
     }
 
     /// One page of a system's run list (for `reprise fetch`).
@@ -199,7 +204,11 @@ impl HttpEngine {
         match system {
             System::Interactly => self.interactly()?.get_raw(run_id, &budget).await,
             System::Noxus => self.noxus()?.get_raw(workflow_id, run_id, &budget).await,
-            System::Cortex => self.cortex()?.get_raw(workflow_id, run_id, &budget).await,
+            System::Cortex => {
+                self.cortex()?
+                    .get_raw(None, workflow_id, run_id, &budget)
+                    .await
+            }
         }
     }
 }
@@ -249,7 +258,15 @@ impl Engine for HttpEngine {
                 System::Noxus => self.noxus()?.start(request, &budget).await?,
                 System::Cortex => self.cortex()?.start(request, &budget).await?,
             };
-            self.remember(request.system, &request.workflow_id, &reply.run_id, budget);
+            let info = RunInfo {
+                system: request.system,
+                workflow_id: request.workflow_id.clone(),
+                app_id: request.live.app_id.clone(),
+                settle: request.live.settle,
+                answered: AtomicUsize::new(reply.run.turns.len()),
+                budget,
+            };
+            self.remember(&reply.run_id, Arc::new(info));
             Ok(reply)
         })
     }
@@ -269,17 +286,21 @@ impl Engine for HttpEngine {
                 System::Interactly => {
                     let reply = self
                         .interactly()?
-                        .send(&info.workflow_id, run_id, input, &info.budget)
+                        .send(
+                            &info.workflow_id,
+                            run_id,
+                            input,
+                            info.answered.load(Ordering::Acquire),
+                            info.settle,
+                            &info.budget,
+                        )
                         .await?;
+                    info.answered
+                        .store(reply.run.turns.len(), Ordering::Release);
                     // A recorded engine may switch recordings mid-run: the next turn names
                     // the new id.
                     if reply.run_id != run_id {
-                        self.remember(
-                            info.system,
-                            &info.workflow_id,
-                            &reply.run_id,
-                            info.budget.clone(),
-                        );
+                        self.remember(&reply.run_id, info.clone());
                     }
                     Ok(reply)
                 }
@@ -306,8 +327,9 @@ impl Engine for HttpEngine {
                         .await
                 }
                 System::Cortex => {
+                    let app = self.app_of(run_id);
                     self.cortex()?
-                        .get(workflow.as_deref(), run_id, &budget)
+                        .get(app.as_deref(), workflow.as_deref(), run_id, &budget)
                         .await
                 }
             }
@@ -323,9 +345,8 @@ impl Engine for HttpEngine {
         Box::pin(async move {
             match system {
                 System::Interactly => {
-                    let budget = self.budget(run_id);
                     self.interactly()?
-                        .evaluation(run_id, evaluator.is_some(), &budget)
+                        .evaluation(run_id, evaluator.is_some())
                         .await
                 }
                 // Noxus and Cortex have no evaluation runs.
@@ -353,8 +374,9 @@ impl Engine for HttpEngine {
                 }
                 System::Noxus => Err(EngineError::Unsupported("stop on noxus".into())),
                 System::Cortex => {
+                    let app = self.app_of(run_id);
                     self.cortex()?
-                        .cancel(workflow.as_deref(), run_id, &budget)
+                        .cancel(app.as_deref(), workflow.as_deref(), run_id, &budget)
                         .await
                 }
             }
@@ -453,7 +475,8 @@ pub(crate) async fn get_run_raw(
 }
 
 /// Starts a single-shot run (Noxus and Cortex both take `{input, workflow_version_id}`) by
-/// POSTing to `url`, then polls it with `get` until it rests. The reply is turn 0.
+/// POSTing to `url`, then polls it with `get` until it rests (or settles where the recording
+/// did). The reply is turn 0. The start is resent only as [`StartRequest::live`] allows.
 pub(crate) async fn start_single_shot<F, Fut>(
     http: &HttpClient,
     url: String,
@@ -471,15 +494,17 @@ where
         // Neither system numbers versions: a version given is passed through as the id.
         "workflow_version_id": request.version.map(|v| serde_json::Value::String(v.to_string())),
     });
-    let call = Call::post(url.clone(), &body);
+    let call = start_call(url.clone(), &body, request);
     let started = http
         .send(&call, budget, |answer| {
             let run = parse_run(answer.ok()?, &url, None)?;
             expect_system(run, system, &url)
         })
-        .await?;
+        .await
+        .map_err(|e| unsure_start(e, request))?;
     let run_id = started.run_id;
-    let run = poll_until_resting(http.config(), || get(run_id.clone())).await?;
+    let run =
+        poll_until_resting(http.config(), request.live.settle, || get(run_id.clone())).await?;
     Ok(Reply {
         run_id: run.run_id.clone(),
         turn: 0,
@@ -487,10 +512,37 @@ where
     })
 }
 
+/// The POST that starts a run: it names the case for `reprise serve`, and is repeatable only
+/// when the workflow cannot act on the world.
+pub(crate) fn start_call(url: String, body: &serde_json::Value, request: &StartRequest) -> Call {
+    let call = Call::post(url, body).for_case(request.case_run_id.as_deref());
+    if request.live.side_effects {
+        call
+    } else {
+        call.idempotent()
+    }
+}
+
+/// A start that failed after it may have reached the server, for a workflow with side
+/// effects: said plainly, since it was deliberately not sent again.
+pub(crate) fn unsure_start(err: EngineError, request: &StartRequest) -> EngineError {
+    if request.live.side_effects && err.may_have_acted() {
+        EngineError::Unsure(format!(
+            "the start of workflow {} may have reached the server ({err}); not sent again, \
+             since the workflow can act on the outside world: look for a run started now",
+            request.workflow_id
+        ))
+    } else {
+        err
+    }
+}
+
 /// Polls `get` until the run rests: finished, waiting for input, or in a state none of the
-/// systems documents. Only queued/started/running runs are polled again.
+/// systems documents; or, with `settle`, until it shows the state the recording ended in.
+/// Only queued/started/running runs are polled again.
 pub(crate) async fn poll_until_resting<F, Fut>(
     config: &ClientConfig,
+    settle: Option<Settle>,
     mut get: F,
 ) -> Result<Arc<Run>, EngineError>
 where
@@ -501,7 +553,9 @@ where
     let deadline = tokio::time::Instant::now() + config.run_timeout;
     loop {
         let run = get().await?;
-        if !matches!(run.status.kind, NotStarted | Queued | Started | Running) {
+        if !matches!(run.status.kind, NotStarted | Queued | Started | Running)
+            || settle.is_some_and(|s| s.reached(&run))
+        {
             return Ok(run);
         }
         if tokio::time::Instant::now() >= deadline {

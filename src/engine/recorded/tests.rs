@@ -75,6 +75,7 @@ fn start(case: &Run, version: Option<i64>) -> StartRequest {
         version,
         input: TurnInput::from_turn(&case.turns[0]),
         case_run_id: Some(case.run_id.clone()),
+        live: crate::engine::LiveHints::default(),
     }
 }
 
@@ -299,6 +300,7 @@ async fn single_shot_systems_match_their_input() {
         version: None,
         input: TurnInput::from_turn(&r.turns[0]),
         case_run_id: None,
+        live: crate::engine::LiveHints::default(),
     };
     assert_eq!(e.start(&req(&nox)).await.unwrap().run_id, "n1");
     // Noxus has no version numbers: asking for one changes nothing.
