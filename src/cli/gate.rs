@@ -33,6 +33,9 @@ pub struct Args {
     /// Maximum number of cases with verdict `error`.
     #[arg(long, value_name = "N")]
     pub max_errors: Option<u64>,
+    /// Maximum number of cases nothing judged (verdict `none`, e.g. no evaluation arrived).
+    #[arg(long, value_name = "N")]
+    pub max_unevaluated: Option<u64>,
     /// Fail when any case's snapshot changed.
     #[arg(long)]
     pub require_snapshots_match: bool,
@@ -54,6 +57,7 @@ impl Args {
             max_token_increase_pct: self.max_token_increase_pct,
             max_latency_p95_increase_pct: self.max_latency_p95_increase_pct,
             max_errors: self.max_errors,
+            max_unevaluated: self.max_unevaluated,
             require_snapshots_match: self.require_snapshots_match.then_some(true),
             max_mcnemar_p: self.max_mcnemar_p,
         }

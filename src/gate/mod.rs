@@ -325,6 +325,15 @@ fn check_scope(
             String::new(),
         )
     }
+    if let Some(limit) = t.max_unevaluated {
+        push(
+            "max_unevaluated",
+            Some(cand.unevaluated as f64),
+            limit as f64,
+            ok_or_failed(cand.unevaluated <= limit),
+            "cases nothing judged (verdict none)".to_owned(),
+        )
+    }
     if let Some(cmp) = &cmp {
         for (name, limit, b, c) in [
             (
@@ -404,6 +413,7 @@ fn limits(t: &Thresholds) -> Vec<(&'static str, f64)> {
     add("max_new_failures", t.max_new_failures.map(|n| n as f64));
     add("max_mcnemar_p", t.max_mcnemar_p);
     add("max_errors", t.max_errors.map(|n| n as f64));
+    add("max_unevaluated", t.max_unevaluated.map(|n| n as f64));
     add("max_token_increase_pct", t.max_token_increase_pct);
     add(
         "max_latency_p95_increase_pct",

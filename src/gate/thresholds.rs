@@ -23,6 +23,9 @@ pub struct Thresholds {
     pub max_latency_p95_increase_pct: Option<f64>,
     /// The candidate's cases with verdict `error` must be at most this many.
     pub max_errors: Option<u64>,
+    /// The candidate's cases with verdict `none` (nothing judged them) must be at most this
+    /// many, so a missing evaluation never passes a gate silently.
+    pub max_unevaluated: Option<u64>,
     /// When true, no candidate case may have snapshot `changed`.
     pub require_snapshots_match: Option<bool>,
     /// Significance level α of McNemar's exact test (see the `gate` module docs).
@@ -38,6 +41,7 @@ impl Thresholds {
             && self.max_token_increase_pct.is_none()
             && self.max_latency_p95_increase_pct.is_none()
             && self.max_errors.is_none()
+            && self.max_unevaluated.is_none()
             && self.require_snapshots_match != Some(true)
             && self.max_mcnemar_p.is_none()
     }
@@ -53,6 +57,7 @@ impl Thresholds {
                 .max_latency_p95_increase_pct
                 .or(self.max_latency_p95_increase_pct),
             max_errors: over.max_errors.or(self.max_errors),
+            max_unevaluated: over.max_unevaluated.or(self.max_unevaluated),
             require_snapshots_match: over
                 .require_snapshots_match
                 .or(self.require_snapshots_match),

@@ -438,3 +438,37 @@ fn end_to_end_run_applies_the_config_gate() {
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("gate passed"), "{out}");
 }
+
+#[test]
+fn unjudged_cases_fail_the_gate_over_max_unevaluated() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Two cases nothing judged (no evaluation arrived), one pass, one fail.
+    let rows = vec![
+        row("a", "pass"),
+        row("b", "none"),
+        row("c", "none"),
+        row("d", "fail"),
+    ];
+    let dir = tmp.path().join("report");
+    write_report(&dir, &rows, 100.0);
+    for (limit, code) in [("1", 1), ("2", 0), ("3", 0)] {
+        let (got, out) = gate(&dir, None, &["--max-unevaluated", limit]);
+        assert_eq!(got, code, "limit {limit}: {out}");
+        let words = check_line(&out, "max_unevaluated");
+        assert_eq!(words[1], "2", "{out}");
+        assert_eq!(words[3], if code == 0 { "ok" } else { "FAILED" }, "{out}");
+    }
+    // The same limit from reprise.toml.
+    let config = tmp.path().join("reprise.toml");
+    std::fs::write(&config, "[gate]\nmax_unevaluated = 0\n").unwrap();
+    let out = reprise()
+        .arg("--config")
+        .arg(&config)
+        .arg("gate")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("max_unevaluated"), "{text}");
+}
