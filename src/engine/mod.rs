@@ -264,3 +264,74 @@ pub trait Engine: Send + Sync {
         Box::pin(async move { Err(EngineError::Unsupported(format!("comments on {system}"))) })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_read_plainly() {
+        let limited = EngineError::RateLimited {
+            retry_after_ms: Some(1000),
+        };
+        assert_eq!(limited.to_string(), "rate limited (retry after 1000 ms)");
+        let limited = EngineError::RateLimited {
+            retry_after_ms: None,
+        };
+        assert_eq!(limited.to_string(), "rate limited");
+        let busy = EngineError::Server {
+            status: 503,
+            message: "busy".into(),
+            retry_after_ms: Some(2000),
+        };
+        assert_eq!(
+            busy.to_string(),
+            "server error 503 (retry after 2000 ms): busy"
+        );
+    }
+
+    #[test]
+    fn what_proves_a_request_unprocessed() {
+        let server = |status, retry_after_ms| EngineError::Server {
+            status,
+            message: String::new(),
+            retry_after_ms,
+        };
+        let refused = |status| EngineError::Refused {
+            status,
+            message: String::new(),
+        };
+        let unprocessed = [
+            EngineError::Connect("refused".into()),
+            EngineError::RateLimited {
+                retry_after_ms: None,
+            },
+            server(503, Some(1000)),
+            refused(408),
+            refused(409),
+            refused(425),
+        ];
+        for e in &unprocessed {
+            assert!(e.proves_unprocessed() && e.is_retryable(), "{e:?}");
+            assert!(!e.may_have_acted(), "{e:?}");
+        }
+        let maybe_acted = [
+            server(503, None),
+            server(500, Some(1000)),
+            EngineError::Timeout(5),
+            EngineError::Transport("reset".into()),
+            EngineError::Malformed("half".into()),
+        ];
+        for e in &maybe_acted {
+            assert!(e.may_have_acted(), "{e:?}");
+        }
+        for e in [
+            refused(404),
+            refused(422),
+            EngineError::Unauthorized("401".into()),
+            EngineError::Unsure("x".into()),
+        ] {
+            assert!(!e.is_retryable() && !e.may_have_acted(), "{e:?}");
+        }
+    }
+}

@@ -315,12 +315,16 @@ async fn log(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Re
         return next.run(req).await;
     }
     let method = req.method().clone();
-    // The path only: a query could carry anything, headers carry the token.
+    // The path only: a query could carry anything, headers carry the token. The case a
+    // client names is shown, so a log tells how often each case's start was sent.
     let path = req.uri().path().to_owned();
+    let case = case_header(req.headers())
+        .map(|c| format!(" case={c}"))
+        .unwrap_or_default();
     let started = Instant::now();
     let res = next.run(req).await;
     eprintln!(
-        "{method} {path} {} {:.1}ms",
+        "{method} {path} {} {:.1}ms{case}",
         res.status().as_u16(),
         started.elapsed().as_secs_f64() * 1000.0
     );

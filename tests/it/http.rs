@@ -19,7 +19,7 @@ use wiremock::matchers::{
 };
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-fn config(uri: &str) -> HttpConfig {
+pub(crate) fn config(uri: &str) -> HttpConfig {
     let mut tokens = BTreeMap::new();
     tokens.insert(System::Interactly, Token::new("tok-interactly"));
     tokens.insert(System::Noxus, Token::new("tok-noxus"));
@@ -46,14 +46,14 @@ fn config(uri: &str) -> HttpConfig {
     }
 }
 
-fn engine(server: &MockServer, tweak: impl FnOnce(&mut HttpConfig)) -> HttpEngine {
+pub(crate) fn engine(server: &MockServer, tweak: impl FnOnce(&mut HttpConfig)) -> HttpEngine {
     let mut c = config(&server.uri());
     tweak(&mut c);
     HttpEngine::new(c).unwrap()
 }
 
 /// A stored Interactly run (the GET envelope) with `turns` turns.
-fn envelope(run_id: &str, status: &str, turns: usize, extra: Value) -> Value {
+pub(crate) fn envelope(run_id: &str, status: &str, turns: usize, extra: Value) -> Value {
     let pairs: Vec<Value> = (0..turns)
         .map(|i| {
             json!({
@@ -88,12 +88,12 @@ fn envelope(run_id: &str, status: &str, turns: usize, extra: Value) -> Value {
     json!({"workflow_run": {"_id": run_id, "team_id": "team", "workflow_run": run}, "debug_info": null})
 }
 
-fn execute_answer(run_id: &str, turn: u32) -> Value {
+pub(crate) fn execute_answer(run_id: &str, turn: u32) -> Value {
     json!({"run_id": run_id, "turn_number": turn, "events": [], "is_waiting_for_input": true,
            "is_completed": false, "error": null, "next_input_hint": null})
 }
 
-fn start_request(system: System, workflow: &str, version: Option<i64>) -> StartRequest {
+pub(crate) fn start_request(system: System, workflow: &str, version: Option<i64>) -> StartRequest {
     let mut vars = serde_json::Map::new();
     vars.insert("patient_name".into(), json!("Ada"));
     StartRequest {
@@ -114,7 +114,7 @@ fn body_of(request: &Request) -> Value {
     serde_json::from_slice(&request.body).unwrap()
 }
 
-async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
+pub(crate) async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
     server
         .received_requests()
         .await
@@ -957,13 +957,20 @@ impl Drop for Served {
 
 /// Starts `reprise serve ARGS --addr 127.0.0.1:0 --quiet` and reads the address it prints.
 pub(crate) fn serve(args: &[&str]) -> Served {
+    let mut all = args.to_vec();
+    all.push("--quiet");
+    serve_logging(&all, std::process::Stdio::null())
+}
+
+/// Starts `reprise serve ARGS --addr 127.0.0.1:0` with its log (stderr) going to `log`.
+pub(crate) fn serve_logging(args: &[&str], log: impl Into<std::process::Stdio>) -> Served {
     use std::io::BufRead;
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("reprise"))
         .arg("serve")
         .args(args)
-        .args(["--addr", "127.0.0.1:0", "--quiet"])
+        .args(["--addr", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let mut line = String::new();
