@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::compare::reprise;
 use crate::http::{serve, serve_logging};
+use crate::run::table;
 
 fn corpus() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -25,27 +26,13 @@ fn corpus_args() -> Vec<String> {
         .collect()
 }
 
-/// `runs.csv` of a report folder: run id → column → value.
+/// `runs.csv` of a report folder: run id → column → value; no run id twice.
 fn runs_csv(dir: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(dir.join("runs.csv")).unwrap();
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let mut out = BTreeMap::new();
-    for record in reader.records() {
-        let record = record.unwrap();
-        let row: BTreeMap<String, String> = header
-            .iter()
-            .cloned()
-            .zip(record.iter().map(str::to_owned))
-            .collect();
-        let id = row["run_id"].clone();
-        assert!(out.insert(id.clone(), row).is_none(), "{id} twice");
-    }
-    out
+    let path = dir.join("runs.csv");
+    let (_, rows) = table(&path);
+    let records = csv::Reader::from_path(&path).unwrap().records().count();
+    assert_eq!(rows.len(), records, "a run id twice in {}", path.display());
+    rows
 }
 
 /// What must agree between a live and an in-process replay of a case.

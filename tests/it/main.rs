@@ -6,7 +6,7 @@ pub(crate) mod http;
 mod live;
 mod load;
 mod retry;
-mod run;
+pub(crate) mod run;
 mod serve;
 mod snapshot;
 mod validate;

@@ -48,7 +48,7 @@ fn run(out: &Path, extra: &[&str]) -> (i32, String) {
 }
 
 /// A CSV as (header, rows keyed by the first column).
-fn table(path: &Path) -> (Vec<String>, BTreeMap<String, BTreeMap<String, String>>) {
+pub(crate) fn table(path: &Path) -> (Vec<String>, BTreeMap<String, BTreeMap<String, String>>) {
     table_by(path, 0)
 }
 
