@@ -786,7 +786,7 @@ async fn stop_all_stops_every_live_run_in_flight() {
     handle.abort();
 }
 
-fn load_one(text: &str) -> Run {
+pub(crate) fn load_one(text: &str) -> Run {
     let out = reprise::formats::read_bytes(
         Path::new("case.json"),
         Arc::from(text.as_bytes()),

@@ -377,3 +377,57 @@ async fn noxus_and_cortex_starts_name_their_case_and_cortex_its_recorded_app() {
     noxus.case_run_id = Some("case-n".into());
     assert_eq!(engine.start(&noxus).await.unwrap().run_id, "n1");
 }
+
+#[tokio::test]
+async fn a_case_given_up_after_its_start_keeps_its_tokens_and_its_run_is_stopped() {
+    let server = MockServer::start().await;
+    // Started, one turn answered (15 tokens); the second turn is refused for good (404).
+    started_run(&server, 100).await;
+    Mock::given(method("POST"))
+        .and(path(EXECUTE))
+        .and(body_partial_json(
+            json!({"run_id": "r1", "run_input": {"command": "data"}}),
+        ))
+        .respond_with(ResponseTemplate::new(404).set_body_string("gone"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(EXECUTE))
+        .and(body_partial_json(
+            json!({"run_id": "r1", "run_input": {"command": "stop"}}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(execute_answer("r1", 1)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let case = crate::http::load_one(&envelope("c1", "completed", 2, json!({})).to_string());
+    let engine: std::sync::Arc<dyn Engine> = std::sync::Arc::new(engine(&server, |_| {}));
+    let tmp = tempfile::tempdir().unwrap();
+    let options = reprise::replay::Options {
+        live: true,
+        in_flight: Some(std::sync::Arc::new(reprise::engine::http::InFlight::new())),
+        out: tmp.path().to_path_buf(),
+        ..reprise::replay::Options::default()
+    };
+    let summary = reprise::replay::run(
+        engine,
+        vec![std::sync::Arc::new(case)],
+        reprise::eval::Settings::default(),
+        std::sync::Arc::new(reprise::replay::NoSnapshots),
+        options,
+        reprise::report::RunMeta::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.stats.all.errored, 1);
+    let (_, rows) = crate::run::table(&tmp.path().join("runs.csv"));
+    let row = &rows["c1"];
+    assert_eq!(row["verdict"], "error");
+    assert!(row["error"].contains("turn 2") && row["error"].contains("404"));
+    // What the live run did before the failure is kept.
+    assert_eq!(row["status"], "waiting_for_user_input");
+    assert_eq!(row["turns"], "1");
+    assert_eq!(row["total_tokens"], "15");
+    // The refused turn was not sent again (404 is final).
+    assert_eq!(turn_posts(&server).await, 2, "one turn POST and one stop");
+}
