@@ -150,6 +150,16 @@ pub enum EngineError {
     /// The connection failed or dropped after the request may have been sent.
     #[error("transport: {0}")]
     Transport(String),
+    /// A request failed on every attempt its limits allowed (`--retries` per request, the
+    /// run's `--retry-budget`): the last failure, and why no more attempts were made.
+    #[error("{last} (gave up after {attempts} attempt{}{})",
+        if *attempts == 1 { "" } else { "s" },
+        if *budget_spent { ": the run's retry budget is spent" } else { "" })]
+    Exhausted {
+        attempts: u32,
+        budget_spent: bool,
+        last: Box<EngineError>,
+    },
     /// A request that may have been acted on failed, and was deliberately not sent again (it
     /// could act twice): the text says what to check.
     #[error("{0}")]
@@ -183,6 +193,7 @@ impl EngineError {
             EngineError::Refused { status, .. } => TRANSIENT_4XX.contains(status),
             EngineError::Miss(_)
             | EngineError::Unauthorized(_)
+            | EngineError::Exhausted { .. }
             | EngineError::Unsure(_)
             | EngineError::Unsupported(_) => false,
         }

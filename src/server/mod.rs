@@ -88,6 +88,10 @@ impl ApiError {
 
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> ApiError {
+        let e = match e {
+            EngineError::Exhausted { last, .. } => *last,
+            e => e,
+        };
         let status = match &e {
             EngineError::Miss(_) => StatusCode::NOT_FOUND,
             EngineError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
@@ -101,6 +105,7 @@ impl From<EngineError> for ApiError {
             EngineError::Malformed(_)
             | EngineError::Transport(_)
             | EngineError::Connect(_)
+            | EngineError::Exhausted { .. }
             | EngineError::Unsure(_) => StatusCode::BAD_GATEWAY,
             EngineError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             EngineError::Unsupported(_) => StatusCode::METHOD_NOT_ALLOWED,

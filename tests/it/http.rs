@@ -494,12 +494,19 @@ async fn the_retry_budget_of_a_run_runs_out() {
     let err = engine.start(&request).await.unwrap_err();
     assert_eq!(
         err,
-        EngineError::Server {
-            status: 500,
-            message: "boom".into(),
-            retry_after_ms: None,
+        EngineError::Exhausted {
+            attempts: 3,
+            budget_spent: true,
+            last: Box::new(EngineError::Server {
+                status: 500,
+                message: "boom".into(),
+                retry_after_ms: None,
+            }),
         }
     );
+    assert!(err
+        .to_string()
+        .ends_with("the run's retry budget is spent)"));
     // The first attempt and the two retries the budget allows.
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
@@ -534,7 +541,18 @@ async fn requests_time_out() {
         c.client.max_retries = 1;
     });
     let err = engine.get(System::Interactly, "r7").await.unwrap_err();
-    assert_eq!(err, EngineError::Timeout(200));
+    assert_eq!(
+        err,
+        EngineError::Exhausted {
+            attempts: 2,
+            budget_spent: false,
+            last: Box::new(EngineError::Timeout(200)),
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "timed out after 200 ms (gave up after 2 attempts)"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 
@@ -553,14 +571,22 @@ async fn malformed_json_is_an_error_never_a_run() {
         .await;
     let engine = engine(&server, |c| c.client.max_retries = 1);
     let err = engine.get(System::Interactly, "r8").await.unwrap_err();
-    assert!(matches!(err, EngineError::Malformed(_)), "{err:?}");
+    let malformed = |e: &EngineError| match e {
+        EngineError::Exhausted {
+            attempts: 2, last, ..
+        } => {
+            matches!(**last, EngineError::Malformed(_))
+        }
+        _ => false,
+    };
+    assert!(malformed(&err), "{err:?}");
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
     // A document of another shape, or another system, is malformed too.
     let err = engine
         .get_raw(System::Noxus, Some("nwf"), "n9")
         .await
         .unwrap_err();
-    assert!(matches!(err, EngineError::Malformed(_)), "{err:?}");
+    assert!(malformed(&err), "{err:?}");
 }
 
 #[tokio::test]

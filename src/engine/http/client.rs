@@ -331,8 +331,16 @@ impl HttpClient {
                 Resend::Freely => err.is_retryable(),
                 Resend::IfUnprocessed => err.proves_unprocessed(),
             };
-            if !retryable || attempt >= self.config.max_retries || !budget.take() {
+            if !retryable {
                 return Err(err);
+            }
+            let budget_spent = attempt < self.config.max_retries && !budget.take();
+            if budget_spent || attempt >= self.config.max_retries {
+                return Err(EngineError::Exhausted {
+                    attempts: attempt + 1,
+                    budget_spent,
+                    last: Box::new(err),
+                });
             }
             tokio::time::sleep(self.backoff(attempt, retry_after)).await;
             attempt += 1;
