@@ -194,6 +194,10 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     for w in corpus.warnings.iter().chain(&recordings.warnings) {
         eprintln!("warning: {w}");
     }
+    // A corpus of nothing is no green run (`--check` included): an input error.
+    if corpus.runs.is_empty() {
+        return Err(Error::Input(crate::corpus::no_runs_found(&paths)));
+    }
 
     let selection = Selection {
         filters: args.filter.clone(),
