@@ -156,10 +156,17 @@ impl Reader<'_> {
     fn read_jsonl(&mut self, bom: usize, first: usize) {
         let buf = self.buf;
         let line_end = memchr::memchr(b'\n', &buf[first..]).map_or(buf.len(), |i| first + i);
-        let unfinished = matches!(
-            serde_json::from_slice::<IgnoredAny>(&buf[first..line_end]),
-            Err(e) if e.is_eof()
-        );
+        // A line ending in `}` or `]` is taken as whole without parsing it twice (good JSONL
+        // pays nothing); a pretty printer breaks the first line after `{` or `[`.
+        let last = buf[first..line_end]
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map(|i| buf[first + i]);
+        let unfinished = !matches!(last, Some(b'}' | b']'))
+            && matches!(
+                serde_json::from_slice::<IgnoredAny>(&buf[first..line_end]),
+                Err(e) if e.is_eof()
+            );
         if !unfinished {
             return self.read_lines();
         }
