@@ -123,7 +123,9 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         .with_latency_factor(args.latency_factor);
     if engine.runs().is_empty() {
         let searched: Vec<PathBuf> = paths.iter().chain(&args.recordings).cloned().collect();
-        return Err(Error::Input(crate::corpus::no_runs_found(&searched)));
+        return Err(Error::Input(crate::corpus::nothing_found(
+            "runs", &searched,
+        )));
     }
     let count = engine.runs().len();
     let server = Server::new(

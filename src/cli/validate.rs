@@ -51,7 +51,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
     let mut problems: Vec<String> = corpus.problems.iter().map(ToString::to_string).collect();
     if corpus.runs.is_empty() {
         // A corpus of nothing is no green result.
-        problems.push(crate::corpus::no_runs_found(&args.paths));
+        problems.push(crate::corpus::nothing_found("runs", &args.paths));
     }
     let report = Report {
         files: corpus.files,

@@ -187,10 +187,11 @@ fn not_a_file(path: &Path, file_type: &std::fs::FileType) -> Problem {
     Problem::file(path, format!("{kind}, not a regular file: not read"))
 }
 
-/// The input error of a corpus without a single run: `no runs found under <paths>`.
-pub fn no_runs_found(paths: &[PathBuf]) -> String {
+/// The input error of a corpus without a single run (`what` = `runs`) or case (`cases`):
+/// `no runs found under <paths>`.
+pub fn nothing_found(what: &str, paths: &[PathBuf]) -> String {
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    format!("no runs found under {}", names.join(", "))
+    format!("no {what} found under {}", names.join(", "))
 }
 
 fn is_json_name(path: &Path) -> bool {

@@ -322,4 +322,28 @@ fn a_corpus_without_runs_is_an_input_error_for_validate_run_check_and_serve() {
         assert_eq!(out.code, Some(2), "{}{}", out.stdout, out.stderr);
         assert!(out.stderr.contains(&want), "{}", out.stderr);
     }
+    // Evaluation runs only: valid, servable, but no case to replay.
+    let evaluations =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/interactly/evaluations");
+    let out = reprise(d, &["validate", evaluations.to_str().unwrap()]);
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    let out = reprise(
+        d,
+        &[
+            "run",
+            evaluations.to_str().unwrap(),
+            "--no-progress",
+            "--out",
+            "o",
+            "--snapshots",
+            "s",
+        ],
+    );
+    assert_eq!(out.code, Some(2), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("no cases found under ")
+            && out.stderr.contains("are all evaluation runs"),
+        "{}",
+        out.stderr
+    );
 }
