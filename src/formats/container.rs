@@ -301,3 +301,41 @@ impl Reader<'_> {
 fn line_of(buf: &[u8], offset: usize) -> usize {
     memchr::memchr_iter(b'\n', &buf[..offset.min(buf.len())]).count() + 1
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(name: &str, text: &str) -> FileOutcome {
+        read_bytes(Path::new(name), Arc::from(text.as_bytes()), None, true)
+    }
+
+    fn ids(out: &FileOutcome) -> Vec<&str> {
+        out.runs.iter().map(|r| r.run_id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_pretty_printed_array_in_a_jsonl_file_is_read_with_one_warning() {
+        let text = "\u{feff}[\n  {\"id\": \"n1\", \"status\": \"completed\", \"workflow\": {}},\n  {\"id\": \"n2\", \"status\": \"failed\", \"workflow\": {}}\n]\n";
+        let out = read("a.jsonl", text);
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        assert_eq!(ids(&out), ["n1", "n2"]);
+        assert_eq!(out.warnings, [ONE_DOCUMENT]);
+        // Each run's raw document is its element, found after the byte-order mark.
+        let raw = out.runs[1].raw.bytes().unwrap();
+        assert!(raw.starts_with(b"{\"id\": \"n2\""), "{raw:?}");
+    }
+
+    #[test]
+    fn good_jsonl_gets_no_warning_and_a_byte_order_mark_alone_is_an_empty_file() {
+        let line = "{\"id\": \"n1\", \"status\": \"completed\", \"workflow\": {}}";
+        let out = read(
+            "a.jsonl",
+            &format!("{line}\n\u{feff}{}\n", line.replace("n1", "n2")),
+        );
+        assert_eq!((ids(&out), out.warnings.len()), (vec!["n1", "n2"], 0));
+        let out = read("a.json", "\u{feff}  \n");
+        assert_eq!(out.problems.len(), 1);
+        assert!(out.problems[0].message.starts_with("empty file"));
+    }
+}
