@@ -57,14 +57,18 @@ struct Found {
 
 /// Walks `paths`, following symbolic links to files and folders. A link that leads back to a
 /// folder it is in is a warning (each such link once), and is not followed again. A file
-/// reached by several paths through links is read once. A FIFO,
-/// socket or device is an error naming it and is never opened (opening a FIFO would wait for a
-/// writer forever): inside folders only when its name is a JSON name, always when given by name.
+/// reached by several paths through links is read once (only when a link was met: that check
+/// costs a `stat` per file). A FIFO, socket or device is an error naming it and is never
+/// opened (opening a FIFO would wait for a writer forever): inside folders only when its name
+/// is a JSON name, always when given by name.
 fn walk(paths: &[PathBuf]) -> Found {
     let mut found = Found::default();
     let mut loops = HashSet::new();
     let mut links = false;
     for root in paths {
+        if std::fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
+            links = true;
+        }
         match std::fs::metadata(root) {
             Ok(m) if m.is_file() => {
                 found.files.push(root.clone());

@@ -201,9 +201,31 @@ fn yaml_scalar(s: &str) -> String {
     if plain {
         s.to_owned()
     } else {
-        // A JSON string is a valid YAML double-quoted scalar.
-        serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+        yaml_quoted(s)
     }
+}
+
+/// A YAML double-quoted scalar every YAML reader reads back as `s`: what YAML does not allow
+/// raw (control characters, a byte-order mark) and what YAML 1.1 takes as a line break (NEL,
+/// U+2028, U+2029) is escaped as `\uXXXX`. (A JSON string is not enough: it
+/// leaves those raw, and an id holding one made its snapshot unreadable.)
+fn yaml_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        let code = u32::from(c);
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            ' '..='~' => out.push(c),
+            '\u{2028}' | '\u{2029}' | '\u{feff}' => out.push_str(&format!("\\u{code:04X}")),
+            _ if matches!(code, 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x1_0000..) => out.push(c),
+            // What is left is all in the Basic Multilingual Plane.
+            _ => out.push_str(&format!("\\u{code:04X}")),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The text of a snapshot file, as insta writes it.
@@ -734,6 +756,30 @@ mod tests {
         assert_eq!(orphans.len(), 1);
         assert_eq!(orphans[0].path, snap);
         assert_eq!(orphans[0].run_id, run_id_of(&snap).unwrap());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Any source, expression and run id comes back from the file exactly as written.
+        #[test]
+        fn any_header_value_round_trips(
+            source in proptest::prelude::any::<String>(),
+            run_id in "(\\PC|[\\x00-\\x1f\\x7f-\\u{a0}\\u{2028}\\u{2029}\\u{feff}\"\\\\])*",
+        ) {
+            let key = SnapshotKey {
+                system: System::Noxus,
+                workflow_id: None,
+                run_id: run_id.clone(),
+            };
+            let text = format_with_info(&source, &run_id, Some(&key), "body");
+            let file = parse_snapshot(&text).map_err(|e| {
+                proptest::test_runner::TestCaseError::fail(format!("{e}: {text:?}"))
+            })?;
+            proptest::prop_assert_eq!(file.source.as_deref(), Some(source.as_str()));
+            proptest::prop_assert_eq!(file.expression.as_deref(), Some(run_id.as_str()));
+            proptest::prop_assert_eq!(file.run_id.as_deref(), Some(run_id.as_str()));
+        }
     }
 
     #[test]
