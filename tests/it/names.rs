@@ -83,6 +83,18 @@ fn clashing_and_long_ids_each_get_their_own_snapshot_that_check_then_matches() {
         names.contains("a_b.snap") && names.contains("abc.snap"),
         "{names:?}"
     );
+    // insta reads every file, `info` header included, and names the exact id.
+    let expressions: BTreeSet<String> = snaps
+        .iter()
+        .map(|p| {
+            let snap = insta::Snapshot::from_file(p).unwrap();
+            let expression = snap.metadata().expression().unwrap().to_owned();
+            let prefix = "noxus 7f576edd-f8b9-4351-8da2-0f38e317cf88 ";
+            expression.strip_prefix(prefix).unwrap().to_owned()
+        })
+        .collect();
+    let wanted: BTreeSet<String> = ids.iter().cloned().collect();
+    assert_eq!(expressions, wanted);
     let column = snapshot_column_of(&d.join("o1/runs.csv"));
     assert_eq!(column.len(), ids.len());
     assert!(column.iter().all(|(_, s)| s == "new"), "{column:?}");
