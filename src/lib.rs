@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod formats;
 pub mod gate;
 pub mod model;
+pub mod names;
 pub mod redact;
 pub mod replay;
 pub mod report;

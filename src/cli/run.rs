@@ -209,6 +209,17 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     for w in corpus.warnings.iter().chain(&recordings.warnings) {
         eprintln!("warning: {w}");
     }
+    // A corpus of nothing is no green run (`--check` included): an input error.
+    if corpus.runs.is_empty() {
+        return Err(Error::Input(crate::corpus::nothing_found("runs", &paths)));
+    }
+    if corpus.cases().next().is_none() {
+        return Err(Error::Input(format!(
+            "{}: the {} run(s) found are all evaluation runs, which are never cases",
+            crate::corpus::nothing_found("cases", &paths),
+            corpus.runs.len()
+        )));
+    }
 
     let selection = Selection {
         filters: args.filter.clone(),

@@ -122,7 +122,10 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
     let engine = RecordedEngine::from_corpora(&[&cases, &recordings])
         .with_latency_factor(args.latency_factor);
     if engine.runs().is_empty() {
-        return Err(Error::Input("no recorded runs to serve".into()));
+        let searched: Vec<PathBuf> = paths.iter().chain(&args.recordings).cloned().collect();
+        return Err(Error::Input(crate::corpus::nothing_found(
+            "runs", &searched,
+        )));
     }
     let count = engine.runs().len();
     let server = Server::new(

@@ -69,17 +69,17 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         Action::Pending { diff, json } => {
             let pending = store.pending();
             if json {
-                let list: Vec<serde_json::Value> = pending
+                let list = pending
                     .iter()
                     .map(|p| {
-                        serde_json::json!({
-                            "run_id": run_id_of(p),
+                        Ok(serde_json::json!({
+                            "run_id": run_id_of(p).map_err(map_err)?,
                             "pending": p.display().to_string(),
                             "snapshot": snap_of_pending(p).display().to_string(),
                             "new": !snap_of_pending(p).exists(),
-                        })
+                        }))
                     })
-                    .collect();
+                    .collect::<Result<Vec<serde_json::Value>, Error>>()?;
                 serde_json::to_writer_pretty(&mut out, &list)
                     .map_err(std::io::Error::from)
                     .and_then(|()| writeln!(out))
@@ -92,7 +92,8 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
                     } else {
                         "new"
                     };
-                    writeln!(out, "{kind} {} {}", run_id_of(p), p.display()).map_err(stdout_err)?;
+                    let run_id = run_id_of(p).map_err(map_err)?;
+                    writeln!(out, "{kind} {run_id} {}", p.display()).map_err(stdout_err)?;
                     if diff {
                         let d = pending_diff(&store, p, false).map_err(map_err)?;
                         write!(out, "{d}").map_err(stdout_err)?;
@@ -104,9 +105,10 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         Action::Accept { run_ids } => {
             let chosen = choose(&store, &run_ids)?;
             for p in &chosen {
+                // Read before the file moves.
+                let run_id = run_id_of(p).map_err(map_err)?;
                 let snap = store.accept(p).map_err(map_err)?;
-                writeln!(out, "accepted {} {}", run_id_of(p), snap.display())
-                    .map_err(stdout_err)?;
+                writeln!(out, "accepted {run_id} {}", snap.display()).map_err(stdout_err)?;
             }
             writeln!(out, "{} accepted", chosen.len()).map_err(stdout_err)?;
             Ok(ExitStatus::Success)
@@ -114,8 +116,10 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         Action::Reject { run_ids } => {
             let chosen = choose(&store, &run_ids)?;
             for p in &chosen {
+                // Read before the file goes.
+                let run_id = run_id_of(p).map_err(map_err)?;
                 store.reject(p).map_err(map_err)?;
-                writeln!(out, "rejected {} {}", run_id_of(p), p.display()).map_err(stdout_err)?;
+                writeln!(out, "rejected {run_id} {}", p.display()).map_err(stdout_err)?;
             }
             writeln!(out, "{} rejected", chosen.len()).map_err(stdout_err)?;
             Ok(ExitStatus::Success)
@@ -132,7 +136,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
 /// The pending files of `run_ids` (all when empty); an unknown run id is a usage error and
 /// nothing is done.
 fn choose(store: &Store, run_ids: &[String]) -> Result<Vec<PathBuf>, Error> {
-    let (chosen, unknown) = select_pending(store, run_ids);
+    let (chosen, unknown) = select_pending(store, run_ids).map_err(map_err)?;
     if !unknown.is_empty() {
         return Err(Error::Usage(format!(
             "no pending snapshot for run id {} in {}",

@@ -38,7 +38,7 @@ struct Report<'a> {
     problems: Vec<String>,
 }
 
-/// Runs `validate`: exit 2 when any file, document or line is bad.
+/// Runs `validate`: exit 2 when any file, document or line is bad, or no run is found.
 pub fn run(args: Args) -> Result<ExitStatus, Error> {
     let corpus = Corpus::load(
         &args.paths,
@@ -48,6 +48,11 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
             digest: false,
         },
     );
+    let mut problems: Vec<String> = corpus.problems.iter().map(ToString::to_string).collect();
+    if corpus.runs.is_empty() {
+        // A corpus of nothing is no green result.
+        problems.push(crate::corpus::nothing_found("runs", &args.paths));
+    }
     let report = Report {
         files: corpus.files,
         bytes: corpus.bytes,
@@ -61,9 +66,9 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         evaluation_runs: corpus.evaluations().count(),
         linked: corpus.linked_evaluations(),
         dangling: corpus.dangling_evaluations(),
-        errors: corpus.problems.len(),
+        errors: problems.len(),
         warnings: &corpus.warnings,
-        problems: corpus.problems.iter().map(ToString::to_string).collect(),
+        problems,
     };
     let mut out = std::io::stdout().lock();
     let written = if args.json {

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::model::{Origin, Run};
@@ -25,6 +26,9 @@ pub enum Warning {
         evaluation_run_id: String,
         origin: Origin,
     },
+    /// Something odd about a file or folder that did not stop it loading (a symbolic link
+    /// loop, a `.jsonl` file holding one multi-line document).
+    File { path: PathBuf, message: String },
     /// Two documents with one run id: the first (in path order) is kept.
     DuplicateRunId {
         run_id: String,
@@ -46,6 +50,7 @@ impl std::fmt::Display for Warning {
                 f,
                 "{origin}: run {run_id} names evaluation run {evaluation_run_id}, which is not in the corpus"
             ),
+            Warning::File { path, message } => write!(f, "{}: {message}", path.display()),
             Warning::DuplicateRunId { run_id, kept, dropped } => {
                 write!(f, "{dropped}: run id {run_id} already read from {kept}; this copy is ignored")
             }

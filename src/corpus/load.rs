@@ -1,5 +1,6 @@
 //! Finding files and loading them in parallel.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -28,7 +29,8 @@ pub struct Corpus {
     pub runs: Vec<Arc<Run>>,
     /// Bad files, documents and lines.
     pub problems: Vec<Problem>,
-    /// Dangling links and duplicate ids: listed, counted, never fatal.
+    /// Dangling links, duplicate ids, symbolic link loops and odd files that still loaded:
+    /// listed, counted, never fatal.
     pub warnings: Vec<Warning>,
     /// Files read.
     pub files: usize,
@@ -38,35 +40,162 @@ pub struct Corpus {
 }
 
 /// The JSON files under `paths` (files given by name are taken whatever their extension),
-/// sorted, each once.
+/// sorted, each once, and the paths that could not be taken. Symbolic links are followed;
+/// [`Corpus::load`] also reports the links that loop (see [`walk`]).
 pub fn find_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
+    let found = walk(paths);
+    (found.files, found.problems)
+}
+
+/// What walking the corpus paths found.
+#[derive(Debug, Default)]
+struct Found {
+    files: Vec<PathBuf>,
+    problems: Vec<Problem>,
+    warnings: Vec<Warning>,
+}
+
+/// Walks `paths`, following symbolic links to files and folders. A link that leads back to a
+/// folder it is in is a warning (each such link once), and is not followed again. A file
+/// reached by several paths through links is read once (only when a link was met: that check
+/// costs a `stat` per file). A FIFO, socket or device is an error naming it and is never
+/// opened (opening a FIFO would wait for a writer forever): inside folders only when its name
+/// is a JSON name, always when given by name.
+fn walk(paths: &[PathBuf]) -> Found {
+    let mut found = Found::default();
+    let mut loops = HashSet::new();
+    let mut links = false;
     for root in paths {
-        if root.is_file() {
-            files.push(root.clone());
-            continue;
+        if std::fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
+            links = true;
         }
-        if !root.exists() {
-            problems.push(Problem::file(root, "no such file or directory"));
-            continue;
+        match std::fs::metadata(root) {
+            Ok(m) if m.is_file() => {
+                found.files.push(root.clone());
+                continue;
+            }
+            Ok(m) if m.is_dir() => {}
+            Ok(m) => {
+                found.problems.push(not_a_file(root, &m.file_type()));
+                continue;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                found
+                    .problems
+                    .push(Problem::file(root, "no such file or directory"));
+                continue;
+            }
+            Err(e) => {
+                found
+                    .problems
+                    .push(Problem::file(root, format!("cannot read: {e}")));
+                continue;
+            }
         }
-        for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
+            if entry.as_ref().is_ok_and(walkdir::DirEntry::path_is_symlink) {
+                links = true;
+            }
             match entry {
-                Ok(e) if e.file_type().is_file() && is_json_name(e.path()) => {
-                    files.push(e.into_path())
+                Ok(e) if e.file_type().is_file() => {
+                    if is_json_name(e.path()) {
+                        found.files.push(e.into_path());
+                    }
                 }
-                Ok(_) => {}
+                Ok(e) if e.file_type().is_dir() => {}
+                Ok(e) => {
+                    if is_json_name(e.path()) {
+                        found.problems.push(not_a_file(e.path(), &e.file_type()));
+                    }
+                }
                 Err(e) => {
                     let path = e.path().map_or_else(|| root.clone(), Path::to_path_buf);
-                    problems.push(Problem::file(path, format!("cannot read: {e}")));
+                    if let Some(ancestor) = e.loop_ancestor() {
+                        if loops.insert(path.clone()) {
+                            found.warnings.push(Warning::File {
+                                path,
+                                message: format!(
+                                    "symbolic link loop: leads back to {}; not followed",
+                                    ancestor.display()
+                                ),
+                            });
+                        }
+                    } else if is_json_name(&path) || !is_dangling_link(&path) {
+                        found
+                            .problems
+                            .push(Problem::file(path, format!("cannot read: {e}")));
+                    }
                 }
             }
         }
     }
-    files.sort();
-    files.dedup();
-    (files, problems)
+    found.files.sort();
+    found.files.dedup();
+    if links {
+        // Links can reach one file by several paths: read it once, by its first path.
+        let mut seen = HashSet::new();
+        found.files.retain(|f| seen.insert(file_identity(f)));
+    }
+    found
+}
+
+/// What makes two paths one file: device and inode on Unix, the canonical path elsewhere
+/// (the path itself when neither can be read; reading it will then report why).
+fn file_identity(path: &Path) -> (u64, u64, PathBuf) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(m) = std::fs::metadata(path) {
+            return (m.dev(), m.ino(), PathBuf::new());
+        }
+    }
+    #[cfg(not(unix))]
+    if let Ok(canonical) = std::fs::canonicalize(path) {
+        return (0, 0, canonical);
+    }
+    (u64::MAX, 0, path.to_path_buf())
+}
+
+/// A link whose target is missing (a dangling link that is not a JSON file is no concern of
+/// the corpus, as a plain non-JSON file is not).
+fn is_dangling_link(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+        && std::fs::metadata(path).is_err()
+}
+
+/// The error for a path that is neither a regular file nor a folder.
+fn not_a_file(path: &Path, file_type: &std::fs::FileType) -> Problem {
+    #[cfg(unix)]
+    let kind = {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if file_type.is_socket() {
+            "a socket"
+        } else if file_type.is_block_device() {
+            "a block device"
+        } else if file_type.is_char_device() {
+            "a character device"
+        } else {
+            "a special file"
+        }
+    };
+    #[cfg(not(unix))]
+    let kind = {
+        let _ = file_type;
+        "a special file"
+    };
+    Problem::file(path, format!("{kind}, not a regular file: not read"))
+}
+
+/// The input error of a corpus without a single run (`what` = `runs`) or case (`cases`):
+/// `no runs found under <paths>`.
+pub fn nothing_found(what: &str, paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    format!("no {what} found under {}", names.join(", "))
 }
 
 fn is_json_name(path: &Path) -> bool {
@@ -82,7 +211,11 @@ fn is_json_name(path: &Path) -> bool {
 impl Corpus {
     /// Loads every run under `paths`, in parallel.
     pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Corpus {
-        let (files, mut problems) = find_files(paths);
+        let Found {
+            files,
+            mut problems,
+            warnings: walk_warnings,
+        } = walk(paths);
         // Runs are moved into their `Arc` on the worker that read them: copying every run
         // into one list first would be serial work on fresh memory.
         let outcomes: Vec<_> = files
@@ -90,18 +223,29 @@ impl Corpus {
             .map(|path| {
                 let read = read_file(path, options.format, options.keep_raw, options.digest);
                 let runs: Vec<Arc<Run>> = read.runs.into_iter().map(Arc::new).collect();
-                (runs, read.problems, read.bytes)
+                let warnings: Vec<Warning> = read
+                    .warnings
+                    .into_iter()
+                    .map(|message| Warning::File {
+                        path: path.clone(),
+                        message,
+                    })
+                    .collect();
+                (runs, read.problems, warnings, read.bytes)
             })
             .collect();
         let mut runs = Vec::with_capacity(outcomes.iter().map(|o| o.0.len()).sum());
         let mut bytes = 0;
-        for (file_runs, file_problems, file_bytes) in outcomes {
+        let mut warnings = walk_warnings;
+        for (file_runs, file_problems, file_warnings, file_bytes) in outcomes {
             bytes += file_bytes;
             runs.extend(file_runs);
             problems.extend(file_problems);
+            warnings.extend(file_warnings);
         }
         let mut corpus = Corpus::from_shared(runs);
         corpus.problems.splice(0..0, problems);
+        corpus.warnings.splice(0..0, warnings);
         corpus.files = files.len();
         corpus.bytes = bytes;
         corpus

@@ -6,5 +6,5 @@ mod load;
 mod select;
 
 pub use link::Warning;
-pub use load::{find_files, Corpus, LoadOptions};
+pub use load::{find_files, nothing_found, Corpus, LoadOptions};
 pub use select::{Filter, Shard};

@@ -2,7 +2,8 @@
 //!
 //! [`RecordingEngine`] asks the primary (recorded) engine first. A miss
 //! ([`EngineError::Miss`]) goes to the live engine, and every answer the live engine gives is
-//! saved as a recording (`<dir>/<system>/<run_id>.json`, the server's document exactly, written
+//! saved as a recording (`<dir>/<system>/<run_id>.json`, the name made by
+//! [`crate::names::file_stem`], the server's document exactly, written
 //! atomically with mode 0600), so the corpus grows with each run. Errors are never saved.
 
 use std::collections::HashSet;
@@ -13,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use super::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
 use crate::model::{Run, System};
+use crate::names::file_stem;
 
 /// The recorded engine first, the live engine on a miss, live answers saved as recordings.
 pub struct RecordingEngine<P: ?Sized, L: ?Sized> {
@@ -176,25 +178,6 @@ impl<P: Engine + ?Sized, L: Engine + ?Sized> Engine for RecordingEngine<P, L> {
     }
 }
 
-/// A run id as a file name: characters other than `A-Za-z0-9._-` become `_`, and a leading
-/// dot is escaped, so an id can never leave its folder.
-pub fn file_stem(run_id: &str) -> String {
-    let mut out: String = run_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if out.is_empty() || out.starts_with('.') {
-        out.insert(0, '_');
-    }
-    out
-}
-
 /// Writes `bytes` to `path` atomically (a temporary file in the same folder, then a rename),
 /// readable by the owner only (mode 0600): recordings are patient data.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -220,13 +203,6 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_stems_stay_in_their_folder() {
-        assert_eq!(file_stem("run-1.a_b"), "run-1.a_b");
-        assert_eq!(file_stem("../etc/passwd"), "_.._etc_passwd");
-        assert_eq!(file_stem(""), "_");
-    }
 
     #[test]
     fn writes_are_private_and_replace() {

@@ -2,7 +2,8 @@
 //!
 //! Lists a system's runs page by page (Interactly `page`/`size` with time filters, Noxus
 //! `page`/`size`, Cortex `page`/`take` or its `next` cursor), then GETs each run and writes the
-//! body exactly as received to `<out>/<system>/<run_id>.json` (atomic, mode 0600). Runs already
+//! body exactly as received to `<out>/<system>/<run_id>.json` (atomic, mode 0600; the file
+//! name made from the run id by [`crate::names::file_stem`]). Runs already
 //! on disk are skipped, so an interrupted fetch resumes where it stopped.
 
 use std::path::PathBuf;
@@ -12,9 +13,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::task::JoinSet;
 
 use crate::engine::http::{HttpEngine, ListQuery};
-use crate::engine::record::{file_stem, write_private};
+use crate::engine::record::write_private;
 use crate::engine::EngineError;
 use crate::model::System;
+use crate::names::file_stem;
 
 /// What to fetch.
 #[derive(Debug, Clone)]

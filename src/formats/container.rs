@@ -1,12 +1,17 @@
 //! Files: one document, a JSON array of documents, or JSONL (one document a line).
 //!
 //! A bad document never stops the rest of its file: each good array element and each good
-//! JSONL line still loads.
+//! JSONL line still loads. A UTF-8 byte-order mark at the start of a file or of a JSONL line is
+//! skipped (the raw document starts after it). A `.jsonl` file that holds one pretty-printed
+//! document (or array) instead of one document per line is read as that document, with one
+//! warning; if it is no valid document either and no line loads, it is one error, not one per
+//! line.
 
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
@@ -20,6 +25,8 @@ pub struct FileOutcome {
     pub runs: Vec<Run>,
     /// Problems found, in file order.
     pub problems: Vec<Problem>,
+    /// What is odd about the file as a whole but did not stop it loading.
+    pub warnings: Vec<String>,
     /// The file's size in bytes.
     pub bytes: u64,
 }
@@ -93,22 +100,42 @@ struct Reader<'b> {
     out: FileOutcome,
 }
 
+/// The UTF-8 byte-order mark some Windows tools write first.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The warning of a `.jsonl` file read as one document.
+const ONE_DOCUMENT: &str =
+    "this .jsonl file holds one multi-line JSON document, not one document per line; read as one document";
+
 impl Reader<'_> {
     fn read(&mut self) {
         let buf = self.buf;
-        let Some(first) = buf.iter().position(|b| !b.is_ascii_whitespace()) else {
+        let bom = if buf.starts_with(BOM) { BOM.len() } else { 0 };
+        let Some(first) = buf[bom..]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map(|i| bom + i)
+        else {
             self.problem(Problem::at("", "empty file: no JSON document"));
             return;
         };
         let ext = self.path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if ext.eq_ignore_ascii_case("jsonl") || ext.eq_ignore_ascii_case("ndjson") {
-            return self.read_lines();
+            return self.read_jsonl(bom, first);
         }
-        let text = match std::str::from_utf8(buf) {
+        self.read_whole(bom, first)
+    }
+
+    /// The file (after its byte-order mark, `bom` bytes) as one document or array; several
+    /// documents one after another as JSONL. `first`: the first byte that is no whitespace.
+    fn read_whole(&mut self, bom: usize, first: usize) {
+        let buf = self.buf;
+        let text = match std::str::from_utf8(&buf[bom..]) {
             Ok(t) => t,
             Err(e) => {
-                let mut p = Problem::at("", format!("invalid UTF-8 at byte {}", e.valid_up_to()));
-                p.line = Some(line_of(buf, e.valid_up_to()));
+                let at = bom + e.valid_up_to();
+                let mut p = Problem::at("", format!("invalid UTF-8 at byte {at}"));
+                p.line = Some(line_of(buf, at));
                 self.problem(p);
                 return;
             }
@@ -117,10 +144,56 @@ impl Reader<'_> {
             return self.read_array(text);
         }
         match parse(text, self.forced) {
-            Ok(n) => self.push(n, 0..buf.len(), None, None),
+            Ok(n) => self.push(n, bom..buf.len(), None, None),
             // Several documents one after another: JSONL in a `.json` file.
             Err(p) if p.message.starts_with("trailing characters") => self.read_lines(),
             Err(p) => self.problem(p),
+        }
+    }
+
+    /// A `.jsonl` file: one document per line, unless its first line is the start of a value
+    /// that goes on over the next lines (a pretty-printed document).
+    fn read_jsonl(&mut self, bom: usize, first: usize) {
+        let buf = self.buf;
+        let line_end = memchr::memchr(b'\n', &buf[first..]).map_or(buf.len(), |i| first + i);
+        // A line ending in `}` or `]` is taken as whole without parsing it twice (good JSONL
+        // pays nothing); a pretty printer breaks the first line after `{` or `[`.
+        let last = buf[first..line_end]
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map(|i| buf[first + i]);
+        let unfinished = !matches!(last, Some(b'}' | b']'))
+            && matches!(
+                serde_json::from_slice::<IgnoredAny>(&buf[first..line_end]),
+                Err(e) if e.is_eof()
+            );
+        if !unfinished {
+            return self.read_lines();
+        }
+        // Only odd files pay for this second pass.
+        match serde_json::from_slice::<IgnoredAny>(&buf[bom..]) {
+            Ok(_) => {
+                self.out.warnings.push(ONE_DOCUMENT.to_owned());
+                self.read_whole(bom, first);
+            }
+            Err(whole) => {
+                let (runs, problems) = (self.out.runs.len(), self.out.problems.len());
+                self.read_lines();
+                if self.out.runs.len() == runs {
+                    // Not a line loaded: one error for the file, not one per line.
+                    self.out.problems.truncate(problems);
+                    let mut p = Problem::at(
+                        "",
+                        format!(
+                            "this .jsonl file holds no JSON document per line (its first line is not a whole JSON value), nor one multi-line document: {}",
+                            super::strip_position(&whole.to_string())
+                        ),
+                    );
+                    p.line = Some(whole.line());
+                    p.column = Some(whole.column());
+                    self.problem(p);
+                }
+            }
         }
     }
 
@@ -137,7 +210,8 @@ impl Reader<'_> {
                 return;
             }
         };
-        let base = text.as_ptr() as usize;
+        // Offsets in the whole file (`text` may start after a byte-order mark).
+        let base = self.buf.as_ptr() as usize;
         for (index, element) in elements.into_iter().enumerate() {
             let start = element.get().as_ptr() as usize - base;
             let range = start..start + element.get().len();
@@ -160,8 +234,13 @@ impl Reader<'_> {
         while start < buf.len() {
             line_no += 1;
             let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
-            let line = &buf[start..end];
-            let range = start..end;
+            let skip = if buf[start..end].starts_with(BOM) {
+                BOM.len()
+            } else {
+                0
+            };
+            let line = &buf[start + skip..end];
+            let range = start + skip..end;
             start = end + 1;
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
@@ -221,4 +300,42 @@ impl Reader<'_> {
 /// The 1-based line of a byte offset.
 fn line_of(buf: &[u8], offset: usize) -> usize {
     memchr::memchr_iter(b'\n', &buf[..offset.min(buf.len())]).count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(name: &str, text: &str) -> FileOutcome {
+        read_bytes(Path::new(name), Arc::from(text.as_bytes()), None, true)
+    }
+
+    fn ids(out: &FileOutcome) -> Vec<&str> {
+        out.runs.iter().map(|r| r.run_id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_pretty_printed_array_in_a_jsonl_file_is_read_with_one_warning() {
+        let text = "\u{feff}[\n  {\"id\": \"n1\", \"status\": \"completed\", \"workflow\": {}},\n  {\"id\": \"n2\", \"status\": \"failed\", \"workflow\": {}}\n]\n";
+        let out = read("a.jsonl", text);
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        assert_eq!(ids(&out), ["n1", "n2"]);
+        assert_eq!(out.warnings, [ONE_DOCUMENT]);
+        // Each run's raw document is its element, found after the byte-order mark.
+        let raw = out.runs[1].raw.bytes().unwrap();
+        assert!(raw.starts_with(b"{\"id\": \"n2\""), "{raw:?}");
+    }
+
+    #[test]
+    fn good_jsonl_gets_no_warning_and_a_byte_order_mark_alone_is_an_empty_file() {
+        let line = "{\"id\": \"n1\", \"status\": \"completed\", \"workflow\": {}}";
+        let out = read(
+            "a.jsonl",
+            &format!("{line}\n\u{feff}{}\n", line.replace("n1", "n2")),
+        );
+        assert_eq!((ids(&out), out.warnings.len()), (vec!["n1", "n2"], 0));
+        let out = read("a.json", "\u{feff}  \n");
+        assert_eq!(out.problems.len(), 1);
+        assert!(out.problems[0].message.starts_with("empty file"));
+    }
 }

@@ -42,24 +42,32 @@ pub fn pending_diff(store: &Store, pending: &Path, color: bool) -> Result<String
     })
 }
 
-/// Pending files whose run id is one of `run_ids` (all of them when `run_ids` is empty), and
-/// the run ids that matched nothing.
-pub fn select_pending(store: &Store, run_ids: &[String]) -> (Vec<PathBuf>, Vec<String>) {
+/// Pending files whose run id (as [`run_id_of`] reads it) is one of `run_ids` (all of them
+/// when `run_ids` is empty), and the run ids that matched nothing.
+pub fn select_pending(
+    store: &Store,
+    run_ids: &[String],
+) -> Result<(Vec<PathBuf>, Vec<String>), SnapshotError> {
     let pending = store.pending();
     if run_ids.is_empty() {
-        return (pending, Vec::new());
+        return Ok((pending, Vec::new()));
+    }
+    let mut ids = Vec::with_capacity(pending.len());
+    for p in &pending {
+        ids.push(run_id_of(p)?);
     }
     let chosen: Vec<PathBuf> = pending
         .iter()
-        .filter(|p| run_ids.contains(&run_id_of(p)))
-        .cloned()
+        .zip(&ids)
+        .filter(|(_, id)| run_ids.contains(id))
+        .map(|(p, _)| p.clone())
         .collect();
     let unknown = run_ids
         .iter()
-        .filter(|id| !pending.iter().any(|p| &run_id_of(p) == *id))
+        .filter(|id| !ids.contains(id))
         .cloned()
         .collect();
-    (chosen, unknown)
+    Ok((chosen, unknown))
 }
 
 /// Reviews every pending snapshot: shows its diff and asks accept (a), reject (r), skip (s)
@@ -83,7 +91,7 @@ pub fn review(
             tally.skipped.push(p);
             continue;
         }
-        writeln!(out, "[{}/{}] {}", i + 1, total, run_id_of(&p)).map_err(io)?;
+        writeln!(out, "[{}/{}] {}", i + 1, total, run_id_of(&p)?).map_err(io)?;
         write!(out, "{}", pending_diff(store, &p, color)?).map_err(io)?;
         loop {
             write!(out, "accept (a), reject (r), skip (s), quit (q)? ").map_err(io)?;
@@ -181,17 +189,17 @@ mod tests {
             "{out}"
         );
         assert_eq!(store.snapshots().len(), 1);
-        assert_eq!(run_id_of(&store.snapshots()[0]), "r1");
+        assert_eq!(run_id_of(&store.snapshots()[0]).unwrap(), "r1");
         assert_eq!(store.pending().len(), 1);
-        assert_eq!(run_id_of(&store.pending()[0]), "r3");
+        assert_eq!(run_id_of(&store.pending()[0]).unwrap(), "r3");
     }
 
     #[test]
     fn select_by_run_id() {
         let (_dir, store) = setup();
-        let (chosen, unknown) = select_pending(&store, &["r2".into(), "zz".into()]);
+        let (chosen, unknown) = select_pending(&store, &["r2".into(), "zz".into()]).unwrap();
         assert_eq!(chosen.len(), 1);
         assert_eq!(unknown, vec!["zz".to_owned()]);
-        assert_eq!(select_pending(&store, &[]).0.len(), 3);
+        assert_eq!(select_pending(&store, &[]).unwrap().0.len(), 3);
     }
 }

@@ -162,10 +162,12 @@ mod tests {
         assert_eq!(n, 3);
         let summary = stage.finish(true, true).unwrap();
         assert_eq!(summary.new_count(), 3);
-        assert_eq!(
-            summary.orphans,
-            vec![dir.path().join("noxus/old/gone.snap")]
-        );
+        let orphans: Vec<_> = summary
+            .orphans
+            .iter()
+            .map(|o| (&o.path, o.run_id.as_str()))
+            .collect();
+        assert_eq!(orphans, [(&dir.path().join("noxus/old/gone.snap"), "gone")]);
         assert_eq!(summary.pruned, 1);
         assert!(!dir.path().join("noxus/old/gone.snap").exists());
         // second pass: all match

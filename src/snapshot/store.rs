@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use super::compare::{self, Detail};
 use super::diff;
 use crate::model::System;
+use crate::names::{file_stem, is_plain};
 
 /// A snapshot file could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -82,35 +83,26 @@ pub struct SnapshotKey {
 }
 
 impl SnapshotKey {
-    /// `<system>/<workflow_id>/<run_id>.snap`, each part made safe as a file name.
+    /// `<system>/<workflow_id>/<run_id>.snap`, the ids made file names by
+    /// [`crate::names::file_stem`] (a case without a workflow id goes in `_none`).
     pub fn relative_path(&self) -> PathBuf {
         let mut p = PathBuf::from(self.system.as_str());
-        p.push(safe_component(
-            self.workflow_id.as_deref().unwrap_or("_none"),
-        ));
-        p.push(format!("{}.snap", safe_component(&self.run_id)));
+        p.push(match self.workflow_id.as_deref() {
+            Some(w) => file_stem(w),
+            None => NO_WORKFLOW.to_owned(),
+        });
+        p.push(format!("{}.snap", file_stem(&self.run_id)));
         p
+    }
+
+    /// Whether the file names differ from the ids, so the file must say which ids it holds.
+    fn names_differ(&self) -> bool {
+        !is_plain(&self.run_id) || self.workflow_id.as_deref().is_some_and(|w| !is_plain(w))
     }
 }
 
-/// Keeps ids usable as file names: no separators, no `..`.
-fn safe_component(s: &str) -> String {
-    let out: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if out.is_empty() || out.chars().all(|c| c == '.') {
-        "_".repeat(out.len().max(1))
-    } else {
-        out
-    }
-}
+/// The folder of cases without a workflow id.
+const NO_WORKFLOW: &str = "_none";
 
 /// What comparing a case with its snapshot found (the `snapshot` column of `runs.csv`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -190,6 +182,8 @@ pub struct SnapshotFile {
     pub source: Option<String>,
     /// The `expression:` header.
     pub expression: Option<String>,
+    /// The exact run id from the `info` header (written when the file name is not the id).
+    pub run_id: Option<String>,
     /// The body.
     pub body: String,
 }
@@ -207,15 +201,58 @@ fn yaml_scalar(s: &str) -> String {
     if plain {
         s.to_owned()
     } else {
-        // A JSON string is a valid YAML double-quoted scalar.
-        serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+        yaml_quoted(s)
     }
+}
+
+/// A YAML double-quoted scalar every YAML reader reads back as `s`: what YAML does not allow
+/// raw (control characters, a byte-order mark) and what YAML 1.1 takes as a line break (NEL,
+/// U+2028, U+2029) is escaped as `\uXXXX`. (A JSON string is not enough: it
+/// leaves those raw, and an id holding one made its snapshot unreadable.)
+fn yaml_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        let code = u32::from(c);
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            ' '..='~' => out.push(c),
+            '\u{2028}' | '\u{2029}' | '\u{feff}' => out.push_str(&format!("\\u{code:04X}")),
+            _ if matches!(code, 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x1_0000..) => out.push(c),
+            // What is left is all in the Basic Multilingual Plane.
+            _ => out.push_str(&format!("\\u{code:04X}")),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The text of a snapshot file, as insta writes it.
 pub fn format_snapshot(source: &str, expression: &str, body: &str) -> String {
+    format_with_info(source, expression, None, body)
+}
+
+/// [`format_snapshot`] with insta's free-form `info` header holding `key`'s exact ids, when given.
+fn format_with_info(
+    source: &str,
+    expression: &str,
+    key: Option<&SnapshotKey>,
+    body: &str,
+) -> String {
+    let mut info = String::new();
+    if let Some(key) = key {
+        info.push_str("info:\n  run_id: ");
+        info.push_str(&yaml_scalar(&key.run_id));
+        info.push('\n');
+        if let Some(w) = &key.workflow_id {
+            info.push_str("  workflow_id: ");
+            info.push_str(&yaml_scalar(w));
+            info.push('\n');
+        }
+    }
     format!(
-        "---\nsource: {}\nexpression: {}\n---\n{}\n",
+        "---\nsource: {}\nexpression: {}\n{info}---\n{}\n",
         yaml_scalar(source),
         yaml_scalar(expression),
         compare::normalize_body(body)
@@ -242,6 +279,7 @@ pub fn parse_snapshot(text: &str) -> Result<SnapshotFile, String> {
         return Ok(SnapshotFile {
             source: Some(source.to_owned()),
             expression: Some(expression.to_owned()),
+            run_id: None,
             body: compare::normalize_body(&rest[body_start..]),
         });
     }
@@ -251,6 +289,11 @@ pub fn parse_snapshot(text: &str) -> Result<SnapshotFile, String> {
     Ok(SnapshotFile {
         source: field("source"),
         expression: field("expression"),
+        run_id: header
+            .get("info")
+            .and_then(|i| i.get("run_id"))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned),
         body: compare::normalize_body(&rest[body_start..]),
     })
 }
@@ -387,23 +430,23 @@ impl Store {
         let expression = format!(
             "{} {} {}",
             key.system,
-            key.workflow_id.as_deref().unwrap_or("_none"),
+            key.workflow_id.as_deref().unwrap_or(NO_WORKFLOW),
             key.run_id
         );
+        let info = key.names_differ().then_some(key);
         match (options.mode, matched) {
             (UpdateMode::No, _) => {}
             // A stale pending snapshot is obsolete once the case matches again.
             (_, true) => remove_if_exists(&pending)?,
             (UpdateMode::Always, false) => {
-                write_atomic(&path, &format_snapshot(source, &expression, &checked.new))?;
+                let text = format_with_info(source, &expression, info, &checked.new);
+                write_atomic(&path, &text)?;
                 remove_if_exists(&pending)?;
                 checked.written = Some(path);
             }
             (UpdateMode::New | UpdateMode::Auto, false) => {
-                write_atomic(
-                    &pending,
-                    &format_snapshot(source, &expression, &checked.new),
-                )?;
+                let text = format_with_info(source, &expression, info, &checked.new);
+                write_atomic(&pending, &text)?;
                 checked.written = Some(pending);
             }
         }
@@ -432,21 +475,26 @@ impl Store {
         self.files_ending(".snap.new")
     }
 
-    /// `.snap` files no case of this run produced (`seen`: the `.snap` paths of the cases).
-    pub fn orphans(&self, seen: &HashSet<PathBuf>) -> Vec<PathBuf> {
+    /// `.snap` files no case of this run produced (`seen`: the `.snap` paths of the cases),
+    /// each with the run id it holds (its file name when the file cannot be read).
+    pub fn orphans(&self, seen: &HashSet<PathBuf>) -> Vec<Orphan> {
         self.snapshots()
             .into_iter()
             .filter(|p| !seen.contains(p))
+            .map(|path| Orphan {
+                run_id: run_id_of(&path).unwrap_or_else(|_| stem_of(&path)),
+                path,
+            })
             .collect()
     }
 
-    /// Deletes `paths` (orphans) and their pending files; returns how many were deleted.
-    pub fn prune(&self, paths: &[PathBuf]) -> Result<usize, SnapshotError> {
-        for p in paths {
-            remove_if_exists(p)?;
-            remove_if_exists(&pending_path(p))?;
+    /// Deletes `orphans` and their pending files; returns how many were deleted.
+    pub fn prune(&self, orphans: &[Orphan]) -> Result<usize, SnapshotError> {
+        for o in orphans {
+            remove_if_exists(&o.path)?;
+            remove_if_exists(&pending_path(&o.path))?;
         }
-        Ok(paths.len())
+        Ok(orphans.len())
     }
 
     /// Accepts a pending snapshot: `.snap.new` replaces `.snap`.
@@ -468,8 +516,25 @@ pub fn snap_of_pending(pending: &Path) -> PathBuf {
     PathBuf::from(s.strip_suffix(".new").unwrap_or(&s).to_owned())
 }
 
-/// The run id (file stem) of a `.snap` or `.snap.new` path.
-pub fn run_id_of(path: &Path) -> String {
+/// A snapshot no case of the run produced.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Orphan {
+    /// The `.snap` file.
+    pub path: PathBuf,
+    /// The run id it was written for.
+    pub run_id: String,
+}
+
+/// The run id a `.snap` or `.snap.new` file was written for: the exact id of its `info`
+/// header when the file name is not the id, else the file name without its extension.
+pub fn run_id_of(path: &Path) -> Result<String, SnapshotError> {
+    Ok(read_snapshot(path)?
+        .and_then(|f| f.run_id)
+        .unwrap_or_else(|| stem_of(path)))
+}
+
+/// A `.snap` or `.snap.new` file's name without its extension.
+fn stem_of(path: &Path) -> String {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -543,7 +608,7 @@ mod tests {
             .unwrap();
         assert_eq!(c.outcome, Outcome::New);
         assert_eq!(store.pending().len(), 1);
-        assert_eq!(run_id_of(&store.pending()[0]), "run1");
+        assert_eq!(run_id_of(&store.pending()[0]).unwrap(), "run1");
         let snap = store.accept(&store.pending()[0]).unwrap();
         assert_eq!(snap, dir.path().join("interactly/wf1/run1.snap"));
         let text = std::fs::read_to_string(&snap).unwrap();
@@ -588,7 +653,13 @@ mod tests {
         );
         // orphans
         let seen: HashSet<PathBuf> = HashSet::new();
-        assert_eq!(store.orphans(&seen), vec![snap.clone()]);
+        assert_eq!(
+            store.orphans(&seen),
+            vec![Orphan {
+                path: snap.clone(),
+                run_id: "run1".into()
+            }]
+        );
         assert_eq!(store.prune(&store.orphans(&seen)).unwrap(), 1);
         assert!(store.snapshots().is_empty());
     }
@@ -630,15 +701,85 @@ mod tests {
             workflow_id: Some("../../etc".into()),
             run_id: "a/b".into(),
         };
+        let folder = file_stem("../../etc");
+        let file = format!("{}.snap", file_stem("a/b"));
+        assert!(folder.starts_with("_._.._etc~"), "{folder}");
         assert_eq!(
             k.relative_path(),
-            PathBuf::from("cortex/.._.._etc/a_b.snap")
+            PathBuf::from("cortex").join(&folder).join(&file)
         );
         let k = SnapshotKey {
             workflow_id: Some("..".into()),
             ..k
         };
-        assert_eq!(k.relative_path(), PathBuf::from("cortex/__/a_b.snap"));
+        assert_eq!(
+            k.relative_path(),
+            PathBuf::from("cortex").join(file_stem("..")).join(&file)
+        );
+        assert!(!file_stem("..").contains('/') && file_stem("..") != "..");
+    }
+
+    #[test]
+    fn odd_ids_are_stored_in_the_file_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let ids = ["ü-abc", "é-abc", "a/b", "a_b", "x".repeat(300).leak()];
+        for id in ids {
+            let key = SnapshotKey {
+                system: System::Noxus,
+                workflow_id: Some("wf/1".into()),
+                run_id: id.into(),
+            };
+            store
+                .check(&key, id, "s", &opts(UpdateMode::New, false))
+                .unwrap();
+        }
+        let pending = store.pending();
+        assert_eq!(pending.len(), ids.len(), "one file per id: {pending:?}");
+        let mut read: Vec<String> = pending.iter().map(|p| run_id_of(p).unwrap()).collect();
+        read.sort();
+        let mut want: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(read, want);
+        // A plain run id in a folder named after an odd workflow id: the header names both.
+        let plain = std::fs::read_to_string(
+            dir.path()
+                .join(format!("noxus/{}/a_b.snap.new", file_stem("wf/1"))),
+        )
+        .unwrap();
+        assert!(
+            plain.contains("info:\n  run_id: a_b\n  workflow_id: wf/1\n"),
+            "{plain}"
+        );
+        let snap = store.accept(&pending[0]).unwrap();
+        let orphans = store.orphans(&HashSet::new());
+        assert_eq!(orphans.len(), 1);
+        assert_eq!(orphans[0].path, snap);
+        assert_eq!(orphans[0].run_id, run_id_of(&snap).unwrap());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Any source, expression and run id comes back from the file exactly as written.
+        #[test]
+        fn any_header_value_round_trips(
+            source in proptest::prelude::any::<String>(),
+            run_id in "(\\PC|[\\x00-\\x1f\\x7f-\\u{a0}\\u{2028}\\u{2029}\\u{feff}\"\\\\])*",
+        ) {
+            let key = SnapshotKey {
+                system: System::Noxus,
+                workflow_id: None,
+                run_id: run_id.clone(),
+            };
+            let text = format_with_info(&source, &run_id, Some(&key), "body");
+            let file = parse_snapshot(&text).map_err(|e| {
+                proptest::test_runner::TestCaseError::fail(format!("{e}: {text:?}"))
+            })?;
+            proptest::prop_assert_eq!(file.source.as_deref(), Some(source.as_str()));
+            proptest::prop_assert_eq!(file.expression.as_deref(), Some(run_id.as_str()));
+            proptest::prop_assert_eq!(file.run_id.as_deref(), Some(run_id.as_str()));
+        }
     }
 
     #[test]

@@ -1,11 +1,9 @@
 //! What the snapshot stage of a run found: counts for `summary.csv`, and each changed or new
 //! case named with its diff for the terminal and `summary.md`.
 
-use std::fmt::Write as _;
-use std::path::PathBuf;
-
 use super::diff;
-use super::store::{Checked, Outcome};
+use super::store::{Checked, Orphan, Outcome};
+use std::fmt::Write as _;
 
 /// The snapshot results of one run. Keeps the bodies of changed and new cases only, so its
 /// size follows the number of differences, not the corpus.
@@ -18,7 +16,7 @@ pub struct SnapshotSummary {
     /// Cases of the run that were not checked (not replayed, or resumed from a journal).
     pub none: usize,
     /// `.snap` files no case produced (warnings; never change the exit code).
-    pub orphans: Vec<PathBuf>,
+    pub orphans: Vec<Orphan>,
     /// How many orphans were deleted (`--prune-orphans`).
     pub pruned: usize,
 }
@@ -113,7 +111,12 @@ impl SnapshotSummary {
             }
         }
         for o in &self.orphans {
-            let _ = writeln!(out, "warning: orphaned snapshot {}", o.display());
+            let _ = writeln!(
+                out,
+                "warning: orphaned snapshot {} (run {})",
+                o.path.display(),
+                o.run_id
+            );
         }
         if self.pruned > 0 {
             let _ = writeln!(out, "pruned {} orphaned snapshots", self.pruned);
@@ -148,7 +151,7 @@ impl SnapshotSummary {
         if !self.orphans.is_empty() {
             out.push_str("Orphaned snapshots:\n\n");
             for o in &self.orphans {
-                let _ = writeln!(out, "- `{}`", o.display());
+                let _ = writeln!(out, "- `{}` (run `{}`)", o.path.display(), o.run_id);
             }
             out.push('\n');
         }
@@ -159,6 +162,8 @@ impl SnapshotSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
+
     use crate::model::System;
     use crate::snapshot::store::SnapshotKey;
 

@@ -706,5 +706,8 @@ fn bad_flags_are_usage_errors() {
     assert!(err.contains("more than 1"), "{err}");
     let (code, err) = run(&["tests/data/no-such-folder", "--addr", "127.0.0.1:0"]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("no recorded runs"), "{err}");
+    assert!(
+        err.contains("no runs found under tests/data/no-such-folder"),
+        "{err}"
+    );
 }

@@ -385,7 +385,12 @@ fn reprise_run(dir: &Path, args: &[&str]) -> RunOut {
 
 /// `run_id → snapshot` from `reports/latest/runs.csv`.
 fn snapshot_column(dir: &Path) -> std::collections::BTreeMap<String, String> {
-    let mut r = csv::Reader::from_path(dir.join("reports/latest/runs.csv")).unwrap();
+    snapshot_column_of(&dir.join("reports/latest/runs.csv"))
+}
+
+/// `run_id → snapshot` from a `runs.csv`.
+pub(crate) fn snapshot_column_of(runs_csv: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut r = csv::Reader::from_path(runs_csv).unwrap();
     let headers = r.headers().unwrap().clone();
     let id = headers.iter().position(|h| h == "run_id").unwrap();
     let snap = headers.iter().position(|h| h == "snapshot").unwrap();
@@ -406,7 +411,8 @@ fn summary_counts(dir: &Path) -> (String, String) {
     (get("snapshots_changed"), get("snapshots_new"))
 }
 
-fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+/// The files under `dir` whose path ends with `suffix`, sorted.
+pub(crate) fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)
