@@ -98,6 +98,7 @@ impl From<EngineError> for ApiError {
             EngineError::Malformed(_) | EngineError::Transport(_) => StatusCode::BAD_GATEWAY,
             EngineError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             EngineError::Unsupported(_) => StatusCode::METHOD_NOT_ALLOWED,
+            EngineError::TooLarge { .. } => StatusCode::BAD_GATEWAY,
         };
         let retry_after_ms = match e {
             EngineError::RateLimited { retry_after_ms } => retry_after_ms,

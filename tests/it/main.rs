@@ -1,6 +1,7 @@
 mod compare;
 mod engine;
 mod fetch;
+mod fetch_limits;
 mod gate;
 pub(crate) mod http;
 mod load;
