@@ -7,5 +7,6 @@ pub(crate) mod http;
 mod load;
 mod run;
 mod serve;
+mod serve_limits;
 mod snapshot;
 mod validate;
