@@ -212,6 +212,40 @@ fn serve_survives_running_out_of_handles_on_accept() {
 }
 
 #[test]
+fn the_idle_timeout_closes_a_quiet_keep_alive_connection() {
+    // A header timeout far away: only the idle timeout can close these.
+    let serve = Serve::start(
+        &["--header-timeout-ms", "60000", "--idle-timeout-secs", "1"],
+        None,
+    );
+    let mut kept = TcpStream::connect(&serve.addr).unwrap();
+    kept.write_all(
+        format!("GET {RUN} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n").as_bytes(),
+    )
+    .unwrap();
+    // Read the answer to its end (Content-Length), leaving the connection open and quiet.
+    let mut reader = BufReader::new(kept.try_clone().unwrap());
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap();
+        }
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).unwrap();
+    assert!(body.starts_with(b"{"));
+    let started = Instant::now();
+    let mut conns = vec![kept, TcpStream::connect(&serve.addr).unwrap()];
+    assert_eq!(still_open_after(&mut conns, Duration::from_secs(5)), 0);
+    assert!(started.elapsed() >= Duration::from_millis(500));
+}
+
+#[test]
 fn a_trickled_body_gets_408_within_the_idle_timeout() {
     let serve = Serve::start(&["--idle-timeout-secs", "1"], None);
     let started = Instant::now();
