@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 when every listed run was written or already there; 3 when a run failed, the
 //! list could not be read (an answer over `--max-response-bytes` included), or listing stopped
-//! at `--max-pages` before the list ended (the runs listed so far are written either way).
+//! at `--max-pages` before the server said the list ended (the runs listed so far are written
+//! either way).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,7 +32,7 @@ pub struct Args {
     /// Runs per list page.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub page_size: u32,
-    /// At most this many list pages; listing stops there (exit 3) if the list has not ended.
+    /// At most this many list pages; listing stops there (exit 3) unless the list ended.
     /// A page that brings no new run id ends the list anyway.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PAGES)]
     pub max_pages: u32,
@@ -106,7 +107,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
     }
     if summary.cut_at_max_pages {
         eprintln!(
-            "reprise: stopped after {} list page(s) (--max-pages {}) before the list ended; \
+            "reprise: stopped after {} list page(s) (--max-pages {}) before the server said the list ended; \
              runs after that page were not fetched (raise --max-pages, or narrow with --since)",
             summary.pages, options.max_pages
         );

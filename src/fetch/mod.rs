@@ -61,8 +61,9 @@ pub struct FetchSummary {
     pub failed: Vec<(String, String)>,
     /// List pages read.
     pub pages: u32,
-    /// True when listing stopped at `max_pages` although the list had not ended: runs after
-    /// that page were not fetched.
+    /// True when listing stopped at `max_pages` although the last page read did not end the
+    /// list (it was full, brought new ids and the server did not say it was the last): runs
+    /// after that page, if any, were not fetched.
     pub cut_at_max_pages: bool,
 }
 

@@ -159,7 +159,9 @@ async fn a_server_paging_forever_stops_at_max_pages() {
         run_fetch(&url, out.path(), &["--page-size", "2", "--max-pages", "3"]).await;
     assert_eq!(code, Some(3), "{stdout}\n{stderr}");
     assert!(
-        stderr.contains("stopped after 3 list page(s) (--max-pages 3) before the list ended"),
+        stderr.contains(
+            "stopped after 3 list page(s) (--max-pages 3) before the server said the list ended"
+        ),
         "{stderr}"
     );
     assert_eq!(fake.list_requests.load(Ordering::SeqCst), 3);
