@@ -1,10 +1,16 @@
 //! `reprise fetch`: download runs from a live engine into a corpus folder.
+//!
+//! Exit codes: 0 when every listed run was written or already there; 3 when a run failed, the
+//! list could not be read (an answer over `--max-response-bytes` included), or listing stopped
+//! at `--max-pages` before the server said the list ended (the runs listed so far are written
+//! either way).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cli::engine_args::EngineArgs;
-use crate::fetch::{fetch, FetchOptions};
+use crate::engine::http::DEFAULT_MAX_RESPONSE_BYTES;
+use crate::fetch::{fetch, FetchOptions, DEFAULT_MAX_PAGES};
 use crate::model::System;
 use crate::{Error, ExitStatus};
 
@@ -26,6 +32,14 @@ pub struct Args {
     /// Runs per list page.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub page_size: u32,
+    /// At most this many list pages; listing stops there (exit 3) unless the list ended.
+    /// A page that brings no new run id ends the list anyway.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PAGES)]
+    pub max_pages: u32,
+    /// Largest answer (list page or run) read, in bytes; a larger one is an error naming its
+    /// URL, and reading stops as soon as the limit is passed. Default 64 MiB.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_RESPONSE_BYTES)]
+    pub max_response_bytes: u64,
     /// The corpus folder; runs go to OUT/SYSTEM/RUN_ID.json.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -34,7 +48,8 @@ pub struct Args {
     pub engine: EngineArgs,
 }
 
-/// Runs `fetch`: exit 0 when every listed run was written or already there, 3 otherwise.
+/// Runs `fetch`: exit 0 when every listed run was written or already there and the list was
+/// read to its end, 3 otherwise.
 pub fn run(args: Args) -> Result<ExitStatus, Error> {
     if args.system != System::Interactly && args.workflow.is_none() {
         return Err(Error::Usage(format!(
@@ -42,7 +57,13 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
             args.system
         )));
     }
-    let config = args.engine.http_config()?;
+    if args.max_pages == 0 || args.max_response_bytes == 0 {
+        return Err(Error::Usage(
+            "--max-pages and --max-response-bytes must be at least 1".into(),
+        ));
+    }
+    let mut config = args.engine.http_config()?;
+    config.client.max_response_bytes = args.max_response_bytes;
     if !config.tokens.contains_key(&args.system) {
         // Never the value: only which variable was read.
         eprintln!(
@@ -61,6 +82,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         limit: args.limit,
         out: args.out,
         page_size: args.page_size,
+        max_pages: args.max_pages,
         concurrency: args.engine.http_concurrency,
         progress: true,
     };
@@ -83,7 +105,14 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
     for (run_id, why) in &summary.failed {
         eprintln!("reprise: {run_id}: {why}");
     }
-    Ok(if summary.failed.is_empty() {
+    if summary.cut_at_max_pages {
+        eprintln!(
+            "reprise: stopped after {} list page(s) (--max-pages {}) before the server said the list ended; \
+             runs after that page were not fetched (raise --max-pages, or narrow with --since)",
+            summary.pages, options.max_pages
+        );
+    }
+    Ok(if summary.failed.is_empty() && !summary.cut_at_max_pages {
         ExitStatus::Success
     } else {
         ExitStatus::Engine

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::corpus::{Corpus, LoadOptions};
 use crate::engine::{FaultConfig, RecordedEngine};
@@ -31,6 +32,21 @@ pub struct Args {
     /// Do not log requests on stderr.
     #[arg(long)]
     pub quiet: bool,
+    /// Time a connection has to send a whole request head, in milliseconds, counted from when
+    /// it is ready for one: a client that sends nothing or half a header, or an idle keep-alive
+    /// connection, is closed after it.
+    #[arg(long, value_name = "MS", default_value_t = server::DEFAULT_HEADER_TIMEOUT.as_millis() as u64)]
+    pub header_timeout_ms: u64,
+    /// A connection that moves no byte either way for this long while none of its requests is
+    /// being handled (a client that stopped reading) is closed; request bodies must arrive
+    /// within it too (else 408). In seconds.
+    #[arg(long, value_name = "SECS", default_value_t = server::DEFAULT_IDLE_TIMEOUT.as_secs())]
+    pub idle_timeout_secs: u64,
+    /// Connections held at once (default: the file-handle limit less an eighth, at least 32,
+    /// kept for reading recordings). At the cap a new connection takes the place of the one
+    /// idle longest, or waits while all are busy.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
     #[command(flatten)]
     pub faults: FaultArgs,
 }
@@ -100,6 +116,13 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
             args.latency_factor
         )));
     }
+    if args.header_timeout_ms == 0 || args.idle_timeout_secs == 0 || args.max_connections == Some(0)
+    {
+        return Err(Error::Usage(
+            "--header-timeout-ms, --idle-timeout-secs and --max-connections must be at least 1"
+                .into(),
+        ));
+    }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("fixtures")]
     } else {
@@ -134,6 +157,11 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
             token,
             faults,
             log: !args.quiet,
+            connections: server::ConnectionOptions {
+                header_timeout: Duration::from_millis(args.header_timeout_ms),
+                idle_timeout: Duration::from_secs(args.idle_timeout_secs),
+                max_connections: args.max_connections,
+            },
         },
     )
     .map_err(Error::Usage)?;

@@ -167,6 +167,10 @@ pub enum EngineError {
     /// The system has no such operation (Noxus has no stop and no comments).
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// An answer body passed the size limit (`--max-response-bytes`); reading stopped there.
+    /// Not retried: the same request would bring the same answer.
+    #[error("the answer of {url} is larger than {limit} bytes (--max-response-bytes); reading stopped there")]
+    TooLarge { url: String, limit: u64 },
 }
 
 /// ` (retry after N ms)` when the server said so.
@@ -194,6 +198,7 @@ impl EngineError {
             EngineError::Miss(_)
             | EngineError::Unauthorized(_)
             | EngineError::Exhausted { .. }
+            | EngineError::TooLarge { .. }
             | EngineError::Unsure(_)
             | EngineError::Unsupported(_) => false,
         }

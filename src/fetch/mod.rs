@@ -5,6 +5,12 @@
 //! body exactly as received to `<out>/<system>/<run_id>.json` (atomic, mode 0600; the file
 //! name made from the run id by [`crate::names::file_stem`]). Runs already
 //! on disk are skipped, so an interrupted fetch resumes where it stopped.
+//!
+//! Listing is bounded whatever the server does: it ends at a page that brings no run id not
+//! seen before (a server that ignores `page` and repeats itself), and after
+//! [`FetchOptions::max_pages`] pages (a server that pages forever; the summary says the list was
+//! cut). Only one list page is held at a time; every answer body is capped by the client's
+//! `max_response_bytes` (`EngineError::TooLarge`, naming the URL).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,11 +39,16 @@ pub struct FetchOptions {
     pub out: PathBuf,
     /// Runs per list page.
     pub page_size: u32,
+    /// At most this many list pages ([`DEFAULT_MAX_PAGES`] from the CLI).
+    pub max_pages: u32,
     /// Runs downloaded at once.
     pub concurrency: usize,
     /// Show a progress bar (it is hidden anyway when stderr is no terminal).
     pub progress: bool,
 }
+
+/// The default of [`FetchOptions::max_pages`]: a million runs at the default page size.
+pub const DEFAULT_MAX_PAGES: u32 = 10_000;
 
 /// What a fetch did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,6 +61,12 @@ pub struct FetchSummary {
     pub skipped: usize,
     /// Runs that could not be fetched: id and why.
     pub failed: Vec<(String, String)>,
+    /// List pages read.
+    pub pages: u32,
+    /// True when listing stopped at `max_pages` although the last page read did not end the
+    /// list (it was full, brought new ids and the server did not say it was the last): runs
+    /// after that page, if any, were not fetched.
+    pub cut_at_max_pages: bool,
 }
 
 /// Why a fetch stopped before listing everything.
@@ -94,7 +111,12 @@ pub async fn fetch(
         cursor: None,
     };
     let mut seen = std::collections::HashSet::new();
+    let max_pages = options.max_pages.max(1);
     'pages: while summary.listed < limit {
+        if summary.pages >= max_pages {
+            summary.cut_at_max_pages = true;
+            break;
+        }
         let page = engine
             .list_page(options.system, &query)
             .await
@@ -103,6 +125,7 @@ pub async fn fetch(
                 page: query.page,
                 source,
             })?;
+        summary.pages += 1;
         let mut fresh = 0;
         for run_id in page.run_ids.iter() {
             if summary.listed >= limit {

@@ -3,17 +3,24 @@
 //!
 //! One file per system's routes (`interactly`, `noxus`, `cortex`); this module owns the
 //! shared state and the layers every request passes: one log line on stderr (method, path
-//! without the query, status, duration; never a header), the token check (Interactly and
-//! Cortex `Authorization: Bearer`, Noxus `X-API-KEY`; any token unless one is required),
-//! fault injection ([`FaultConfig`]), and graceful shutdown.
+//! without the query, status, what fault was injected if any, duration; never a header), the
+//! request body read within the idle timeout, the token check (Interactly and Cortex
+//! `Authorization: Bearer`, Noxus `X-API-KEY`; any token unless one is required), fault
+//! injection ([`FaultConfig`]), and graceful shutdown. `listen` owns the connections: header
+//! and idle timeouts, the connection cap, accept errors.
 //!
 //! Recordings are returned exactly as recorded (`RawDoc::bytes()`); see `interactly` for
 //! the one place an answer is cut from a recording (a partial Interactly replay).
 
 mod cortex;
 mod interactly;
+mod listen;
 mod noxus;
 mod raw;
+
+pub use listen::{
+    default_max_connections, ConnectionOptions, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+};
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -41,6 +48,8 @@ pub struct ServeOptions {
     pub faults: FaultConfig,
     /// Write one line per request on stderr.
     pub log: bool,
+    /// Timeouts and the cap of connections.
+    pub connections: ConnectionOptions,
 }
 
 /// What every handler shares.
@@ -49,6 +58,8 @@ pub(crate) struct AppState {
     token: Option<String>,
     faults: Option<FaultInjector>,
     log: bool,
+    /// Time a request body has to arrive (the idle timeout).
+    body_timeout: Duration,
     /// Interactly runs in flight on this server: run id → turns answered so far.
     pub progress: Mutex<HashMap<String, usize>>,
     /// Cortex listing metadata, read once from the recordings.
@@ -109,6 +120,7 @@ impl From<EngineError> for ApiError {
             | EngineError::Unsure(_) => StatusCode::BAD_GATEWAY,
             EngineError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             EngineError::Unsupported(_) => StatusCode::METHOD_NOT_ALLOWED,
+            EngineError::TooLarge { .. } => StatusCode::BAD_GATEWAY,
         };
         let retry_after_ms = match e {
             EngineError::RateLimited { retry_after_ms } => retry_after_ms,
@@ -235,6 +247,7 @@ pub(crate) fn parse_body(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
 /// The server: routes of the three systems over one recorded engine.
 pub struct Server {
     state: Arc<AppState>,
+    connections: ConnectionOptions,
 }
 
 impl Server {
@@ -249,11 +262,13 @@ impl Server {
                 token: options.token.filter(|t| !t.is_empty()),
                 faults,
                 log: options.log,
+                body_timeout: options.connections.idle_timeout,
                 progress: Mutex::new(HashMap::new()),
                 cortex,
                 layouts: Mutex::new(HashMap::new()),
                 disk_cache: Mutex::new(DiskCache::default()),
             }),
+            connections: options.connections,
         })
     }
 
@@ -272,19 +287,20 @@ impl Server {
             .merge(bearer(cortex::routes()))
             .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such route") })
             .layer(middleware::from_fn_with_state(state.clone(), faults))
+            .layer(middleware::from_fn_with_state(state.clone(), read_body))
             .layer(middleware::from_fn_with_state(state.clone(), log))
             .with_state(state)
     }
 
     /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
+    /// Connections are kept as [`ConnectionOptions`] say (see `listen`).
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
+        let router = self.router();
+        listen::serve(listener, router, self.connections, shutdown).await
     }
 }
 
@@ -328,12 +344,52 @@ async fn log(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Re
         .unwrap_or_default();
     let started = Instant::now();
     let res = next.run(req).await;
+    // What was really sent: an injected fault is named (a dropped body, a malformed one), not
+    // hidden behind the 200 it carries.
+    let injected = match res.extensions().get::<Injected>() {
+        Some(Injected(what)) => format!(" {what}-injected"),
+        None => String::new(),
+    };
     eprintln!(
-        "{method} {path} {} {:.1}ms{case}",
+        "{method} {path} {}{injected} {:.1}ms{case}",
         res.status().as_u16(),
         started.elapsed().as_secs_f64() * 1000.0
     );
     res
+}
+
+/// What the fault layer did to an answer, for the log line (`dropped`, `malformed`, ...).
+#[derive(Debug, Clone, Copy)]
+struct Injected(&'static str);
+
+/// The largest request body read: axum's own default limit, which the handlers' `Bytes`
+/// extractors apply anyway.
+const MAX_REQUEST_BODY: usize = 2 << 20;
+
+/// Reads the request body before the handlers, within the idle timeout (408 when a client
+/// trickles it) and [`MAX_REQUEST_BODY`] (413), so a slow body cannot hold a connection.
+async fn read_body(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let read = axum::body::to_bytes(body, MAX_REQUEST_BODY);
+    match tokio::time::timeout(state.body_timeout, read).await {
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Ok(Err(e)) => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("cannot read the request body: {e}"),
+        )
+        .into_response(),
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request body did not arrive within {} ms",
+                state.body_timeout.as_millis()
+            ),
+        )
+        .into_response(),
+    }
 }
 
 fn token_ok(state: &AppState, given: Option<&str>) -> bool {
@@ -389,21 +445,36 @@ async fn faults(State(state): State<Arc<AppState>>, req: Request, next: Next) ->
     if d.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(d.delay_ms)).await;
     }
-    match d.fault {
-        Fault::None => next.run(req).await,
-        Fault::ServerError(status) => ApiError::new(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            "injected server error",
-        )
-        .into_response(),
-        Fault::RateLimited { retry_after_ms } => ApiError {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            message: "injected rate limit".into(),
-            retry_after_ms: Some(retry_after_ms),
+    let (mut res, what) = match d.fault {
+        Fault::None => {
+            let res = next.run(req).await;
+            if d.delay_ms == 0 {
+                return res;
+            }
+            (res, "delayed")
         }
-        .into_response(),
+        Fault::ServerError(status) => (
+            ApiError::new(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                "injected server error",
+            )
+            .into_response(),
+            "error",
+        ),
+        Fault::RateLimited { retry_after_ms } => (
+            ApiError {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                message: "injected rate limit".into(),
+                retry_after_ms: Some(retry_after_ms),
+            }
+            .into_response(),
+            "rate-limit",
+        ),
         // A 200 whose JSON stops half-way.
-        Fault::Malformed => json_bytes(&b"{\"workflow_run\": {\"_id\": "[..]),
+        Fault::Malformed => (
+            json_bytes(&b"{\"workflow_run\": {\"_id\": "[..]),
+            "malformed",
+        ),
         Fault::Drop => {
             // The body fails after the headers: hyper aborts the connection mid-response.
             let stream = futures_util::stream::once(async {
@@ -412,7 +483,10 @@ async fn faults(State(state): State<Arc<AppState>>, req: Request, next: Next) ->
                     "injected dropped connection",
                 ))
             });
-            (StatusCode::OK, json_headers(), Body::from_stream(stream)).into_response()
+            let res = (StatusCode::OK, json_headers(), Body::from_stream(stream)).into_response();
+            (res, "dropped")
         }
-    }
+    };
+    res.extensions_mut().insert(Injected(what));
+    res
 }

@@ -39,6 +39,7 @@ fn options(system: System, out: &std::path::Path) -> FetchOptions {
         limit: None,
         out: out.to_path_buf(),
         page_size: 2,
+        max_pages: reprise::fetch::DEFAULT_MAX_PAGES,
         concurrency: 4,
         progress: false,
     }

@@ -1,6 +1,7 @@
 mod compare;
 mod engine;
 mod fetch;
+mod fetch_limits;
 mod gate;
 pub(crate) mod http;
 mod live;
@@ -10,5 +11,6 @@ pub(crate) mod odd_files;
 mod retry;
 pub(crate) mod run;
 mod serve;
+mod serve_limits;
 pub(crate) mod snapshot;
 mod validate;

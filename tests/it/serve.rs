@@ -653,6 +653,7 @@ async fn without_a_required_token_any_token_passes_but_one_is_needed() {
             token: None,
             faults: FaultConfig::default(),
             log: false,
+            ..ServeOptions::default()
         },
     )
     .unwrap();

@@ -79,7 +79,13 @@ pub struct ClientConfig {
     pub poll_interval: Duration,
     /// How long a run may take to reach a resting state (poll deadline).
     pub run_timeout: Duration,
+    /// Largest answer body read, in bytes; a larger one fails with [`EngineError::TooLarge`]
+    /// as soon as the limit is passed (see [`read_capped`]).
+    pub max_response_bytes: u64,
 }
+
+/// The default of [`ClientConfig::max_response_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 << 20;
 
 impl Default for ClientConfig {
     fn default() -> Self {
@@ -94,6 +100,7 @@ impl Default for ClientConfig {
             concurrency: 32,
             poll_interval: Duration::from_millis(500),
             run_timeout: Duration::from_secs(600),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -405,7 +412,10 @@ impl HttpClient {
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
             .map(str::to_owned);
-        let body = response.bytes().await.map_err(|e| self.transport(e))?;
+        let body = read_capped(response, &call.url, self.config.max_response_bytes, |e| {
+            self.transport(e)
+        })
+        .await?;
         let retry_after_ms = retry_after.map(|d| d.as_millis() as u64);
         match status {
             429 => Err(EngineError::RateLimited { retry_after_ms }),
@@ -441,6 +451,34 @@ impl HttpClient {
             EngineError::Transport(e.without_url().to_string())
         }
     }
+}
+
+/// Reads an answer's body chunk by chunk, failing with [`EngineError::TooLarge`] (naming `url`)
+/// as soon as it passes `limit` bytes, or at once when its Content-Length says it will: an
+/// oversized answer is never held whole, and a server streaming without end cannot fill memory.
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    url: &str,
+    limit: u64,
+    transport: impl Fn(reqwest::Error) -> EngineError,
+) -> Result<Vec<u8>, EngineError> {
+    let too_large = || EngineError::TooLarge {
+        url: url.to_owned(),
+        limit,
+    };
+    let declared = response.content_length();
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    // A declared length within the limit is trusted for the first allocation only.
+    let mut body = Vec::with_capacity(declared.unwrap_or(0) as usize);
+    while let Some(chunk) = response.chunk().await.map_err(&transport)? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// `Retry-After`: delay-seconds or an HTTP date.

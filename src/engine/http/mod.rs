@@ -19,7 +19,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use client::{Auth, ClientConfig, HttpClient, Limits, RetryBudget, Token};
+pub use client::{
+    Auth, ClientConfig, HttpClient, Limits, RetryBudget, Token, DEFAULT_MAX_RESPONSE_BYTES,
+};
 pub use cortex::Cortex;
 pub use inflight::InFlight;
 pub use interactly::{Generation, Interactly, COMMENT_MAX_CHARS};
