@@ -5,8 +5,9 @@
 //! scanned once however many shapes there are (redaction runs for every case of a run).
 //! Where two shapes could start at the same place, the earlier alternative wins: secrets
 //! first (a key may look like anything), then e-mails (their local part may hold digits),
-//! SSNs before phones (3-2-4 vs 3-3-4), dates, ids last. Word boundaries are ASCII ones
-//! (`(?-u:\b)`): the Unicode ones would force the slow engine on every non-ASCII text.
+//! SSNs before phones (3-2-4 vs 3-3-4), dates, ids last. The secret shapes are ASCII and
+//! use ASCII word boundaries (`(?-u:\b)`); the PII shapes keep Unicode ones, since a phone
+//! may be written in any script's digits.
 
 use std::sync::LazyLock;
 
@@ -66,6 +67,9 @@ const SHAPES: [Shape; 14] = [
 /// Every built-in text shape, one capture group per [`Shape`] (inner groups do not capture).
 pub(crate) static PATTERN: LazyLock<Regex> = LazyLock::new(|| {
     const B: &str = r"(?-u:\b)";
+    // PII may be written in any script's digits (Arabic-Indic phone numbers): Unicode
+    // boundaries there, as before.
+    const W: &str = r"\b";
     const MONTH: &str = "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
     // The separator between a key and its value: `=`, `:`, quoted or escaped-quoted.
     const SEP: &str = r#"\\?["']?[ \t]*[=:][ \t]*\\?["']?"#;
@@ -84,12 +88,12 @@ pub(crate) static PATTERN: LazyLock<Regex> = LazyLock::new(|| {
         ),
         format!(r"{B}(?:sk|pk)[-_][A-Za-z0-9_-]{{4,}}"),
         r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}".to_owned(),
-        format!(r"{B}\d{{3}}[- ]\d{{2}}[- ]\d{{4}}{B}"),
-        format!(r"\+\d{{10,15}}{B}|(?:\+?1[\s.-])?(?:\(\d{{3}}\)|{B}\d{{3}})[\s.-]?\d{{3}}[\s.-]?\d{{4}}{B}"),
+        format!(r"{W}\d{{3}}[- ]\d{{2}}[- ]\d{{4}}{W}"),
+        format!(r"\+\d{{10,15}}{W}|(?:\+?1[\s.-])?(?:\(\d{{3}}\)|{W}\d{{3}})[\s.-]?\d{{3}}[\s.-]?\d{{4}}{W}"),
         format!(
-            r"{B}\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?|{B}\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}}){B}|{B}{MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}{B}|{B}\d{{1,2}} {MONTH}\.?,? \d{{4}}{B}"
+            r"{W}\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?|{W}\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}}){W}|{W}{MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}{W}|{W}\d{{1,2}} {MONTH}\.?,? \d{{4}}{W}"
         ),
-        format!(r"{B}[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}{B}|{B}[0-9a-f]{{24}}{B}"),
+        format!(r"{W}[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}{W}|{W}[0-9a-f]{{24}}{W}"),
     ];
     let joined = alternatives
         .iter()

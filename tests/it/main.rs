@@ -5,6 +5,7 @@ mod gate;
 pub(crate) mod http;
 mod live;
 mod load;
+mod redaction;
 mod retry;
 pub(crate) mod run;
 mod serve;
