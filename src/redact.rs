@@ -1031,6 +1031,58 @@ mod tests {
     }
 
     #[test]
+    fn report_lines_hide_secrets_pii_and_user_matches_but_keep_ids() {
+        let cfg = RedactionConfig {
+            rules: vec![RedactionRule {
+                workflows: vec!["wf1".into()],
+                pointer: None,
+                regex: Some(r"MRN-\d+".into()),
+                placeholder: "[MRN]".into(),
+            }],
+            ..Default::default()
+        };
+        let red = Redactor::new(&cfg).unwrap();
+        let line = red.line(
+            Some("wf1"),
+            "run 69a5725851cd4ae89dc12eb0: 500 {\"token\": \"tk-123456\"}\nDOB 04/12/1961, MRN-42, \
+             mail a@b.example, call 555-010-4477, X-Auth-Token: zz-top-99",
+        );
+        assert_eq!(
+            line,
+            "run 69a5725851cd4ae89dc12eb0: 500 {\"token\": \"[SECRET-1]\"} DOB [DATE-1], [MRN], \
+             mail [EMAIL-1], call [PHONE-1], X-Auth-Token: [SECRET-2]"
+        );
+        // Another workflow's rule does not apply; the length is capped.
+        assert_eq!(red.line(Some("wf2"), "MRN-42"), "MRN-42");
+        assert_eq!(
+            red.line(None, &"x".repeat(400)).chars().count(),
+            MAX_LINE_CHARS + 1
+        );
+        // Secrets only: PII stays, paths and ids stay.
+        let only = Redactor::secrets_only();
+        assert_eq!(
+            only.session(None)
+                .message("/tmp/2026-01-02/a.snap: denied\npassword=hunter22"),
+            "/tmp/2026-01-02/a.snap: denied\npassword=[SECRET-1]"
+        );
+    }
+
+    #[test]
+    fn secret_keys_hide_their_values_in_documents() {
+        let red = r();
+        let v = red.session(None).value(&json!({
+            "X-Auth-Token": "a1", "api-key": "a2", "aws_secret_access_key": "a3",
+            "github_pat": "a4", "privateKey": {"pem": "a5"}, "jwt": "a6", "credentials": ["a7"],
+            "total_tokens": 12, "llm_token_usage": {"prompt_tokens": 3}
+        }));
+        for secret in ["a1", "a2", "a3", "a4", "a5", "a6", "a7"] {
+            assert!(!v.to_string().contains(&format!("\"{secret}\"")), "{v}");
+        }
+        assert_eq!(v["total_tokens"], 12);
+        assert_eq!(v["llm_token_usage"]["prompt_tokens"], 3);
+    }
+
+    #[test]
     fn bad_rules_are_errors() {
         let bad = |rule: RedactionRule| {
             Redactor::new(&RedactionConfig {
