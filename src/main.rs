@@ -21,7 +21,12 @@ fn main() -> ExitCode {
     match reprise::cli::run(cli) {
         Ok(status) => ExitCode::from(status.code()),
         Err(err) => {
-            eprintln!("reprise: {err}");
+            // The error may quote a response body or a document: secrets never reach the
+            // terminal (paths and ids stay readable).
+            let text = reprise::redact::Redactor::secrets_only()
+                .session(None)
+                .message(&err.to_string());
+            eprintln!("reprise: {text}");
             ExitCode::from(err.exit_status().code())
         }
     }

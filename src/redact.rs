@@ -1,17 +1,20 @@
-//! The redactor: everything reprise writes (snapshots, reports, journal, logs) goes through it.
+//! The one redactor: everything reprise writes or prints (snapshots, report cells, the
+//! journal, log lines, error texts) goes through a [`Redactor`] built once from `[redaction]`
+//! in `reprise.toml` and passed down.
 //!
 //! It owns the rules for what never leaves the process as recorded: ids, timestamps, latencies,
-//! the server's volatile variables, secrets (MCP `api_headers`, tokens, `secret_variables`,
-//! Bearer tokens, `sk-…` keys), and PII by default (phone numbers, e-mail addresses, SSNs, dates,
-//! and the values of PII-named variables such as `patient_name`), plus the user's rules from
-//! `[redaction]` in `reprise.toml`.
+//! the server's volatile variables (snapshots only), secrets by key name and by value shape
+//! ([`detect`]: `api_headers`, `X-Auth-Token`, `private_key`…; Bearer/Basic credentials,
+//! `token=…`, JWTs, PEM keys, cloud keys, credentials in URLs, `sk-…` keys), and PII by default
+//! (phone numbers, e-mail addresses, SSNs, dates, and the values of PII-named variables such as
+//! `patient_name`), plus the user's rules: regex rules over every text, JSON-pointer rules over
+//! the snapshot transcript (the one document with a tree to point into).
 //!
 //! Values are replaced by stable placeholders so diffs stay readable: within one [`Session`]
 //! (one transcript) the same value always gets the same placeholder (`[PHONE-1]`), and the
 //! numbering follows first appearance, so two runs that say the same things redact the same way.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -40,33 +43,13 @@ pub const VOLATILE: &str = "[VOLATILE]";
 /// Placeholder for token counts (only when `token_counts = true`).
 pub const TOKENS: &str = "[TOKENS]";
 
-// The built-in text patterns. Order matters: secrets first (a key may look like anything),
-// then e-mails (their local part may hold digits), SSNs before phones (3-2-4 vs 3-3-4), dates.
-static BEARER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+").expect("static regex"));
-static SK_KEY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bsk-[A-Za-z0-9_-]{4,}").expect("static regex"));
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-        .expect("static regex")
-});
-static SSN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b\d{3}[- ]\d{2}[- ]\d{4}\b").expect("static regex"));
-static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\+\d{10,15}\b|(?:\+?1[\s.-])?(?:\(\d{3}\)|\b\d{3})[\s.-]?\d{3}[\s.-]?\d{4}\b")
-        .expect("static regex")
-});
-static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    const MONTH: &str = "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
-    Regex::new(&format!(
-        r"\b\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})\b|\b{MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}\b|\b\d{{1,2}} {MONTH}\.?,? \d{{4}}\b"
-    ))
-    .expect("static regex")
-});
-static ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9a-f]{24}\b")
-        .expect("static regex")
-});
+mod detect;
+
+pub use detect::is_secret_key;
+use detect::{Shape, PATTERN};
+
+/// Longest free text kept in a report cell or log line ([`Redactor::line`]).
+pub const MAX_LINE_CHARS: usize = 300;
 
 struct CompiledRule {
     workflows: Vec<String>,
@@ -117,6 +100,15 @@ impl Default for Redactor {
 }
 
 impl Redactor {
+    /// The built-in secret rules only (no PII, no user rules): for texts printed before a
+    /// configuration is read, such as the error that ends a command.
+    pub fn secrets_only() -> Redactor {
+        Redactor {
+            pii: false,
+            ..Redactor::default()
+        }
+    }
+
     /// Compiles `config`'s rules.
     pub fn new(config: &RedactionConfig) -> Result<Redactor, RedactError> {
         let mut rules = Vec::with_capacity(config.rules.len());
@@ -187,9 +179,15 @@ impl Redactor {
         }
     }
 
-    /// Redacts one piece of text on its own (log lines, report cells, error messages).
+    /// Redacts one piece of text on its own, as in a snapshot (ids too).
     pub fn text(&self, workflow_id: Option<&str>, text: &str) -> String {
         self.session(workflow_id).text(text)
+    }
+
+    /// Redacts one line for a report cell, the journal, a log line or an error message
+    /// (see [`Session::line`]): secrets, PII unless off, the user's regex rules; ids kept.
+    pub fn line(&self, workflow_id: Option<&str>, text: &str) -> String {
+        self.session(workflow_id).line(text)
     }
 
     /// True when `name` is a variable whose value is PII.
@@ -226,29 +224,7 @@ enum KeyClass {
 
 fn classify_key(key: &str) -> KeyClass {
     let k = key.to_ascii_lowercase();
-    let secret = matches!(
-        k.as_str(),
-        "api_headers"
-            | "secret_variables"
-            | "headers"
-            | "authorization"
-            | "password"
-            | "passwd"
-            | "api_key"
-            | "apikey"
-            | "x-api-key"
-            | "token"
-            | "access_token"
-            | "refresh_token"
-            | "id_token"
-            | "secret"
-            | "client_secret"
-            | "cookie"
-            | "set-cookie"
-    ) || k.ends_with("_secret")
-        || k.ends_with("_password")
-        || k.ends_with("_api_key")
-        || k.ends_with("_token");
+    let secret = is_secret_key(&k);
     if secret {
         KeyClass::Secret
     } else if k == "timestamp"
@@ -496,39 +472,10 @@ impl Session<'_> {
         out
     }
 
-    fn replace_pattern(
-        &mut self,
-        text: String,
-        re: &Regex,
-        label: &str,
-        normalize: fn(&str) -> String,
-    ) -> String {
-        if !re.is_match(&text) {
-            return text;
-        }
-        let mut out = String::with_capacity(text.len());
-        let mut last = 0;
-        for m in re.find_iter(&text) {
-            out.push_str(&text[last..m.start()]);
-            let ph = self.placeholder(label, &normalize(m.as_str()));
-            out.push_str(&ph);
-            last = m.end();
-        }
-        out.push_str(&text[last..]);
-        out
-    }
-
     /// Redacts free text.
     pub fn text(&mut self, text: &str) -> String {
-        let mut s = text.to_owned();
         // User regex rules first: they know the data best.
-        for rule in &self.redactor.rules {
-            if let Some(re) = &rule.regex {
-                if rule.applies_to(self.workflow_id.as_deref()) {
-                    s = re.replace_all(&s, rule.placeholder.as_str()).into_owned();
-                }
-            }
-        }
+        let mut s = self.user_rules(text.to_owned());
         if !self.known.is_empty() {
             let hits = self.find_known(&s);
             if !hits.is_empty() {
@@ -546,20 +493,67 @@ impl Session<'_> {
                 s = out;
             }
         }
-        if BEARER.is_match(&s) {
-            s = self.replace_pattern(s, &BEARER, "SECRET", |m| {
-                m.split_whitespace().last().unwrap_or(m).to_owned()
-            });
+        self.shapes(s, true)
+    }
+
+    /// Redacts one line of free text for a report cell, the journal or the terminal: like
+    /// [`Session::text`] but ids are kept (reports are keyed by them), the text is put on one
+    /// line and cut at [`MAX_LINE_CHARS`].
+    pub fn line(&mut self, text: &str) -> String {
+        let mut s = self.message(&text.replace(['\n', '\r'], " "));
+        if s.chars().count() > MAX_LINE_CHARS {
+            s = s.chars().take(MAX_LINE_CHARS).collect::<String>() + "…";
         }
-        s = self.replace_pattern(s, &SK_KEY, "SECRET", str::to_owned);
-        if self.redactor.pii {
-            s = self.replace_pattern(s, &EMAIL, "EMAIL", str::to_ascii_lowercase);
-            s = self.replace_pattern(s, &SSN, "SSN", digits);
-            s = self.replace_pattern(s, &PHONE, "PHONE", phone_digits);
-            s = self.replace_pattern(s, &DATE, "DATE", str::to_owned);
-        }
-        s = self.replace_pattern(s, &ID, "ID", str::to_ascii_lowercase);
         s
+    }
+
+    /// Redacts a message as it is (lines and length kept): secrets, PII unless off, the
+    /// user's regex rules; ids kept.
+    pub fn message(&mut self, text: &str) -> String {
+        let s = self.user_rules(text.to_owned());
+        self.shapes(s, false)
+    }
+
+    /// The user's regex rules for this session's workflow.
+    fn user_rules(&self, mut s: String) -> String {
+        for rule in &self.redactor.rules {
+            if let Some(re) = &rule.regex {
+                if rule.applies_to(self.workflow_id.as_deref()) && re.is_match(&s) {
+                    s = re.replace_all(&s, rule.placeholder.as_str()).into_owned();
+                }
+            }
+        }
+        s
+    }
+
+    /// The built-in shapes (secrets, PII unless off, ids when `ids`), in one scan of `s`.
+    fn shapes(&mut self, s: String, ids: bool) -> String {
+        let mut out = String::new();
+        let mut last = 0;
+        for caps in PATTERN.captures_iter(&s) {
+            let (Some(m), Some(shape)) = (caps.get(0), Shape::of(&caps)) else {
+                continue;
+            };
+            if (shape.is_pii() && !self.redactor.pii) || (shape == Shape::Id && !ids) {
+                continue;
+            }
+            let Some(hit) = shape.hit(m.as_str()) else {
+                continue;
+            };
+            if out.capacity() == 0 {
+                out.reserve(s.len());
+            }
+            out.push_str(&s[last..m.start() + hit.prefix]);
+            let ph = self.placeholder(hit.label, &hit.normalized);
+            out.push_str(&ph);
+            out.push_str(&s[m.end() - hit.suffix..m.end()]);
+            last = m.end();
+        }
+        if last == 0 {
+            return s;
+        }
+        out.push_str(&s[last..]);
+        out
     }
 
     /// Redacts a JSON value: strings as text, and whole values by what their key says
@@ -653,20 +647,6 @@ impl Session<'_> {
                 replace_at_json(doc, pointer, &rule.placeholder);
             }
         }
-    }
-}
-
-fn digits(s: &str) -> String {
-    s.chars().filter(char::is_ascii_digit).collect()
-}
-
-/// The same phone written differently gets the same placeholder: digits, without a leading
-/// US country code.
-fn phone_digits(s: &str) -> String {
-    let d = digits(s);
-    match d.strip_prefix('1') {
-        Some(rest) if d.len() == 11 => rest.to_owned(),
-        _ => d,
     }
 }
 
@@ -1048,6 +1028,58 @@ mod tests {
             serde_yaml::from_str("turns:\n- input:\n    member: x\n").unwrap();
         red.session(Some("wf1")).apply_pointer_rules_yaml(&mut y);
         assert_eq!(y["turns"][0]["input"]["member"].as_str(), Some("[MEMBER]"));
+    }
+
+    #[test]
+    fn report_lines_hide_secrets_pii_and_user_matches_but_keep_ids() {
+        let cfg = RedactionConfig {
+            rules: vec![RedactionRule {
+                workflows: vec!["wf1".into()],
+                pointer: None,
+                regex: Some(r"MRN-\d+".into()),
+                placeholder: "[MRN]".into(),
+            }],
+            ..Default::default()
+        };
+        let red = Redactor::new(&cfg).unwrap();
+        let line = red.line(
+            Some("wf1"),
+            "run 69a5725851cd4ae89dc12eb0: 500 {\"token\": \"tk-123456\"}\nDOB 04/12/1961, MRN-42, \
+             mail a@b.example, call 555-010-4477, X-Auth-Token: zz-top-99",
+        );
+        assert_eq!(
+            line,
+            "run 69a5725851cd4ae89dc12eb0: 500 {\"token\": \"[SECRET-1]\"} DOB [DATE-1], [MRN], \
+             mail [EMAIL-1], call [PHONE-1], X-Auth-Token: [SECRET-2]"
+        );
+        // Another workflow's rule does not apply; the length is capped.
+        assert_eq!(red.line(Some("wf2"), "MRN-42"), "MRN-42");
+        assert_eq!(
+            red.line(None, &"x".repeat(400)).chars().count(),
+            MAX_LINE_CHARS + 1
+        );
+        // Secrets only: PII stays, paths and ids stay.
+        let only = Redactor::secrets_only();
+        assert_eq!(
+            only.session(None)
+                .message("/tmp/2026-01-02/a.snap: denied\npassword=hunter22"),
+            "/tmp/2026-01-02/a.snap: denied\npassword=[SECRET-1]"
+        );
+    }
+
+    #[test]
+    fn secret_keys_hide_their_values_in_documents() {
+        let red = r();
+        let v = red.session(None).value(&json!({
+            "X-Auth-Token": "a1", "api-key": "a2", "aws_secret_access_key": "a3",
+            "github_pat": "a4", "privateKey": {"pem": "a5"}, "jwt": "a6", "credentials": ["a7"],
+            "total_tokens": 12, "llm_token_usage": {"prompt_tokens": 3}
+        }));
+        for secret in ["a1", "a2", "a3", "a4", "a5", "a6", "a7"] {
+            assert!(!v.to_string().contains(&format!("\"{secret}\"")), "{v}");
+        }
+        assert_eq!(v["total_tokens"], 12);
+        assert_eq!(v["llm_token_usage"]["prompt_tokens"], 3);
     }
 
     #[test]

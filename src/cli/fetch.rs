@@ -102,8 +102,10 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         summary.skipped,
         summary.failed.len()
     );
+    // A failure may quote a response body: its secrets never reach the terminal.
+    let redactor = crate::redact::Redactor::secrets_only();
     for (run_id, why) in &summary.failed {
-        eprintln!("reprise: {run_id}: {why}");
+        eprintln!("reprise: {run_id}: {}", redactor.line(None, why));
     }
     if summary.cut_at_max_pages {
         eprintln!(

@@ -175,8 +175,11 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
             "--timeout must be a positive number of seconds".into(),
         ));
     }
+    // One redactor for everything this run writes or prints.
+    let redactor = super::snapshots::redactor_for(config)?;
     let mut settings = eval::Settings::from_config(&config.evaluation);
     settings.comment = args.comment;
+    settings.redactor = redactor.clone();
     if let Some(e) = &args.evaluator {
         settings.evaluator = Some(eval::parse_evaluator(e).map_err(Error::Usage)?);
     }
@@ -203,7 +206,13 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     let load_secs = load_started.elapsed().as_secs_f64();
     let mut status = ExitStatus::Success;
     for p in corpus.problems.iter().chain(&recordings.problems) {
-        eprintln!("error: {p}");
+        // A problem may quote the data it could not read: its message is redacted, its path
+        // and JSON location are not (they say where to look).
+        let redacted = crate::formats::Problem {
+            message: redactor.line(None, &p.message),
+            ..p.clone()
+        };
+        eprintln!("error: {redacted}");
         status = status.worst(ExitStatus::Input);
     }
     for w in corpus.warnings.iter().chain(&recordings.warnings) {
@@ -273,6 +282,7 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         progress: !args.no_progress,
         case_delay: args.test_case_delay_ms.map(Duration::from_millis),
         out: args.out.clone(),
+        redactor: redactor.clone(),
     };
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
@@ -287,7 +297,7 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     let snapshots = Arc::new(super::snapshots::stage_for(
         &args.snapshot,
         &args.snapshots,
-        config,
+        redactor.clone(),
     )?);
     cases.iter().for_each(|c| snapshots.mark_seen(c));
     let whole_corpus = args.filter.is_empty() && args.sample.is_none() && args.shard.is_none();
@@ -337,6 +347,18 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
             "warning: {} unreadable journal line(s) skipped; those cases ran again",
             summary.journal_bad_lines
         );
+    }
+    // A snapshot that could not be written is lost work: the run fails naming each file.
+    let (snapshot_failures, snapshot_errors) = &summary.snapshot_errors;
+    for e in snapshot_errors {
+        eprintln!("error: snapshot {e}");
+    }
+    if *snapshot_failures > 0 {
+        let more = *snapshot_failures - snapshot_errors.len() as u64;
+        if more > 0 {
+            eprintln!("error: {more} more snapshot file(s) could not be written");
+        }
+        status = status.worst(ExitStatus::Engine);
     }
     if summary.comment_errors > 0 {
         eprintln!(

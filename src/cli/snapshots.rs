@@ -168,15 +168,11 @@ pub struct RunArgs {
     pub prune_orphans: bool,
 }
 
-/// Builds the snapshot stage of `reprise run` over `dir`.
-pub fn stage_for(
-    args: &RunArgs,
-    dir: &std::path::Path,
+/// The one redactor of a command, from `[redaction]` of `config` (a bad rule is a config
+/// error naming the file).
+pub fn redactor_for(
     config: &crate::config::Config,
-) -> Result<crate::snapshot::SnapshotStage, Error> {
-    if !(0.0..=1.0).contains(&args.similarity) {
-        return Err(Error::Usage("--similarity must be between 0 and 1".into()));
-    }
+) -> Result<std::sync::Arc<crate::redact::Redactor>, Error> {
     let redactor = crate::redact::Redactor::new(&config.redaction).map_err(|e| Error::Config {
         path: config
             .path
@@ -184,9 +180,21 @@ pub fn stage_for(
             .unwrap_or_else(|| PathBuf::from("reprise.toml")),
         message: e.to_string(),
     })?;
+    Ok(std::sync::Arc::new(redactor))
+}
+
+/// Builds the snapshot stage of `reprise run` over `dir`, redacting with `redactor`.
+pub fn stage_for(
+    args: &RunArgs,
+    dir: &std::path::Path,
+    redactor: std::sync::Arc<crate::redact::Redactor>,
+) -> Result<crate::snapshot::SnapshotStage, Error> {
+    if !(0.0..=1.0).contains(&args.similarity) {
+        return Err(Error::Usage("--similarity must be between 0 and 1".into()));
+    }
     Ok(crate::snapshot::SnapshotStage::new(
         Store::new(dir),
-        std::sync::Arc::new(redactor),
+        redactor,
         crate::snapshot::store::CheckOptions {
             mode: args.update_snapshots.resolve(),
             check: args.check,

@@ -77,30 +77,7 @@ impl Verdict {
     }
 }
 
-/// A case's snapshot state (`runs.csv` `snapshot`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SnapshotState {
-    /// Same as the stored snapshot.
-    Match,
-    /// Differs from the stored snapshot.
-    Changed,
-    /// No stored snapshot yet.
-    New,
-    /// Not snapshotted.
-    None,
-}
-
-impl SnapshotState {
-    fn parse(s: &str) -> Option<SnapshotState> {
-        Some(match s {
-            "match" => SnapshotState::Match,
-            "changed" => SnapshotState::Changed,
-            "new" => SnapshotState::New,
-            "none" | "" => SnapshotState::None,
-            _ => return None,
-        })
-    }
-}
+pub use crate::snapshot::SnapshotState;
 
 /// One row of `runs.csv`, reduced to what compare and gate read.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,7 +15,9 @@ pub use verdict::{Judged, VerdictRules};
 use crate::config::assertions::{AssertionSpec, EvaluationSection};
 use crate::engine::{Engine, EngineError};
 use crate::model::Run;
-use crate::report::redact::scrub;
+use std::sync::Arc;
+
+use crate::redact::Redactor;
 use crate::report::Verdict;
 
 /// Comments are at most this many characters (Interactly).
@@ -32,6 +34,8 @@ pub struct Settings {
     pub evaluator: Option<(String, Option<i64>)>,
     /// `--comment`: post the verdict on the replayed run.
     pub comment: bool,
+    /// Redacts every text the evaluation reports (failures, errors, the comment).
+    pub redactor: Arc<Redactor>,
 }
 
 impl Settings {
@@ -46,6 +50,7 @@ impl Settings {
             assertions: section.assertions.clone(),
             evaluator: None,
             comment: false,
+            redactor: Arc::default(),
         }
     }
 }
@@ -86,7 +91,12 @@ pub fn parse_evaluator(s: &str) -> Result<(String, Option<i64>), String> {
 }
 
 /// The local assertions only (no engine): (judged, failures).
-pub fn check_assertions(specs: &[AssertionSpec], run: &Run) -> (bool, Vec<String>) {
+pub fn check_assertions(
+    specs: &[AssertionSpec],
+    run: &Run,
+    redactor: &Redactor,
+) -> (bool, Vec<String>) {
+    let wf = run.workflow_id.as_deref();
     let mut judged = false;
     let mut failures = Vec::new();
     for spec in specs
@@ -95,7 +105,7 @@ pub fn check_assertions(specs: &[AssertionSpec], run: &Run) -> (bool, Vec<String
     {
         judged = true;
         if let Err(why) = spec.check.assertion().check(run) {
-            failures.push(scrub(&format!("assertion {}: {why}", spec.label())));
+            failures.push(redactor.line(wf, &format!("assertion {}: {why}", spec.label())));
         }
     }
     (judged, failures)
@@ -120,6 +130,7 @@ pub async fn judge(
         comment_error: None,
     };
     let mut judged = false;
+    let line = |text: &str| settings.redactor.line(case.workflow_id.as_deref(), text);
     if replayed.status.is_failure() {
         out.failures
             .push(format!("run ended {}", replayed.status.text));
@@ -163,11 +174,11 @@ pub async fn judge(
                         });
                     }
                 }
-                Err(e) => out.errors.push(scrub(&e)),
+                Err(e) => out.errors.push(line(&e)),
             }
         }
         Err(EngineError::Unsupported(_)) => {}
-        Err(e) => out.errors.push(scrub(&format!("evaluation: {e}"))),
+        Err(e) => out.errors.push(line(&format!("evaluation: {e}"))),
     }
 
     for (i, j) in settings.rules.turns(replayed) {
@@ -178,7 +189,7 @@ pub async fn judge(
         }
     }
 
-    let (asserted, failures) = check_assertions(&settings.assertions, replayed);
+    let (asserted, failures) = check_assertions(&settings.assertions, replayed, &settings.redactor);
     judged |= asserted;
     out.assertions_failed = failures.len() as u64;
     out.failures.extend(failures);
@@ -200,7 +211,7 @@ pub async fn judge(
             .await
         {
             Ok(()) | Err(EngineError::Unsupported(_)) => {}
-            Err(e) => out.comment_error = Some(scrub(&e.to_string())),
+            Err(e) => out.comment_error = Some(line(&e.to_string())),
         }
     }
     out

@@ -16,7 +16,7 @@ pub use select::{corpus_digest, Selection};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
@@ -25,26 +25,11 @@ use crate::engine::http::InFlight;
 use crate::engine::{Engine, EngineError};
 use crate::eval;
 use crate::model::Run;
-use crate::report::{
-    journal, redact::scrub, CaseRow, Repeats, Report, ReportError, RunMeta, Stats, Verdict,
-};
+use crate::redact::Redactor;
+use crate::report::{journal, CaseRow, Repeats, Report, ReportError, RunMeta, Stats, Verdict};
+use crate::snapshot::SnapshotError;
 
-/// What a snapshot check says about a replayed run: `match`, `changed`, `new` or `none`.
-///
-/// The snapshot stage plugs in here (see [`NoSnapshots`] for the default).
-pub trait SnapshotCheck: Send + Sync {
-    /// Compares the replayed run with the stored snapshot of `case`; the `snapshot` column.
-    fn check(&self, case: &Run, replayed: &Run) -> Result<&'static str, String>;
-}
-
-/// No snapshot store: every case gets `none`.
-pub struct NoSnapshots;
-
-impl SnapshotCheck for NoSnapshots {
-    fn check(&self, _: &Run, _: &Run) -> Result<&'static str, String> {
-        Ok("none")
-    }
-}
+pub use crate::snapshot::{NoSnapshots, SnapshotCheck};
 
 /// How to replay.
 #[derive(Debug, Clone)]
@@ -80,6 +65,8 @@ pub struct Options {
     pub refuse_side_effects: bool,
     /// Live runs in flight, stopped on Ctrl-C.
     pub in_flight: Option<Arc<InFlight>>,
+    /// Redacts every text a row carries (errors, reasons), as configured in `reprise.toml`.
+    pub redactor: Arc<Redactor>,
 }
 
 impl Default for Options {
@@ -100,6 +87,7 @@ impl Default for Options {
             live: false,
             refuse_side_effects: false,
             in_flight: None,
+            redactor: Arc::default(),
         }
     }
 }
@@ -122,7 +110,7 @@ pub enum ReplayError {
 }
 
 /// What a replay did.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Summary {
     /// The aggregate of the reports.
     pub stats: Stats,
@@ -136,7 +124,13 @@ pub struct Summary {
     pub comment_errors: u64,
     /// Torn or unreadable journal lines skipped on resume.
     pub journal_bad_lines: usize,
+    /// Snapshot files that could not be read or written: how many, and the first
+    /// [`MAX_SNAPSHOT_ERRORS`] of them (each names its path and cause).
+    pub snapshot_errors: (u64, Vec<SnapshotError>),
 }
+
+/// How many snapshot errors a [`Summary`] keeps (one unwritable folder fails every case).
+pub const MAX_SNAPSHOT_ERRORS: usize = 10;
 
 /// Everything a case task needs.
 struct Ctx {
@@ -144,6 +138,29 @@ struct Ctx {
     eval: eval::Settings,
     snapshots: Arc<dyn SnapshotCheck>,
     options: Options,
+    /// Snapshot failures so far (see [`Summary::snapshot_errors`]).
+    snapshot_errors: Mutex<(u64, Vec<SnapshotError>)>,
+}
+
+impl Ctx {
+    /// `text` redacted for `case`'s row.
+    fn line(&self, case: &Run, text: &str) -> String {
+        self.options
+            .redactor
+            .line(case.workflow_id.as_deref(), text)
+    }
+
+    /// Keeps a snapshot failure for the end of the run.
+    fn snapshot_failed(&self, error: SnapshotError) {
+        let mut errors = self
+            .snapshot_errors
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        errors.0 += 1;
+        if errors.1.len() < MAX_SNAPSHOT_ERRORS {
+            errors.1.push(error);
+        }
+    }
 }
 
 /// One replay + evaluation of a case, as a row.
@@ -167,7 +184,7 @@ async fn attempt(ctx: &Ctx, case: &Run) -> (CaseRow, bool) {
             "replay timed out after {} s",
             ctx.options.timeout.as_secs_f64()
         ),
-        Ok(Err(e)) => scrub(&format!("replay: {e}")),
+        Ok(Err(e)) => ctx.line(case, &format!("replay: {e}")),
         Ok(Ok(replayed)) => {
             let judging = eval::judge(ctx.engine.as_ref(), case, &replayed.run, &ctx.eval);
             row.set_usage(&replayed.run);
@@ -197,8 +214,11 @@ async fn attempt(ctx: &Ctx, case: &Run) -> (CaseRow, bool) {
                 }
             }
             match ctx.snapshots.check(case, &replayed.run) {
-                Ok(s) => row.snapshot = s.to_owned(),
-                Err(e) => row.reasons.push(scrub(&format!("snapshot: {e}"))),
+                Ok(s) => row.snapshot = s,
+                Err(e) => {
+                    row.reasons.push(ctx.line(case, &format!("snapshot: {e}")));
+                    ctx.snapshot_failed(e);
+                }
             }
             return (row, comment_failed);
         }
@@ -234,9 +254,11 @@ async fn salvage(ctx: &Ctx, progress: &Progress, row: &mut CaseRow) {
         let stopped = tokio::time::timeout(SALVAGE_TIMEOUT, engine.stop(system, &run_id)).await;
         match stopped {
             Ok(Ok(())) | Ok(Err(EngineError::Unsupported(_))) => {}
-            Ok(Err(e)) => row
-                .reasons
-                .push(scrub(&format!("stop of live run {run_id}: {e}"))),
+            Ok(Err(e)) => row.reasons.push(
+                ctx.options
+                    .redactor
+                    .line(None, &format!("stop of live run {run_id}: {e}")),
+            ),
             Err(_) => row
                 .reasons
                 .push(format!("stop of live run {run_id}: no answer")),
@@ -348,6 +370,7 @@ pub async fn run(
         eval,
         snapshots,
         options,
+        snapshot_errors: Mutex::new((0, Vec::new())),
     });
     let cancelled = Arc::new(AtomicBool::new(false));
     {
@@ -454,6 +477,12 @@ pub async fn run(
     meta.interrupted = interrupted;
     meta.ended_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let stats = report.finish(&meta)?;
+    let snapshot_errors = std::mem::take(
+        &mut *ctx
+            .snapshot_errors
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner),
+    );
     Ok(Summary {
         stats,
         replayed,
@@ -461,6 +490,7 @@ pub async fn run(
         interrupted,
         comment_errors,
         journal_bad_lines: bad,
+        snapshot_errors,
     })
 }
 

@@ -12,7 +12,6 @@ mod junit;
 mod manifest;
 mod markdown;
 mod models_csv;
-pub mod redact;
 mod row;
 mod runs_csv;
 mod stats;

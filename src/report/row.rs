@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::Run;
+use crate::snapshot::SnapshotState;
 
 /// A case's verdict (DESIGN.md, "Verdicts").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -115,7 +116,7 @@ pub struct CaseRow {
     /// How many assertions failed.
     pub assertions_failed: u64,
     /// match | changed | new | none.
-    pub snapshot: String,
+    pub snapshot: SnapshotState,
     /// Why the harness could not finish (verdict `error`), redacted.
     pub error: Option<String>,
     /// Why the case failed or errored, one line each (redacted; for JUnit and summary.md).
@@ -152,7 +153,7 @@ impl CaseRow {
             verdict: Verdict::None,
             score: None,
             assertions_failed: 0,
-            snapshot: "none".to_owned(),
+            snapshot: SnapshotState::None,
             error: None,
             reasons: Vec::new(),
             models: Vec::new(),

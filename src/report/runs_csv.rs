@@ -69,7 +69,7 @@ pub fn cells(r: &CaseRow) -> [String; 21] {
         r.verdict.as_str().to_owned(),
         opt_num(r.score),
         r.assertions_failed.to_string(),
-        text(&r.snapshot),
+        text(r.snapshot.as_str()),
         text(r.error.as_deref().unwrap_or("")),
     ]
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::cells::wilson;
 use super::hist::Quantiles;
 use super::row::{CaseRow, Verdict};
+use crate::snapshot::SnapshotState;
 
 /// How many failing cases `summary.md` lists by name.
 const LISTED: usize = 200;
@@ -121,9 +122,9 @@ impl Stats {
         self.total_credits += row.credits;
         self.eval_tokens += row.eval_tokens;
         self.tokens.add(row.total_tokens as f64);
-        match row.snapshot.as_str() {
-            "changed" => self.snapshots_changed += 1,
-            "new" => self.snapshots_new += 1,
+        match row.snapshot {
+            SnapshotState::Changed => self.snapshots_changed += 1,
+            SnapshotState::New => self.snapshots_new += 1,
             _ => {}
         }
         for m in &row.models {

@@ -9,17 +9,20 @@
 //! - [`review`]: pending snapshots: list, accept, reject, interactive review.
 //! - [`stage`]: the snapshot stage of `reprise run`.
 //! - [`summary`]: what a run's snapshot stage found, for the terminal and `summary.md`.
+//! - [`state`]: a case's [`SnapshotState`] and the [`SnapshotCheck`] hook of the replay.
 
 pub mod compare;
 pub mod diff;
 pub mod review;
 pub mod stage;
+pub mod state;
 pub mod store;
 pub mod summary;
 pub mod transcript;
 
 pub use compare::{Detail, DEFAULT_SIMILARITY};
 pub use stage::SnapshotStage;
+pub use state::{NoSnapshots, SnapshotCheck, SnapshotState};
 pub use store::{Checked, Outcome, SnapshotError, SnapshotKey, Store, UpdateMode};
 pub use summary::SnapshotSummary;
 pub use transcript::Transcript;

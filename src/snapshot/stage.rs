@@ -123,11 +123,9 @@ impl SnapshotStage {
 }
 
 /// The hook of the replay stage: fills the `snapshot` column.
-impl crate::replay::SnapshotCheck for SnapshotStage {
-    fn check(&self, case: &Run, replayed: &Run) -> Result<&'static str, String> {
-        self.check_case(case, replayed)
-            .map(Outcome::as_str)
-            .map_err(|e| e.to_string())
+impl super::SnapshotCheck for SnapshotStage {
+    fn check(&self, case: &Run, replayed: &Run) -> Result<super::SnapshotState, SnapshotError> {
+        self.check_case(case, replayed).map(Into::into)
     }
 }
 

@@ -8,6 +8,7 @@ mod live;
 mod load;
 mod names;
 pub(crate) mod odd_files;
+mod redaction;
 mod retry;
 pub(crate) mod run;
 mod serve;

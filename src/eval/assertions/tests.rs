@@ -117,7 +117,11 @@ fn assertions_apply_only_to_the_workflows_they_name() {
         toml::from_str("[[assertions]]\nworkflows = [\"wf-a\"]\nkind = \"max_tokens\"\nmax = 1\n")
             .unwrap();
     let intake = run("fixtures/interactly/01-intake-completed-pass.json");
-    let (judged, failures) = crate::eval::check_assertions(&section.assertions, &intake);
+    let (judged, failures) = crate::eval::check_assertions(
+        &section.assertions,
+        &intake,
+        &crate::redact::Redactor::default(),
+    );
     assert!(!judged && failures.is_empty());
     assert!(toml::from_str::<EvaluationSection>(
         "[[assertions]]\nworkflows = []\nkind = \"json_schema\"\nschema = { type = 3 }\n"
