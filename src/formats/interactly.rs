@@ -323,23 +323,40 @@ pub(crate) fn event(doc: &mut EventDoc<'_>) -> Event {
     }
 }
 
-/// Tokens and latency: the run's own stats first, the events where those are null or missing.
+/// Tokens and latency: the run's own stats first, the events for each figure those leave null
+/// or missing (DESIGN.md "Counting").
+///
+/// Each of `llm_token_usage`'s totals (`total_input_tokens`, `total_output_tokens`,
+/// `total_tokens`, `call_count`) is used as recorded when present and counted from the events
+/// when not; a missing `total_tokens` is the recorded input plus output when both are recorded.
+/// With none of them recorded the run's usage is the events' alone.
 fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -> (Usage, Latency) {
     let events = || turns.iter().flat_map(|t| t.events.iter());
     let usage = match tokens {
         Some(t)
             if t.total_tokens.is_some()
                 || t.total_input_tokens.is_some()
-                || t.total_output_tokens.is_some() =>
+                || t.total_output_tokens.is_some()
+                || t.call_count.is_some() =>
         {
             // Counted from the events only for what the totals leave out.
-            let from_events = if t.call_count.is_none() || t.breakdown_by_models.is_none() {
-                usage::usage_from_events(events())
-            } else {
+            let complete = t.total_tokens.is_some()
+                && t.total_input_tokens.is_some()
+                && t.total_output_tokens.is_some()
+                && t.call_count.is_some()
+                && t.breakdown_by_models.is_some();
+            let from_events = if complete {
                 Usage::default()
+            } else {
+                usage::usage_from_events(events())
             };
-            let input = t.total_input_tokens.unwrap_or(0);
-            let output = t.total_output_tokens.unwrap_or(0);
+            let input = t.total_input_tokens.unwrap_or(from_events.input_tokens);
+            let output = t.total_output_tokens.unwrap_or(from_events.output_tokens);
+            let total = match (t.total_tokens, t.total_input_tokens, t.total_output_tokens) {
+                (Some(total), _, _) => total,
+                (None, Some(i), Some(o)) => i.saturating_add(o),
+                (None, _, _) => from_events.total_tokens,
+            };
             let by_model = match t.breakdown_by_models {
                 Some(models) => {
                     let mut v: Vec<ModelUsage> = models
@@ -355,7 +372,7 @@ fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -
                                 calls: m.call_count.unwrap_or(0),
                                 input_tokens: i,
                                 output_tokens: o,
-                                total_tokens: m.total_tokens.unwrap_or(i + o),
+                                total_tokens: m.total_tokens.unwrap_or(i.saturating_add(o)),
                             }
                         })
                         .collect();
@@ -369,15 +386,17 @@ fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -
                 calls: t.call_count.unwrap_or(from_events.calls),
                 input_tokens: input,
                 output_tokens: output,
-                total_tokens: t.total_tokens.unwrap_or(input + output),
+                total_tokens: total,
                 by_model,
+                unusable: Vec::new(),
+                unusable_more: 0,
             }
         }
         _ => usage::usage_from_events(events()),
     };
     let event_latency = usage::latency_from_events(events());
     let latency = match latency {
-        Some(l) if l.total_latency_milliseconds.is_some() => {
+        Some(l) if l.total_latency_milliseconds.is_some() || l.call_count.is_some() => {
             let by_model = match l.breakdown_by_models {
                 Some(models) => models
                     .into_iter()
@@ -402,7 +421,9 @@ fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -
             };
             Latency {
                 calls: l.call_count.unwrap_or(event_latency.calls),
-                total_ms: l.total_latency_milliseconds.unwrap_or(0.0),
+                total_ms: l
+                    .total_latency_milliseconds
+                    .unwrap_or(event_latency.total_ms),
                 by_model,
             }
         }
