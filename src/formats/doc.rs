@@ -400,7 +400,7 @@ impl<'de> EventDoc<'de> {
                 "run_output" => self.run_output = map.next_value_seed(Object::new())?,
                 "error_message" => self.error_message = map.next_value_seed(AnyStr)?,
                 "iteration_number" => {
-                    self.iteration_number = map.next_value_seed(Count("iteration_number"))?
+                    self.iteration_number = map.next_value_seed(Count("iteration_number", false))?
                 }
                 "run_input_output_pair" => {
                     self.run_input_output_pair = map.next_value_seed(Object::new())?
@@ -520,6 +520,7 @@ impl<'de> Fields<'de> for IterationInputDoc {
             "version_number" => {
                 self.version_number = map.next_value_seed(Signed(
                     "end_workflow_iteration.run_input_output_pair.run_input.version_number",
+                    false,
                 ))?
             }
             _ => {
@@ -843,13 +844,13 @@ impl<'de> ObjectReader<'de> for Stats {
         while let Some(key) = map.next_key_seed(KeySeed)? {
             match key.as_ref() {
                 "total_input_tokens" => {
-                    out.total_input_tokens = map.next_value_seed(Count(n.input))?
+                    out.total_input_tokens = map.next_value_seed(Count(n.input, false))?
                 }
                 "total_output_tokens" => {
-                    out.total_output_tokens = map.next_value_seed(Count(n.output))?
+                    out.total_output_tokens = map.next_value_seed(Count(n.output, false))?
                 }
-                "total_tokens" => out.total_tokens = map.next_value_seed(Count(n.total))?,
-                "call_count" => out.call_count = map.next_value_seed(Count(n.calls))?,
+                "total_tokens" => out.total_tokens = map.next_value_seed(Count(n.total, false))?,
+                "call_count" => out.call_count = map.next_value_seed(Count(n.calls, false))?,
                 "total_latency_milliseconds" => {
                     out.total_latency_milliseconds = map.next_value_seed(Millis(n.latency))?
                 }
@@ -923,13 +924,15 @@ impl<'de> Visitor<'de> for ModelEntry {
                 }
                 "provider" => out.provider = map.next_value_seed(AnyStr)?.map(Cow::into_owned),
                 "total_input_tokens" => {
-                    out.total_input_tokens = map.next_value_seed(Count(names.input))?
+                    out.total_input_tokens = map.next_value_seed(Count(names.input, false))?
                 }
                 "total_output_tokens" => {
-                    out.total_output_tokens = map.next_value_seed(Count(names.output))?
+                    out.total_output_tokens = map.next_value_seed(Count(names.output, false))?
                 }
-                "total_tokens" => out.total_tokens = map.next_value_seed(Count(names.total))?,
-                "call_count" => out.call_count = map.next_value_seed(Count(names.calls))?,
+                "total_tokens" => {
+                    out.total_tokens = map.next_value_seed(Count(names.total, false))?
+                }
+                "call_count" => out.call_count = map.next_value_seed(Count(names.calls, false))?,
                 "total_latency_milliseconds" => {
                     out.total_latency_milliseconds = map.next_value_seed(Millis(names.latency))?
                 }
@@ -1385,14 +1388,16 @@ impl<'de> Fields<'de> for Box<crate::model::LlmUsageInfo> {
             "provider" => self.provider = text(map.next_value_seed(AnyStr)?),
             "llm_response_id" => self.response_id = text(map.next_value_seed(AnyStr)?),
             "prompt_tokens" => {
-                self.prompt_tokens = map.next_value_seed(Count("llm_usage_info.prompt_tokens"))?
+                self.prompt_tokens =
+                    map.next_value_seed(Count("llm_usage_info.prompt_tokens", false))?
             }
             "completion_tokens" => {
                 self.completion_tokens =
-                    map.next_value_seed(Count("llm_usage_info.completion_tokens"))?
+                    map.next_value_seed(Count("llm_usage_info.completion_tokens", false))?
             }
             "total_tokens" => {
-                self.total_tokens = map.next_value_seed(Count("llm_usage_info.total_tokens"))?
+                self.total_tokens =
+                    map.next_value_seed(Count("llm_usage_info.total_tokens", false))?
             }
             "response_latency_milliseconds" => {
                 self.latency_ms =

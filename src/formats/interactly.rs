@@ -328,8 +328,9 @@ pub(crate) fn event(doc: &mut EventDoc<'_>) -> Event {
 ///
 /// Each of `llm_token_usage`'s totals (`total_input_tokens`, `total_output_tokens`,
 /// `total_tokens`, `call_count`) is used as recorded when present and counted from the events
-/// when not; a missing `total_tokens` is the recorded input plus output when both are recorded.
-/// With none of them recorded the run's usage is the events' alone.
+/// when not; a missing `total_tokens` is input plus output (each as recorded or counted) when
+/// either of those is recorded, else the events' total. With none of the four recorded the
+/// run's usage is the events' alone.
 fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -> (Usage, Latency) {
     let events = || turns.iter().flat_map(|t| t.events.iter());
     let usage = match tokens {
@@ -354,8 +355,9 @@ fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -
             let output = t.total_output_tokens.unwrap_or(from_events.output_tokens);
             let total = match (t.total_tokens, t.total_input_tokens, t.total_output_tokens) {
                 (Some(total), _, _) => total,
-                (None, Some(i), Some(o)) => i.saturating_add(o),
-                (None, _, _) => from_events.total_tokens,
+                (None, None, None) => from_events.total_tokens,
+                // Input or output recorded: the total is theirs, never below either.
+                (None, _, _) => input.saturating_add(output),
             };
             let by_model = match t.breakdown_by_models {
                 Some(models) => {

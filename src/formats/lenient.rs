@@ -171,6 +171,9 @@ fn kind_note(kind: &str) -> String {
 struct Number {
     field: &'static str,
     range: Range,
+    /// A value that is no number is a type error (a field the vendor types `int` outside any
+    /// `Any`), not a note.
+    strict: bool,
 }
 
 /// The number's value, as an `f64` or exactly: one type serves counts, latencies and versions.
@@ -201,25 +204,36 @@ impl<'de> Visitor<'de> for Number {
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        note(self.field, kind_note("a boolean"));
-        Ok(None)
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        self.not_a_number(de::Unexpected::Bool(v), "a boolean")
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        note(self.field, kind_note("a string"));
-        Ok(None)
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        self.not_a_number(de::Unexpected::Str(v), "a string")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        note(self.field, kind_note("an array"));
+        self.not_a_number::<Num, A::Error>(de::Unexpected::Seq, "an array")?;
         skip_seq(seq).map(|()| None)
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        note(self.field, kind_note("an object"));
+        self.not_a_number::<Num, A::Error>(de::Unexpected::Map, "an object")?;
         skip_map(map).map(|()| None)
     }
 }
 
 impl Number {
+    /// A value that is no number: a type error when strict, else a note.
+    fn not_a_number<T, E: de::Error>(
+        &self,
+        got: de::Unexpected,
+        kind: &str,
+    ) -> Result<Option<T>, E> {
+        if self.strict {
+            return Err(E::invalid_type(got, &"an integer"));
+        }
+        note(self.field, kind_note(kind));
+        Ok(None)
+    }
+
     fn check(&self, n: Num) -> Option<Num> {
         let ok = match (self.range, n) {
             (Range::Count, Num::U(v)) => v <= MAX_COUNT,
@@ -256,8 +270,9 @@ fn shorten(mut value: String) -> String {
     value
 }
 
-/// A token or call count: a whole number in `0..=MAX_COUNT`.
-pub(crate) struct Count(pub &'static str);
+/// A token or call count: a whole number in `0..=MAX_COUNT`. The flag makes a value that is no
+/// number a type error (see [`Number`]).
+pub(crate) struct Count(pub &'static str, pub bool);
 
 impl<'de> DeserializeSeed<'de> for Count {
     type Value = Option<u64>;
@@ -266,6 +281,7 @@ impl<'de> DeserializeSeed<'de> for Count {
         let n = d.deserialize_any(Number {
             field,
             range: Range::Count,
+            strict: self.1,
         })?;
         Ok(match n {
             Some(Num::U(v)) => Some(v),
@@ -290,6 +306,7 @@ impl<'de> DeserializeSeed<'de> for Millis {
         let n = d.deserialize_any(Number {
             field: self.0,
             range: Range::Count,
+            strict: false,
         })?;
         Ok(n.map(|n| match n {
             Num::U(v) => v as f64,
@@ -299,8 +316,8 @@ impl<'de> DeserializeSeed<'de> for Millis {
     }
 }
 
-/// A version number: any whole `i64`.
-pub(crate) struct Signed(pub &'static str);
+/// A version number: any whole `i64`. The flag makes a value that is no number a type error.
+pub(crate) struct Signed(pub &'static str, pub bool);
 
 impl<'de> DeserializeSeed<'de> for Signed {
     type Value = Option<i64>;
@@ -308,6 +325,7 @@ impl<'de> DeserializeSeed<'de> for Signed {
         let n = d.deserialize_any(Number {
             field: self.0,
             range: Range::Signed,
+            strict: self.1,
         })?;
         Ok(n.map(|n| match n {
             Num::U(v) => v as i64,
@@ -317,13 +335,14 @@ impl<'de> DeserializeSeed<'de> for Signed {
     }
 }
 
-/// Derived-field forms of the number readers, one per field name (a `deserialize_with` function
-/// cannot take the name as an argument).
+/// Derived-field forms of the number readers for fields the vendor types `int` outside any `Any`
+/// (a string there is a type error), one per field name (a `deserialize_with` function cannot
+/// take the name as an argument).
 macro_rules! number_fields {
     ($($name:ident: $seed:ident($field:literal) -> $out:ty;)*) => {
         $(
             pub(crate) fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$out>, D::Error> {
-                $seed($field).deserialize(d)
+                $seed($field, true).deserialize(d)
             }
         )*
     };
@@ -344,7 +363,9 @@ mod tests {
     fn count(text: &str) -> (Option<u64>, Vec<UnusableCount>) {
         clear_notes();
         let mut de = serde_json::Deserializer::from_str(text);
-        let v = Count("f").deserialize(&mut de).expect("never rejects");
+        let v = Count("f", false)
+            .deserialize(&mut de)
+            .expect("never rejects");
         (v, take_notes().0)
     }
 
@@ -384,7 +405,9 @@ mod tests {
         let read = |text: &str| {
             clear_notes();
             let mut de = serde_json::Deserializer::from_str(text);
-            let v = Signed("v").deserialize(&mut de).expect("never rejects");
+            let v = Signed("v", false)
+                .deserialize(&mut de)
+                .expect("never rejects");
             (v, take_notes().0.len())
         };
         assert_eq!(read("-3"), (Some(-3), 0));
@@ -398,7 +421,9 @@ mod tests {
         clear_notes();
         for _ in 0..100 {
             let mut de = serde_json::Deserializer::from_str("-1");
-            Count("f").deserialize(&mut de).expect("never rejects");
+            Count("f", false)
+                .deserialize(&mut de)
+                .expect("never rejects");
         }
         let (kept, more) = take_notes();
         assert_eq!((kept.len(), more), (MAX_NOTES, 100 - MAX_NOTES));
