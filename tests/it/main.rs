@@ -8,3 +8,4 @@ mod run;
 mod serve;
 mod snapshot;
 mod validate;
+mod vendor;
