@@ -344,6 +344,90 @@ mod tests {
         );
     }
 
+    /// Any JSON value (numbers within f64, a few levels deep).
+    fn any_json() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<u64>().prop_map(serde_json::Value::from),
+            (-1e300f64..1e300).prop_map(serde_json::Value::from),
+            "\\PC{0,8}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map("[a-z_]{0,6}", inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Whatever the fields the vendor types `Any` (and those of event types reprise does not
+        /// know) hold, the run loads.
+        #[test]
+        fn any_value_in_any_field_loads(
+            value in any_json(),
+            kind in proptest::sample::select(vec![
+                "say_llm", "assistant_response", "user_messages", "end_node_run",
+                "end_workflow_iteration", "say_static", "direct_edge", "future_type",
+            ]),
+            field in proptest::sample::select(vec![
+                "message", "messages", "content", "llm_usage_info", "response_metadata",
+                "run_output", "run_input_output_pair", "iteration_number", "logical_id",
+                "origin_node_logical_id", "event", "error_message",
+            ]),
+        ) {
+            let value = value.to_string();
+            let text = format!(
+                r#"{{"workflow_run_id": "r", "input_output_pairs": [{{
+                    "run_input": {{"runtime_variables": {{"input_dynamic_variables": {value}}},
+                        "thread_to_node_inputs": {{"0": {{"node_run_inputs": [
+                            {{"type": "llm", "messages": [{value}, {{"content": {value}}}]}}]}}}}}},
+                    "run_output": {{"events": [
+                        {{"type": "{kind}", "{field}": {value}}},
+                        {{"type": "say_llm", "message": {{"content": {value}, "tool_calls": {value},
+                          "type": {value}, "name": {value}}}, "llm_usage_info": {{"prompt_tokens": {value}}}}},
+                        {value}],
+                      "thread_to_node_outputs": {{"0": [{{"type": "future_node",
+                        "node_logical_id": {value}, "free_form_output": {value}, "events": {value}}}]}}}}}}]}}"#
+            );
+            let parsed = parse(&text, None);
+            proptest::prop_assert!(parsed.is_ok(), "{:?}\n{}", parsed.err(), text);
+        }
+    }
+
+    #[test]
+    fn minimal_runs_are_detected() {
+        // A WorkflowRun dumped with `exclude_unset`: its id and nothing else.
+        let n = parse(r#"{"workflow_run_id": "bare"}"#, None).unwrap();
+        assert_eq!(
+            (n.format, n.run_id.as_str()),
+            (Format::InteractlyRun, "bare")
+        );
+        assert_eq!(n.status.text, "not_started");
+        assert!(n.turns.is_empty());
+        // A WorkflowRunInput names a run too, but is none.
+        for input in [
+            r#"{"workflow_run_id": "x", "command": "start"}"#,
+            r#"{"workflow_run_id": "x", "dynamic_variables": {}}"#,
+            r#"{"workflow_run_id": "x", "thread_to_node_inputs": {}}"#,
+        ] {
+            assert!(parse(input, None).is_err(), "{input}");
+        }
+        // Noxus and Cortex runs whose optional fields are all null.
+        let n = parse(
+            r#"{"id": "n", "status": "queued", "group_id": null, "progress": null}"#,
+            None,
+        )
+        .unwrap();
+        assert_eq!(n.system, System::Noxus);
+        let n = parse(r#"{"id": "c", "status": null, "result": null}"#, None).unwrap();
+        assert_eq!(n.system, System::Cortex);
+    }
+
     #[test]
     fn unknown_object_is_not_a_run() {
         let p = parse(r#"{"hello": "world"}"#, None).unwrap_err();
