@@ -248,6 +248,7 @@ class Corpus:
 
         self.event_adapter = TypeAdapter(self.events.Event)
         self.dropped = 0
+        self.used: dict = {}
         # Cycled so that every type appears in a small corpus.
         self.next_event = 0
         self.next_output = 0
@@ -257,7 +258,19 @@ class Corpus:
     def cycle(self, attr: str, classes: list):
         i = getattr(self, attr)
         setattr(self, attr, i + 1)
-        return classes[i % len(classes)]
+        cls = classes[i % len(classes)]
+        self.used.setdefault(attr, set()).add(cls.__name__)
+        return cls
+
+    def coverage(self) -> dict:
+        """Per kind of model, [types written, types the vendor has]."""
+        totals = {
+            "next_event": ("event_types", self.event_classes),
+            "next_output": ("node_output_types", self.output_classes),
+            "next_input": ("node_input_types", self.input_classes),
+            "next_config": ("node_config_types", self.config_classes),
+        }
+        return {name: [len(self.used.get(attr, ())), len(classes)] for attr, (name, classes) in totals.items()}
 
     # --- Interactly -----------------------------------------------------------------------------
 
@@ -569,7 +582,9 @@ def write(out: Path, corpus: Corpus, runs: int) -> dict:
         (out / name).write_text(text, encoding="utf-8")
         files += 1
         written += len(batch)
-    manifest = {"documents": written, "files": files, "dropped": corpus.dropped}
+    # Only documents that were written count: a type drawn for a refused run is still counted
+    # here, but refusals are reported (`dropped`) and the test requires none.
+    manifest = {"documents": written, "files": files, "dropped": corpus.dropped, "coverage": corpus.coverage()}
     # Outside the corpus folder's run files: `validate` reads .json, so the manifest goes beside it.
     return manifest
 

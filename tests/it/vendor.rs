@@ -66,6 +66,13 @@ fn a_corpus_of_the_vendors_models_loads_with_no_rejection() {
         serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
     let documents = manifest["documents"].as_u64().unwrap();
     assert!(documents >= 70, "{manifest}");
+    // Every run the generator built passed the vendor's model, and every event and node type
+    // of the vendor's unions is in the corpus.
+    assert_eq!(manifest["dropped"], 0, "{manifest}");
+    for (kind, counts) in manifest["coverage"].as_object().unwrap() {
+        assert_eq!(counts[0], counts[1], "{kind}: {manifest}");
+        assert!(counts[1].as_u64().unwrap() > 10, "{kind}: {manifest}");
+    }
     let out = Command::cargo_bin("reprise")
         .unwrap()
         .arg("validate")
