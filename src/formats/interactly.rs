@@ -570,6 +570,48 @@ mod tests {
         assert_eq!(outputs, expected);
     }
 
+    /// Each figure of `llm_token_usage` and `llm_latency_stats` is used as recorded, and
+    /// counted from the events when null, missing or unknown.
+    #[test]
+    fn partial_run_totals_are_filled_per_figure_from_the_events() {
+        let run = |usage: &str, latency: &str| {
+            let text = format!(
+                r#"{{"workflow_run_id": "r", "llm_token_usage": {usage}, "llm_latency_stats": {latency},
+                "input_output_pairs": [{{"run_output": {{"events": [
+                    {{"type": "say_llm", "llm_usage_info": {{"llm_response_id": "a", "prompt_tokens": 10,
+                      "completion_tokens": 2, "response_latency_milliseconds": 300}}}},
+                    {{"type": "worker_llm", "llm_usage_info": {{"prompt_tokens": 5, "completion_tokens": 1,
+                      "total_tokens": 9, "response_latency_milliseconds": 100}}}}]}}}}]}}"#
+            );
+            super::super::parse(&text, None).expect("loads")
+        };
+        let figures = |n: &super::Normalized| {
+            let u = &n.usage;
+            (u.calls, u.input_tokens, u.output_tokens, u.total_tokens)
+        };
+        // The events: two calls (one without an id), 15 in, 3 out, 12 + 9 = 21 in all.
+        let n = run("null", "null");
+        assert_eq!(figures(&n), (2, 15, 3, 21));
+        assert_eq!(n.usage.source, UsageSource::Events);
+        let n = run(
+            r#"{"call_count": 7}"#,
+            r#"{"call_count": null, "total_latency_milliseconds": 50}"#,
+        );
+        assert_eq!(figures(&n), (7, 15, 3, 21));
+        assert_eq!(n.usage.source, UsageSource::RunTotals);
+        assert_eq!((n.latency.calls, n.latency.total_ms), (2, 50.0));
+        let n = run(
+            r#"{"total_input_tokens": 100, "total_output_tokens": null, "total_tokens": null}"#,
+            r#"{"call_count": 4}"#,
+        );
+        assert_eq!(figures(&n), (2, 100, 3, 103));
+        assert_eq!((n.latency.calls, n.latency.total_ms), (4, 400.0));
+        // An unknown (negative) figure is as if null, and is noted for the warning.
+        let n = run(r#"{"total_tokens": -1, "total_input_tokens": 1}"#, "{}");
+        assert_eq!(figures(&n), (2, 1, 3, 4));
+        assert_eq!(n.usage.unusable[0].field, "llm_token_usage.total_tokens");
+    }
+
     #[test]
     fn events_without_duplicates_keep_their_order() {
         let pair: PairDoc = serde_json::from_str(

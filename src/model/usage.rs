@@ -253,6 +253,22 @@ mod tests {
         }
     }
 
+    /// The vendor's counts have any size: each is at most 2^53 once read (larger ones are
+    /// unknown), but a run with very many calls still sums past `u64`: the sums saturate (a
+    /// debug build panicked on a generated run before).
+    #[test]
+    fn sums_of_many_large_counts_saturate() {
+        let big = 1u64 << 53;
+        let events: Vec<Event> = (0..3000)
+            .map(|i| llm(Some(&format!("r{i}")), Some(big), Some(big), None))
+            .collect();
+        let u = usage_from_events(events.iter());
+        assert_eq!(u.calls, 3000);
+        assert_eq!((u.input_tokens, u.output_tokens), (u64::MAX, u64::MAX));
+        assert_eq!(u.total_tokens, u64::MAX);
+        assert_eq!(u.by_model[0].total_tokens, u64::MAX);
+    }
+
     #[test]
     fn streamed_chunks_are_one_call_and_assistant_responses_are_not_counted() {
         let events = [
