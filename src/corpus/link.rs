@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::model::{Origin, Run};
+use crate::model::{Origin, Run, UnusableCount};
 
 /// Something odd in a corpus that does not make it unusable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,14 @@ pub enum Warning {
         kept: Origin,
         dropped: Origin,
     },
+    /// Counts the vendor allows but a count cannot be (negative, above 2^53, no number): each
+    /// was treated as unknown (see [`UnusableCount`]).
+    UnusableCounts {
+        run_id: String,
+        origin: Origin,
+        counts: Vec<UnusableCount>,
+        more: usize,
+    },
 }
 
 impl std::fmt::Display for Warning {
@@ -53,6 +61,17 @@ impl std::fmt::Display for Warning {
             Warning::File { path, message } => write!(f, "{}: {message}", path.display()),
             Warning::DuplicateRunId { run_id, kept, dropped } => {
                 write!(f, "{dropped}: run id {run_id} already read from {kept}; this copy is ignored")
+            }
+            Warning::UnusableCounts { run_id, origin, counts, more } => {
+                write!(f, "{origin}: run {run_id}: counted as unknown (negative, above 2^53 or no whole number): ")?;
+                for (i, c) in counts.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { ", " };
+                    write!(f, "{sep}{} = {}", c.field, c.value)?;
+                }
+                if *more > 0 {
+                    write!(f, " and {more} more")?;
+                }
+                Ok(())
             }
         }
     }
@@ -90,13 +109,23 @@ pub(crate) fn position(runs: &[Arc<Run>], run_id: &str) -> Option<usize> {
         .ok()
 }
 
-/// Links every evaluation run of `runs` (sorted by id, ids unique) to its source.
+/// Links every evaluation run of `runs` (sorted by id, ids unique) to its source. The warnings
+/// also name the runs with counts read as unknown, so every per-run warning is made here.
 pub(crate) fn link(runs: &[Arc<Run>]) -> (Links, Vec<Warning>) {
     let mut links = Links {
         evaluation: vec![NONE; runs.len()],
         ..Links::default()
     };
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<Warning> = runs
+        .iter()
+        .filter(|r| !r.usage.unusable.is_empty())
+        .map(|r| Warning::UnusableCounts {
+            run_id: r.run_id.clone(),
+            origin: r.origin.clone(),
+            counts: r.usage.unusable.clone(),
+            more: r.usage.unusable_more,
+        })
+        .collect();
     for (i, run) in runs.iter().enumerate() {
         if run.is_case() {
             continue;

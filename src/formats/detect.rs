@@ -14,9 +14,14 @@ pub(crate) fn detect(doc: &Doc<'_>) -> Option<Format> {
             return Some(Format::InteractlyEnvelope);
         }
     }
-    // A WorkflowRunInput also has `workflow_run_id`: a run needs more than that.
+    // A WorkflowRunInput also has `workflow_run_id`, with fields no run has; a run with its id
+    // and nothing else (a `WorkflowRun` dumped with `exclude_unset`) is a run.
+    let input_only = doc.command.is_some()
+        || doc.thread_to_node_inputs.is_some()
+        || doc.dynamic_variables.is_some()
+        || doc.runtime_variables.is_some();
     if doc.input_output_pairs.is_some()
-        || (doc.workflow_run_id.is_some() && doc.status.is_some())
+        || (doc.workflow_run_id.is_some() && !input_only)
         || doc.workflow_config_fully_hydrated.is_some()
         || doc.llm_token_usage.is_some()
         || doc.is_evaluation_run.is_some()

@@ -13,10 +13,14 @@ use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use super::lenient::{any_bool, any_string, other_shapes, AnyStr, Count, Millis, Signed};
 use crate::model::{exact, sorted_last_wins, Variables};
 
 /// Text that may be a string, or a list of parts (`"x"` or `{"text": "x"}`), as LangChain
 /// message `content` is. Borrows from the document when it can (no escapes, one part).
+///
+/// The vendor types message content `Any`: an object is read as one part, and any other value
+/// (a number, a boolean) is no text; none of them rejects the run.
 #[derive(Debug, Default)]
 pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
 
@@ -58,12 +62,30 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
                 }
                 Ok(Text(Cow::Owned(out)))
             }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Text<'a>, A::Error> {
+                let part = part_text(map)?;
+                Ok(Text(Cow::Owned(part.unwrap_or_default())))
+            }
+            other_shapes!(Text<'a>, Text::default(), [bool, num, unit]);
         }
         d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
-/// One content part: a string, or an object whose `text` is kept.
+/// The `text` of a content part object, when it is a string.
+fn part_text<'de, A: MapAccess<'de>>(mut map: A) -> Result<Option<String>, A::Error> {
+    let mut text = None;
+    while let Some(key) = map.next_key_seed(KeySeed)? {
+        if key == "text" {
+            text = map.next_value_seed(AnyStr)?.map(Cow::into_owned);
+        } else {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+    Ok(text)
+}
+
+/// One content part: a string, or an object whose `text` is kept; any other value is no text.
 struct Part(Option<String>);
 
 impl<'de> Deserialize<'de> for Part {
@@ -77,53 +99,236 @@ impl<'de> Deserialize<'de> for Part {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Part, E> {
                 Ok(Part(Some(v.to_owned())))
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Part, A::Error> {
-                let mut text = None;
-                while let Some(key) = map.next_key_seed(KeySeed)? {
-                    if key == "text" {
-                        text = map.next_value::<Option<String>>()?;
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(Part(text))
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Part, A::Error> {
+                part_text(map).map(Part)
             }
+            other_shapes!(Part, Part(None), [bool, num, unit, seq]);
         }
         d.deserialize_any(V)
     }
 }
 
+/// An object read field by field into `Self`, each field leniently (see [`Object`]).
+pub(crate) trait Fields<'de>: Default {
+    /// Reads the value of `key` (skipping it unread when it is not used).
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
+}
+
+/// Reads a [`Fields`] object; any other value (or null) is `None`, skipped unbuilt.
+pub(crate) struct Object<T>(std::marker::PhantomData<T>);
+
+impl<T> Object<T> {
+    pub(crate) const fn new() -> Self {
+        Object(std::marker::PhantomData)
+    }
+}
+
+impl<'de, T: Fields<'de>> de::DeserializeSeed<'de> for Object<T> {
+    type Value = Option<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, T: Fields<'de>> Visitor<'de> for Object<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = T::default();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            out.field(&key, &mut map)?;
+        }
+        Ok(Some(out))
+    }
+    other_shapes!(Option<T>, None, [bool, num, str, unit, seq]);
+}
+
+/// [`Object`] for derived fields.
+fn object<'de, D: Deserializer<'de>, T: Fields<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    de::DeserializeSeed::deserialize(Object::<T>::new(), d)
+}
+
+/// A list of [`Fields`] objects: entries that are no object are skipped, and a value that is no
+/// list is `None`.
+struct Items<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Fields<'de>> Visitor<'de> for Items<T> {
+    type Value = Option<Vec<T>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(item) = seq.next_element_seed(Object::<T>::new())? {
+            out.extend(item);
+        }
+        Ok(Some(out))
+    }
+    other_shapes!(Option<Vec<T>>, None, [bool, num, str, unit, map]);
+}
+
+/// [`Items`] for derived fields.
+fn items<'de, D: Deserializer<'de>, T: Fields<'de>>(d: D) -> Result<Option<Vec<T>>, D::Error> {
+    d.deserialize_any(Items::<T>(std::marker::PhantomData))
+}
+
 /// A tool call in an AI message.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default)]
 pub(crate) struct ToolCallDoc {
     pub name: Option<String>,
     pub args: Option<Value>,
     pub id: Option<String>,
 }
 
-/// A LangChain-style message.
-#[derive(Debug, Default, Deserialize)]
+impl<'de> Fields<'de> for ToolCallDoc {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "name" => self.name = map.next_value_seed(AnyStr)?.map(Cow::into_owned),
+            "args" => self.args = map.next_value()?,
+            "id" => self.id = map.next_value_seed(AnyStr)?.map(Cow::into_owned),
+            _ => {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A LangChain-style message. The vendor types messages `Any`: an object is read by its
+/// fields, a string is taken for its content, any other value is no message.
+#[derive(Debug, Default)]
 pub(crate) struct MessageDoc<'a> {
-    #[serde(borrow)]
     pub content: Option<Text<'a>>,
-    #[serde(rename = "type", borrow)]
+    /// `type`.
     pub kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub name: Option<Cow<'a, str>>,
     pub tool_calls: Option<Vec<ToolCallDoc>>,
 }
 
-/// `response_metadata` of an assistant response.
-#[derive(Debug, Default, Deserialize)]
+impl<'de> Fields<'de> for MessageDoc<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "content" => self.content = map.next_value()?,
+            "type" => self.kind = map.next_value_seed(AnyStr)?,
+            "name" => self.name = map.next_value_seed(AnyStr)?,
+            "tool_calls" => self.tool_calls = map.next_value_seed(ToolCalls)?,
+            _ => {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `tool_calls`, whatever it holds.
+struct ToolCalls;
+
+impl<'de> de::DeserializeSeed<'de> for ToolCalls {
+    type Value = Option<Vec<ToolCallDoc>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        items(d)
+    }
+}
+
+/// One message: `None` for a value that is no message (neither an object nor a string).
+struct MaybeMessage;
+
+impl<'de> de::DeserializeSeed<'de> for MaybeMessage {
+    type Value = Option<MessageDoc<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MaybeMessage {
+    type Value = Option<MessageDoc<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Object::<MessageDoc<'de>>::new().visit_map(map)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(MessageDoc {
+            content: Some(Text(Cow::Borrowed(v))),
+            ..MessageDoc::default()
+        }))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(MessageDoc {
+            content: Some(Text(Cow::Owned(v.to_owned()))),
+            ..MessageDoc::default()
+        }))
+    }
+    other_shapes!(Self::Value, None, [bool, num, unit, seq]);
+}
+
+/// A list of messages, whatever its entries hold: those that are no message are skipped, and a
+/// value that is no list is `None`.
+struct Messages;
+
+impl<'de> de::DeserializeSeed<'de> for Messages {
+    type Value = Option<Vec<MessageDoc<'de>>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Messages {
+    type Value = Option<Vec<MessageDoc<'de>>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(m) = seq.next_element_seed(MaybeMessage)? {
+            out.extend(m);
+        }
+        Ok(Some(out))
+    }
+    other_shapes!(Self::Value, None, [bool, num, str, unit, map]);
+}
+
+/// [`Messages`] for derived fields.
+fn messages<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<MessageDoc<'de>>>, D::Error> {
+    de::DeserializeSeed::deserialize(Messages, d)
+}
+
+/// `response_metadata` of an assistant response (values `Any`).
+#[derive(Debug, Default)]
 pub(crate) struct ResponseMetadataDoc {
     pub message_type: Option<Box<str>>,
 }
 
+impl<'de> Fields<'de> for ResponseMetadataDoc {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        if key == "message_type" {
+            self.message_type = map.next_value_seed(AnyStr)?.map(|s| s.into_owned().into());
+        } else {
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
+    }
+}
+
 /// `run_output` of an `end_node_run` event.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub(crate) struct EndNodeOutputDoc {
-    #[serde(rename = "type")]
+    /// `type`.
     pub kind: Option<Box<str>>,
+}
+
+impl<'de> Fields<'de> for EndNodeOutputDoc {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        if key == "type" {
+            self.kind = map.next_value_seed(AnyStr)?.map(|s| s.into_owned().into());
+        } else {
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
+    }
 }
 
 /// Any event: the union of the fields of the types the harness reads.
@@ -160,36 +365,46 @@ pub(crate) struct EventDoc<'a> {
 impl<'de> EventDoc<'de> {
     /// Reads an event object's fields into `self`; unknown fields are skipped unread, a
     /// repeated field keeps its last value (as a JSON object would).
+    ///
+    /// The event's `type` may come after its other fields, so every field is read leniently
+    /// whatever the type: a shape that is not the documented one is skipped (the raw document
+    /// keeps it) and never rejects the run. Stored events are `Any` to the vendor.
     pub(crate) fn fill<A: MapAccess<'de>>(&mut self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key_seed(KeySeed)? {
             match key.as_ref() {
-                "type" => self.kind = map.next_value_seed(OptStr)?,
-                "logical_id" => self.logical_id = map.next_value_seed(OptStr)?,
+                "type" => self.kind = map.next_value_seed(AnyStr)?,
+                "logical_id" => self.logical_id = map.next_value_seed(AnyStr)?,
                 "event" => self.event = map.next_value_seed(NestedEvent)?,
                 "content" => self.content = map.next_value()?,
-                "message" => self.message = map.next_value()?,
-                "messages" => self.messages = map.next_value()?,
-                "response_metadata" => self.response_metadata = map.next_value()?,
-                "llm_usage_info" => self.llm_usage_info = map.next_value_seed(UsageSeed)?,
+                "message" => self.message = map.next_value_seed(MaybeMessage)?,
+                "messages" => self.messages = map.next_value_seed(Messages)?,
+                "response_metadata" => {
+                    self.response_metadata = map.next_value_seed(Object::new())?
+                }
+                "llm_usage_info" => self.llm_usage_info = map.next_value_seed(Object::new())?,
                 "origin_node_logical_id" => {
-                    self.origin_node_logical_id = map.next_value_seed(OptStr)?
+                    self.origin_node_logical_id = map.next_value_seed(AnyStr)?
                 }
-                "origin_node_name" => self.origin_node_name = map.next_value_seed(OptStr)?,
+                "origin_node_name" => self.origin_node_name = map.next_value_seed(AnyStr)?,
                 "source_node_logical_id" => {
-                    self.source_node_logical_id = map.next_value_seed(OptStr)?
+                    self.source_node_logical_id = map.next_value_seed(AnyStr)?
                 }
-                "source_node_name" => self.source_node_name = map.next_value_seed(OptStr)?,
+                "source_node_name" => self.source_node_name = map.next_value_seed(AnyStr)?,
                 "destination_node_logical_id" => {
-                    self.destination_node_logical_id = map.next_value_seed(OptStr)?
+                    self.destination_node_logical_id = map.next_value_seed(AnyStr)?
                 }
                 "destination_node_name" => {
-                    self.destination_node_name = map.next_value_seed(OptStr)?
+                    self.destination_node_name = map.next_value_seed(AnyStr)?
                 }
-                "edge_logical_id" => self.edge_logical_id = map.next_value_seed(OptStr)?,
-                "run_output" => self.run_output = map.next_value()?,
-                "error_message" => self.error_message = map.next_value_seed(OptStr)?,
-                "iteration_number" => self.iteration_number = map.next_value()?,
-                "run_input_output_pair" => self.run_input_output_pair = map.next_value()?,
+                "edge_logical_id" => self.edge_logical_id = map.next_value_seed(AnyStr)?,
+                "run_output" => self.run_output = map.next_value_seed(Object::new())?,
+                "error_message" => self.error_message = map.next_value_seed(AnyStr)?,
+                "iteration_number" => {
+                    self.iteration_number = map.next_value_seed(Count("iteration_number", false))?
+                }
+                "run_input_output_pair" => {
+                    self.run_input_output_pair = map.next_value_seed(Object::new())?
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -238,7 +453,7 @@ impl<'de> Visitor<'de> for Str {
 
 /// An object key, borrowed from the document when it has no escapes.
 ///
-/// Read as a string, not through [`OptStr`]: `serde_path_to_error` records a key only when it is
+/// Read as a string, not through [`AnyStr`]: `serde_path_to_error` records a key only when it is
 /// visited as one, and a key seen through an option's `visit_some` left hand-read fields out of
 /// error pointers.
 struct KeySeed;
@@ -250,63 +465,70 @@ impl<'de> de::DeserializeSeed<'de> for KeySeed {
     }
 }
 
-/// A string or null, borrowed from the document when it has no escapes.
-struct OptStr;
-
-impl<'de> de::DeserializeSeed<'de> for OptStr {
-    type Value = Option<Cow<'de, str>>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Option<Cow<'de, str>>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                d.deserialize_str(Str).map(Some)
-            }
-        }
-        d.deserialize_option(V)
-    }
-}
-
-/// The `event` of an SDK printout `{class, event}`, nested at most [`MAX_NESTED`] deep.
+/// The `event` of an SDK printout `{class, event}`, nested at most [`MAX_NESTED`] deep; any
+/// value that is no object is no event.
 struct NestedEvent;
 
 impl<'de> de::DeserializeSeed<'de> for NestedEvent {
     type Value = Option<Box<EventDoc<'de>>>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        nested(d)
+        d.deserialize_any(self)
     }
 }
 
-/// `llm_usage_info`, boxed as the model keeps it.
-struct UsageSeed;
-
-impl<'de> de::DeserializeSeed<'de> for UsageSeed {
-    type Value = Option<Box<crate::model::LlmUsageInfo>>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        usage_info(d)
+impl<'de> Visitor<'de> for NestedEvent {
+    type Value = Option<Box<EventDoc<'de>>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
     }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Nested(std::marker::PhantomData).read(map).map(Some)
+    }
+    other_shapes!(Self::Value, None, [bool, num, str, unit, seq]);
 }
 
 /// `run_input_output_pair` of an `end_workflow_iteration` event.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub(crate) struct IterationPairDoc {
     pub run_input: Option<IterationInputDoc>,
 }
 
+impl<'de> Fields<'de> for IterationPairDoc {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        if key == "run_input" {
+            self.run_input = map.next_value_seed(Object::new())?;
+        } else {
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
+    }
+}
+
 /// The part of that pair's `run_input` that names the workflow.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub(crate) struct IterationInputDoc {
     pub workflow_id: Option<Box<str>>,
     pub version_number: Option<i64>,
+}
+
+impl<'de> Fields<'de> for IterationInputDoc {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "workflow_id" => {
+                self.workflow_id = map.next_value_seed(AnyStr)?.map(|s| s.into_owned().into())
+            }
+            "version_number" => {
+                self.version_number = map.next_value_seed(Signed(
+                    "end_workflow_iteration.run_input_output_pair.run_input.version_number",
+                    false,
+                ))?
+            }
+            _ => {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Reads one entry of an event list and pushes it onto the list: an event object typed, anything
@@ -435,8 +657,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for EventList<'a> {
                 while seq.next_element_seed(PushEvent(&mut out))?.is_some() {}
                 Ok(out)
             }
+            // `events` of a node type reprise does not know may hold anything: no events.
+            other_shapes!(
+                EventList<'a>,
+                EventList::default(),
+                [bool, num, str, unit, map]
+            );
         }
-        d.deserialize_seq(V(std::marker::PhantomData))
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
@@ -447,10 +675,10 @@ pub(crate) struct ThreadInputsDoc<'a> {
     pub node_run_inputs: Option<Vec<NodeRunInputDoc<'a>>>,
 }
 
-/// One node run input.
+/// One node run input (`messages` is a list of `Any`).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct NodeRunInputDoc<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "messages")]
     pub messages: Option<Vec<MessageDoc<'a>>>,
 }
 
@@ -506,11 +734,13 @@ pub(crate) struct RunInputDoc<'a> {
     pub thread_to_node_inputs: Option<Entries<'a, Option<ThreadInputsDoc<'a>>>>,
 }
 
-/// One entry of `thread_to_node_outputs`.
+/// One entry of `thread_to_node_outputs`. Its fields are read leniently: a node type reprise
+/// does not know may give them other shapes.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct NodeOutputDoc<'a> {
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, deserialize_with = "any_string")]
     pub kind: Option<String>,
+    #[serde(default, deserialize_with = "any_string")]
     pub node_logical_id: Option<String>,
     pub structured_output: Option<Value>,
     #[serde(borrow)]
@@ -539,7 +769,7 @@ pub(crate) struct PairDoc<'a> {
 }
 
 /// `breakdown_by_models[]` of `llm_token_usage` and `llm_latency_stats`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub(crate) struct ModelStatsDoc {
     pub response_model: Option<String>,
     pub provider: Option<String>,
@@ -551,7 +781,7 @@ pub(crate) struct ModelStatsDoc {
 }
 
 /// `llm_token_usage` / `llm_latency_stats`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub(crate) struct StatsDoc {
     pub total_input_tokens: Option<u64>,
     pub total_output_tokens: Option<u64>,
@@ -559,6 +789,182 @@ pub(crate) struct StatsDoc {
     pub call_count: Option<u64>,
     pub total_latency_milliseconds: Option<f64>,
     pub breakdown_by_models: Option<Vec<ModelStatsDoc>>,
+}
+
+/// The field names of one stats object, for the notes on counts out of range.
+struct StatsNames {
+    input: &'static str,
+    output: &'static str,
+    total: &'static str,
+    calls: &'static str,
+    latency: &'static str,
+}
+
+const TOKEN_NAMES: StatsNames = StatsNames {
+    input: "llm_token_usage.total_input_tokens",
+    output: "llm_token_usage.total_output_tokens",
+    total: "llm_token_usage.total_tokens",
+    calls: "llm_token_usage.call_count",
+    latency: "llm_token_usage.total_latency_milliseconds",
+};
+const TOKEN_MODEL_NAMES: StatsNames = StatsNames {
+    input: "llm_token_usage.breakdown_by_models.total_input_tokens",
+    output: "llm_token_usage.breakdown_by_models.total_output_tokens",
+    total: "llm_token_usage.breakdown_by_models.total_tokens",
+    calls: "llm_token_usage.breakdown_by_models.call_count",
+    latency: "llm_token_usage.breakdown_by_models.total_latency_milliseconds",
+};
+const LATENCY_NAMES: StatsNames = StatsNames {
+    input: "llm_latency_stats.total_input_tokens",
+    output: "llm_latency_stats.total_output_tokens",
+    total: "llm_latency_stats.total_tokens",
+    calls: "llm_latency_stats.call_count",
+    latency: "llm_latency_stats.total_latency_milliseconds",
+};
+const LATENCY_MODEL_NAMES: StatsNames = StatsNames {
+    input: "llm_latency_stats.breakdown_by_models.total_input_tokens",
+    output: "llm_latency_stats.breakdown_by_models.total_output_tokens",
+    total: "llm_latency_stats.breakdown_by_models.total_tokens",
+    calls: "llm_latency_stats.breakdown_by_models.call_count",
+    latency: "llm_latency_stats.breakdown_by_models.total_latency_milliseconds",
+};
+
+/// Reads a stats object with `names`; `models` names the fields of its breakdown.
+struct Stats {
+    names: &'static StatsNames,
+    models: &'static StatsNames,
+}
+
+impl<'de> ObjectReader<'de> for Stats {
+    type Out = StatsDoc;
+    const EXPECTING: &'static str = "an object of LLM usage totals";
+    fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<StatsDoc, A::Error> {
+        let mut out = StatsDoc::default();
+        let n = self.names;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            match key.as_ref() {
+                "total_input_tokens" => {
+                    out.total_input_tokens = map.next_value_seed(Count(n.input, false))?
+                }
+                "total_output_tokens" => {
+                    out.total_output_tokens = map.next_value_seed(Count(n.output, false))?
+                }
+                "total_tokens" => out.total_tokens = map.next_value_seed(Count(n.total, false))?,
+                "call_count" => out.call_count = map.next_value_seed(Count(n.calls, false))?,
+                "total_latency_milliseconds" => {
+                    out.total_latency_milliseconds = map.next_value_seed(Millis(n.latency))?
+                }
+                "breakdown_by_models" => {
+                    out.breakdown_by_models = map.next_value_seed(ModelList(self.models))?
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `breakdown_by_models`: null, or a list of per-model stats objects.
+struct ModelList(&'static StatsNames);
+
+impl<'de> de::DeserializeSeed<'de> for ModelList {
+    type Value = Option<Vec<ModelStatsDoc>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ModelList {
+    type Value = Option<Vec<ModelStatsDoc>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of per-model stats")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(m) = seq.next_element_seed(ModelEntry(self.0))? {
+            out.push(m);
+        }
+        Ok(Some(out))
+    }
+}
+
+/// One `breakdown_by_models` entry, read with the names of its list.
+struct ModelEntry(&'static StatsNames);
+
+impl<'de> de::DeserializeSeed<'de> for ModelEntry {
+    type Value = ModelStatsDoc;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ModelEntry {
+    type Value = ModelStatsDoc;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object of per-model stats")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let names = self.0;
+        let mut out = ModelStatsDoc::default();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            match key.as_ref() {
+                "response_model" => {
+                    out.response_model = map.next_value_seed(AnyStr)?.map(Cow::into_owned)
+                }
+                "provider" => out.provider = map.next_value_seed(AnyStr)?.map(Cow::into_owned),
+                "total_input_tokens" => {
+                    out.total_input_tokens = map.next_value_seed(Count(names.input, false))?
+                }
+                "total_output_tokens" => {
+                    out.total_output_tokens = map.next_value_seed(Count(names.output, false))?
+                }
+                "total_tokens" => {
+                    out.total_tokens = map.next_value_seed(Count(names.total, false))?
+                }
+                "call_count" => out.call_count = map.next_value_seed(Count(names.calls, false))?,
+                "total_latency_milliseconds" => {
+                    out.total_latency_milliseconds = map.next_value_seed(Millis(names.latency))?
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `llm_token_usage`, counts read leniently.
+fn token_stats<'de, D: Deserializer<'de>>(d: D) -> Result<Option<StatsDoc>, D::Error> {
+    optional_object(
+        d,
+        Stats {
+            names: &TOKEN_NAMES,
+            models: &TOKEN_MODEL_NAMES,
+        },
+    )
+}
+
+/// `llm_latency_stats`, counts read leniently.
+fn latency_stats<'de, D: Deserializer<'de>>(d: D) -> Result<Option<StatsDoc>, D::Error> {
+    optional_object(
+        d,
+        Stats {
+            names: &LATENCY_NAMES,
+            models: &LATENCY_MODEL_NAMES,
+        },
+    )
 }
 
 /// A comment.
@@ -581,22 +987,58 @@ pub(crate) struct EvalInfoDoc {
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct EvalConfigDoc {
     pub evaluator_workflow_id: Option<String>,
+    #[serde(default, deserialize_with = "super::lenient::evaluator_version")]
     pub evaluator_workflow_version_number: Option<i64>,
     pub enable_turn_by_turn_evaluation: Option<bool>,
 }
 
 /// A tool config.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub(crate) struct ToolDoc {
     pub name: Option<String>,
-    #[serde(rename = "type")]
+    /// `type`.
     pub kind: Option<String>,
+}
+
+impl<'de> Fields<'de> for ToolDoc {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "name" => self.name = map.next_value_seed(AnyStr)?.map(Cow::into_owned),
+            "type" => self.kind = map.next_value_seed(AnyStr)?.map(Cow::into_owned),
+            _ => {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `tools_config`.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ToolsConfigDoc {
+    #[serde(default, deserialize_with = "items")]
     pub tools: Option<Vec<ToolDoc>>,
+}
+
+impl<'de> Fields<'de> for ToolsConfigDoc {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        if key == "tools" {
+            self.tools = map.next_value_seed(ToolList)?;
+        } else {
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
+    }
+}
+
+/// A list of tool configs, whatever it holds.
+struct ToolList;
+
+impl<'de> de::DeserializeSeed<'de> for ToolList {
+    type Value = Option<Vec<ToolDoc>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        items(d)
+    }
 }
 
 /// An MCP server; header values are skipped unread.
@@ -618,15 +1060,21 @@ pub(crate) struct WorkflowConfigDoc<'a> {
     pub mcp_servers: Option<Vec<McpDoc<'a>>>,
 }
 
-/// A node config.
+/// A node config. The vendor keeps a node of a type it does not know with whatever fields it
+/// holds, so each is read leniently.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct NodeConfigDoc {
+    #[serde(default, deserialize_with = "any_string")]
     pub logical_id: Option<String>,
+    #[serde(default, deserialize_with = "any_string")]
     pub name: Option<String>,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, deserialize_with = "any_string")]
     pub kind: Option<String>,
+    #[serde(default, deserialize_with = "any_bool")]
     pub is_start: Option<bool>,
+    #[serde(default, deserialize_with = "any_bool")]
     pub disabled: Option<bool>,
+    #[serde(default, deserialize_with = "object")]
     pub tools_config: Option<ToolsConfigDoc>,
 }
 
@@ -659,6 +1107,7 @@ pub(crate) struct NoxusWorkflowDoc {
 /// Cortex `workflow_version`.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct CortexVersionDoc {
+    #[serde(default, deserialize_with = "super::lenient::cortex_workflow_version")]
     pub version: Option<i64>,
 }
 
@@ -680,6 +1129,7 @@ pub(crate) struct Doc<'a> {
     // Interactly WorkflowRun.
     pub workflow_run_id: Option<String>,
     pub workflow_id: Option<String>,
+    #[serde(default, deserialize_with = "super::lenient::version_number")]
     pub version_number: Option<i64>,
     pub version_name: Option<String>,
     pub status: Option<String>,
@@ -687,7 +1137,9 @@ pub(crate) struct Doc<'a> {
     #[serde(borrow)]
     pub input_output_pairs: Option<Vec<PairDoc<'a>>>,
     pub comments: Option<Vec<CommentDoc>>,
+    #[serde(default, deserialize_with = "token_stats")]
     pub llm_token_usage: Option<StatsDoc>,
+    #[serde(default, deserialize_with = "latency_stats")]
     pub llm_latency_stats: Option<StatsDoc>,
     #[serde(borrow)]
     pub workflow_config_fully_hydrated: Option<HydratedDoc<'a>>,
@@ -696,8 +1148,14 @@ pub(crate) struct Doc<'a> {
     pub evaluation_run_info: Option<EvalInfoDoc>,
     pub created_at: Option<String>,
     pub updated_at: Option<String>,
+    // Only a WorkflowRunInput (which also has `workflow_run_id`) has these.
+    pub command: Option<IgnoredAny>,
+    pub thread_to_node_inputs: Option<IgnoredAny>,
+    pub dynamic_variables: Option<IgnoredAny>,
+    pub runtime_variables: Option<IgnoredAny>,
     // Current Interactly execute response.
     pub run_id: Option<String>,
+    #[serde(default, deserialize_with = "super::lenient::turn_number")]
     pub turn_number: Option<u64>,
     #[serde(borrow)]
     pub events: Option<EventList<'a>>,
@@ -709,24 +1167,38 @@ pub(crate) struct Doc<'a> {
     pub id: Option<String>,
     pub input: Option<Value>,
     pub output: Option<Value>,
-    // Noxus.
+    // Noxus: these tell a Noxus run even when null (every field of its run may be).
+    #[serde(default, deserialize_with = "present")]
     pub group_id: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "present")]
     pub node_ids: Option<IgnoredAny>,
-    pub progress: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    pub progress: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "present")]
     pub definitions: Option<IgnoredAny>,
     pub finished_at: Option<String>,
     pub workflow: Option<NoxusWorkflowDoc>,
-    // Cortex.
+    // Cortex (`result` and the app ids tell a Cortex run even when null).
+    #[serde(default, deserialize_with = "present")]
     pub result: Option<IgnoredAny>,
     pub origin: Option<String>,
     pub started_at: Option<String>,
     pub ended_at: Option<String>,
     pub app_id: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub workflow_app_id: Option<IgnoredAny>,
     pub workflow_version: Option<CortexVersionDoc>,
+    #[serde(default, deserialize_with = "present")]
     pub workflow_version_draft: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "super::lenient::cortex_version")]
     pub version: Option<i64>,
     pub usage: Option<CortexUsageDoc>,
+}
+
+/// A field that counts as present whatever it holds, null included (detection only needs to know
+/// it is there); its value is skipped unread.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<IgnoredAny>, D::Error> {
+    IgnoredAny::deserialize(d).map(Some)
 }
 
 /// How many levels of [`Doc`] (envelope → run) or [`EventDoc`] (`{class, event}`) may nest.
@@ -745,26 +1217,29 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    struct Nested<T>(std::marker::PhantomData<T>);
-    impl<'de, T: Deserialize<'de>> ObjectReader<'de> for Nested<T> {
-        type Out = Box<T>;
-        const EXPECTING: &'static str = "an object";
-        fn read<A: MapAccess<'de>>(self, map: A) -> Result<Self::Out, A::Error> {
-            let depth = NESTED.with(|n| {
-                let depth = n.get() + 1;
-                n.set(depth);
-                depth
-            });
-            let result = if depth > MAX_NESTED {
-                Err(de::Error::custom("runs or events nested too deep"))
-            } else {
-                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Box::new)
-            };
-            NESTED.with(|n| n.set(n.get() - 1));
-            result
-        }
-    }
     optional_object(d, Nested(std::marker::PhantomData))
+}
+
+/// Reads a nested run or event object, counting the levels (see [`MAX_NESTED`]).
+struct Nested<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> ObjectReader<'de> for Nested<T> {
+    type Out = Box<T>;
+    const EXPECTING: &'static str = "an object";
+    fn read<A: MapAccess<'de>>(self, map: A) -> Result<Self::Out, A::Error> {
+        let depth = NESTED.with(|n| {
+            let depth = n.get() + 1;
+            n.set(depth);
+            depth
+        });
+        let result = if depth > MAX_NESTED {
+            Err(de::Error::custom("runs or events nested too deep"))
+        } else {
+            T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Box::new)
+        };
+        NESTED.with(|n| n.set(n.get() - 1));
+        result
+    }
 }
 
 /// Parses a whole document as a [`Doc`]: objects only, for the same reason as [`nested`].
@@ -854,19 +1329,30 @@ fn without_volatile<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Variables>
     )
 }
 
-/// Reads a variables object whole (`input_dynamic_variables`: what the caller sent).
+/// Reads a variables object whole (`input_dynamic_variables`: what the caller sent). It is one
+/// value of `runtime_variables`, whose values the vendor types `Any`: any other value is none.
 struct AllVariables;
 
 impl<'de> de::DeserializeSeed<'de> for AllVariables {
     type Value = Option<Variables>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        optional_object(
-            d,
-            VariablesReader {
-                skip_volatile: false,
-            },
-        )
+        d.deserialize_any(self)
     }
+}
+
+impl<'de> Visitor<'de> for AllVariables {
+    type Value = Option<Variables>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        VariablesReader {
+            skip_volatile: false,
+        }
+        .read(map)
+        .map(Some)
+    }
+    other_shapes!(Self::Value, None, [bool, num, str, unit, seq]);
 }
 
 /// A variables object, read into the model's sorted list.
@@ -892,33 +1378,35 @@ impl<'de> ObjectReader<'de> for VariablesReader {
 }
 
 /// `llm_usage_info`, read by hand straight into the boxed form the model keeps (one in two
-/// events carries one).
-fn usage_info<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Box<crate::model::LlmUsageInfo>>, D::Error> {
-    struct Usage;
-    impl<'de> ObjectReader<'de> for Usage {
-        type Out = Box<crate::model::LlmUsageInfo>;
-        const EXPECTING: &'static str = "an llm_usage_info object";
-        fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Out, A::Error> {
-            let mut u = Box::<crate::model::LlmUsageInfo>::default();
-            let text = |v: Option<Cow<str>>| v.map(Cow::into_owned);
-            while let Some(key) = map.next_key_seed(KeySeed)? {
-                match key.as_ref() {
-                    "response_model" => u.model = text(map.next_value_seed(OptStr)?),
-                    "provider" => u.provider = text(map.next_value_seed(OptStr)?),
-                    "llm_response_id" => u.response_id = text(map.next_value_seed(OptStr)?),
-                    "prompt_tokens" => u.prompt_tokens = map.next_value()?,
-                    "completion_tokens" => u.completion_tokens = map.next_value()?,
-                    "total_tokens" => u.total_tokens = map.next_value()?,
-                    "response_latency_milliseconds" => u.latency_ms = map.next_value()?,
-                    _ => {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
+/// events carries one). Any value that is no object (a future event type's own shape) is none;
+/// counts out of range are unknown (see [`super::lenient`]).
+impl<'de> Fields<'de> for Box<crate::model::LlmUsageInfo> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        let text = |v: Option<Cow<str>>| v.map(Cow::into_owned);
+        match key {
+            "response_model" => self.model = text(map.next_value_seed(AnyStr)?),
+            "provider" => self.provider = text(map.next_value_seed(AnyStr)?),
+            "llm_response_id" => self.response_id = text(map.next_value_seed(AnyStr)?),
+            "prompt_tokens" => {
+                self.prompt_tokens =
+                    map.next_value_seed(Count("llm_usage_info.prompt_tokens", false))?
             }
-            Ok(u)
+            "completion_tokens" => {
+                self.completion_tokens =
+                    map.next_value_seed(Count("llm_usage_info.completion_tokens", false))?
+            }
+            "total_tokens" => {
+                self.total_tokens =
+                    map.next_value_seed(Count("llm_usage_info.total_tokens", false))?
+            }
+            "response_latency_milliseconds" => {
+                self.latency_ms =
+                    map.next_value_seed(Millis("llm_usage_info.response_latency_milliseconds"))?
+            }
+            _ => {
+                map.next_value::<IgnoredAny>()?;
+            }
         }
+        Ok(())
     }
-    optional_object(d, Usage)
 }

@@ -325,23 +325,42 @@ pub(crate) fn event(doc: &mut EventDoc<'_>) -> Event {
     }
 }
 
-/// Tokens and latency: the run's own stats first, the events where those are null or missing.
+/// Tokens and latency: the run's own stats first, the events for each figure those leave null
+/// or missing (DESIGN.md "Counting").
+///
+/// Each of `llm_token_usage`'s totals (`total_input_tokens`, `total_output_tokens`,
+/// `total_tokens`, `call_count`) is used as recorded when present and counted from the events
+/// when not; a missing `total_tokens` is input plus output (each as recorded or counted) when
+/// either of those is recorded, else the events' total. With none of the four recorded the
+/// run's usage is the events' alone.
 fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -> (Usage, Latency) {
     let events = || turns.iter().flat_map(|t| t.events.iter());
     let usage = match tokens {
         Some(t)
             if t.total_tokens.is_some()
                 || t.total_input_tokens.is_some()
-                || t.total_output_tokens.is_some() =>
+                || t.total_output_tokens.is_some()
+                || t.call_count.is_some() =>
         {
             // Counted from the events only for what the totals leave out.
-            let from_events = if t.call_count.is_none() || t.breakdown_by_models.is_none() {
-                usage::usage_from_events(events())
-            } else {
+            let complete = t.total_tokens.is_some()
+                && t.total_input_tokens.is_some()
+                && t.total_output_tokens.is_some()
+                && t.call_count.is_some()
+                && t.breakdown_by_models.is_some();
+            let from_events = if complete {
                 Usage::default()
+            } else {
+                usage::usage_from_events(events())
             };
-            let input = t.total_input_tokens.unwrap_or(0);
-            let output = t.total_output_tokens.unwrap_or(0);
+            let input = t.total_input_tokens.unwrap_or(from_events.input_tokens);
+            let output = t.total_output_tokens.unwrap_or(from_events.output_tokens);
+            let total = match (t.total_tokens, t.total_input_tokens, t.total_output_tokens) {
+                (Some(total), _, _) => total,
+                (None, None, None) => from_events.total_tokens,
+                // Input or output recorded: the total is theirs, never below either.
+                (None, _, _) => input.saturating_add(output),
+            };
             let by_model = match t.breakdown_by_models {
                 Some(models) => {
                     let mut v: Vec<ModelUsage> = models
@@ -357,7 +376,7 @@ fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -
                                 calls: m.call_count.unwrap_or(0),
                                 input_tokens: i,
                                 output_tokens: o,
-                                total_tokens: m.total_tokens.unwrap_or(i + o),
+                                total_tokens: m.total_tokens.unwrap_or(i.saturating_add(o)),
                             }
                         })
                         .collect();
@@ -371,15 +390,17 @@ fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -
                 calls: t.call_count.unwrap_or(from_events.calls),
                 input_tokens: input,
                 output_tokens: output,
-                total_tokens: t.total_tokens.unwrap_or(input + output),
+                total_tokens: total,
                 by_model,
+                unusable: Vec::new(),
+                unusable_more: 0,
             }
         }
         _ => usage::usage_from_events(events()),
     };
     let event_latency = usage::latency_from_events(events());
     let latency = match latency {
-        Some(l) if l.total_latency_milliseconds.is_some() => {
+        Some(l) if l.total_latency_milliseconds.is_some() || l.call_count.is_some() => {
             let by_model = match l.breakdown_by_models {
                 Some(models) => models
                     .into_iter()
@@ -404,7 +425,9 @@ fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -
             };
             Latency {
                 calls: l.call_count.unwrap_or(event_latency.calls),
-                total_ms: l.total_latency_milliseconds.unwrap_or(0.0),
+                total_ms: l
+                    .total_latency_milliseconds
+                    .unwrap_or(event_latency.total_ms),
                 by_model,
             }
         }
@@ -547,6 +570,48 @@ mod tests {
         let expected =
             [("0", "a1"), ("0", "a2"), ("1", "b")].map(|(t, n)| (t.to_owned(), Some(n.to_owned())));
         assert_eq!(outputs, expected);
+    }
+
+    /// Each figure of `llm_token_usage` and `llm_latency_stats` is used as recorded, and
+    /// counted from the events when null, missing or unknown.
+    #[test]
+    fn partial_run_totals_are_filled_per_figure_from_the_events() {
+        let run = |usage: &str, latency: &str| {
+            let text = format!(
+                r#"{{"workflow_run_id": "r", "llm_token_usage": {usage}, "llm_latency_stats": {latency},
+                "input_output_pairs": [{{"run_output": {{"events": [
+                    {{"type": "say_llm", "llm_usage_info": {{"llm_response_id": "a", "prompt_tokens": 10,
+                      "completion_tokens": 2, "response_latency_milliseconds": 300}}}},
+                    {{"type": "worker_llm", "llm_usage_info": {{"prompt_tokens": 5, "completion_tokens": 1,
+                      "total_tokens": 9, "response_latency_milliseconds": 100}}}}]}}}}]}}"#
+            );
+            super::super::parse(&text, None).expect("loads")
+        };
+        let figures = |n: &super::Normalized| {
+            let u = &n.usage;
+            (u.calls, u.input_tokens, u.output_tokens, u.total_tokens)
+        };
+        // The events: two calls (one without an id), 15 in, 3 out, 12 + 9 = 21 in all.
+        let n = run("null", "null");
+        assert_eq!(figures(&n), (2, 15, 3, 21));
+        assert_eq!(n.usage.source, UsageSource::Events);
+        let n = run(
+            r#"{"call_count": 7}"#,
+            r#"{"call_count": null, "total_latency_milliseconds": 50}"#,
+        );
+        assert_eq!(figures(&n), (7, 15, 3, 21));
+        assert_eq!(n.usage.source, UsageSource::RunTotals);
+        assert_eq!((n.latency.calls, n.latency.total_ms), (2, 50.0));
+        let n = run(
+            r#"{"total_input_tokens": 100, "total_output_tokens": null, "total_tokens": null}"#,
+            r#"{"call_count": 4}"#,
+        );
+        assert_eq!(figures(&n), (2, 100, 3, 103));
+        assert_eq!((n.latency.calls, n.latency.total_ms), (4, 400.0));
+        // An unknown (negative) figure is as if null, and is noted for the warning.
+        let n = run(r#"{"total_tokens": -1, "total_input_tokens": 1}"#, "{}");
+        assert_eq!(figures(&n), (2, 1, 3, 4));
+        assert_eq!(n.usage.unusable[0].field, "llm_token_usage.total_tokens");
     }
 
     #[test]

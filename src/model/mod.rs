@@ -22,5 +22,5 @@ pub use event::{EdgeKind, Event, LlmKind, LlmUsageInfo, ToolCall};
 pub use raw::{Origin, RawDoc};
 pub use run::{is_volatile_variable, Comment, EvalLink, Format, NodeOutput, Run, System, Turn};
 pub use status::{Status, StatusKind};
-pub use usage::{Latency, ModelLatency, ModelUsage, Usage, UsageSource};
+pub use usage::{Latency, ModelLatency, ModelUsage, UnusableCount, Usage, UsageSource};
 pub use variables::Variables;

@@ -36,6 +36,18 @@ pub struct ModelUsage {
     pub total_tokens: u64,
 }
 
+/// A number the vendor allows where a count was expected (tokens, calls, latency, iteration or
+/// version number) that reprise cannot use as one: negative, above 2^53 (or beyond `i64` for a
+/// version), a fraction, or no number at all. It is treated as unknown (as if null: a run total
+/// then comes from the events) and the loader warns about it, naming the run and the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnusableCount {
+    /// The field, as a path of names (`llm_usage_info.prompt_tokens`).
+    pub field: &'static str,
+    /// The value as written (shortened), or its JSON type when it is no number.
+    pub value: String,
+}
+
 /// A run's token usage.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Usage {
@@ -51,6 +63,13 @@ pub struct Usage {
     pub total_tokens: u64,
     /// Per provider and model, sorted by (provider, model).
     pub by_model: Vec<ModelUsage>,
+    /// The counts of the document that were treated as unknown (the first 16): the loader
+    /// warns about them.
+    #[serde(skip)]
+    pub unusable: Vec<UnusableCount>,
+    /// How many more there were.
+    #[serde(skip)]
+    pub unusable_more: usize,
 }
 
 /// LLM call latencies of one provider/model pair.
@@ -158,11 +177,13 @@ pub(crate) fn usage_from_events<'a>(events: impl Iterator<Item = &'a Event>) -> 
     for call in calls(events) {
         let input = call.prompt.unwrap_or(0);
         let output = call.completion.unwrap_or(0);
-        let total = call.total.unwrap_or(input + output);
+        // Counts are at most 2^53 each (larger ones are read as unknown), but a hostile run
+        // could hold very many: the sums saturate rather than wrap.
+        let total = call.total.unwrap_or(input.saturating_add(output));
         usage.calls += 1;
-        usage.input_tokens += input;
-        usage.output_tokens += output;
-        usage.total_tokens += total;
+        usage.input_tokens = usage.input_tokens.saturating_add(input);
+        usage.output_tokens = usage.output_tokens.saturating_add(output);
+        usage.total_tokens = usage.total_tokens.saturating_add(total);
         let m = by_model
             .entry((call.provider, call.model))
             .or_insert_with(|| ModelUsage {
@@ -171,9 +192,9 @@ pub(crate) fn usage_from_events<'a>(events: impl Iterator<Item = &'a Event>) -> 
                 ..ModelUsage::default()
             });
         m.calls += 1;
-        m.input_tokens += input;
-        m.output_tokens += output;
-        m.total_tokens += total;
+        m.input_tokens = m.input_tokens.saturating_add(input);
+        m.output_tokens = m.output_tokens.saturating_add(output);
+        m.total_tokens = m.total_tokens.saturating_add(total);
     }
     usage.by_model = by_model.into_values().collect();
     usage
@@ -230,6 +251,22 @@ mod tests {
                 latency_ms: ms,
             })),
         }
+    }
+
+    /// The vendor's counts have any size: each is at most 2^53 once read (larger ones are
+    /// unknown), but a run with very many calls still sums past `u64`: the sums saturate (a
+    /// debug build panicked on a generated run before).
+    #[test]
+    fn sums_of_many_large_counts_saturate() {
+        let big = 1u64 << 53;
+        let events: Vec<Event> = (0..3000)
+            .map(|i| llm(Some(&format!("r{i}")), Some(big), Some(big), None))
+            .collect();
+        let u = usage_from_events(events.iter());
+        assert_eq!(u.calls, 3000);
+        assert_eq!((u.input_tokens, u.output_tokens), (u64::MAX, u64::MAX));
+        assert_eq!(u.total_tokens, u64::MAX);
+        assert_eq!(u.by_model[0].total_tokens, u64::MAX);
     }
 
     #[test]

@@ -132,6 +132,14 @@ pub async fn replay(
     if options.refuse_side_effects {
         check_side_effects(case, false)?;
     }
+    // A run with no turns (never started, or none recorded) has no input to send: it replays
+    // to its recorded state, as an unfinished recording does (DESIGN.md "Verdicts"), on any
+    // engine, keeping its recorded usage.
+    if case.turns.is_empty() {
+        return Ok(Replayed {
+            run: Arc::new(case.clone()),
+        });
+    }
     // A recording without a workflow id (an execute response) is indexed under "" by the
     // recorded engine; a live engine needs the id.
     let workflow_id = match (&case.workflow_id, live) {

@@ -15,3 +15,4 @@ mod serve;
 mod serve_limits;
 pub(crate) mod snapshot;
 mod validate;
+mod vendor;
