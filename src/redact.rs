@@ -628,7 +628,7 @@ impl Session<'_> {
     }
 
     /// Applies the user's JSON-pointer rules for this session's workflow to a YAML document.
-    pub fn apply_pointer_rules_yaml(&self, doc: &mut serde_yaml::Value) {
+    pub fn apply_pointer_rules_yaml(&self, doc: &mut serde_yaml_ng::Value) {
         for rule in &self.redactor.rules {
             if let (Some(pointer), true) =
                 (&rule.pointer, rule.applies_to(self.workflow_id.as_deref()))
@@ -650,20 +650,20 @@ impl Session<'_> {
     }
 }
 
-fn replace_at_yaml(doc: &mut serde_yaml::Value, path: &[String], placeholder: &str) {
+fn replace_at_yaml(doc: &mut serde_yaml_ng::Value, path: &[String], placeholder: &str) {
     let Some((head, rest)) = path.split_first() else {
-        *doc = serde_yaml::Value::String(placeholder.to_owned());
+        *doc = serde_yaml_ng::Value::String(placeholder.to_owned());
         return;
     };
     match doc {
-        serde_yaml::Value::Mapping(map) => {
+        serde_yaml_ng::Value::Mapping(map) => {
             for (k, v) in map.iter_mut() {
                 if head == "*" || k.as_str() == Some(head.as_str()) {
                     replace_at_yaml(v, rest, placeholder);
                 }
             }
         }
-        serde_yaml::Value::Sequence(items) => {
+        serde_yaml_ng::Value::Sequence(items) => {
             for (i, v) in items.iter_mut().enumerate() {
                 if head == "*" || head.parse::<usize>().ok() == Some(i) {
                     replace_at_yaml(v, rest, placeholder);
@@ -1024,8 +1024,8 @@ mod tests {
         assert_eq!(doc["turns"][0]["input"]["member"], "x");
         red.session(Some("wf1")).apply_pointer_rules_json(&mut doc);
         assert_eq!(doc["turns"][1]["input"]["member"], "[MEMBER]");
-        let mut y: serde_yaml::Value =
-            serde_yaml::from_str("turns:\n- input:\n    member: x\n").unwrap();
+        let mut y: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str("turns:\n- input:\n    member: x\n").unwrap();
         red.session(Some("wf1")).apply_pointer_rules_yaml(&mut y);
         assert_eq!(y["turns"][0]["input"]["member"].as_str(), Some("[MEMBER]"));
     }

@@ -39,8 +39,8 @@ pub fn matches(old: &str, new: &str, detail: Detail, threshold: f64) -> bool {
         Detail::Exact => false,
         Detail::Structure => {
             match (
-                serde_yaml::from_str::<serde_yaml::Value>(&old),
-                serde_yaml::from_str::<serde_yaml::Value>(&new),
+                serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&old),
+                serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&new),
             ) {
                 (Ok(a), Ok(b)) => same_structure(&a, &b, &mut Vec::new(), threshold),
                 _ => false,
@@ -88,12 +88,12 @@ fn is_free_text(path: &[String]) -> bool {
 }
 
 fn same_structure(
-    a: &serde_yaml::Value,
-    b: &serde_yaml::Value,
+    a: &serde_yaml_ng::Value,
+    b: &serde_yaml_ng::Value,
     path: &mut Vec<String>,
     threshold: f64,
 ) -> bool {
-    use serde_yaml::Value;
+    use serde_yaml_ng::Value;
     match (a, b) {
         (Value::String(x), Value::String(y)) if is_free_text(path) => similarity(x, y) >= threshold,
         (Value::Mapping(x), Value::Mapping(y)) => {

@@ -195,7 +195,7 @@ fn yaml_scalar(s: &str) -> String {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '/' | '-'))
         && !s.starts_with(['-', ' ', '.'])
         && !s.ends_with(' ')
-        && serde_yaml::from_str::<serde_yaml::Value>(s)
+        && serde_yaml_ng::from_str::<serde_yaml_ng::Value>(s)
             .map(|v| v.is_string())
             .unwrap_or(false);
     if plain {
@@ -283,8 +283,8 @@ pub fn parse_snapshot(text: &str) -> Result<SnapshotFile, String> {
             body: compare::normalize_body(&rest[body_start..]),
         });
     }
-    let header: serde_yaml::Value =
-        serde_yaml::from_str(&rest[..h_end]).map_err(|e| format!("bad header: {e}"))?;
+    let header: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&rest[..h_end]).map_err(|e| format!("bad header: {e}"))?;
     let field = |k: &str| header.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     Ok(SnapshotFile {
         source: field("source"),

@@ -223,15 +223,15 @@ impl Transcript {
     /// The YAML body of the snapshot, with the user's pointer rules applied.
     pub fn render(&self, redactor: &Redactor) -> Result<String, RenderError> {
         // Without pointer rules the tree would be rendered unchanged: serialize directly
-        // (same bytes, without building and dropping a serde_yaml::Value per case).
+        // (same bytes, without building and dropping a serde_yaml_ng::Value per case).
         if !redactor.has_pointer_rules_for(self.workflow_id.as_deref()) {
-            return serde_yaml::to_string(self).map_err(|e| RenderError(e.to_string()));
+            return serde_yaml_ng::to_string(self).map_err(|e| RenderError(e.to_string()));
         }
-        let mut doc = serde_yaml::to_value(self).map_err(|e| RenderError(e.to_string()))?;
+        let mut doc = serde_yaml_ng::to_value(self).map_err(|e| RenderError(e.to_string()))?;
         redactor
             .session(self.workflow_id.as_deref())
             .apply_pointer_rules_yaml(&mut doc);
-        serde_yaml::to_string(&doc).map_err(|e| RenderError(e.to_string()))
+        serde_yaml_ng::to_string(&doc).map_err(|e| RenderError(e.to_string()))
     }
 }
 
