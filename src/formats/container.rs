@@ -7,6 +7,7 @@
 //! warning; if it is no valid document either and no line loads, it is one error, not one per
 //! line.
 
+use rayon::prelude::*;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -212,14 +213,23 @@ impl Reader<'_> {
         };
         // Offsets in the whole file (`text` may start after a byte-order mark).
         let base = self.buf.as_ptr() as usize;
-        for (index, element) in elements.into_iter().enumerate() {
-            let start = element.get().as_ptr() as usize - base;
-            let range = start..start + element.get().len();
-            match parse(element.get(), self.forced) {
+        // The elements are parsed on all cores (a large export is one array), in order.
+        let forced = self.forced;
+        let parsed: Vec<_> = elements
+            .par_iter()
+            .enumerate()
+            .map(|(index, element)| {
+                let start = element.get().as_ptr() as usize - base;
+                let range = start..start + element.get().len();
+                (index, range, parse(element.get(), forced))
+            })
+            .collect();
+        for (index, range, result) in parsed {
+            match result {
                 Ok(n) => self.push(n, range, None, Some(index)),
                 Err(mut p) => {
                     p.pointer = format!("/{index}{}", p.pointer);
-                    let first_line = line_of(self.buf, start);
+                    let first_line = line_of(self.buf, range.start);
                     p.line = Some(p.line.map_or(first_line, |l| first_line + l - 1));
                     self.problem(p);
                 }
@@ -227,8 +237,11 @@ impl Reader<'_> {
         }
     }
 
+    /// One document per line. The lines are found first (a cheap byte search), then parsed on
+    /// all cores: a corpus exported as a few large JSONL files loads at every core's speed.
     fn read_lines(&mut self) {
         let buf = self.buf;
+        let mut lines = Vec::new();
         let mut start = 0;
         let mut line_no = 0;
         while start < buf.len() {
@@ -239,29 +252,36 @@ impl Reader<'_> {
             } else {
                 0
             };
-            let line = &buf[start + skip..end];
             let range = start + skip..end;
             start = end + 1;
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
+            if !buf[range.clone()].iter().all(u8::is_ascii_whitespace) {
+                lines.push((line_no, range));
             }
-            let problem = match std::str::from_utf8(line) {
-                Err(e) => Problem::at(
-                    "",
-                    format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()),
-                ),
-                Ok(text) => match parse(text, self.forced) {
-                    Ok(n) => {
-                        self.push(n, range, Some(line_no), None);
-                        continue;
-                    }
-                    Err(p) => p,
-                },
-            };
-            let mut p = problem;
-            // Within one line the parser's line is always 1; keep its column.
-            p.line = Some(line_no);
-            self.problem(p);
+        }
+        let forced = self.forced;
+        let parsed: Vec<_> = lines
+            .into_par_iter()
+            .with_min_len(8)
+            .map(|(line_no, range)| {
+                let result = match std::str::from_utf8(&buf[range.clone()]) {
+                    Err(e) => Err(Problem::at(
+                        "",
+                        format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()),
+                    )),
+                    Ok(text) => parse(text, forced),
+                };
+                (line_no, range, result)
+            })
+            .collect();
+        for (line_no, range, result) in parsed {
+            match result {
+                Ok(n) => self.push(n, range, Some(line_no), None),
+                Err(mut p) => {
+                    // Within one line the parser's line is always 1; keep its column.
+                    p.line = Some(line_no);
+                    self.problem(p);
+                }
+            }
         }
     }
 
