@@ -745,10 +745,20 @@ impl Walker<'_, '_, '_> {
                             (Some(_), _) => format!("edge {sname} -> {dname} is no longer an LLM-judged conditional edge"),
                             (None, _) => format!("edge {sname} -> {dname} is removed"),
                         };
-                        let now = if out.is_empty() {
-                            "the thread now ends or waits at this node".to_owned()
+                        let llm_edges = out.iter().any(|e| {
+                            e.edge_type.as_deref() == Some("conditional")
+                                && pure_expression(e).is_none()
+                        });
+                        let waits = cand.node(s).is_some_and(|x| {
+                            node_kind(x.node_type.as_deref()) == NodeKind::Llm
+                                && x.wait_for_user_message.unwrap_or(true)
+                        });
+                        let now = if llm_edges {
+                            format!("now {sname} must choose among its other edges (an LLM decision)")
+                        } else if waits {
+                            format!("now no edge applies and the thread waits at {sname}")
                         } else {
-                            format!("{sname} must now choose among its other edges")
+                            "now no edge applies and the thread ends".to_owned()
                         };
                         let _ = k;
                         return Err(diverges(format!("{why}; {expected}, {now}")));

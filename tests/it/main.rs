@@ -3,6 +3,7 @@ mod engine;
 mod fetch;
 mod gate;
 pub(crate) mod http;
+mod impact;
 mod live;
 mod load;
 mod retry;
