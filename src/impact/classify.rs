@@ -1,11 +1,11 @@
-//! Classifying every case of a workflow: group the cases by their recorded config (read once
-//! per distinct config, found by its SHA-256), diff each against the candidate, walk each case.
+//! Classifying every case of a workflow: group the cases by their recorded config (parsed once
+//! per distinct config: its bytes are the key), diff each against the candidate, walk each case.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
+use rustc_hash::FxHashMap;
 
 use super::config::{parse_hydrated, recorded_config_bytes};
 use super::diff::{diff, ConfigDiff};
@@ -49,7 +49,7 @@ pub struct Classified {
 enum Source {
     NoConfig,
     Unreadable(String),
-    Config([u8; 32]),
+    Config(usize),
 }
 
 /// Classifies every case of `workflow_id` among `runs` against the candidate.
@@ -59,47 +59,48 @@ pub fn classify(runs: &[Arc<Run>], cand: &Graph, workflow_id: &str) -> Classifie
         .filter(|r| r.is_case() && r.workflow_id.as_deref() == Some(workflow_id))
         .collect();
 
-    // Each case's recorded config, by digest; the bytes of each distinct config kept once.
-    let found: Vec<(Source, Option<Vec<u8>>)> = cases
+    // Each case's recorded config bytes; then the distinct ones, by their bytes.
+    let found: Vec<Result<Option<Vec<u8>>, String>> = cases
         .par_iter()
         .map(|run| {
             if run.system != System::Interactly || run.config.is_none() {
-                return (Source::NoConfig, None);
+                return Ok(None);
             }
-            let doc = match run.raw.bytes() {
-                Ok(d) => d,
-                Err(e) => return (Source::Unreadable(format!("{}: {e}", run.origin)), None),
-            };
-            match recorded_config_bytes(&doc) {
-                None => (Source::NoConfig, None),
-                Some(bytes) => {
-                    let digest: [u8; 32] = Sha256::digest(&bytes).into();
-                    (Source::Config(digest), Some(bytes.into_owned()))
-                }
+            let doc = run
+                .raw
+                .bytes()
+                .map_err(|e| format!("{}: {e}", run.origin))?;
+            Ok(recorded_config_bytes(&doc).map(|b| b.into_owned()))
+        })
+        .collect();
+    let mut index: FxHashMap<&[u8], usize> = FxHashMap::default();
+    let mut distinct: Vec<(&[u8], String)> = Vec::new();
+    let sources: Vec<Source> = found
+        .iter()
+        .zip(&cases)
+        .map(|(f, run)| match f {
+            Ok(None) => Source::NoConfig,
+            Err(e) => Source::Unreadable(e.clone()),
+            Ok(Some(bytes)) => {
+                Source::Config(*index.entry(bytes.as_slice()).or_insert_with(|| {
+                    distinct.push((bytes.as_slice(), run.origin.to_string()));
+                    distinct.len() - 1
+                }))
             }
         })
         .collect();
-    let mut distinct: HashMap<[u8; 32], (Vec<u8>, String)> = HashMap::new();
-    for ((source, bytes), run) in found.iter().zip(&cases) {
-        if let (Source::Config(d), Some(b)) = (source, bytes) {
-            distinct
-                .entry(*d)
-                .or_insert_with(|| (b.clone(), run.origin.to_string()));
-        }
-    }
-    let sources: Vec<Source> = found.into_iter().map(|(s, _)| s).collect();
-
-    let mut plans: HashMap<[u8; 32], Result<Plan<'_>, String>> = HashMap::new();
-    for (digest, (bytes, origin)) in distinct {
-        let plan = parse_hydrated(&bytes, &origin, "workflow_config_fully_hydrated")
-            .map(|h| {
-                let rec = Graph::new(h);
-                let diff = diff(&rec, cand);
-                Plan { rec, cand, diff }
-            })
-            .map_err(|e| e.to_string());
-        plans.insert(digest, plan);
-    }
+    let plans: Vec<Result<Plan<'_>, String>> = distinct
+        .iter()
+        .map(|(bytes, origin)| {
+            parse_hydrated(bytes, origin, "workflow_config_fully_hydrated")
+                .map(|h| {
+                    let rec = Graph::new(h);
+                    let diff = diff(&rec, cand);
+                    Plan { rec, cand, diff }
+                })
+                .map_err(|e| e.to_string())
+        })
+        .collect();
 
     let rows: Vec<Row> = cases
         .par_iter()
@@ -114,7 +115,7 @@ pub fn classify(runs: &[Arc<Run>], cand: &Graph, workflow_id: &str) -> Classifie
                     "the recording carries no workflow_config_fully_hydrated (REST runs have none): nothing to diff against",
                 ),
                 Source::Unreadable(e) => Outcome::undetermined(format!("recording unreadable: {e}")),
-                Source::Config(d) => match plans.get(d) {
+                Source::Config(d) => match plans.get(*d) {
                     Some(Ok(plan)) if plan.diff.is_empty_for_walk() => Outcome {
                         impact: Impact::Unaffected,
                         turn: None,
@@ -136,10 +137,10 @@ pub fn classify(runs: &[Arc<Run>], cand: &Graph, workflow_id: &str) -> Classifie
         .collect();
 
     // Group the diffs by recorded config for config-diff.md, in version order.
-    let mut groups: HashMap<[u8; 32], DiffGroup> = HashMap::new();
+    let mut groups: FxHashMap<usize, DiffGroup> = FxHashMap::default();
     for (run, source) in cases.iter().zip(&sources) {
         if let Source::Config(d) = source {
-            if let Some(Ok(plan)) = plans.get(d) {
+            if let Some(Ok(plan)) = plans.get(*d) {
                 let g = groups.entry(*d).or_insert_with(|| DiffGroup {
                     versions: BTreeSet::new(),
                     cases: 0,

@@ -14,5 +14,8 @@ pub mod graph;
 pub mod report;
 pub mod walk;
 
+#[cfg(test)]
+mod proptests;
+
 pub use classify::{classify, Classified, Row};
 pub use walk::{Impact, Outcome};

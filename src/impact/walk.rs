@@ -336,9 +336,9 @@ struct Walker<'r, 'p, 'c> {
     state_at: Option<(usize, usize)>,
 }
 
-/// What the candidate does after a node ran (or when it is asked to leave it).
-enum Next<'a> {
-    Edge(&'static str, &'a str),
+/// What a graph does deterministically when the walk leaves a node.
+enum Next {
+    Edge(&'static str, String),
     /// No deterministic rule applies: the recorded LLM decision stands if it may.
     Recorded,
 }
@@ -356,6 +356,9 @@ impl Walker<'_, '_, '_> {
     fn go(&mut self) -> Result<(), Outcome> {
         let mut pos: Option<&str> = None;
         let mut ran = false;
+        // A node that ran and whose way out the recording never shows (the run failed in it,
+        // or the recording ends there): (node, turn).
+        let mut open: Option<(&str, usize)> = None;
         for (t, turn) in self.run.turns.iter().enumerate() {
             let n = t + 1;
             let mut states_seen = 0;
@@ -365,7 +368,7 @@ impl Walker<'_, '_, '_> {
                         self.state_at = Some((t, states_seen));
                         states_seen += 1;
                     }
-                    Step::Error => return Ok(()),
+                    Step::Error => return self.unfinished(open),
                     Step::Start(x) | Step::Park(x) if pos.is_none() => {
                         if t == 0 && self.path.is_empty() {
                             self.check_start(x, n)?;
@@ -384,6 +387,7 @@ impl Walker<'_, '_, '_> {
                         pos = Some(x);
                         if let Step::Start(_) = step {
                             ran = true;
+                            open = Some((x, n));
                             self.path.push(PathStep::Node(x.to_owned()));
                         }
                     }
@@ -392,6 +396,7 @@ impl Walker<'_, '_, '_> {
                             return Err(self.unmodeled_jump(n, pos, x));
                         }
                         ran = true;
+                        open = Some((x, n));
                         self.path.push(PathStep::Node(x.to_owned()));
                     }
                     Step::Edge(EdgeKind::Companion, s, _) => {
@@ -408,6 +413,7 @@ impl Walker<'_, '_, '_> {
                             return Err(self.unmodeled_jump(n, pos, s));
                         }
                         self.transition(n, s, Some((kind, d)))?;
+                        open = None;
                         self.path
                             .push(PathStep::Edge(edge_kind(kind), s.to_owned(), d.to_owned()));
                         self.enter(d, n)?;
@@ -420,12 +426,14 @@ impl Walker<'_, '_, '_> {
                         }
                         if ran {
                             self.transition(n, x, None)?;
+                            open = None;
                         }
                     }
                     Step::End => {
                         if let Some(x) = pos {
                             if ran {
                                 self.transition(n, x, None)?;
+                                open = None;
                             }
                         }
                         pos = None;
@@ -433,7 +441,43 @@ impl Walker<'_, '_, '_> {
                 }
             }
         }
-        Ok(())
+        self.unfinished(open)
+    }
+
+    /// A node that ran without the recording showing its way out: the recording stands only
+    /// if the LLM-judged edges offered to it (tools of its LLM call) are unchanged.
+    fn unfinished(&self, open: Option<(&str, usize)>) -> Result<(), Outcome> {
+        let Some((x, n)) = open else {
+            return Ok(());
+        };
+        if let Some(why) = self.plan.choice_change(x) {
+            return Err(Outcome::at(
+                Impact::Undetermined,
+                n,
+                &self.name(x),
+                format!("{why}: they are offered to the LLM of {}, whose recorded run cannot settle the new call", self.name(x)),
+            ));
+        }
+        // The run may have failed evaluating an edge (an unsupported expression fails the run).
+        let (rec, cand) = (&self.plan.rec, self.plan.cand);
+        let same = rec.enabled_out(x).count() == cand.enabled_out(x).count()
+            && rec
+                .enabled_out(x)
+                .zip(cand.enabled_out(x))
+                .all(|(a, b)| edge_fields(a, b).is_empty());
+        if same {
+            Ok(())
+        } else {
+            Err(Outcome::at(
+                Impact::Undetermined,
+                n,
+                &self.name(x),
+                format!(
+                    "the recording stops in {} and the edges leaving it changed: what the candidate does there is unknown",
+                    self.name(x)
+                ),
+            ))
+        }
     }
 
     fn unmodeled_jump(&self, n: usize, pos: Option<&str>, x: &str) -> Outcome {
@@ -571,6 +615,72 @@ impl Walker<'_, '_, '_> {
             .ok_or_else(|| "the recorded variable state is missing".to_owned())
     }
 
+    /// What graph `g` does deterministically when leaving `s`: its main direct edge, else the
+    /// one expression edge that holds on the recorded variables, else [`Next::Recorded`].
+    fn predict(&mut self, g: &Graph, n: usize, s: &str) -> Result<Next, Outcome> {
+        let sname = self.name(s);
+        let undetermined = |why: String| Outcome::at(Impact::Undetermined, n, &sname, why);
+        let out: Vec<_> = g.enabled_out(s).collect();
+        let directs: Vec<_> = out
+            .iter()
+            .filter(|e| e.edge_type.as_deref() == Some("direct"))
+            .collect();
+        let main = directs
+            .iter()
+            .find(|e| directs.len() == 1 || !e.is_companion_fork());
+        Ok(if let Some(main) = main {
+            let d = main.destination_node_logical_id.as_deref().unwrap_or("?");
+            Next::Edge("direct", d.to_owned())
+        } else {
+            // Expression edges, in list order, on the recorded variables.
+            let exprs: Vec<_> = out
+                .iter()
+                .filter(|e| e.edge_type.as_deref() == Some("conditional"))
+                .filter_map(|e| pure_expression(e).map(|x| (*e, x)))
+                .collect();
+            let mut hits = Vec::new();
+            if !exprs.is_empty() {
+                let (runtime, dynamic) = self.scope_at().map_err(|e| {
+                    undetermined(format!(
+                        "expression edges at {sname} need the recorded variables: {e}"
+                    ))
+                })?;
+                let scope = Scope {
+                    runtime: &runtime,
+                    dynamic: &dynamic,
+                };
+                for (e, x) in &exprs {
+                    let d = e.destination_node_logical_id.as_deref().unwrap_or("?");
+                    match expr::eval(x, scope) {
+                        Ok(true) => hits.push((d, *x)),
+                        Ok(false) => {}
+                        Err(why) => {
+                            return Err(undetermined(format!(
+                                "condition of {sname} -> {} is not modeled: {why}",
+                                self.name(d)
+                            )))
+                        }
+                    }
+                }
+            }
+            match hits.as_slice() {
+                [] => Next::Recorded,
+                [(d, _)] => Next::Edge("conditional", (*d).to_owned()),
+                many => {
+                    let names: Vec<String> = many
+                        .iter()
+                        .map(|(d, _)| format!("{sname} -> {}", self.name(d)))
+                        .collect();
+                    return Err(undetermined(format!(
+                        "{} expression edges are true at once ({}): their order is undocumented",
+                        many.len(),
+                        names.join(", ")
+                    )));
+                }
+            }
+        })
+    }
+
     /// Checks what the candidate does when leaving `s` against what the recording did
     /// (`recorded`: the edge taken, or `None` when the thread stopped there).
     fn transition(
@@ -608,64 +718,41 @@ impl Walker<'_, '_, '_> {
                 )));
             }
         }
-        let main = directs
-            .iter()
-            .find(|e| directs.len() == 1 || !e.is_companion_fork());
-        let next = if let Some(main) = main {
-            let d = main.destination_node_logical_id.as_deref().unwrap_or("?");
-            Next::Edge("direct", d)
-        } else {
-            // Expression edges, in list order, on the recorded variables.
-            let exprs: Vec<_> = out
-                .iter()
-                .filter(|e| e.edge_type.as_deref() == Some("conditional"))
-                .filter_map(|e| pure_expression(e).map(|x| (*e, x)))
-                .collect();
-            let mut hits = Vec::new();
-            if !exprs.is_empty() {
-                let (runtime, dynamic) = self.scope_at().map_err(|e| {
-                    undetermined(format!(
-                        "expression edges at {sname} need the recorded variables: {e}"
-                    ))
-                })?;
-                let scope = Scope {
-                    runtime: &runtime,
-                    dynamic: &dynamic,
-                };
-                for (e, x) in &exprs {
-                    let d = e.destination_node_logical_id.as_deref().unwrap_or("?");
-                    match expr::eval(x, scope) {
-                        Ok(true) => hits.push((d, *x)),
-                        Ok(false) => {}
-                        Err(why) => {
-                            return Err(undetermined(format!(
-                                "condition of {sname} -> {} is not modeled: {why}",
-                                self.name(d)
-                            )))
-                        }
-                    }
-                }
+        // The recording must follow its own config where that config is deterministic; where
+        // it does not (an unmodeled behaviour), nothing the candidate predicts can be trusted.
+        let by_recorded_config = self.predict(rec, n, s)?;
+        if let Next::Edge(_, d) = &by_recorded_config {
+            if recorded.map(|(_, rd)| rd) != Some(d.as_str()) {
+                return Err(undetermined(format!(
+                    "{expected}, but the recorded config itself leads to {} here: the recording follows a behaviour the re-walk does not model",
+                    self.name(d)
+                )));
             }
-            match hits.as_slice() {
-                [] => Next::Recorded,
-                [(d, _)] => Next::Edge("conditional", d),
-                many => {
-                    let names: Vec<String> = many
-                        .iter()
-                        .map(|(d, _)| format!("{sname} -> {}", self.name(d)))
-                        .collect();
-                    return Err(undetermined(format!(
-                        "{} expression edges are true at once ({}): their order is undocumented",
-                        many.len(),
-                        names.join(", ")
-                    )));
-                }
-            }
+        }
+        // The type of edge the recording took: the recorded config's deterministic one, else
+        // an LLM-judged conditional edge.
+        let rec_kind = match &by_recorded_config {
+            Next::Edge(k, _) => *k,
+            Next::Recorded => "conditional",
         };
-
+        let next = self.predict(cand, n, s)?;
         match next {
             Next::Edge(kind, d) => {
+                let d = d.as_str();
                 let dname = self.name(d);
+                let llm = cand
+                    .node(s)
+                    .is_some_and(|x| node_kind(x.node_type.as_deref()) == NodeKind::Llm);
+                if kind != "direct" || llm {
+                    // Only direct edges are documented to win, and an LLM node is offered its
+                    // LLM-judged edges as tools even then: when those changed, neither the
+                    // order against an expression that holds nor the node's own call is known.
+                    if let Some(why) = plan.choice_change(s) {
+                        return Err(undetermined(format!(
+                            "{why}: they are offered to {sname}, and the recording cannot settle what it does now"
+                        )));
+                    }
+                }
                 let now = if kind == "direct" {
                     format!("direct edge {sname} -> {dname} is taken")
                 } else {
@@ -677,9 +764,13 @@ impl Walker<'_, '_, '_> {
                     format!("condition of {sname} -> {dname} (`{x}`) holds on the recorded variables")
                 };
                 match recorded {
-                    Some((k, rd)) if rd == d && edge_kind(k) == kind => {
-                        self.edge_unchanged(n, s, d)
-                    }
+                    // Transitions match by (source, destination) (EXECUTION.md §2: recorded
+                    // edge ids and kinds are not reliable); a retyped edge is a change the
+                    // edge check reports.
+                    Some((_, rd)) if rd == d && rec_kind != kind => Err(diverges(format!(
+                        "{expected} by a {rec_kind} edge; now {now}: the same node is reached by another kind of edge"
+                    ))),
+                    Some((_, rd)) if rd == d => self.edge_unchanged(n, s, d, kind),
                     _ if is_super(d) => Err(undetermined(format!(
                         "{expected}; now {now}, into super node {dname}: super nodes are not modeled"
                     ))),
@@ -773,7 +864,7 @@ impl Walker<'_, '_, '_> {
                             "{expected} (a global node): the global nodes changed"
                         )));
                     }
-                    self.edge_unchanged(n, s, d)
+                    self.edge_unchanged(n, s, d, "conditional")
                 }
             },
         }
@@ -781,14 +872,29 @@ impl Walker<'_, '_, '_> {
 
     /// The edge the walk takes must itself be unchanged (its name and messages reach the
     /// history); a changed one leaves the rest of the case to an LLM.
-    fn edge_unchanged(&self, n: usize, s: &str, d: &str) -> Result<(), Outcome> {
+    fn edge_unchanged(&self, n: usize, s: &str, d: &str, kind: &str) -> Result<(), Outcome> {
         let (rec, cand) = (&self.plan.rec, self.plan.cand);
         let pick = |g: &'_ Graph| {
             g.enabled_out(s)
-                .find(|e| e.destination_node_logical_id.as_deref() == Some(d))
+                .find(|e| {
+                    e.destination_node_logical_id.as_deref() == Some(d)
+                        && e.edge_type.as_deref() == Some(kind)
+                })
                 .cloned()
         };
-        if let (Some(a), Some(b)) = (pick(rec), pick(cand)) {
+        let (Some(a), Some(b)) = (pick(rec), pick(cand)) else {
+            return Err(Outcome::at(
+                Impact::Undetermined,
+                n,
+                &self.name(s),
+                format!(
+                    "no {kind} edge {} -> {} in both configs: the recording follows a behaviour the re-walk does not model",
+                    self.name(s),
+                    self.name(d)
+                ),
+            ));
+        };
+        {
             // An expression edge was re-evaluated on the recorded variables: a re-worded
             // expression that still holds takes the same path.
             let evaluated = pure_expression(&a).is_some() && pure_expression(&b).is_some();
