@@ -261,7 +261,7 @@ pub fn recorded_config_bytes(doc: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
         let de = &mut serde_json::Deserializer::from_slice(first);
         let raw: &serde_json::value::RawValue = Deserialize::deserialize(de).ok()?;
         let text = raw.get();
-        return (text != "null").then(|| std::borrow::Cow::Borrowed(text.as_bytes()));
+        return (text != "null").then_some(std::borrow::Cow::Borrowed(text.as_bytes()));
     }
     let value: Value = serde_json::from_slice(doc).ok()?;
     RUN_CONFIG_PATHS.iter().find_map(|keys| {

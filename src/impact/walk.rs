@@ -266,7 +266,10 @@ fn steps(events: &[Event]) -> Vec<Step<'_>> {
 
 /// The recorded variable states (`workflow_show_state`), read from the raw document only when
 /// an expression needs them: (runtime, dynamic) per turn, in event order.
-type States = Vec<Vec<(Map<String, Value>, Map<String, Value>)>>;
+type States = Vec<Vec<VarState>>;
+
+/// One recorded variable state: (runtime, dynamic) variables.
+type VarState = (Map<String, Value>, Map<String, Value>);
 
 fn read_states(run: &Run) -> Result<States, String> {
     let bytes = run
@@ -596,7 +599,7 @@ impl Walker<'_, '_, '_> {
         Ok(())
     }
 
-    fn scope_at(&mut self) -> Result<(Map<String, Value>, Map<String, Value>), String> {
+    fn scope_at(&mut self) -> Result<VarState, String> {
         if self.states.is_none() {
             self.states = Some(read_states(self.run));
         }
