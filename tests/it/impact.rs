@@ -194,3 +194,35 @@ fn a_bad_candidate_is_named_with_its_json_location() {
         "{stderr}"
     );
 }
+
+/// Noxus runs are single-shot and not re-walked: with the workflow named, each is
+/// `undetermined` with the reason, never `unaffected`.
+#[test]
+fn noxus_cases_are_undetermined_with_a_reason() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let o = reprise()
+        .arg("impact")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/noxus"))
+        .arg("--candidate")
+        .arg(data().join("candidates/same.json"))
+        .args([
+            "--workflow",
+            "7f576edd-f8b9-4351-8da2-0f38e317cf88",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .expect("runs");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let csv = read(&out.path().join("impact.csv"));
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert!(!rows.is_empty());
+    for row in rows {
+        assert!(row.contains(",undetermined,,,\"a noxus run:"), "{row}");
+    }
+}
