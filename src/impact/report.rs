@@ -153,6 +153,23 @@ pub fn terminal(c: &Classified, counts: &Counts) -> String {
     for class in CLASSES {
         let _ = writeln!(out, "{:<14}{:>8}", class.as_str(), counts.get(class));
     }
+    if !counts.by_node.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:<30}{:>10}{:>14}",
+            "node", "diverges", "undetermined"
+        );
+        for (node, by) in &counts.by_node {
+            let n = |i| by.get(&i).copied().unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "{:<30}{:>10}{:>14}",
+                node,
+                n(Impact::Diverges),
+                n(Impact::Undetermined)
+            );
+        }
+    }
     const SHOWN: usize = 20;
     let affected: Vec<_> = c
         .rows

@@ -150,10 +150,14 @@ impl Plan<'_> {
             });
         }
         let kind = node_kind(new.node_type.as_deref());
-        let reads_workflow = !matches!(new.node_type.as_deref(), Some("say_static" | "no_op"));
-        if reads_workflow && !self.diff.workflow_fields.is_empty() {
-            let mut labels: Vec<&str> =
-                self.diff.workflow_fields.iter().map(|f| label(f)).collect();
+        let read: Vec<&String> = self
+            .diff
+            .workflow_fields
+            .iter()
+            .filter(|f| reads_workflow_field(new, kind, f))
+            .collect();
+        if !read.is_empty() {
+            let mut labels: Vec<&str> = read.iter().map(|f| label(f)).collect();
             labels.dedup();
             return Some(format!(
                 "workflow {} changed, read by {name}: its recorded decision cannot be reused",
@@ -230,6 +234,40 @@ impl Plan<'_> {
             return Some(format!("edges offered at {} reordered", self.rec.name(id)));
         }
         None
+    }
+}
+
+/// Whether a node reads a workflow-level field. Documented exceptions only
+/// (EXECUTION.md §4): a node's own `llms_config` or `attachable_llm_config_id` replaces the
+/// workflow's LLM config, `ignore_default_prompt_prefix`/`suffix` drop the workflow's, MCP tools
+/// reach only nodes with `use_mcp_tools`, a node that calls no LLM reads none of the LLM
+/// settings, and a static message reads only variables. Anything else counts as read.
+fn reads_workflow_field(node: &super::config::NodeConfig, kind: NodeKind, field: &str) -> bool {
+    let set = |k: &str| node.rest.get(k).is_some_and(|v| !v.is_null());
+    let yes = |k: &str| node.rest.get(k).and_then(Value::as_bool) == Some(true);
+    const LLM_ONLY: &[&str] = &[
+        "llms_config",
+        "attachable_llm_config_id",
+        "main_response_config",
+        "backchannel_response_config",
+        "default_prompt_prefix",
+        "default_prompt_suffix",
+        "global_condition_evaluation_method",
+        "ignore_content_received_during_llm_tool_call_specification",
+        "mcp_servers",
+    ];
+    let static_node = matches!(node.node_type.as_deref(), Some("say_static" | "no_op"));
+    match field {
+        // A static message reads variables only (`miscellaneous` holds the defaults).
+        _ if static_node => field == "miscellaneous",
+        _ if kind != NodeKind::Llm && LLM_ONLY.contains(&field) => false,
+        "mcp_servers" => yes("use_mcp_tools"),
+        "llms_config" | "attachable_llm_config_id" => {
+            !(set("llms_config") || set("attachable_llm_config_id"))
+        }
+        "default_prompt_prefix" => !yes("ignore_default_prompt_prefix"),
+        "default_prompt_suffix" => !yes("ignore_default_prompt_suffix"),
+        _ => true,
     }
 }
 
@@ -921,5 +959,78 @@ impl Walker<'_, '_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::impact::config::NodeConfig;
+
+    fn node(v: serde_json::Value) -> NodeConfig {
+        serde_json::from_value(v).expect("node config")
+    }
+
+    #[test]
+    fn which_workflow_fields_a_node_reads() {
+        let own_llm = node(
+            serde_json::json!({"type": "say_llm", "llms_config": {"model": "m"},
+            "ignore_default_prompt_prefix": true}),
+        );
+        assert!(!reads_workflow_field(
+            &own_llm,
+            NodeKind::Llm,
+            "llms_config"
+        ));
+        assert!(!reads_workflow_field(
+            &own_llm,
+            NodeKind::Llm,
+            "default_prompt_prefix"
+        ));
+        assert!(reads_workflow_field(
+            &own_llm,
+            NodeKind::Llm,
+            "default_prompt_suffix"
+        ));
+        assert!(reads_workflow_field(
+            &own_llm,
+            NodeKind::Llm,
+            "tools_config"
+        ));
+        assert!(!reads_workflow_field(
+            &own_llm,
+            NodeKind::Llm,
+            "mcp_servers"
+        ));
+        assert!(reads_workflow_field(
+            &own_llm,
+            NodeKind::Llm,
+            "some_new_field"
+        ));
+        let bare = node(serde_json::json!({"type": "worker_llm", "use_mcp_tools": true}));
+        assert!(reads_workflow_field(&bare, NodeKind::Llm, "llms_config"));
+        assert!(reads_workflow_field(&bare, NodeKind::Llm, "mcp_servers"));
+        let stat = node(serde_json::json!({"type": "say_static"}));
+        assert!(!reads_workflow_field(
+            &stat,
+            NodeKind::Stubbed,
+            "tools_config"
+        ));
+        assert!(reads_workflow_field(
+            &stat,
+            NodeKind::Stubbed,
+            "miscellaneous"
+        ));
+        let tool = node(serde_json::json!({"type": "tool_node"}));
+        assert!(!reads_workflow_field(
+            &tool,
+            NodeKind::Stubbed,
+            "default_prompt_prefix"
+        ));
+        assert!(reads_workflow_field(
+            &tool,
+            NodeKind::Stubbed,
+            "tools_config"
+        ));
     }
 }
