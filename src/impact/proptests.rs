@@ -208,8 +208,8 @@ fn touches_no_change(run: &Run, rec: &Graph, cand: &Graph) -> Result<(), String>
         }
     }
     for id in &ran {
-        // At an LLM node, or one without a direct edge, the edges an LLM judges and the
-        // direct edges are the same.
+        // At an LLM node, or one without a direct edge, the edges an LLM judges (offered to
+        // its call as tools) are the same.
         let llm = cand
             .node(id)
             .is_some_and(|x| node_kind(x.node_type.as_deref()) == NodeKind::Llm);
@@ -222,7 +222,7 @@ fn touches_no_change(run: &Run, rec: &Graph, cand: &Graph) -> Result<(), String>
         let judged = |g: &Graph| -> Vec<super::config::EdgeConfig> {
             g.enabled_out(id)
                 .filter(|e| {
-                    e.edge_type.as_deref() != Some("conditional") || pure_expression(e).is_none()
+                    e.edge_type.as_deref() == Some("conditional") && pure_expression(e).is_none()
                 })
                 .cloned()
                 .collect()

@@ -277,6 +277,8 @@ enum Step<'a> {
     Start(&'a str),
     Edge(EdgeKind, &'a str, &'a str),
     Park(&'a str),
+    /// `end_node_run`: the node finished (its edges are evaluated next).
+    Finished,
     End,
     State,
     Error,
@@ -294,6 +296,7 @@ fn steps(events: &[Event]) -> Vec<Step<'_>> {
                 ..
             } => Some(Step::Edge(*kind, s, d)),
             Event::BusyWait { node: Some(n) } => Some(Step::Park(n)),
+            Event::NodeEnd { .. } => Some(Step::Finished),
             Event::Other { kind } if kind == "end_thread" => Some(Step::End),
             Event::Other { kind } if kind == "workflow_show_state" => Some(Step::State),
             Event::WorkflowError { .. } => Some(Step::Error),
@@ -400,6 +403,7 @@ impl Walker<'_, '_, '_> {
         // A node that ran and whose way out the recording never shows (the run failed in it,
         // or the recording ends there): (node, turn).
         let mut open: Option<(&str, usize)> = None;
+        let mut finished = false;
         for (t, turn) in self.run.turns.iter().enumerate() {
             let n = t + 1;
             let mut states_seen = 0;
@@ -409,7 +413,8 @@ impl Walker<'_, '_, '_> {
                         self.state_at = Some((t, states_seen));
                         states_seen += 1;
                     }
-                    Step::Error => return self.unfinished(open),
+                    Step::Finished => finished = true,
+                    Step::Error => return self.unfinished(open, finished),
                     Step::Start(x) | Step::Park(x) if pos.is_none() => {
                         if t == 0 && self.path.is_empty() {
                             self.check_start(x, n)?;
@@ -429,6 +434,7 @@ impl Walker<'_, '_, '_> {
                         if let Step::Start(_) = step {
                             ran = true;
                             open = Some((x, n));
+                            finished = false;
                             self.path.push(PathStep::Node(x.to_owned()));
                         }
                     }
@@ -438,6 +444,7 @@ impl Walker<'_, '_, '_> {
                         }
                         ran = true;
                         open = Some((x, n));
+                        finished = false;
                         self.path.push(PathStep::Node(x.to_owned()));
                     }
                     Step::Edge(EdgeKind::Companion, s, _) => {
@@ -482,12 +489,13 @@ impl Walker<'_, '_, '_> {
                 }
             }
         }
-        self.unfinished(open)
+        self.unfinished(open, finished)
     }
 
     /// A node that ran without the recording showing its way out: the recording stands only
-    /// if the LLM-judged edges offered to it (tools of its LLM call) are unchanged.
-    fn unfinished(&self, open: Option<(&str, usize)>) -> Result<(), Outcome> {
+    /// if the LLM-judged edges offered to it (tools of its LLM call) are unchanged, and, when
+    /// the node had `finished` (its edges were being evaluated), if its edges are unchanged.
+    fn unfinished(&self, open: Option<(&str, usize)>, finished: bool) -> Result<(), Outcome> {
         let Some((x, n)) = open else {
             return Ok(());
         };
@@ -499,13 +507,15 @@ impl Walker<'_, '_, '_> {
                 format!("{why}: they are offered to the LLM of {}, whose recorded run cannot settle the new call", self.name(x)),
             ));
         }
-        // The run may have failed evaluating an edge (an unsupported expression fails the run).
+        // After `end_node_run` the run may have failed evaluating an edge (an unsupported
+        // expression fails the run); before it, the failure was the node's own.
         let (rec, cand) = (&self.plan.rec, self.plan.cand);
-        let same = rec.enabled_out(x).count() == cand.enabled_out(x).count()
-            && rec
-                .enabled_out(x)
-                .zip(cand.enabled_out(x))
-                .all(|(a, b)| edge_fields(a, b).is_empty());
+        let same = !finished
+            || rec.enabled_out(x).count() == cand.enabled_out(x).count()
+                && rec
+                    .enabled_out(x)
+                    .zip(cand.enabled_out(x))
+                    .all(|(a, b)| edge_fields(a, b).is_empty());
         if same {
             Ok(())
         } else {
