@@ -902,7 +902,6 @@ impl Walker<'_, '_, '_> {
                         } else {
                             "now no edge applies and the thread ends".to_owned()
                         };
-                        let _ = k;
                         return Err(diverges(format!("{why}; {expected}, {now}")));
                     }
                     if let Some(why) = plan.choice_change(s) {
