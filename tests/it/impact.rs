@@ -226,3 +226,27 @@ fn noxus_cases_are_undetermined_with_a_reason() {
         assert!(row.contains(",undetermined,,,\"a noxus run:"), "{row}");
     }
 }
+
+/// Bad corpus files are named and make the exit 2, and the good cases are still classified.
+#[test]
+fn bad_corpus_files_exit_2_and_the_rest_is_classified() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let o = reprise()
+        .arg("impact")
+        .arg(data().join("cases"))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad"))
+        .arg("--candidate")
+        .arg(data().join("candidates/same.json"))
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: ") && stderr.contains("tests/data/bad"),
+        "{stderr}"
+    );
+    let csv = read(&out.path().join("impact.csv"));
+    assert_eq!(read(&data().join("expected/same.csv")), csv);
+}
