@@ -14,6 +14,7 @@ pub mod eval;
 pub mod fetch;
 pub mod formats;
 pub mod gate;
+pub mod impact;
 pub mod model;
 pub mod names;
 pub mod redact;

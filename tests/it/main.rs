@@ -4,6 +4,7 @@ mod fetch;
 mod fetch_limits;
 mod gate;
 pub(crate) mod http;
+mod impact;
 mod live;
 mod load;
 mod names;

@@ -1,0 +1,252 @@
+//! `reprise impact` through the binary: the candidate configs of tests/data/impact/candidates
+//! (written by scripts/make_impact_fixtures.py as edits of the cases' recorded config) against
+//! the cases of tests/data/impact/cases, each with the exact impact.csv it must produce.
+
+use std::path::{Path, PathBuf};
+
+use crate::compare::reprise;
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/impact")
+}
+
+/// Runs `impact` on the fixture cases; returns (exit code, stdout, stderr, out dir).
+fn impact(candidate: &Path, extra: &[&str]) -> (i32, String, String, tempfile::TempDir) {
+    let out = tempfile::tempdir().expect("temp dir");
+    let o = reprise()
+        .arg("impact")
+        .arg(data().join("cases"))
+        .arg("--candidate")
+        .arg(candidate)
+        .arg("--out")
+        .arg(out.path())
+        .args(extra)
+        .output()
+        .expect("runs");
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        out,
+    )
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Each candidate's impact.csv equals its checked-in expectation, byte for byte.
+#[test]
+fn every_candidate_gives_its_exact_impact_csv() {
+    for name in [
+        "same",
+        "prompt",
+        "disable-edge",
+        "remove-node",
+        "expression",
+        "unreachable",
+        "global-node",
+        "super-node",
+    ] {
+        let (code, _, stderr, out) = impact(&data().join(format!("candidates/{name}.json")), &[]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        let got = read(&out.path().join("impact.csv"));
+        let want = read(&data().join(format!("expected/{name}.csv")));
+        assert_eq!(got, want, "{name}: impact.csv differs");
+    }
+}
+
+fn column(csv: &str, run: &str, col: usize) -> String {
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    r.records()
+        .map(|x| x.expect("csv row"))
+        .find(|x| &x[0] == run)
+        .map(|x| x[col].to_owned())
+        .unwrap_or_else(|| panic!("no row for {run}"))
+}
+
+/// The expectations say what the issue asks, so a regenerated expectation cannot drift from
+/// it unnoticed.
+#[test]
+fn the_expectations_say_what_each_edit_means() {
+    let csv = |n: &str| read(&data().join(format!("expected/{n}.csv")));
+    const FULL: &str = "69a59566eec3645a209c3946"; // 01: through Confirm details to Goodbye
+    const FAILED: &str = "69a58530da9f6d208566e081"; // 03: failed at Extract intake
+    const WRONG: &str = "69a5e0000000000000000e01"; // ends at turn 2 via Collect reason -> Goodbye
+
+    // Nothing changes, or an unreachable node: every case unaffected.
+    for n in ["same", "unreachable"] {
+        let c = csv(n);
+        assert_eq!(c.lines().count(), 6, "{n}");
+        assert!(c.lines().skip(1).all(|l| l.contains(",unaffected,")), "{n}");
+    }
+    // A prompt some cases reach: those undetermined at turn 2 at that node, the rest unaffected.
+    let c = csv("prompt");
+    assert_eq!(column(&c, FULL, 3), "undetermined");
+    assert_eq!(column(&c, FULL, 4), "2");
+    assert_eq!(column(&c, FULL, 5), "Confirm details");
+    assert_eq!(column(&c, FAILED, 3), "unaffected");
+    assert_eq!(column(&c, WRONG, 3), "unaffected");
+    // A disabled edge: diverges where the walk takes it.
+    let c = csv("disable-edge");
+    assert_eq!(column(&c, FULL, 3), "diverges");
+    assert_eq!(column(&c, FULL, 5), "Extract intake");
+    assert!(column(&c, FULL, 6).contains("is disabled"));
+    // A removed node: the case whose path goes there diverges at turn 2.
+    let c = csv("remove-node");
+    assert_eq!(column(&c, WRONG, 3), "diverges");
+    assert_eq!(column(&c, WRONG, 4), "2");
+    assert_eq!(column(&c, WRONG, 5), "Collect reason");
+    // An expression that now holds on the recorded variables ('soon').
+    let c = csv("expression");
+    assert_eq!(column(&c, FULL, 3), "diverges");
+    assert!(column(&c, FULL, 6).contains("Emergency"));
+    // A global node or a super node: undetermined with the construct named, never unaffected
+    // for a case that reaches it.
+    let c = csv("global-node");
+    assert!(c
+        .lines()
+        .skip(1)
+        .all(|l| l.contains(",undetermined,") && l.contains("global node")));
+    let c = csv("super-node");
+    assert_eq!(column(&c, FULL, 3), "undetermined");
+    assert!(column(&c, FULL, 6).contains("super node"));
+}
+
+#[test]
+fn the_diff_and_the_summary_are_written_and_printed() {
+    let (code, stdout, _, out) = impact(&data().join("candidates/remove-node.json"), &[]);
+    assert_eq!(code, 0);
+    let diff = read(&out.path().join("config-diff.md"));
+    assert!(diff.contains("- removed: `Goodbye`"), "{diff}");
+    assert!(
+        diff.contains("- removed: `Collect reason -> Goodbye`"),
+        "{diff}"
+    );
+    let summary = read(&out.path().join("summary.md"));
+    assert!(summary.contains("| unaffected | 0 |"), "{summary}");
+    assert!(summary.contains("| diverges | 1 |"), "{summary}");
+    assert!(summary.contains("| undetermined | 4 |"), "{summary}");
+    assert!(summary.contains("| Collect reason | 1 | 4 |"), "{summary}");
+    assert!(stdout.contains("removed: `Goodbye`"), "{stdout}");
+    assert!(stdout.contains("diverges             1"), "{stdout}");
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let cand = |n: &str| data().join(format!("candidates/{n}.json"));
+    assert_eq!(
+        impact(&cand("disable-edge"), &["--fail-on", "diverges"]).0,
+        1
+    );
+    assert_eq!(impact(&cand("prompt"), &["--fail-on", "diverges"]).0, 0);
+    assert_eq!(impact(&cand("prompt"), &["--fail-on", "undetermined"]).0, 1);
+    assert_eq!(impact(&cand("same"), &["--fail-on", "undetermined"]).0, 0);
+}
+
+/// A run document is a candidate too: its own hydrated config, here the recorded one.
+#[test]
+fn a_run_document_is_a_candidate() {
+    let (code, _, stderr, out) = impact(&data().join("cases/01-full.json"), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let csv = read(&out.path().join("impact.csv"));
+    assert_eq!(
+        csv.lines().filter(|l| l.contains(",unaffected,")).count(),
+        5,
+        "{csv}"
+    );
+}
+
+#[test]
+fn a_bad_candidate_is_named_with_its_json_location() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"node_configs": [{"logical_id": "a"}, {"disabled": "yes"}]}"#,
+    )
+    .expect("write");
+    let (code, _, stderr, out) = impact(&bad, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("bad.json: at node_configs[1].disabled"),
+        "{stderr}"
+    );
+    assert!(!out.path().join("impact.csv").exists());
+
+    std::fs::write(&bad, "{\"node_configs\": [").expect("write");
+    let (code, _, stderr, _) = impact(&bad, &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("bad.json: at line 1 column"), "{stderr}");
+
+    let (code, _, stderr, _) = impact(&dir.path().join("missing.json"), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("missing.json"), "{stderr}");
+
+    // A candidate of another workflow matches no case.
+    let (code, _, stderr, _) = impact(
+        &data().join("candidates/same.json"),
+        &["--workflow", "nope"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("no recorded case of workflow nope"),
+        "{stderr}"
+    );
+}
+
+/// Noxus runs are single-shot and not re-walked: with the workflow named, each is
+/// `undetermined` with the reason, never `unaffected`.
+#[test]
+fn noxus_cases_are_undetermined_with_a_reason() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let o = reprise()
+        .arg("impact")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/noxus"))
+        .arg("--candidate")
+        .arg(data().join("candidates/same.json"))
+        .args([
+            "--workflow",
+            "7f576edd-f8b9-4351-8da2-0f38e317cf88",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .expect("runs");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let csv = read(&out.path().join("impact.csv"));
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert!(!rows.is_empty());
+    for row in rows {
+        assert!(row.contains(",undetermined,,,\"a noxus run:"), "{row}");
+    }
+}
+
+/// Bad corpus files are named and make the exit 2, and the good cases are still classified.
+#[test]
+fn bad_corpus_files_exit_2_and_the_rest_is_classified() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let o = reprise()
+        .arg("impact")
+        .arg(data().join("cases"))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad"))
+        .arg("--candidate")
+        .arg(data().join("candidates/same.json"))
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: ") && stderr.contains("tests/data/bad"),
+        "{stderr}"
+    );
+    let csv = read(&out.path().join("impact.csv"));
+    assert_eq!(read(&data().join("expected/same.csv")), csv);
+}
