@@ -7,6 +7,7 @@
 
 mod cells;
 mod hist;
+pub mod html;
 pub mod journal;
 mod junit;
 mod manifest;
@@ -24,7 +25,7 @@ use std::path::{Path, PathBuf};
 pub use cells::{num, text as text_cell, wilson};
 pub use hist::Quantiles;
 pub use manifest::git_sha;
-pub use row::{CaseRow, ModelRow, Repeats, Verdict};
+pub use row::{CaseRow, ModelRow, Repeats, SnapshotText, Verdict};
 pub use stats::{Counts, ModelStats, Stats};
 
 /// Column headers, for tests and tools.
@@ -105,6 +106,7 @@ impl Report {
             ),
             ("summary.md", Box::new(markdown::Markdown::new(dir))),
             ("manifest.json", Box::new(manifest::Manifest::new(dir))),
+            ("report.html", Box::new(html::Html::new(dir))),
         ];
         Ok(Report {
             dir: dir.to_path_buf(),

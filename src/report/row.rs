@@ -128,6 +128,20 @@ pub struct CaseRow {
     /// With `--repeat N`: how the repeats went.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeats: Option<Repeats>,
+    /// The case's redacted snapshot transcript (and its diff when it changed), for
+    /// `report.html`; filled by the snapshot stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_text: Option<SnapshotText>,
+}
+
+/// The snapshot stage's text of one case: already redacted (it is the `.snap` body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotText {
+    /// The transcript (YAML) of the replayed run.
+    pub transcript: String,
+    /// For a changed snapshot: the unified diff of the stored body against the new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
 }
 
 impl CaseRow {
@@ -158,6 +172,7 @@ impl CaseRow {
             reasons: Vec::new(),
             models: Vec::new(),
             repeats: None,
+            snapshot_text: None,
         }
     }
 
