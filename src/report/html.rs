@@ -5,7 +5,7 @@
 //!
 //! Every text in it was redacted upstream (rows' reasons and errors, snapshot transcripts).
 //! Memory stays bounded: each case keeps a compact row; transcripts are kept for failing,
-//! erroring, changed and new cases (up to [`PROBLEM_TEXT_BUDGET`]) and for the others up to
+//! erroring and changed cases (up to [`PROBLEM_TEXT_BUDGET`]) and for the others up to
 //! [`PLAIN_TEXT_BUDGET`] bytes; the page says how many were left out.
 
 use std::io;
@@ -18,10 +18,11 @@ use super::stats::Counts;
 use super::{summary_csv, CaseRow, ReportWriter, RunMeta, Stats, Verdict};
 use crate::snapshot::SnapshotState;
 
-/// Transcript bytes kept for passing (or unevaluated), unchanged cases.
+/// Transcript bytes kept for the other cases (passing or unevaluated, snapshot matching,
+/// new or absent).
 pub const PLAIN_TEXT_BUDGET: usize = 4 << 20;
-/// Transcript bytes kept for failing, erroring, changed and new cases.
-pub const PROBLEM_TEXT_BUDGET: usize = 24 << 20;
+/// Transcript bytes kept for failing, erroring and changed cases.
+pub const PROBLEM_TEXT_BUDGET: usize = 8 << 20;
 
 const TEMPLATE: &str = include_str!("html/report.html");
 /// Where the data goes in the template.
@@ -102,7 +103,7 @@ impl Html {
         };
         let size = text.transcript.len() + text.diff.as_ref().map_or(0, String::len);
         let problem = matches!(row.verdict, Verdict::Fail | Verdict::Error)
-            || matches!(row.snapshot, SnapshotState::Changed | SnapshotState::New);
+            || row.snapshot == SnapshotState::Changed;
         let used = if problem {
             (&mut self.problem_bytes, PROBLEM_TEXT_BUDGET)
         } else {
@@ -269,14 +270,9 @@ mod tests {
     use crate::report::SnapshotText;
 
     fn row(id: &str, verdict: Verdict, snapshot: SnapshotState, text: &str) -> CaseRow {
-        let mut r: CaseRow = serde_json::from_value(json!({
-            "run_id": id, "replay_run_id": id, "system": "noxus", "workflow_id": "wf",
-            "status": "completed", "turns": 1, "llm_calls": 0, "input_tokens": 0,
-            "output_tokens": 0, "total_tokens": 0, "credits": 0.0, "latency_ms_total": 0.0,
-            "latency_calls": 0, "eval_tokens": 0, "verdict": verdict, "assertions_failed": 0,
-            "snapshot": snapshot,
-        }))
-        .unwrap();
+        let mut r = CaseRow::new(id, "noxus", "wf");
+        r.verdict = verdict;
+        r.snapshot = snapshot;
         r.snapshot_text = Some(SnapshotText {
             transcript: text.to_owned(),
             diff: None,

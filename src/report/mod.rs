@@ -13,6 +13,7 @@ mod junit;
 mod manifest;
 mod markdown;
 mod models_csv;
+pub mod pr_comment;
 mod row;
 mod runs_csv;
 mod stats;
@@ -107,6 +108,7 @@ impl Report {
             ("summary.md", Box::new(markdown::Markdown::new(dir))),
             ("manifest.json", Box::new(manifest::Manifest::new(dir))),
             ("report.html", Box::new(html::Html::new(dir))),
+            (pr_comment::FILE, Box::new(pr_comment::PrComment::new(dir))),
         ];
         Ok(Report {
             dir: dir.to_path_buf(),

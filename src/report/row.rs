@@ -147,12 +147,23 @@ pub struct SnapshotText {
 impl CaseRow {
     /// A row for `case` with no replay yet: ids from the case, zeros elsewhere.
     pub fn for_case(case: &Run) -> CaseRow {
+        let mut row = CaseRow::new(
+            &case.run_id,
+            case.system.as_str(),
+            case.workflow_id.as_deref().unwrap_or_default(),
+        );
+        row.version = case.version;
+        row
+    }
+
+    /// A row with these ids and nothing measured yet (verdict `none`, zeros elsewhere).
+    pub fn new(run_id: &str, system: &str, workflow_id: &str) -> CaseRow {
         CaseRow {
-            run_id: case.run_id.clone(),
+            run_id: run_id.to_owned(),
             replay_run_id: String::new(),
-            system: case.system.as_str().to_owned(),
-            workflow_id: case.workflow_id.clone().unwrap_or_default(),
-            version: case.version,
+            system: system.to_owned(),
+            workflow_id: workflow_id.to_owned(),
+            version: None,
             status: String::new(),
             turns: 0,
             llm_calls: 0,
