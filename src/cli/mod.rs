@@ -4,6 +4,7 @@ mod compare;
 pub mod engine_args;
 mod fetch;
 mod gate;
+mod history;
 mod report;
 mod run;
 mod serve;
@@ -49,6 +50,8 @@ pub enum Command {
     Snapshots(snapshots::Args),
     /// Download runs from a live engine into a corpus folder.
     Fetch(Box<fetch::Args>),
+    /// Run history: append a report folder's figures to a file, show the trend.
+    History(history::Args),
 }
 
 /// Runs a parsed command line.
@@ -63,5 +66,6 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Synth(args) => synth::run(args),
         Command::Snapshots(args) => snapshots::run(args),
         Command::Fetch(args) => fetch::run(*args),
+        Command::History(args) => history::run(args),
     }
 }

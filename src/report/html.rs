@@ -207,7 +207,10 @@ impl Html {
             "texts_omitted": self.omitted,
             "text_budget": PLAIN_TEXT_BUDGET,
             "compare": self.compare,
-            "history": self.history,
+            "history": self.history.clone().or_else(|| {
+                (!meta.history.is_empty())
+                    .then(|| serde_json::to_value(&meta.history).unwrap_or(Value::Null))
+            }),
         })
     }
 }

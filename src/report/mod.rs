@@ -7,6 +7,7 @@
 
 mod cells;
 mod hist;
+pub mod history;
 pub mod html;
 pub mod journal;
 mod junit;
@@ -57,6 +58,8 @@ pub struct RunMeta {
     pub ended_at: String,
     /// Stopped early (Ctrl-C): the report covers the cases finished so far.
     pub interrupted: bool,
+    /// Earlier reports (`--history FILE`), drawn as a trend by `report.html`.
+    pub history: Vec<history::Entry>,
 }
 
 /// One output file.

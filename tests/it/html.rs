@@ -337,4 +337,53 @@ fn report_html_in_headless_chromium() {
     }
     let run_comment = std::fs::read_to_string(run_dir.join("pr-comment.md")).unwrap();
     assert!(run_comment.contains("**Pass rate "), "{run_comment}");
+
+    // History: two entries, then a merge whose page draws the trend.
+    let history = tmp.path().join("history.jsonl");
+    for dir in [&base_dir, &run_dir] {
+        if !dir.join("manifest.json").exists() {
+            std::fs::copy(run_dir.join("manifest.json"), dir.join("manifest.json")).unwrap();
+        }
+        let out = reprise()
+            .args(["history", "append"])
+            .arg(dir)
+            .arg("--to")
+            .arg(&history)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let shown = reprise()
+        .args(["history", "show"])
+        .arg(&history)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&shown.stdout);
+    assert_eq!(table.lines().count(), 3, "{table}");
+    let merged = tmp.path().join("merged");
+    let out = reprise()
+        .args(["report", "merge"])
+        .arg(&run_dir)
+        .arg("--out")
+        .arg(&merged)
+        .arg("--history")
+        .arg(&history)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = browser.open(&merged.join("report.html"), "tab=history");
+    let chart = page
+        .dom
+        .find(r#"id="history-chart""#)
+        .expect("a trend chart");
+    let chart = &page.dom[chart..chart + page.dom[chart..].find("</svg>").unwrap()];
+    assert_eq!(chart.matches("<circle").count(), 2, "{chart}");
 }
