@@ -57,6 +57,12 @@ struct Text<'a> {
     d: Option<&'a str>,
 }
 
+/// A failing, erroring or changed case: its transcript is what a reader looks at first, so
+/// it has its own, larger budget (and the journal keeps it).
+pub fn keeps_text_first(row: &CaseRow) -> bool {
+    matches!(row.verdict, Verdict::Fail | Verdict::Error) || row.snapshot == SnapshotState::Changed
+}
+
 /// The page being collected; [`Html::finish`] writes it.
 pub struct Html {
     path: PathBuf,
@@ -102,8 +108,7 @@ impl Html {
             return -1;
         };
         let size = text.transcript.len() + text.diff.as_ref().map_or(0, String::len);
-        let problem = matches!(row.verdict, Verdict::Fail | Verdict::Error)
-            || row.snapshot == SnapshotState::Changed;
+        let problem = keeps_text_first(row);
         let used = if problem {
             (&mut self.problem_bytes, PROBLEM_TEXT_BUDGET)
         } else {

@@ -252,7 +252,7 @@ fn report_html_in_headless_chromium() {
     assert_eq!(page.texts("data-count", &failed.len().to_string()).len(), 1);
     // Sorting and other filters draw too.
     let page = browser.open(&html, "tab=cases&snapshot=changed&sort=total_tokens&desc=1");
-    assert_eq!(page.row_ids("cases"), [changed_id.clone()]);
+    assert_eq!(page.row_ids("cases"), std::slice::from_ref(&changed_id));
 
     // The changed case's view shows its diff: the stored line removed, the new one added.
     let page = browser.open(&html, &format!("case={changed_id}"));
