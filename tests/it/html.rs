@@ -163,8 +163,8 @@ fn reprise() -> BinCommand {
 }
 
 /// Copies the fixtures' snapshots into `dir` and changes one line of one of them; returns
-/// the run id of that case and the line changed.
-fn snapshots_with_one_change(dir: &Path) -> (String, String) {
+/// the run id of that case, the line changed and the number of turns of its transcript.
+fn snapshots_with_one_change(dir: &Path) -> (String, String, usize) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
     let mut changed = None;
     for f in crate::snapshot::files_ending(&root, ".snap") {
@@ -179,7 +179,8 @@ fn snapshots_with_one_change(dir: &Path) -> (String, String) {
                 .and_then(|e| e.split(' ').next_back())
                 .unwrap()
                 .to_owned();
-            changed = Some((id, "status: completed".to_owned()));
+            let turns = text.matches("\n- turn: ").count();
+            changed = Some((id, "status: completed".to_owned(), turns));
             text.replacen("\nstatus: completed\n", "\nstatus: still-running\n", 1)
         } else {
             text
@@ -205,7 +206,7 @@ fn report_html_in_headless_chromium() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let snaps = tmp.path().join("snapshots");
-    let (changed_id, old_line) = snapshots_with_one_change(&snaps);
+    let (changed_id, old_line, turns) = snapshots_with_one_change(&snaps);
 
     // The fixtures' run, with one snapshot changed.
     let run_dir = tmp.path().join("run");
@@ -270,6 +271,9 @@ fn report_html_in_headless_chromium() {
         "{diff}"
     );
     assert!(page.dom.contains("Transcript (redacted)"));
+    // Turn by turn: one block per turn of the transcript.
+    assert!(turns > 1, "the changed case has turns");
+    assert_eq!(page.dom.matches(r#"<div class="turn">"#).count(), turns);
     browser.screenshot(&html, &tmp.path().join("run.png"));
 
     // A compare: the baseline is the same run with its failures passing and one pass failing.
