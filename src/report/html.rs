@@ -66,14 +66,17 @@ pub fn keeps_text_first(row: &CaseRow) -> bool {
 /// The page being collected; [`Html::finish`] writes it.
 pub struct Html {
     path: PathBuf,
-    cases: Vec<Value>,
-    texts: Vec<Value>,
+    /// The case rows, as JSON arrays joined by commas (compact: a `Value` per case would
+    /// take several times the memory).
+    cases: String,
+    /// The kept texts, as JSON objects joined by commas.
+    texts: String,
+    texts_kept: usize,
     plain_bytes: usize,
     problem_bytes: usize,
     omitted: u64,
     snapshot_counts: [u64; 4],
     compare: Option<Value>,
-    history: Option<Value>,
 }
 
 impl Html {
@@ -81,25 +84,20 @@ impl Html {
     pub fn new(dir: &Path) -> Html {
         Html {
             path: dir.join("report.html"),
-            cases: Vec::new(),
-            texts: Vec::new(),
+            cases: String::new(),
+            texts: String::new(),
+            texts_kept: 0,
             plain_bytes: 0,
             problem_bytes: 0,
             omitted: 0,
             snapshot_counts: [0; 4],
             compare: None,
-            history: None,
         }
     }
 
     /// Adds the comparison section (`reprise compare`).
     pub fn set_compare(&mut self, compare: Value) {
         self.compare = Some(compare);
-    }
-
-    /// Adds the trend (`--history FILE`): one JSON object per report.
-    pub fn set_history(&mut self, history: Value) {
-        self.history = Some(history);
     }
 
     /// The index of the case's text in `texts`, -1 without one, -2 when left out.
@@ -123,12 +121,12 @@ impl Html {
             t: &text.transcript,
             d: text.diff.as_deref(),
         };
-        self.texts
-            .push(serde_json::to_value(t).unwrap_or(Value::Null));
-        self.texts.len() as i64 - 1
+        push_json(&mut self.texts, &t);
+        self.texts_kept += 1;
+        self.texts_kept as i64 - 1
     }
 
-    /// The whole data blob.
+    /// The data blob but its `cases` and `texts`.
     fn data(&self, stats: &Stats, meta: &RunMeta) -> Value {
         let cells = summary_csv::cells(stats);
         let summary: serde_json::Map<String, Value> = summary_csv::HEADER
@@ -207,23 +205,33 @@ impl Html {
             "versions": versions,
             "models": models,
             "columns": CASE_COLUMNS,
-            "cases": self.cases,
-            "texts": self.texts,
             "texts_omitted": self.omitted,
             "text_budget": PLAIN_TEXT_BUDGET,
             "compare": self.compare,
-            "history": self.history.clone().or_else(|| {
-                (!meta.history.is_empty())
-                    .then(|| serde_json::to_value(&meta.history).unwrap_or(Value::Null))
-            }),
+            "history": meta.history,
         })
     }
 }
 
-/// The page: the template with `data` in its slot. `<` is written as `\u003c` inside the
-/// JSON, so no text can close the script tag or open a comment.
-pub fn render(data: &Value) -> String {
-    let json = data.to_string().replace('<', "\\u003c");
+/// Appends `value` as JSON to a comma-separated list.
+fn push_json<T: Serialize>(list: &mut String, value: &T) {
+    if !list.is_empty() {
+        list.push(',');
+    }
+    // Serializing strings, numbers and arrays of them cannot fail.
+    list.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "null".into()));
+}
+
+/// The page: the template with the data in its slot (`rest`, an object, gets `cases` and
+/// `texts` added). `<` is written as `\u003c` inside the JSON, so no text can close the
+/// script tag or open a comment.
+fn render(rest: &Value, cases: &str, texts: &str) -> String {
+    let rest = rest.to_string();
+    let json = format!(
+        "{{\"cases\":[{cases}],\"texts\":[{texts}],{}",
+        rest.strip_prefix('{').unwrap_or("}")
+    )
+    .replace('<', "\\u003c");
     TEMPLATE.replacen(SLOT, &json, 1)
 }
 
@@ -244,7 +252,7 @@ impl ReportWriter for Html {
             }
         }
         let latency = (row.latency_calls > 0).then(|| row.latency_ms_mean());
-        self.cases.push(json!([
+        let case = json!([
             row.run_id,
             row.system,
             row.workflow_id,
@@ -262,12 +270,13 @@ impl ReportWriter for Html {
             reasons,
             text,
             row.replay_run_id,
-        ]));
+        ]);
+        push_json(&mut self.cases, &case);
         Ok(())
     }
 
     fn finish(&mut self, stats: &Stats, meta: &RunMeta) -> io::Result<()> {
-        let page = render(&self.data(stats, meta));
+        let page = render(&self.data(stats, meta), &self.cases, &self.texts);
         std::fs::write(&self.path, page)
     }
 }
@@ -321,7 +330,8 @@ mod tests {
         }
         h.row(&row("d", Verdict::Fail, SnapshotState::Match, &big))
             .unwrap();
-        let texts: Vec<i64> = h.cases.iter().map(|c| c[15].as_i64().unwrap()).collect();
+        let cases: Vec<Value> = serde_json::from_str(&format!("[{}]", h.cases)).unwrap();
+        let texts: Vec<i64> = cases.iter().map(|c| c[15].as_i64().unwrap()).collect();
         assert_eq!(texts, [0, -2, -2, 1]);
         assert_eq!(h.omitted, 2);
     }
