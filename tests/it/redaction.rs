@@ -241,7 +241,10 @@ fn run_and_check(root: &Path, name: &str, extra: &[&str], env: &[(&str, &str)]) 
         assert!(written.contains(&out.join(page)), "{page} not written");
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(html.contains("[SECRET"), "the page shows the redacted transcripts");
+    assert!(
+        html.contains("[SECRET"),
+        "the page shows the redacted transcripts"
+    );
     // The transcript still says what happened, with placeholders for what it hides.
     let body: String = written
         .iter()
