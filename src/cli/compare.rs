@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use crate::compare::{write, Comparison, ReportDir, Scope};
+use crate::compare::{page, write, Comparison, ReportDir, Scope};
+use crate::report::{journal, pr_comment};
 use crate::{Error, ExitStatus};
 
 /// Arguments of `compare`.
@@ -36,7 +37,27 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
     )
     .map_err(|e| Error::io(&md_path, e))?;
 
+    let io_err = |path: &std::path::Path| {
+        let path = path.to_path_buf();
+        move |e| Error::io(&path, e)
+    };
+    let base_side = page::Side::read(&args.baseline, &base)
+        .map_err(io_err(&args.baseline.join(journal::FILE)))?;
+    let cand_side = page::Side::read(&args.candidate, &cand)
+        .map_err(io_err(&args.candidate.join(journal::FILE)))?;
+    let html_path = out_dir.join("report.html");
+    page::write_html(&cmp, &base_side, &cand_side, &out_dir).map_err(io_err(&html_path))?;
+    let comment_path = out_dir.join(pr_comment::FILE);
+    std::fs::write(&comment_path, page::comment(&cmp, &base_side, &cand_side))
+        .map_err(io_err(&comment_path))?;
+
     print!("{}", write::terminal(&cmp));
-    eprintln!("wrote {} and {}", csv_path.display(), md_path.display());
+    eprintln!(
+        "wrote {}, {}, {} and {}",
+        csv_path.display(),
+        md_path.display(),
+        html_path.display(),
+        comment_path.display()
+    );
     Ok(ExitStatus::Success)
 }

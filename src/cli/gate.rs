@@ -104,6 +104,28 @@ pub fn after_run(dir: &Path, config: &Config) -> Result<ExitStatus, Error> {
     let outcome = gate::evaluate(&candidate, baseline.as_ref(), &plan)
         .map_err(|e| Error::Usage(e.to_string()))?;
     print!("{}", render::text(&outcome));
+    let failed: Vec<String> = outcome
+        .checks
+        .iter()
+        .filter(|c| c.result == gate::CheckResult::Failed)
+        .map(|c| {
+            format!(
+                "{}{}: {} (limit {})",
+                c.threshold,
+                c.workflow
+                    .as_deref()
+                    .map(|w| format!(" for {w}"))
+                    .unwrap_or_default(),
+                c.actual
+                    .map(crate::report::num)
+                    .unwrap_or_else(|| "–".into()),
+                crate::report::num(c.limit)
+            )
+        })
+        .collect();
+    let comment = dir.join(crate::report::pr_comment::FILE);
+    crate::report::pr_comment::add_gate(dir, outcome.passed, &failed)
+        .map_err(|e| Error::io(&comment, e))?;
     Ok(if outcome.passed {
         ExitStatus::Success
     } else {

@@ -4,6 +4,7 @@ mod compare;
 pub mod engine_args;
 mod fetch;
 mod gate;
+mod history;
 mod impact;
 mod report;
 mod run;
@@ -52,6 +53,8 @@ pub enum Command {
     Fetch(Box<fetch::Args>),
     /// Re-walk recorded cases on a candidate workflow config: which ones it changes, where.
     Impact(impact::Args),
+    /// Run history: append a report folder's figures to a file, show the trend.
+    History(history::Args),
 }
 
 /// Runs a parsed command line.
@@ -67,5 +70,6 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Snapshots(args) => snapshots::run(args),
         Command::Fetch(args) => fetch::run(*args),
         Command::Impact(args) => impact::run(args),
+        Command::History(args) => history::run(args),
     }
 }

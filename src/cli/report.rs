@@ -25,13 +25,16 @@ pub enum ReportCommand {
         /// Where to write the merged report.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// A history file (`reprise history append`): report.html draws its trend.
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
     },
 }
 
 /// Runs `report`.
 pub fn run(args: Args) -> Result<ExitStatus, Error> {
     match args.command {
-        ReportCommand::Merge { dirs, out } => {
+        ReportCommand::Merge { dirs, out, history } => {
             for d in &dirs {
                 if !d.join(report::journal::FILE).is_file() {
                     return Err(Error::Input(format!(
@@ -42,7 +45,8 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
                 }
             }
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let meta = merged_meta(&dirs, now);
+            let mut meta = merged_meta(&dirs, now);
+            meta.history = super::history::load(history.as_deref())?;
             let (stats, bad) =
                 report::merge(&dirs, &out, &meta).map_err(|e| Error::io(e.path, e.source))?;
             let mut stdout = std::io::stdout().lock();

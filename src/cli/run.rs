@@ -75,6 +75,9 @@ pub struct Args {
     /// Exit 1 when any case fails.
     #[arg(long)]
     pub fail_on_failures: bool,
+    /// A history file (`reprise history append`): report.html draws its trend.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
     /// Snapshot folder.
     #[arg(
         long,
@@ -248,6 +251,7 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         started_at,
         ended_at: String::new(),
         interrupted: false,
+        history: super::history::load(args.history.as_deref())?,
     };
     let jobs = args
         .jobs

@@ -9,6 +9,7 @@
 //!
 //! Reading lives in [`read`], the three renderings (CSV, terminal, Markdown) in [`write`].
 
+pub mod page;
 pub mod read;
 pub mod write;
 

@@ -213,8 +213,11 @@ async fn attempt(ctx: &Ctx, case: &Run) -> (CaseRow, bool) {
                     row.error = Some(why);
                 }
             }
-            match ctx.snapshots.check(case, &replayed.run) {
-                Ok(s) => row.snapshot = s,
+            match ctx.snapshots.check_with_text(case, &replayed.run) {
+                Ok((s, text)) => {
+                    row.snapshot = s;
+                    row.snapshot_text = text;
+                }
                 Err(e) => {
                     row.reasons.push(ctx.line(case, &format!("snapshot: {e}")));
                     ctx.snapshot_failed(e);

@@ -11,6 +11,18 @@ use super::CaseRow;
 /// The journal's file name inside a report folder.
 pub const FILE: &str = "journal.jsonl";
 
+/// The row as journaled: the transcript is kept only for a failing, erroring or changed case
+/// (what a merged `report.html` shows first); a passing, unchanged case's would triple the
+/// journal and the memory of `--resume` and `report merge` for little.
+fn journaled(row: &CaseRow) -> std::borrow::Cow<'_, CaseRow> {
+    if row.snapshot_text.is_none() || super::html::keeps_text_first(row) {
+        return std::borrow::Cow::Borrowed(row);
+    }
+    let mut r = row.clone();
+    r.snapshot_text = None;
+    std::borrow::Cow::Owned(r)
+}
+
 /// An open journal, appending.
 pub struct Journal {
     file: File,
@@ -26,7 +38,7 @@ impl Journal {
         {
             let mut out = io::BufWriter::new(File::create(&tmp)?);
             for row in keep {
-                serde_json::to_writer(&mut out, row)?;
+                serde_json::to_writer(&mut out, &*journaled(row))?;
                 out.write_all(b"\n")?;
             }
             out.flush()?;
@@ -38,7 +50,7 @@ impl Journal {
 
     /// Appends one finished case, in one write, flushed.
     pub fn append(&mut self, row: &CaseRow) -> io::Result<()> {
-        let mut line = serde_json::to_vec(row)?;
+        let mut line = serde_json::to_vec(&*journaled(row))?;
         line.push(b'\n');
         self.file.write_all(&line)?;
         self.file.flush()
@@ -74,4 +86,45 @@ pub fn read(dir: &Path) -> io::Result<(HashMap<String, CaseRow>, usize)> {
         }
     }
     Ok((rows, bad))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{SnapshotText, Verdict};
+    use crate::snapshot::SnapshotState;
+
+    #[test]
+    fn journal_keeps_transcripts_of_failing_and_changed_cases_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let row = |id: &str, verdict: Verdict, snapshot: SnapshotState| {
+            let mut r = CaseRow::new(id, "noxus", "wf");
+            r.verdict = verdict;
+            r.snapshot = snapshot;
+            r.snapshot_text = Some(SnapshotText {
+                transcript: format!("transcript of {id}"),
+                diff: None,
+            });
+            r
+        };
+        let kept = row("a", Verdict::Pass, SnapshotState::Match);
+        let mut j = Journal::open(dir.path(), &[&kept]).unwrap();
+        j.append(&row("b", Verdict::Fail, SnapshotState::Match))
+            .unwrap();
+        j.append(&row("c", Verdict::Pass, SnapshotState::Changed))
+            .unwrap();
+        j.append(&row("d", Verdict::None, SnapshotState::New))
+            .unwrap();
+        let (rows, bad) = read(dir.path()).unwrap();
+        assert_eq!(bad, 0);
+        let has = |id: &str| rows[id].snapshot_text.is_some();
+        assert_eq!(
+            [has("a"), has("b"), has("c"), has("d")],
+            [false, true, true, false]
+        );
+        assert_eq!(
+            rows["b"].snapshot_text.as_ref().unwrap().transcript,
+            "transcript of b"
+        );
+    }
 }

@@ -131,7 +131,8 @@ impl ReportWriter for Markdown {
                 .create(true)
                 .append(true)
                 .open(step)?;
-            f.write_all(text.as_bytes())?;
+            // The same cap as the PR comment: GitHub refuses a larger step summary.
+            f.write_all(super::pr_comment::cap(&text, super::pr_comment::LIMIT).as_bytes())?;
             f.write_all(b"\n")?;
         }
         Ok(())

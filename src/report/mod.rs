@@ -7,11 +7,14 @@
 
 mod cells;
 mod hist;
+pub mod history;
+pub mod html;
 pub mod journal;
 mod junit;
 mod manifest;
 mod markdown;
 mod models_csv;
+pub mod pr_comment;
 mod row;
 mod runs_csv;
 mod stats;
@@ -24,7 +27,7 @@ use std::path::{Path, PathBuf};
 pub use cells::{num, text as text_cell, wilson};
 pub use hist::Quantiles;
 pub use manifest::git_sha;
-pub use row::{CaseRow, ModelRow, Repeats, Verdict};
+pub use row::{CaseRow, ModelRow, Repeats, SnapshotText, Verdict};
 pub use stats::{Counts, ModelStats, Stats};
 
 /// Column headers, for tests and tools.
@@ -55,6 +58,8 @@ pub struct RunMeta {
     pub ended_at: String,
     /// Stopped early (Ctrl-C): the report covers the cases finished so far.
     pub interrupted: bool,
+    /// Earlier reports (`--history FILE`), drawn as a trend by `report.html`.
+    pub history: Vec<history::Entry>,
 }
 
 /// One output file.
@@ -105,6 +110,8 @@ impl Report {
             ),
             ("summary.md", Box::new(markdown::Markdown::new(dir))),
             ("manifest.json", Box::new(manifest::Manifest::new(dir))),
+            ("report.html", Box::new(html::Html::new(dir))),
+            (pr_comment::FILE, Box::new(pr_comment::PrComment::new(dir))),
         ];
         Ok(Report {
             dir: dir.to_path_buf(),

@@ -128,17 +128,42 @@ pub struct CaseRow {
     /// With `--repeat N`: how the repeats went.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeats: Option<Repeats>,
+    /// The case's redacted snapshot transcript (and its diff when it changed), for
+    /// `report.html`; filled by the snapshot stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_text: Option<SnapshotText>,
+}
+
+/// The snapshot stage's text of one case: already redacted (it is the `.snap` body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotText {
+    /// The transcript (YAML) of the replayed run.
+    pub transcript: String,
+    /// For a changed snapshot: the unified diff of the stored body against the new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
 }
 
 impl CaseRow {
     /// A row for `case` with no replay yet: ids from the case, zeros elsewhere.
     pub fn for_case(case: &Run) -> CaseRow {
+        let mut row = CaseRow::new(
+            &case.run_id,
+            case.system.as_str(),
+            case.workflow_id.as_deref().unwrap_or_default(),
+        );
+        row.version = case.version;
+        row
+    }
+
+    /// A row with these ids and nothing measured yet (verdict `none`, zeros elsewhere).
+    pub fn new(run_id: &str, system: &str, workflow_id: &str) -> CaseRow {
         CaseRow {
-            run_id: case.run_id.clone(),
+            run_id: run_id.to_owned(),
             replay_run_id: String::new(),
-            system: case.system.as_str().to_owned(),
-            workflow_id: case.workflow_id.clone().unwrap_or_default(),
-            version: case.version,
+            system: system.to_owned(),
+            workflow_id: workflow_id.to_owned(),
+            version: None,
             status: String::new(),
             turns: 0,
             llm_calls: 0,
@@ -158,6 +183,7 @@ impl CaseRow {
             reasons: Vec::new(),
             models: Vec::new(),
             repeats: None,
+            snapshot_text: None,
         }
     }
 

@@ -14,6 +14,7 @@ use super::summary::SnapshotSummary;
 use super::transcript::Transcript;
 use crate::model::Run;
 use crate::redact::Redactor;
+use crate::report::SnapshotText;
 
 /// The snapshot stage of one run.
 #[derive(Debug)]
@@ -60,6 +61,16 @@ impl SnapshotStage {
     /// snapshot. Only the turns the case replayed are in the transcript: a recorded engine's
     /// view is the whole matched recording.
     pub fn check_case(&self, case: &Run, replayed: &Run) -> Result<Outcome, SnapshotError> {
+        self.check_case_text(case, replayed).map(|(o, _)| o)
+    }
+
+    /// As [`check_case`](Self::check_case), with the transcript text and, when the snapshot
+    /// changed, the diff.
+    pub fn check_case_text(
+        &self,
+        case: &Run,
+        replayed: &Run,
+    ) -> Result<(Outcome, SnapshotText), SnapshotError> {
         self.mark_seen(case);
         let turns = case.turns.len().max(1).min(replayed.turns.len());
         let transcript = Transcript::build(replayed, turns, &self.redactor);
@@ -73,6 +84,12 @@ impl SnapshotStage {
         let source = case.origin.path.display().to_string();
         let mut checked = self.store.check(&key, &body, &source, &self.options)?;
         let outcome = checked.outcome;
+        let text = SnapshotText {
+            diff: (outcome == Outcome::Changed)
+                .then(|| checked.diff.clone())
+                .flatten(),
+            transcript: body,
+        };
         if outcome == Outcome::Match {
             // A match is only counted: do not keep two copies of its body until the summary.
             checked.old = None;
@@ -85,7 +102,7 @@ impl SnapshotStage {
         if !keep_old {
             results.insert(key.run_id.clone(), checked);
         }
-        Ok(outcome)
+        Ok((outcome, text))
     }
 
     /// The summary. With `find_orphans` (the whole corpus was selected), `.snap` files no
@@ -126,6 +143,15 @@ impl SnapshotStage {
 impl super::SnapshotCheck for SnapshotStage {
     fn check(&self, case: &Run, replayed: &Run) -> Result<super::SnapshotState, SnapshotError> {
         self.check_case(case, replayed).map(Into::into)
+    }
+
+    fn check_with_text(
+        &self,
+        case: &Run,
+        replayed: &Run,
+    ) -> Result<(super::SnapshotState, Option<SnapshotText>), SnapshotError> {
+        self.check_case_text(case, replayed)
+            .map(|(o, text)| (o.into(), Some(text)))
     }
 }
 

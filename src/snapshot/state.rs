@@ -61,6 +61,16 @@ pub trait SnapshotCheck: Send + Sync {
     /// Compares the replayed run with the stored snapshot of `case` (writing it as the update
     /// mode says). A file that cannot be read or written is an error naming it.
     fn check(&self, case: &Run, replayed: &Run) -> Result<SnapshotState, SnapshotError>;
+
+    /// As [`check`](SnapshotCheck::check), with the case's redacted transcript and, for a
+    /// changed snapshot, its diff (for `report.html`). Without a store there is no text.
+    fn check_with_text(
+        &self,
+        case: &Run,
+        replayed: &Run,
+    ) -> Result<(SnapshotState, Option<crate::report::SnapshotText>), SnapshotError> {
+        self.check(case, replayed).map(|s| (s, None))
+    }
 }
 
 /// No snapshot store: every case gets `none`.

@@ -133,6 +133,25 @@ fn compare_writes_flips_deltas_and_mcnemar() {
     assert!(md.contains("Only in the baseline (not counted): 1\n\n- `gone`"));
     assert!(md.contains("Only in the candidate (not counted): 1\n\n- `new`"));
     assert!(md.contains("- `a` new_failure\n- `b` fixed\n"));
+
+    // The sticky PR comment: stable text, folder paths filtered.
+    let comment = std::fs::read_to_string(tmp.path().join("cand/pr-comment.md")).unwrap();
+    let root = tmp.path().display().to_string();
+    insta::with_settings!({filters => vec![(root.as_str(), "[TMP]")]}, {
+        insta::assert_snapshot!("compare_pr_comment", comment);
+    });
+    assert!(comment.contains("### New failures (1)\n\n- `a` — (no reason recorded)\n"));
+    // report.html beside it, its data parseable and the flips new failures first.
+    let page = std::fs::read_to_string(tmp.path().join("cand/report.html")).unwrap();
+    let open = r#"<script type="application/json" id="data">"#;
+    let start = page.find(open).unwrap() + open.len();
+    let end = start + page[start..].find("</script>").unwrap();
+    let data: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
+    assert_eq!(data["compare"]["flips"][0][0], "a");
+    assert_eq!(data["compare"]["flips"][0][1], "new_failure");
+    assert_eq!(data["compare"]["flips"][1][0], "b");
+    assert_eq!(data["compare"]["new_failures"], 1);
+    assert_eq!(data["cases"].as_array().unwrap().len(), 5);
 }
 
 #[test]

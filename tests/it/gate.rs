@@ -405,10 +405,22 @@ fn end_to_end_run_applies_the_config_gate() {
             "judged"
         ]
     );
+    // The PR comment carries the gate's verdict and the failed check under its title.
+    let comment = std::fs::read_to_string(root.join("v1/pr-comment.md")).unwrap();
+    let lines: Vec<&str> = comment.lines().collect();
+    assert_eq!(lines[0], "<!-- reprise:pr-comment -->");
+    assert!(lines[3].starts_with("**Gate: FAILED"), "{comment}");
+    assert_eq!(
+        lines[4], "- min_pass_rate: 0.7273 (limit 0.75)",
+        "{comment}"
+    );
+    assert!(comment.contains("**Pass rate 72.7 % (95 % CI"), "{comment}");
     std::fs::write(&config, "[gate]\nmin_pass_rate = 0.7\n").unwrap();
     let (code, out) = run_suite(root, "v1", Some(&config), &[]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("gate passed: 1 check(s)"), "{out}");
+    let comment = std::fs::read_to_string(root.join("v1/pr-comment.md")).unwrap();
+    assert!(comment.contains("**Gate: passed"), "{comment}");
     // Thresholds for a workflow that is not in the run do not apply to the intake cases.
     std::fs::write(
         &config,

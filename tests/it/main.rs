@@ -3,6 +3,7 @@ mod engine;
 mod fetch;
 mod fetch_limits;
 mod gate;
+mod html;
 pub(crate) mod http;
 mod impact;
 mod live;

@@ -236,6 +236,15 @@ fn run_and_check(root: &Path, name: &str, extra: &[&str], env: &[(&str, &str)]) 
         }
     }
     let written = files(&root.join(name));
+    // The pages built from transcripts and reasons were among the files checked above.
+    for page in ["report.html", "pr-comment.md"] {
+        assert!(written.contains(&out.join(page)), "{page} not written");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("[SECRET"),
+        "the page shows the redacted transcripts"
+    );
     // The transcript still says what happened, with placeholders for what it hides.
     let body: String = written
         .iter()

@@ -1,0 +1,338 @@
+//! `report.html`: one self-contained page (inline CSS and JS, no network) over the same typed
+//! data as the other reports. The data goes in as one JSON blob inside a
+//! `<script type="application/json">`; the page's small vanilla JS draws the overview, the
+//! SVG charts, the case table (filtered on arrays, drawn a page at a time) and the case view.
+//!
+//! Every text in it was redacted upstream (rows' reasons and errors, snapshot transcripts).
+//! Memory stays bounded: each case keeps a compact row; transcripts are kept for failing,
+//! erroring and changed cases (up to [`PROBLEM_TEXT_BUDGET`]) and for the others up to
+//! [`PLAIN_TEXT_BUDGET`] bytes; the page says how many were left out.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::stats::Counts;
+use super::{summary_csv, CaseRow, ReportWriter, RunMeta, Stats, Verdict};
+use crate::snapshot::SnapshotState;
+
+/// Transcript bytes kept for the other cases (passing or unevaluated, snapshot matching,
+/// new or absent).
+pub const PLAIN_TEXT_BUDGET: usize = 4 << 20;
+/// Transcript bytes kept for failing, erroring and changed cases.
+pub const PROBLEM_TEXT_BUDGET: usize = 8 << 20;
+
+const TEMPLATE: &str = include_str!("html/report.html");
+/// Where the data goes in the template.
+const SLOT: &str = "/*REPRISE_DATA*/";
+
+/// The columns of a case row in the page's data, in order.
+const CASE_COLUMNS: [&str; 17] = [
+    "run_id",
+    "system",
+    "workflow_id",
+    "version",
+    "status",
+    "verdict",
+    "score",
+    "snapshot",
+    "turns",
+    "llm_calls",
+    "total_tokens",
+    "credits",
+    "latency_ms_mean",
+    "assertions_failed",
+    "reasons",
+    "text",
+    "replay_run_id",
+];
+
+/// A case's text as the page gets it.
+#[derive(Serialize)]
+struct Text<'a> {
+    t: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    d: Option<&'a str>,
+}
+
+/// A failing, erroring or changed case: its transcript is what a reader looks at first, so
+/// it has its own, larger budget (and the journal keeps it).
+pub fn keeps_text_first(row: &CaseRow) -> bool {
+    matches!(row.verdict, Verdict::Fail | Verdict::Error) || row.snapshot == SnapshotState::Changed
+}
+
+/// The page being collected; [`Html::finish`] writes it.
+pub struct Html {
+    path: PathBuf,
+    /// The case rows, as JSON arrays joined by commas (compact: a `Value` per case would
+    /// take several times the memory).
+    cases: String,
+    /// The kept texts, as JSON objects joined by commas.
+    texts: String,
+    texts_kept: usize,
+    plain_bytes: usize,
+    problem_bytes: usize,
+    omitted: u64,
+    snapshot_counts: [u64; 4],
+    compare: Option<Value>,
+}
+
+impl Html {
+    /// Will write `dir/report.html`.
+    pub fn new(dir: &Path) -> Html {
+        Html {
+            path: dir.join("report.html"),
+            cases: String::new(),
+            texts: String::new(),
+            texts_kept: 0,
+            plain_bytes: 0,
+            problem_bytes: 0,
+            omitted: 0,
+            snapshot_counts: [0; 4],
+            compare: None,
+        }
+    }
+
+    /// Adds the comparison section (`reprise compare`).
+    pub fn set_compare(&mut self, compare: Value) {
+        self.compare = Some(compare);
+    }
+
+    /// The index of the case's text in `texts`, -1 without one, -2 when left out.
+    fn keep_text(&mut self, row: &CaseRow) -> i64 {
+        let Some(text) = &row.snapshot_text else {
+            return -1;
+        };
+        let size = text.transcript.len() + text.diff.as_ref().map_or(0, String::len);
+        let problem = keeps_text_first(row);
+        let used = if problem {
+            (&mut self.problem_bytes, PROBLEM_TEXT_BUDGET)
+        } else {
+            (&mut self.plain_bytes, PLAIN_TEXT_BUDGET)
+        };
+        if *used.0 + size > used.1 {
+            self.omitted += 1;
+            return -2;
+        }
+        *used.0 += size;
+        let t = Text {
+            t: &text.transcript,
+            d: text.diff.as_deref(),
+        };
+        push_json(&mut self.texts, &t);
+        self.texts_kept += 1;
+        self.texts_kept as i64 - 1
+    }
+
+    /// The data blob but its `cases` and `texts`.
+    fn data(&self, stats: &Stats, meta: &RunMeta) -> Value {
+        let cells = summary_csv::cells(stats);
+        let summary: serde_json::Map<String, Value> = summary_csv::HEADER
+            .iter()
+            .zip(cells)
+            .map(|(h, c)| ((*h).to_owned(), Value::String(c)))
+            .collect();
+        let counts = |c: &Counts| {
+            let ci = c.pass_rate_interval();
+            json!([
+                c.runs,
+                c.passed,
+                c.failed,
+                c.errored,
+                c.unevaluated,
+                c.pass_rate(),
+                ci.map(|i| i.0),
+                ci.map(|i| i.1),
+                c.total_tokens
+            ])
+        };
+        let workflows: Vec<Value> = stats
+            .workflows
+            .iter()
+            .map(|((s, w), c)| json!([s, w, counts(c)]))
+            .collect();
+        let versions: Vec<Value> = stats
+            .versions
+            .iter()
+            .map(|((s, w, v), c)| json!([s, w, v, counts(c)]))
+            .collect();
+        let models: Vec<Value> = stats
+            .models
+            .iter()
+            .map(|((p, m), s)| {
+                json!([
+                    p,
+                    m,
+                    s.calls,
+                    s.input_tokens,
+                    s.output_tokens,
+                    s.total_tokens,
+                    s.latency_ms_mean(),
+                    s.latency.quantile(0.5),
+                    s.latency.quantile(0.95)
+                ])
+            })
+            .collect();
+        // The per-call latency distribution as 41 quantiles (the histogram itself is not kept).
+        let latency_q: Vec<f64> = if stats.latency.count() == 0 {
+            Vec::new()
+        } else {
+            (0..=40)
+                .map(|i| stats.latency.quantile(f64::from(i) / 40.0))
+                .collect()
+        };
+        let [matched, changed, new, none] = self.snapshot_counts;
+        json!({
+            "kind": if self.compare.is_some() { "compare" } else { "run" },
+            "meta": {
+                "engine": meta.engine,
+                "version": meta.version,
+                "git_sha": meta.git_sha,
+                "started_at": meta.started_at,
+                "ended_at": meta.ended_at,
+                "interrupted": meta.interrupted,
+                "reprise_version": env!("CARGO_PKG_VERSION"),
+            },
+            "summary": summary,
+            "extra": {
+                "eval_tokens": stats.eval_tokens,
+                "snapshots": {"match": matched, "changed": changed, "new": new, "none": none},
+                "latency_quantiles": latency_q,
+            },
+            "workflows": workflows,
+            "versions": versions,
+            "models": models,
+            "columns": CASE_COLUMNS,
+            "texts_omitted": self.omitted,
+            "text_budget": PLAIN_TEXT_BUDGET,
+            "compare": self.compare,
+            "history": meta.history,
+        })
+    }
+}
+
+/// Appends `value` as JSON to a comma-separated list.
+fn push_json<T: Serialize>(list: &mut String, value: &T) {
+    if !list.is_empty() {
+        list.push(',');
+    }
+    // Serializing strings, numbers and arrays of them cannot fail.
+    list.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "null".into()));
+}
+
+/// The page: the template with the data in its slot (`rest`, an object, gets `cases` and
+/// `texts` added). `<` is written as `\u003c` inside the JSON, so no text can close the
+/// script tag or open a comment.
+fn render(rest: &Value, cases: &str, texts: &str) -> String {
+    let rest = rest.to_string();
+    let json = format!(
+        "{{\"cases\":[{cases}],\"texts\":[{texts}],{}",
+        rest.strip_prefix('{').unwrap_or("}")
+    )
+    .replace('<', "\\u003c");
+    TEMPLATE.replacen(SLOT, &json, 1)
+}
+
+impl ReportWriter for Html {
+    fn row(&mut self, row: &CaseRow) -> io::Result<()> {
+        let text = self.keep_text(row);
+        let slot = match row.snapshot {
+            SnapshotState::Match => 0,
+            SnapshotState::Changed => 1,
+            SnapshotState::New => 2,
+            SnapshotState::None => 3,
+        };
+        self.snapshot_counts[slot] += 1;
+        let mut reasons = row.reasons.clone();
+        if let Some(e) = &row.error {
+            if !reasons.contains(e) {
+                reasons.push(e.clone());
+            }
+        }
+        let latency = (row.latency_calls > 0).then(|| row.latency_ms_mean());
+        let case = json!([
+            row.run_id,
+            row.system,
+            row.workflow_id,
+            row.version,
+            row.status,
+            row.verdict.as_str(),
+            row.score,
+            row.snapshot.as_str(),
+            row.turns,
+            row.llm_calls,
+            row.total_tokens,
+            row.credits,
+            latency,
+            row.assertions_failed,
+            reasons,
+            text,
+            row.replay_run_id,
+        ]);
+        push_json(&mut self.cases, &case);
+        Ok(())
+    }
+
+    fn finish(&mut self, stats: &Stats, meta: &RunMeta) -> io::Result<()> {
+        let page = render(&self.data(stats, meta), &self.cases, &self.texts);
+        std::fs::write(&self.path, page)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::SnapshotText;
+
+    fn row(id: &str, verdict: Verdict, snapshot: SnapshotState, text: &str) -> CaseRow {
+        let mut r = CaseRow::new(id, "noxus", "wf");
+        r.verdict = verdict;
+        r.snapshot = snapshot;
+        r.snapshot_text = Some(SnapshotText {
+            transcript: text.to_owned(),
+            diff: None,
+        });
+        r
+    }
+
+    #[test]
+    fn no_text_can_close_the_script_tag() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = Html::new(dir.path());
+        let evil = "</script><script>alert(1)</script><!--";
+        h.row(&row(evil, Verdict::Fail, SnapshotState::Changed, evil))
+            .unwrap();
+        let mut stats = Stats::default();
+        stats.add(&row(evil, Verdict::Fail, SnapshotState::Changed, evil));
+        h.finish(&stats, &RunMeta::default()).unwrap();
+        let page = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+        let open = r#"<script type="application/json" id="data">"#;
+        let start = page.find(open).unwrap();
+        let end = start + page[start..].find("</script>").unwrap();
+        let blob = &page[start + open.len()..end];
+        let data: Value = serde_json::from_str(blob).unwrap();
+        assert_eq!(data["cases"][0][0], evil);
+        assert_eq!(data["texts"][0]["t"], evil);
+        assert!(!page.contains("<script>alert"));
+    }
+
+    #[test]
+    fn transcripts_of_passing_unchanged_cases_are_left_out_above_the_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = Html::new(dir.path());
+        let big = "x".repeat(PLAIN_TEXT_BUDGET / 2 + 1);
+        let ids = ["a", "b", "c"];
+        for id in ids {
+            h.row(&row(id, Verdict::Pass, SnapshotState::Match, &big))
+                .unwrap();
+        }
+        h.row(&row("d", Verdict::Fail, SnapshotState::Match, &big))
+            .unwrap();
+        let cases: Vec<Value> = serde_json::from_str(&format!("[{}]", h.cases)).unwrap();
+        let texts: Vec<i64> = cases.iter().map(|c| c[15].as_i64().unwrap()).collect();
+        assert_eq!(texts, [0, -2, -2, 1]);
+        assert_eq!(h.omitted, 2);
+    }
+}

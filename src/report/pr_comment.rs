@@ -1,0 +1,182 @@
+//! `pr-comment.md`: a short Markdown body for a sticky pull-request comment. It starts with
+//! [`MARKER`] so a CI step can find and update its own comment in place, and is always cut to
+//! fit GitHub's comment limit ([`cap`], also applied to the `$GITHUB_STEP_SUMMARY` append).
+//! `reprise run` and `report merge` write the run's version; `compare` replaces it with the
+//! comparison's (pass-rate delta, new failures, token and latency deltas).
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::cells::num;
+use super::{CaseRow, ReportWriter, RunMeta, Stats};
+
+/// The first line of every comment: what an action searches for to update it in place.
+pub const MARKER: &str = "<!-- reprise:pr-comment -->";
+/// The file's name inside a report folder.
+pub const FILE: &str = "pr-comment.md";
+/// GitHub's limit on a comment body, in characters.
+pub const GITHUB_LIMIT: usize = 65_536;
+/// What reprise writes at most, in bytes (a byte count bounds the character count), leaving
+/// room for what an action may add around it.
+pub const LIMIT: usize = 60_000;
+
+/// `text` cut at a line boundary so it is at most `limit` bytes, ending with how many lines
+/// were left out. Text within the limit is returned as is.
+pub fn cap(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
+        return text.to_owned();
+    }
+    // Room for the note itself.
+    let budget = limit.saturating_sub(120);
+    let mut cut = 0;
+    for (i, _) in text.match_indices('\n') {
+        if i + 1 > budget {
+            break;
+        }
+        cut = i + 1;
+    }
+    let left_out = text[cut..].lines().count();
+    let mut out = text[..cut].to_owned();
+    let _ = write!(
+        out,
+        "\n…{left_out} more line(s) left out to stay under the {GITHUB_LIMIT}-character comment limit; see the report folder.\n"
+    );
+    out
+}
+
+/// Markdown text that must stay on one line and not break a list item or a code span.
+pub fn inline(s: &str) -> String {
+    let one: String = s.replace(['\n', '\r'], " ").replace('`', "'");
+    let mut t: String = one.chars().take(300).collect();
+    if t.len() < one.len() {
+        t.push('…');
+    }
+    t
+}
+
+/// "92.0 % (88.1–94.6 %)" or "–".
+pub fn rate(rate: Option<f64>, ci: Option<(f64, f64)>) -> String {
+    match (rate, ci) {
+        (Some(r), Some((lo, hi))) => format!(
+            "{:.1} % (95 % CI {:.1}–{:.1} %)",
+            r * 100.0,
+            lo * 100.0,
+            hi * 100.0
+        ),
+        _ => "– (nothing passed or failed)".to_owned(),
+    }
+}
+
+/// Where the HTML report is, for the reader of the comment.
+pub const HTML_POINTER: &str =
+    "Full report: `report.html` in the report folder (uploaded as the CI artifact); open it in a browser, no server needed.";
+
+/// The run's comment.
+pub fn for_run(stats: &Stats, meta: &RunMeta) -> String {
+    let a = &stats.all;
+    let mut s = format!("{MARKER}\n## reprise: {} case(s)\n\n", a.runs);
+    if meta.interrupted {
+        s.push_str("**Interrupted**: the report covers the cases finished so far.\n\n");
+    }
+    let _ = writeln!(
+        s,
+        "**Pass rate {}** — {} passed, {} failed, {} errored, {} unevaluated.\n",
+        rate(a.pass_rate(), a.pass_rate_interval()),
+        a.passed,
+        a.failed,
+        a.errored,
+        a.unevaluated
+    );
+    let _ = writeln!(
+        s,
+        "Tokens {} (mean {} per case); credits {}; LLM latency p50 {} ms, p95 {} ms; snapshots: {} changed, {} new.\n",
+        a.total_tokens,
+        num(stats.mean_tokens()),
+        num(stats.total_credits),
+        num(stats.latency.quantile(0.5)),
+        num(stats.latency.quantile(0.95)),
+        stats.snapshots_changed,
+        stats.snapshots_new
+    );
+    if !stats.problems.is_empty() {
+        let _ = writeln!(s, "### Failing and erroring cases\n");
+        for (id, v, why) in &stats.problems {
+            let _ = writeln!(s, "- `{}` {} — {}", inline(id), v.as_str(), inline(why));
+        }
+        if stats.problems_unlisted > 0 {
+            let _ = writeln!(s, "- …and {} more", stats.problems_unlisted);
+        }
+        s.push('\n');
+    }
+    s.push_str(HTML_POINTER);
+    s.push('\n');
+    s
+}
+
+/// Puts the gate's verdict under the title of the comment in `dir` (after `run` applied the
+/// `[gate]` thresholds) and writes it back, capped.
+pub fn add_gate(dir: &Path, passed: bool, failed_checks: &[String]) -> io::Result<()> {
+    let path = dir.join(FILE);
+    let text = std::fs::read_to_string(&path)?;
+    let mut gate = format!(
+        "**Gate: {}**\n",
+        if passed { "passed ✅" } else { "FAILED ❌" }
+    );
+    for c in failed_checks {
+        let _ = writeln!(gate, "- {}", inline(c));
+    }
+    gate.push('\n');
+    let at = text.find("\n\n").map_or(text.len(), |i| i + 2);
+    let out = format!("{}{}{}", &text[..at], gate, &text[at..]);
+    std::fs::write(&path, cap(&out, LIMIT))
+}
+
+/// Writes `pr-comment.md` for a run or a merge.
+pub struct PrComment {
+    path: PathBuf,
+}
+
+impl PrComment {
+    /// Will write `dir/pr-comment.md`.
+    pub fn new(dir: &Path) -> PrComment {
+        PrComment {
+            path: dir.join(FILE),
+        }
+    }
+}
+
+impl ReportWriter for PrComment {
+    fn row(&mut self, _: &CaseRow) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn finish(&mut self, stats: &Stats, meta: &RunMeta) -> io::Result<()> {
+        std::fs::write(&self.path, cap(&for_run(stats, meta), LIMIT))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cap_keeps_short_text_and_cuts_long_text_at_a_line_with_a_count() {
+        assert_eq!(cap("a\nb\n", 100), "a\nb\n");
+        let long: String = (0..10_000).map(|i| format!("- line {i}\n")).collect();
+        let c = cap(&long, 1_000);
+        assert!(c.len() <= 1_000, "{}", c.len());
+        let kept = c.lines().filter(|l| l.starts_with("- line")).count();
+        assert!(
+            c.contains(&format!("…{} more line(s) left out", 10_000 - kept)),
+            "{c}"
+        );
+        assert!(c.lines().all(|l| !l.starts_with("- line") || l.len() > 7));
+    }
+
+    #[test]
+    fn inline_keeps_one_line_without_backticks() {
+        assert_eq!(inline("a\n`b`|c"), "a 'b'|c");
+        assert_eq!(inline(&"x".repeat(400)).chars().count(), 301);
+    }
+}
