@@ -81,11 +81,41 @@ pub fn run(args: Args, config: Option<&Path>) -> Result<ExitStatus, Error> {
     } else {
         print!("{}", render::text(&outcome));
     }
+    // The folder's PR comment (from `run` or `compare`) gets the verdict, so the sticky
+    // comment says whether the gate blocked the change.
+    let comment = args.dir.join(crate::report::pr_comment::FILE);
+    if !plan.is_empty() && comment.is_file() {
+        crate::report::pr_comment::add_gate(&args.dir, outcome.passed, &failed_checks(&outcome))
+            .map_err(|e| Error::io(&comment, e))?;
+    }
     Ok(if outcome.passed {
         ExitStatus::Success
     } else {
         ExitStatus::Regression
     })
+}
+
+/// The failed checks of `outcome`, one line each, for the PR comment.
+fn failed_checks(outcome: &gate::Outcome) -> Vec<String> {
+    outcome
+        .checks
+        .iter()
+        .filter(|c| c.result == gate::CheckResult::Failed)
+        .map(|c| {
+            format!(
+                "{}{}: {} (limit {})",
+                c.threshold,
+                c.workflow
+                    .as_deref()
+                    .map(|w| format!(" for {w}"))
+                    .unwrap_or_default(),
+                c.actual
+                    .map(crate::report::num)
+                    .unwrap_or_else(|| "–".into()),
+                crate::report::num(c.limit)
+            )
+        })
+        .collect()
 }
 
 /// For `reprise run`: applies the `[gate]` thresholds of `config` (if any) to the report just
@@ -104,25 +134,7 @@ pub fn after_run(dir: &Path, config: &Config) -> Result<ExitStatus, Error> {
     let outcome = gate::evaluate(&candidate, baseline.as_ref(), &plan)
         .map_err(|e| Error::Usage(e.to_string()))?;
     print!("{}", render::text(&outcome));
-    let failed: Vec<String> = outcome
-        .checks
-        .iter()
-        .filter(|c| c.result == gate::CheckResult::Failed)
-        .map(|c| {
-            format!(
-                "{}{}: {} (limit {})",
-                c.threshold,
-                c.workflow
-                    .as_deref()
-                    .map(|w| format!(" for {w}"))
-                    .unwrap_or_default(),
-                c.actual
-                    .map(crate::report::num)
-                    .unwrap_or_else(|| "–".into()),
-                crate::report::num(c.limit)
-            )
-        })
-        .collect();
+    let failed = failed_checks(&outcome);
     let comment = dir.join(crate::report::pr_comment::FILE);
     crate::report::pr_comment::add_gate(dir, outcome.passed, &failed)
         .map_err(|e| Error::io(&comment, e))?;

@@ -484,3 +484,29 @@ fn unjudged_cases_fail_the_gate_over_max_unevaluated() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("max_unevaluated"), "{text}");
 }
+
+#[test]
+fn the_gate_puts_its_verdict_into_the_folders_pr_comment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("report");
+    write_report(&dir, &[row("a", "pass"), row("b", "error")], 100.0);
+    let comment = dir.join("pr-comment.md");
+    std::fs::write(
+        &comment,
+        "<!-- reprise:pr-comment -->\n## reprise\n\nPass rate 100 %\n",
+    )
+    .unwrap();
+    let (code, out) = gate(&dir, None, &["--max-errors", "0"]);
+    assert_eq!(code, 1, "{out}");
+    let text = std::fs::read_to_string(&comment).unwrap();
+    assert!(
+        text.starts_with("<!-- reprise:pr-comment -->\n## reprise\n\n**Gate: FAILED"),
+        "{text}"
+    );
+    assert!(text.contains("- max_errors: 1 (limit 0)"), "{text}");
+    assert!(text.ends_with("Pass rate 100 %\n"), "{text}");
+    // Without a threshold the gate judges nothing and leaves the comment alone.
+    let before = std::fs::read_to_string(&comment).unwrap();
+    assert_eq!(gate(&dir, None, &[]).0, 0);
+    assert_eq!(std::fs::read_to_string(&comment).unwrap(), before);
+}
