@@ -213,17 +213,17 @@ impl Reader<'_> {
         };
         // Offsets in the whole file (`text` may start after a byte-order mark).
         let base = self.buf.as_ptr() as usize;
-        // The elements are parsed on all cores (a large export is one array), in order.
+        // The elements of a large file are parsed on all cores (an export is one array).
         let forced = self.forced;
-        let parsed: Vec<_> = elements
-            .par_iter()
-            .enumerate()
-            .map(|(index, element)| {
+        let parsed = in_order(
+            elements.into_iter().enumerate().collect(),
+            self.buf.len() >= PARALLEL_FROM,
+            |(index, element): (usize, &RawValue)| {
                 let start = element.get().as_ptr() as usize - base;
                 let range = start..start + element.get().len();
                 (index, range, parse(element.get(), forced))
-            })
-            .collect();
+            },
+        );
         for (index, range, result) in parsed {
             match result {
                 Ok(n) => self.push(n, range, None, Some(index)),
@@ -259,10 +259,10 @@ impl Reader<'_> {
             }
         }
         let forced = self.forced;
-        let parsed: Vec<_> = lines
-            .into_par_iter()
-            .with_min_len(8)
-            .map(|(line_no, range)| {
+        let parsed = in_order(
+            lines,
+            buf.len() >= PARALLEL_FROM,
+            |(line_no, range): (usize, Range<usize>)| {
                 let result = match std::str::from_utf8(&buf[range.clone()]) {
                     Err(e) => Err(Problem::at(
                         "",
@@ -271,8 +271,8 @@ impl Reader<'_> {
                     Ok(text) => parse(text, forced),
                 };
                 (line_no, range, result)
-            })
-            .collect();
+            },
+        );
         for (line_no, range, result) in parsed {
             match result {
                 Ok(n) => self.push(n, range, Some(line_no), None),
@@ -317,6 +317,24 @@ impl Reader<'_> {
     }
 }
 
+/// Files from this size on have their documents parsed on all cores. Smaller ones are parsed
+/// where they were read: the corpus already spreads files over the cores, and handing a small
+/// file's documents to other threads costs more than it saves (measured on the load bench).
+const PARALLEL_FROM: usize = 2 << 20;
+
+/// `f` over `items`, results in the items' order; on all cores when `parallel`.
+fn in_order<T: Send, R: Send>(
+    items: Vec<T>,
+    parallel: bool,
+    f: impl Fn(T) -> R + Sync + Send,
+) -> Vec<R> {
+    if parallel {
+        items.into_par_iter().with_min_len(8).map(f).collect()
+    } else {
+        items.into_iter().map(f).collect()
+    }
+}
+
 /// The 1-based line of a byte offset.
 fn line_of(buf: &[u8], offset: usize) -> usize {
     memchr::memchr_iter(b'\n', &buf[..offset.min(buf.len())]).count() + 1
@@ -332,6 +350,45 @@ mod tests {
 
     fn ids(out: &FileOutcome) -> Vec<&str> {
         out.runs.iter().map(|r| r.run_id.as_str()).collect()
+    }
+
+    #[test]
+    fn large_files_are_parsed_on_all_cores_in_file_order() {
+        // Past PARALLEL_FROM: documents padded so that 3,000 of them exceed it; one bad line.
+        let pad = "x".repeat(800);
+        let docs: Vec<String> = (0..3000)
+            .map(|i| {
+                if i == 1234 {
+                    "{\"workflow_run_id\": ".to_owned()
+                } else {
+                    format!("{{\"workflow_run_id\":\"r{i:04}\",\"name\":\"{pad}\"}}")
+                }
+            })
+            .collect();
+        let jsonl = docs.join("\n");
+        assert!(jsonl.len() >= PARALLEL_FROM);
+        let out = read("big.jsonl", &jsonl);
+        let want: Vec<String> = (0..3000)
+            .filter(|&i| i != 1234)
+            .map(|i| format!("r{i:04}"))
+            .collect();
+        assert_eq!(ids(&out), want);
+        assert_eq!(out.problems.len(), 1);
+        assert_eq!(out.problems[0].line, Some(1235));
+        let lines: Vec<Option<usize>> = out.runs.iter().map(|r| r.origin.line).collect();
+        assert_eq!(lines[1234], Some(1236));
+        // The same documents as one array: element indexes kept.
+        let good: Vec<&String> = docs.iter().filter(|d| d.ends_with('}')).collect();
+        let array = format!(
+            "[{}]",
+            good.iter()
+                .map(|d| d.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let out = read("big.json", &array);
+        assert_eq!(ids(&out), want);
+        assert_eq!(out.runs[2998].origin.index, Some(2998));
     }
 
     #[test]
