@@ -66,6 +66,15 @@ pub fn write_report(dir: &Path, rows: &[Row<'_>], latency_p95: f64) {
     std::fs::write(dir.join("summary.csv"), summary).unwrap();
 }
 
+/// Runs `cmd`: (exit code, stderr).
+pub fn code_and_stderr(cmd: &mut Command) -> (Option<i32>, String) {
+    let output = cmd.output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 pub fn reprise() -> Command {
     let mut cmd = Command::cargo_bin("reprise").unwrap();
     // A reprise.toml in the working directory must not leak into these tests.

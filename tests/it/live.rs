@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::compare::reprise;
+use crate::compare::{code_and_stderr, reprise};
 use crate::http::{serve, serve_logging};
 use crate::run::table;
 
@@ -66,29 +66,25 @@ fn in_process(out: &Path, snaps: &Path) {
 /// `reprise run --engine http --base-url URL --allow-side-effects --eval-wait-secs 5`, plus
 /// where to write; answers the exit code and stderr.
 fn live(url: &str, out: &Path, snaps: &Path, extra: &[&str]) -> (Option<i32>, String) {
-    let output = reprise()
-        .env("REPRISE_TOKEN", "any-token")
-        .arg("run")
-        .args(corpus_args())
-        .args([
-            "--engine",
-            "http",
-            "--base-url",
-            url,
-            "--allow-side-effects",
-        ])
-        .args(["--eval-wait-secs", "5"])
-        .arg("--out")
-        .arg(out)
-        .arg("--snapshots")
-        .arg(snaps)
-        .args(["--check", "--no-progress"])
-        .args(extra)
-        .output()
-        .unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
+    code_and_stderr(
+        reprise()
+            .env("REPRISE_TOKEN", "any-token")
+            .arg("run")
+            .args(corpus_args())
+            .args([
+                "--engine",
+                "http",
+                "--base-url",
+                url,
+                "--allow-side-effects",
+            ])
+            .args(["--eval-wait-secs", "5"])
+            .arg("--out")
+            .arg(out)
+            .arg("--snapshots")
+            .arg(snaps)
+            .args(["--check", "--no-progress"])
+            .args(extra),
     )
 }
 

@@ -304,19 +304,15 @@ fn planted_secrets_reach_no_file_and_no_terminal_over_reprise_serve() {
 /// `reprise run fixtures/noxus` writing to `out` and `snaps` with `--update-snapshots always`:
 /// (exit code, stderr).
 fn run_noxus(out: &Path, snaps: &Path) -> (Option<i32>, String) {
-    let output = reprise()
-        .arg("run")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/noxus"))
-        .arg("--out")
-        .arg(out)
-        .arg("--snapshots")
-        .arg(snaps)
-        .args(["--update-snapshots", "always", "--no-progress"])
-        .output()
-        .unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
+    crate::compare::code_and_stderr(
+        reprise()
+            .arg("run")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/noxus"))
+            .arg("--out")
+            .arg(out)
+            .arg("--snapshots")
+            .arg(snaps)
+            .args(["--update-snapshots", "always", "--no-progress"]),
     )
 }
 

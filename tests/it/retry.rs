@@ -26,29 +26,22 @@ async fn started_run(server: &MockServer, first_gets: u64) {
         .respond_with(ResponseTemplate::new(200).set_body_json(execute_answer("r1", 1)))
         .mount(server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r1",
-            "waiting_for_user_input",
-            1,
-            json!({}),
-        )))
-        .up_to_n_times(first_gets)
-        .with_priority(1)
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r1",
-            "waiting_for_user_input",
-            2,
-            json!({}),
-        )))
-        .with_priority(2)
-        .mount(server)
-        .await;
+    // Earlier GETs (higher priority while they last) show one turn, later ones two.
+    for (turns, priority, times) in [(1, 1, Some(first_gets)), (2, 2, None)] {
+        let mock = Mock::given(method("GET"))
+            .and(path("/workflows/v1/workflow-runs/r1"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
+                "r1",
+                "waiting_for_user_input",
+                turns,
+                json!({}),
+            )))
+            .with_priority(priority);
+        match times {
+            Some(n) => mock.up_to_n_times(n).mount(server).await,
+            None => mock.mount(server).await,
+        }
+    }
 }
 
 fn next_turn() -> TurnInput {
