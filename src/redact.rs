@@ -18,8 +18,8 @@ use std::collections::{HashMap, HashSet};
 
 use regex::Regex;
 
-use crate::config::redaction::RedactionConfig;
 use crate::model::is_volatile_variable;
+use crate::redact::rules::RedactionConfig;
 
 /// A redaction rule that could not be compiled.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -44,6 +44,7 @@ pub const VOLATILE: &str = "[VOLATILE]";
 pub const TOKENS: &str = "[TOKENS]";
 
 mod detect;
+pub mod rules;
 
 pub use detect::is_secret_key;
 use detect::{Shape, PATTERN};
@@ -814,7 +815,7 @@ impl<'de> serde::de::Visitor<'de> for LearnWalk<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::redaction::RedactionRule;
+    use crate::redact::rules::RedactionRule;
     use proptest::prelude::*;
     use serde_json::json;
 

@@ -7,13 +7,16 @@
 //! the evaluator's run failed or has no verdict fields or the engine could not answer; else
 //! `pass` when anything judged it; else `none`.
 
+#[cfg(test)]
+mod assertion_tests;
 pub mod assertions;
+pub mod spec;
 mod verdict;
 
 pub use verdict::{Judged, VerdictRules};
 
-use crate::config::assertions::{AssertionSpec, EvaluationSection};
 use crate::engine::{Engine, EngineError};
+use crate::eval::spec::{AssertionSpec, EvaluationSection};
 use crate::model::Run;
 use std::sync::Arc;
 
@@ -78,15 +81,37 @@ pub struct Outcome {
     pub comment_error: Option<String>,
 }
 
+/// An `--evaluator` value that is not `ID[@VERSION]` (a usage error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadEvaluator {
+    /// No id, or nothing at all.
+    #[error("`{value}` is not ID[@VERSION]")]
+    Shape {
+        /// The value given.
+        value: String,
+    },
+    /// The text after `@` is no number.
+    #[error("`{version}` is not a version number")]
+    Version {
+        /// The text after `@`.
+        version: String,
+    },
+}
+
 /// `ID[@VERSION]`.
-pub fn parse_evaluator(s: &str) -> Result<(String, Option<i64>), String> {
+pub fn parse_evaluator(s: &str) -> Result<(String, Option<i64>), BadEvaluator> {
     match s.split_once('@') {
         None if !s.is_empty() => Ok((s.to_owned(), None)),
-        Some((id, v)) if !id.is_empty() => v
-            .parse()
-            .map(|v| (id.to_owned(), Some(v)))
-            .map_err(|_| format!("`{v}` is not a version number")),
-        _ => Err(format!("`{s}` is not ID[@VERSION]")),
+        Some((id, v)) if !id.is_empty() => {
+            v.parse()
+                .map(|v| (id.to_owned(), Some(v)))
+                .map_err(|_| BadEvaluator::Version {
+                    version: v.to_owned(),
+                })
+        }
+        _ => Err(BadEvaluator::Shape {
+            value: s.to_owned(),
+        }),
     }
 }
 

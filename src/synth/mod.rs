@@ -59,9 +59,12 @@ pub struct Summary {
 /// Why generation stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
-    /// Bad options.
-    #[error("{0}")]
-    Usage(String),
+    /// `versions` is neither 1 nor 2.
+    #[error("--versions must be 1 or 2, not {given}")]
+    Versions {
+        /// The value given.
+        given: u32,
+    },
     /// A file could not be written.
     #[error("{path}: {source}")]
     Io {
@@ -77,10 +80,9 @@ pub enum SynthError {
 /// other files are left alone).
 pub fn generate(out: &Path, options: &Options) -> Result<Summary, SynthError> {
     if !(1..=2).contains(&options.versions) {
-        return Err(SynthError::Usage(format!(
-            "--versions must be 1 or 2, not {}",
-            options.versions
-        )));
+        return Err(SynthError::Versions {
+            given: options.versions,
+        });
     }
     let mut dirs = vec!["interactly", "interactly/evaluations", "noxus", "cortex"];
     if options.versions == 2 {
