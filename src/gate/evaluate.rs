@@ -240,23 +240,25 @@ fn check_scope(
             )
         }
     }
-    if let Some(limit) = t.max_errors {
-        push(
-            "max_errors",
-            Some(cand.errored as f64),
-            limit as f64,
-            ok_or_failed(cand.errored <= limit),
-            String::new(),
-        )
-    }
-    if let Some(limit) = t.max_unevaluated {
-        push(
+    // Case counts at most a limit.
+    for (name, limit, count, note) in [
+        ("max_errors", t.max_errors, cand.errored, ""),
+        (
             "max_unevaluated",
-            Some(cand.unevaluated as f64),
-            limit as f64,
-            ok_or_failed(cand.unevaluated <= limit),
-            "cases nothing judged (verdict none)".to_owned(),
-        )
+            t.max_unevaluated,
+            cand.unevaluated,
+            "cases nothing judged (verdict none)",
+        ),
+    ] {
+        if let Some(limit) = limit {
+            push(
+                name,
+                Some(count as f64),
+                limit as f64,
+                ok_or_failed(count <= limit),
+                note.to_owned(),
+            )
+        }
     }
     if let Some(cmp) = &cmp {
         for (name, limit, b, c) in [

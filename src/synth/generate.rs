@@ -238,6 +238,18 @@ impl Context<'_> {
 mod tests {
     use super::*;
 
+    /// The one run of a generated document, which must read without a problem.
+    fn read(doc: String) -> crate::model::Run {
+        let out = crate::formats::read_bytes(
+            Path::new("c.json"),
+            std::sync::Arc::from(doc.into_bytes()),
+            None,
+            true,
+        );
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        out.runs.into_iter().next().unwrap()
+    }
+
     fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         let mut out: Vec<_> = walkdir::WalkDir::new(dir)
             .sort_by_file_name()
@@ -303,21 +315,15 @@ mod tests {
             if stated.is_empty() {
                 continue; // usage left null on purpose
             }
-            let run = crate::formats::read_bytes(
-                Path::new("x.json"),
-                std::sync::Arc::from(g.doc.into_bytes()),
-                None,
-                true,
-            );
-            assert!(run.problems.is_empty(), "{:?}", run.problems);
-            let events = crate::model::usage::usage_from_events(run.runs[0].events());
+            let run = read(g.doc);
+            let events = crate::model::usage::usage_from_events(run.events());
             let counted: std::collections::BTreeMap<String, u64> = events
                 .by_model
                 .iter()
                 .map(|m| (m.model.clone().unwrap_or_default(), m.total_tokens))
                 .collect();
             assert_eq!(stated, counted, "case {i}");
-            assert_eq!(run.runs[0].usage.total_tokens, events.total_tokens);
+            assert_eq!(run.usage.total_tokens, events.total_tokens);
         }
     }
 
@@ -340,14 +346,7 @@ mod tests {
                     version,
                     true,
                 );
-                let out = crate::formats::read_bytes(
-                    Path::new("c.json"),
-                    std::sync::Arc::from(g.doc.into_bytes()),
-                    None,
-                    true,
-                );
-                assert!(out.problems.is_empty(), "{:?}", out.problems);
-                out.runs.into_iter().next().unwrap()
+                read(g.doc)
             };
             let (v1, v2) = (load(1, &mut ids), load(2, &mut ids));
             assert_ne!(v1.run_id, v2.run_id);
