@@ -464,21 +464,27 @@ mod tests {
 
     #[test]
     fn drop_at_limit_is_inclusive_despite_float_noise() {
-        use Verdict::{Fail, Pass};
-        let base = report(&[
-            ("a", "w", Pass),
-            ("b", "w", Pass),
-            ("c", "w", Pass),
-            ("d", "w", Pass),
-            ("e", "w", Fail),
-        ]);
-        let cand = report(&[
-            ("a", "w", Pass),
-            ("b", "w", Pass),
-            ("c", "w", Pass),
-            ("d", "w", Fail),
-            ("e", "w", Fail),
-        ]);
+        // Cases a..e of one workflow; P pass, F fail: 80 % → 60 %, a drop of 0.2.
+        let suite = |verdicts: &str| {
+            let ids = ["a", "b", "c", "d", "e"];
+            let rows: Vec<_> = ids
+                .iter()
+                .zip(verdicts.chars())
+                .map(|(id, v)| {
+                    (
+                        *id,
+                        "w",
+                        if v == 'P' {
+                            Verdict::Pass
+                        } else {
+                            Verdict::Fail
+                        },
+                    )
+                })
+                .collect();
+            report(&rows)
+        };
+        let (base, cand) = (suite("PPPPF"), suite("PPPFF"));
         for (limit, passed) in [(0.2, true), (0.2 - 1e-6, false)] {
             let t = Thresholds {
                 max_pass_rate_drop: Some(limit),
