@@ -18,8 +18,8 @@ use std::collections::{HashMap, HashSet};
 
 use regex::Regex;
 
-use crate::config::redaction::RedactionConfig;
 use crate::model::is_volatile_variable;
+use crate::redact::rules::RedactionConfig;
 
 /// A redaction rule that could not be compiled.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -44,6 +44,7 @@ pub const VOLATILE: &str = "[VOLATILE]";
 pub const TOKENS: &str = "[TOKENS]";
 
 mod detect;
+pub mod rules;
 
 pub use detect::is_secret_key;
 use detect::{Shape, PATTERN};
@@ -629,72 +630,88 @@ impl Session<'_> {
 
     /// Applies the user's JSON-pointer rules for this session's workflow to a YAML document.
     pub fn apply_pointer_rules_yaml(&self, doc: &mut serde_yaml_ng::Value) {
-        for rule in &self.redactor.rules {
-            if let (Some(pointer), true) =
-                (&rule.pointer, rule.applies_to(self.workflow_id.as_deref()))
-            {
-                replace_at_yaml(doc, pointer, &rule.placeholder);
-            }
-        }
+        self.apply_pointer_rules(doc);
     }
 
     /// Applies the user's JSON-pointer rules for this session's workflow to a JSON document.
     pub fn apply_pointer_rules_json(&self, doc: &mut serde_json::Value) {
+        self.apply_pointer_rules(doc);
+    }
+
+    fn apply_pointer_rules<T: Tree>(&self, doc: &mut T) {
         for rule in &self.redactor.rules {
             if let (Some(pointer), true) =
                 (&rule.pointer, rule.applies_to(self.workflow_id.as_deref()))
             {
-                replace_at_json(doc, pointer, &rule.placeholder);
+                replace_at(doc, pointer, &rule.placeholder);
             }
         }
     }
 }
 
-fn replace_at_yaml(doc: &mut serde_yaml_ng::Value, path: &[String], placeholder: &str) {
-    let Some((head, rest)) = path.split_first() else {
-        *doc = serde_yaml_ng::Value::String(placeholder.to_owned());
-        return;
-    };
-    match doc {
-        serde_yaml_ng::Value::Mapping(map) => {
-            for (k, v) in map.iter_mut() {
-                if head == "*" || k.as_str() == Some(head.as_str()) {
-                    replace_at_yaml(v, rest, placeholder);
-                }
-            }
+/// A document the pointer rules walk: the JSON transcript or the YAML snapshot file.
+trait Tree {
+    /// Replaces this node with a string.
+    fn set_text(&mut self, text: &str);
+    /// The children `head` selects (`*`: all): values of a mapping by key, items of a sequence
+    /// by index.
+    fn select(&mut self, head: &str) -> Vec<&mut Self>;
+}
+
+impl Tree for serde_yaml_ng::Value {
+    fn set_text(&mut self, text: &str) {
+        *self = serde_yaml_ng::Value::String(text.to_owned());
+    }
+
+    fn select(&mut self, head: &str) -> Vec<&mut Self> {
+        match self {
+            serde_yaml_ng::Value::Mapping(map) => map
+                .iter_mut()
+                .filter(|(k, _)| head == "*" || k.as_str() == Some(head))
+                .map(|(_, v)| v)
+                .collect(),
+            serde_yaml_ng::Value::Sequence(items) => by_index(items, head),
+            _ => Vec::new(),
         }
-        serde_yaml_ng::Value::Sequence(items) => {
-            for (i, v) in items.iter_mut().enumerate() {
-                if head == "*" || head.parse::<usize>().ok() == Some(i) {
-                    replace_at_yaml(v, rest, placeholder);
-                }
-            }
-        }
-        _ => {}
     }
 }
 
-fn replace_at_json(doc: &mut serde_json::Value, path: &[String], placeholder: &str) {
+impl Tree for serde_json::Value {
+    fn set_text(&mut self, text: &str) {
+        *self = serde_json::Value::String(text.to_owned());
+    }
+
+    fn select(&mut self, head: &str) -> Vec<&mut Self> {
+        match self {
+            serde_json::Value::Object(map) => map
+                .iter_mut()
+                .filter(|(k, _)| head == "*" || *k == head)
+                .map(|(_, v)| v)
+                .collect(),
+            serde_json::Value::Array(items) => by_index(items, head),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The items `head` selects: all for `*`, else the one at that index.
+fn by_index<'a, T>(items: &'a mut [T], head: &str) -> Vec<&'a mut T> {
+    let index = head.parse::<usize>().ok();
+    items
+        .iter_mut()
+        .enumerate()
+        .filter(|(i, _)| head == "*" || index == Some(*i))
+        .map(|(_, v)| v)
+        .collect()
+}
+
+fn replace_at<T: Tree>(doc: &mut T, path: &[String], placeholder: &str) {
     let Some((head, rest)) = path.split_first() else {
-        *doc = serde_json::Value::String(placeholder.to_owned());
+        doc.set_text(placeholder);
         return;
     };
-    match doc {
-        serde_json::Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                if head == "*" || k == head {
-                    replace_at_json(v, rest, placeholder);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for (i, v) in items.iter_mut().enumerate() {
-                if head == "*" || head.parse::<usize>().ok() == Some(i) {
-                    replace_at_json(v, rest, placeholder);
-                }
-            }
-        }
-        _ => {}
+    for child in doc.select(head) {
+        replace_at(child, rest, placeholder);
     }
 }
 
@@ -814,7 +831,7 @@ impl<'de> serde::de::Visitor<'de> for LearnWalk<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::redaction::RedactionRule;
+    use crate::redact::rules::RedactionRule;
     use proptest::prelude::*;
     use serde_json::json;
 

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::compare::{page, write, Comparison, ReportDir, Scope};
+use crate::error::InputError;
 use crate::report::{journal, pr_comment};
 use crate::{Error, ExitStatus};
 
@@ -20,8 +21,8 @@ pub struct Args {
 
 /// Runs `compare`: exit 0 when written, 2 when a report folder is missing or malformed.
 pub fn run(args: Args) -> Result<ExitStatus, Error> {
-    let base = ReportDir::read(&args.baseline).map_err(|e| Error::Input(e.to_string()))?;
-    let cand = ReportDir::read(&args.candidate).map_err(|e| Error::Input(e.to_string()))?;
+    let base = ReportDir::read(&args.baseline).map_err(InputError::from)?;
+    let cand = ReportDir::read(&args.candidate).map_err(InputError::from)?;
     let cmp = Comparison::new(&base, &cand, &Scope::All);
 
     let out_dir = args.out.unwrap_or_else(|| args.candidate.clone());

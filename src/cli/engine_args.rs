@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::engine::http::{ClientConfig, Generation, HttpConfig, HttpEngine, Token};
 use crate::engine::record::RecordingEngine;
 use crate::engine::Engine;
+use crate::error::{RuntimeError, UsageError};
 use crate::model::System;
 use crate::Error;
 
@@ -126,9 +127,7 @@ impl EngineArgs {
     pub fn http_config(&self) -> Result<HttpConfig, Error> {
         let base_urls = per_system(&self.base_url, "--base-url")?;
         if base_urls.is_empty() {
-            return Err(Error::Usage(
-                "a live engine needs --base-url URL (or SYSTEM=URL)".into(),
-            ));
+            return Err(UsageError::NoBaseUrl.into());
         }
         let mut tokens = BTreeMap::new();
         for (system, var) in per_system(&self.token_env, "--token-env")? {
@@ -139,20 +138,17 @@ impl EngineArgs {
         let mut secret_variables = BTreeMap::new();
         for spec in &self.secret_var {
             let Some((name, var)) = spec.split_once('=') else {
-                return Err(Error::Usage(format!(
-                    "--secret-var {spec}: expected NAME=ENVVAR"
-                )));
+                return Err(UsageError::SecretVarSyntax { spec: spec.clone() }.into());
             };
-            let token = Token::from_env(var).ok_or_else(|| {
-                Error::Usage(format!(
-                    "--secret-var {name}: environment variable {var} is not set"
-                ))
+            let token = Token::from_env(var).ok_or_else(|| UsageError::SecretVarUnset {
+                name: name.to_owned(),
+                var: var.to_owned(),
             })?;
             secret_variables.insert(name.to_owned(), token);
         }
         if let Some(rps) = self.rps {
             if !(rps.is_finite() && rps > 0.0) {
-                return Err(Error::Usage(format!("--rps {rps}: must be positive")));
+                return Err(UsageError::Rps { rps }.into());
             }
         }
         Ok(HttpConfig {
@@ -178,7 +174,7 @@ impl EngineArgs {
 
     /// Builds the live engine.
     pub fn http_engine(&self) -> Result<HttpEngine, Error> {
-        HttpEngine::new(self.http_config()?).map_err(|e| Error::Engine(e.to_string()))
+        Ok(HttpEngine::new(self.http_config()?).map_err(RuntimeError::from)?)
     }
 
     /// The engine these flags ask for, given the recorded engine: the recorded engine itself,
@@ -207,14 +203,22 @@ fn per_system(specs: &[String], flag: &str) -> Result<BTreeMap<System, String>, 
         match spec.split_once('=') {
             Some((name, value)) if System::from_str(name).is_ok() => {
                 if value.is_empty() {
-                    return Err(Error::Usage(format!("{flag} {spec}: empty value")));
+                    return Err(UsageError::EmptySystemValue {
+                        flag: flag.to_owned(),
+                        spec: spec.clone(),
+                    }
+                    .into());
                 }
-                let system = System::from_str(name).map_err(Error::Usage)?;
+                let system =
+                    System::from_str(name).map_err(|why| UsageError::UnknownSystem { why })?;
                 out.insert(system, value.to_owned());
             }
             _ => {
                 if spec.is_empty() {
-                    return Err(Error::Usage(format!("{flag}: empty value")));
+                    return Err(UsageError::EmptyValue {
+                        flag: flag.to_owned(),
+                    }
+                    .into());
                 }
                 for system in System::ALL {
                     out.insert(system, spec.clone());

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::cli::engine_args::EngineArgs;
 use crate::engine::http::DEFAULT_MAX_RESPONSE_BYTES;
+use crate::error::{RuntimeError, UsageError};
 use crate::fetch::{fetch, FetchOptions, DEFAULT_MAX_PAGES};
 use crate::model::System;
 use crate::{Error, ExitStatus};
@@ -52,15 +53,13 @@ pub struct Args {
 /// read to its end, 3 otherwise.
 pub fn run(args: Args) -> Result<ExitStatus, Error> {
     if args.system != System::Interactly && args.workflow.is_none() {
-        return Err(Error::Usage(format!(
-            "fetching {} runs needs --workflow",
-            args.system
-        )));
+        return Err(UsageError::FetchNeedsWorkflow {
+            system: args.system,
+        }
+        .into());
     }
     if args.max_pages == 0 || args.max_response_bytes == 0 {
-        return Err(Error::Usage(
-            "--max-pages and --max-response-bytes must be at least 1".into(),
-        ));
+        return Err(UsageError::FetchLimitZero.into());
     }
     let mut config = args.engine.http_config()?;
     config.client.max_response_bytes = args.max_response_bytes;
@@ -72,9 +71,8 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
             args.engine.token_env.join(", ")
         );
     }
-    let engine = Arc::new(
-        crate::engine::http::HttpEngine::new(config).map_err(|e| Error::Engine(e.to_string()))?,
-    );
+    let engine =
+        Arc::new(crate::engine::http::HttpEngine::new(config).map_err(RuntimeError::from)?);
     let options = FetchOptions {
         system: args.system,
         workflow_id: args.workflow,
@@ -89,10 +87,10 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Engine(format!("cannot start the async runtime: {e}")))?;
+        .map_err(RuntimeError::AsyncRuntime)?;
     let summary = runtime
         .block_on(fetch(engine, &options))
-        .map_err(|e| Error::Engine(e.to_string()))?;
+        .map_err(RuntimeError::from)?;
     println!(
         "fetched {} {} run(s) into {}: {} downloaded, {} already there, {} failed",
         summary.listed,

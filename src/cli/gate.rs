@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::compare::ReportDir;
 use crate::config::Config;
+use crate::error::{InputError, UsageError};
 use crate::gate::{self, render, Thresholds};
 use crate::{Error, ExitStatus};
 
@@ -69,13 +70,12 @@ pub fn run(args: Args, config: Option<&Path>) -> Result<ExitStatus, Error> {
     let config = Config::load(config)?;
     let plan = config.gate.plan(&args.thresholds());
     let baseline_dir = args.baseline.clone().or(config.gate.baseline.clone());
-    let candidate = ReportDir::read(&args.dir).map_err(|e| Error::Input(e.to_string()))?;
+    let candidate = ReportDir::read(&args.dir).map_err(InputError::from)?;
     let baseline = match &baseline_dir {
-        Some(d) => Some(ReportDir::read(d).map_err(|e| Error::Input(e.to_string()))?),
+        Some(d) => Some(ReportDir::read(d).map_err(InputError::from)?),
         None => None,
     };
-    let outcome = gate::evaluate(&candidate, baseline.as_ref(), &plan)
-        .map_err(|e| Error::Usage(e.to_string()))?;
+    let outcome = gate::evaluate(&candidate, baseline.as_ref(), &plan).map_err(UsageError::from)?;
     if args.json {
         print!("{}", render::json(&outcome));
     } else {
@@ -126,13 +126,12 @@ pub fn after_run(dir: &Path, config: &Config) -> Result<ExitStatus, Error> {
     if plan.is_empty() {
         return Ok(ExitStatus::Success);
     }
-    let candidate = ReportDir::read(dir).map_err(|e| Error::Input(e.to_string()))?;
+    let candidate = ReportDir::read(dir).map_err(InputError::from)?;
     let baseline = match &config.gate.baseline {
-        Some(d) => Some(ReportDir::read(d).map_err(|e| Error::Input(e.to_string()))?),
+        Some(d) => Some(ReportDir::read(d).map_err(InputError::from)?),
         None => None,
     };
-    let outcome = gate::evaluate(&candidate, baseline.as_ref(), &plan)
-        .map_err(|e| Error::Usage(e.to_string()))?;
+    let outcome = gate::evaluate(&candidate, baseline.as_ref(), &plan).map_err(UsageError::from)?;
     print!("{}", render::text(&outcome));
     let failed = failed_checks(&outcome);
     let comment = dir.join(crate::report::pr_comment::FILE);

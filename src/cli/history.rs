@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::report::history::{self, Entry, HistoryError};
+use crate::report::history::{self, Entry};
 use crate::{Error, ExitStatus};
 
 /// Arguments of `history`.
@@ -31,13 +31,6 @@ pub enum HistoryCommand {
     },
 }
 
-fn input(e: HistoryError) -> Error {
-    match e {
-        HistoryError::Io { path, source } => Error::io(path, source),
-        HistoryError::Malformed { .. } => Error::Input(e.to_string()),
-    }
-}
-
 /// Reads the history file of `--history` (none given: no history). A missing file is an
 /// empty history (the first run of a new history); bad lines are warned about and skipped.
 pub fn load(file: Option<&Path>) -> Result<Vec<Entry>, Error> {
@@ -48,7 +41,7 @@ pub fn load(file: Option<&Path>) -> Result<Vec<Entry>, Error> {
         eprintln!("note: {}: no history yet", file.display());
         return Ok(Vec::new());
     }
-    let (entries, bad) = history::read(file).map_err(input)?;
+    let (entries, bad) = history::read(file)?;
     for b in &bad {
         eprintln!("warning: {b}: not a history entry, skipped");
     }
@@ -60,13 +53,13 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
     match args.command {
         HistoryCommand::Append { dir, to } => {
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let entry = Entry::of_report(&dir, now).map_err(input)?;
-            history::append(&to, &entry).map_err(input)?;
+            let entry = Entry::of_report(&dir, now)?;
+            history::append(&to, &entry)?;
             eprintln!("appended {} to {}", dir.display(), to.display());
             Ok(ExitStatus::Success)
         }
         HistoryCommand::Show { file } => {
-            let (entries, bad) = history::read(&file).map_err(input)?;
+            let (entries, bad) = history::read(&file)?;
             print!("{}", history::table(&entries));
             for b in &bad {
                 eprintln!("error: {b}: not a history entry, skipped");

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::corpus::{Corpus, LoadOptions};
+use crate::error::{InputError, UsageError};
 use crate::impact::graph::Graph;
 use crate::impact::report::{self, Counts};
 use crate::impact::{classify, config, Impact};
@@ -43,15 +44,15 @@ pub struct Args {
 /// Runs `impact`.
 pub fn run(args: Args) -> Result<ExitStatus, Error> {
     let candidate =
-        config::read_candidate(&args.candidate).map_err(|e| Error::Input(e.to_string()))?;
+        config::read_candidate(&args.candidate).map_err(|e| InputError::Candidate(Box::new(e)))?;
     let cand = Graph::new(candidate);
     let workflow = match args.workflow.clone().or_else(|| cand.workflow_id()) {
         Some(w) => w,
         None => {
-            return Err(Error::Usage(format!(
-                "{}: no node or edge config names a workflow_id; pass --workflow ID",
-                args.candidate.display()
-            )))
+            return Err(UsageError::ImpactNoWorkflow {
+                candidate: args.candidate.clone(),
+            }
+            .into())
         }
     };
     let corpus = Corpus::load(
@@ -68,14 +69,11 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
     }
     let classified = classify(&corpus.runs, &cand, &workflow);
     if classified.rows.is_empty() {
-        return Err(Error::Usage(format!(
-            "no recorded case of workflow {workflow} under the given paths{}",
-            if args.workflow.is_none() {
-                " (choose one with --workflow ID)"
-            } else {
-                ""
-            }
-        )));
+        return Err(UsageError::ImpactNoCase {
+            workflow,
+            guessed: args.workflow.is_none(),
+        }
+        .into());
     }
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
     let counts = Counts::of(&classified);

@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::error::InputError;
 use crate::report::{self, terminal, RunMeta};
 use crate::{Error, ExitStatus};
 
@@ -37,11 +38,11 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         ReportCommand::Merge { dirs, out, history } => {
             for d in &dirs {
                 if !d.join(report::journal::FILE).is_file() {
-                    return Err(Error::Input(format!(
-                        "{}: no {} (not a report folder?)",
-                        d.display(),
-                        report::journal::FILE
-                    )));
+                    return Err(InputError::NotAReportFolder {
+                        dir: d.clone(),
+                        file: report::journal::FILE,
+                    }
+                    .into());
                 }
             }
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

@@ -12,6 +12,7 @@ use crate::corpus::{Corpus, Filter, LoadOptions, Shard};
 use crate::engine::http::InFlight;
 use crate::engine::record::RecordingEngine;
 use crate::engine::{Engine, FaultConfig, FaultyEngine, RecordedEngine};
+use crate::error::{InputError, RuntimeError, UsageError};
 use crate::replay::{self, Selection};
 use crate::report::{terminal, RunMeta};
 use crate::{eval, Error, ExitStatus};
@@ -121,9 +122,10 @@ fn build_engine(
     if args.inject_errors > 0.0
         && (args.engine.engine != EngineKind::Recorded || args.engine.record)
     {
-        return Err(Error::Usage(
-            "--inject-errors works with the recorded engine only".into(),
-        ));
+        return Err(UsageError::RecordedEngineOnly {
+            flag: "--inject-errors",
+        }
+        .into());
     }
     Ok(match (args.engine.engine, args.engine.record) {
         (_, true) => Arc::new(RecordingEngine::new(
@@ -137,7 +139,9 @@ fn build_engine(
                 error_rate: args.inject_errors,
                 ..FaultConfig::default()
             };
-            faults.validate().map_err(Error::Usage)?;
+            faults
+                .validate()
+                .map_err(|why| UsageError::Faults { why })?;
             Arc::new(FaultyEngine::new(recorded(), faults))
         }
         (EngineKind::Recorded, false) => Arc::new(recorded()),
@@ -162,21 +166,19 @@ fn eval_timeout(args: &Args) -> Duration {
 pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     let started_at = now();
     if args.repeat == 0 {
-        return Err(Error::Usage("--repeat must be at least 1".into()));
+        return Err(UsageError::RepeatZero.into());
     }
     if args
         .pass_threshold
         .is_some_and(|k| k == 0 || k > args.repeat)
     {
-        return Err(Error::Usage(format!(
-            "--pass-threshold must be between 1 and --repeat ({})",
-            args.repeat
-        )));
+        return Err(UsageError::PassThreshold {
+            repeat: args.repeat,
+        }
+        .into());
     }
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        return Err(Error::Usage(
-            "--timeout must be a positive number of seconds".into(),
-        ));
+        return Err(UsageError::Timeout.into());
     }
     // One redactor for everything this run writes or prints.
     let redactor = super::snapshots::redactor_for(config)?;
@@ -184,7 +186,7 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     settings.comment = args.comment;
     settings.redactor = redactor.clone();
     if let Some(e) = &args.evaluator {
-        settings.evaluator = Some(eval::parse_evaluator(e).map_err(Error::Usage)?);
+        settings.evaluator = Some(eval::parse_evaluator(e).map_err(UsageError::from)?);
     }
 
     let paths = if args.paths.is_empty() {
@@ -223,14 +225,18 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     }
     // A corpus of nothing is no green run (`--check` included): an input error.
     if corpus.runs.is_empty() {
-        return Err(Error::Input(crate::corpus::nothing_found("runs", &paths)));
+        return Err(InputError::NothingFound {
+            what: "runs",
+            paths,
+        }
+        .into());
     }
     if corpus.cases().next().is_none() {
-        return Err(Error::Input(format!(
-            "{}: the {} run(s) found are all evaluation runs, which are never cases",
-            crate::corpus::nothing_found("cases", &paths),
-            corpus.runs.len()
-        )));
+        return Err(InputError::OnlyEvaluationRuns {
+            paths,
+            runs: corpus.runs.len(),
+        }
+        .into());
     }
 
     let selection = Selection {
@@ -295,7 +301,7 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         .worker_threads(threads)
         .enable_all()
         .build()
-        .map_err(|e| Error::Engine(format!("cannot start the async runtime: {e}")))?;
+        .map_err(RuntimeError::AsyncRuntime)?;
     // The snapshot stage fills the `snapshot` column; every selected case's snapshot belongs
     // to this run (resumed ones too), the rest are orphans when nothing was filtered out.
     let snapshots = Arc::new(super::snapshots::stage_for(

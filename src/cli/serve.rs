@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::corpus::{Corpus, LoadOptions};
 use crate::engine::{FaultConfig, RecordedEngine};
+use crate::error::{InputError, RuntimeError, UsageError};
 use crate::server::{self, ServeOptions, Server};
 use crate::{Error, ExitStatus};
 
@@ -101,27 +102,22 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         None => None,
         Some(var) => match std::env::var(var) {
             Ok(v) if !v.trim().is_empty() => Some(v.trim().to_owned()),
-            _ => {
-                return Err(Error::Usage(format!(
-                    "--token-env {var}: the environment variable is not set or empty"
-                )))
-            }
+            _ => return Err(UsageError::TokenEnvUnset { var: var.clone() }.into()),
         },
     };
     let faults = FaultConfig::from(&args.faults);
-    faults.validate().map_err(Error::Usage)?;
+    faults
+        .validate()
+        .map_err(|why| UsageError::Faults { why })?;
     if !(args.latency_factor >= 0.0 && args.latency_factor.is_finite()) {
-        return Err(Error::Usage(format!(
-            "--latency-factor {} must be a number ≥ 0",
-            args.latency_factor
-        )));
+        return Err(UsageError::LatencyFactor {
+            value: args.latency_factor,
+        }
+        .into());
     }
     if args.header_timeout_ms == 0 || args.idle_timeout_secs == 0 || args.max_connections == Some(0)
     {
-        return Err(Error::Usage(
-            "--header-timeout-ms, --idle-timeout-secs and --max-connections must be at least 1"
-                .into(),
-        ));
+        return Err(UsageError::ServeLimitZero.into());
     }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("fixtures")]
@@ -146,9 +142,11 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         .with_latency_factor(args.latency_factor);
     if engine.runs().is_empty() {
         let searched: Vec<PathBuf> = paths.iter().chain(&args.recordings).cloned().collect();
-        return Err(Error::Input(crate::corpus::nothing_found(
-            "runs", &searched,
-        )));
+        return Err(InputError::NothingFound {
+            what: "runs",
+            paths: searched,
+        }
+        .into());
     }
     let count = engine.runs().len();
     let server = Server::new(
@@ -164,19 +162,20 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
             },
         },
     )
-    .map_err(Error::Usage)?;
+    .map_err(|why| UsageError::ServeOptions { why })?;
     drop((cases, recordings));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Engine(format!("cannot start the async runtime: {e}")))?;
+        .map_err(RuntimeError::AsyncRuntime)?;
     runtime.block_on(async move {
         let listener = server::bind(args.addr)
             .await
-            .map_err(|e| Error::Engine(format!("cannot listen on {}: {e}", args.addr)))?;
-        let local = listener
-            .local_addr()
-            .map_err(|e| Error::Engine(format!("cannot read the listening address: {e}")))?;
+            .map_err(|source| RuntimeError::Listen {
+                addr: args.addr,
+                source,
+            })?;
+        let local = listener.local_addr().map_err(RuntimeError::LocalAddr)?;
         // The first stdout line is the address (tests and scripts read it; port 0 picks one).
         let mut out = std::io::stdout();
         let _ = writeln!(out, "listening on http://{local}");
@@ -185,7 +184,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         server
             .serve(listener, server::shutdown_signal())
             .await
-            .map_err(|e| Error::Engine(format!("server failed: {e}")))?;
+            .map_err(RuntimeError::Server)?;
         eprintln!("reprise serve: stopped");
         Ok(ExitStatus::Success)
     })

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use crate::error::UsageError;
 use crate::snapshot::review::{pending_diff, review, select_pending};
-use crate::snapshot::store::{run_id_of, snap_of_pending, SnapshotError, Store};
+use crate::snapshot::store::{run_id_of, snap_of_pending, Store};
 use crate::{Error, ExitStatus};
 
 /// Arguments of `snapshots`.
@@ -50,13 +51,6 @@ pub enum Action {
     },
 }
 
-fn map_err(e: SnapshotError) -> Error {
-    match e {
-        SnapshotError::Io { path, source } => Error::io(path, source),
-        other @ SnapshotError::Format { .. } => Error::Input(other.to_string()),
-    }
-}
-
 fn stdout_err(e: std::io::Error) -> Error {
     Error::io("<stdout>", e)
 }
@@ -73,7 +67,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
                     .iter()
                     .map(|p| {
                         Ok(serde_json::json!({
-                            "run_id": run_id_of(p).map_err(map_err)?,
+                            "run_id": run_id_of(p)?,
                             "pending": p.display().to_string(),
                             "snapshot": snap_of_pending(p).display().to_string(),
                             "new": !snap_of_pending(p).exists(),
@@ -92,10 +86,10 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
                     } else {
                         "new"
                     };
-                    let run_id = run_id_of(p).map_err(map_err)?;
+                    let run_id = run_id_of(p)?;
                     writeln!(out, "{kind} {run_id} {}", p.display()).map_err(stdout_err)?;
                     if diff {
-                        let d = pending_diff(&store, p, false).map_err(map_err)?;
+                        let d = pending_diff(&store, p, false)?;
                         write!(out, "{d}").map_err(stdout_err)?;
                     }
                 }
@@ -106,8 +100,8 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
             let chosen = choose(&store, &run_ids)?;
             for p in &chosen {
                 // Read before the file moves.
-                let run_id = run_id_of(p).map_err(map_err)?;
-                let snap = store.accept(p).map_err(map_err)?;
+                let run_id = run_id_of(p)?;
+                let snap = store.accept(p)?;
                 writeln!(out, "accepted {run_id} {}", snap.display()).map_err(stdout_err)?;
             }
             writeln!(out, "{} accepted", chosen.len()).map_err(stdout_err)?;
@@ -117,8 +111,8 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
             let chosen = choose(&store, &run_ids)?;
             for p in &chosen {
                 // Read before the file goes.
-                let run_id = run_id_of(p).map_err(map_err)?;
-                store.reject(p).map_err(map_err)?;
+                let run_id = run_id_of(p)?;
+                store.reject(p)?;
                 writeln!(out, "rejected {run_id} {}", p.display()).map_err(stdout_err)?;
             }
             writeln!(out, "{} rejected", chosen.len()).map_err(stdout_err)?;
@@ -127,7 +121,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         Action::Review { no_color } => {
             let color = !no_color && console::Term::stdout().is_term() && console::colors_enabled();
             let stdin = std::io::stdin();
-            review(&store, stdin.lock(), &mut out, color).map_err(map_err)?;
+            review(&store, stdin.lock(), &mut out, color)?;
             Ok(ExitStatus::Success)
         }
     }
@@ -136,13 +130,13 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
 /// The pending files of `run_ids` (all when empty); an unknown run id is a usage error and
 /// nothing is done.
 fn choose(store: &Store, run_ids: &[String]) -> Result<Vec<PathBuf>, Error> {
-    let (chosen, unknown) = select_pending(store, run_ids).map_err(map_err)?;
+    let (chosen, unknown) = select_pending(store, run_ids)?;
     if !unknown.is_empty() {
-        return Err(Error::Usage(format!(
-            "no pending snapshot for run id {} in {}",
-            unknown.join(", "),
-            store.root().display()
-        )));
+        return Err(UsageError::NoPendingSnapshot {
+            run_ids: unknown,
+            dir: store.root().to_path_buf(),
+        }
+        .into());
     }
     Ok(chosen)
 }
@@ -173,14 +167,7 @@ pub struct RunArgs {
 pub fn redactor_for(
     config: &crate::config::Config,
 ) -> Result<std::sync::Arc<crate::redact::Redactor>, Error> {
-    let redactor = crate::redact::Redactor::new(&config.redaction).map_err(|e| Error::Config {
-        path: config
-            .path
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("reprise.toml")),
-        message: e.to_string(),
-    })?;
-    Ok(std::sync::Arc::new(redactor))
+    Ok(std::sync::Arc::new(config.redactor()?))
 }
 
 /// Builds the snapshot stage of `reprise run` over `dir`, redacting with `redactor`.
@@ -190,7 +177,7 @@ pub fn stage_for(
     redactor: std::sync::Arc<crate::redact::Redactor>,
 ) -> Result<crate::snapshot::SnapshotStage, Error> {
     if !(0.0..=1.0).contains(&args.similarity) {
-        return Err(Error::Usage("--similarity must be between 0 and 1".into()));
+        return Err(UsageError::Similarity.into());
     }
     Ok(crate::snapshot::SnapshotStage::new(
         Store::new(dir),
@@ -215,9 +202,7 @@ pub fn finish_run(
     whole_corpus: bool,
     report_counts: (u64, u64),
 ) -> Result<ExitStatus, Error> {
-    let summary = stage
-        .finish(whole_corpus, args.prune_orphans)
-        .map_err(map_err)?;
+    let summary = stage.finish(whole_corpus, args.prune_orphans)?;
     let color = console::Term::stdout().is_term() && console::colors_enabled();
     print!("{}", summary.render_terminal(color, args.check));
     let section = summary.render_markdown(Some(report_counts), args.check);

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::synth::{generate, Options, SynthError};
+use crate::synth::{generate, Options};
 use crate::{Error, ExitStatus};
 
 /// Arguments of `synth`.
@@ -30,10 +30,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         seed: args.seed,
         versions: args.versions,
     };
-    let summary = generate(&args.out, &options).map_err(|e| match e {
-        SynthError::Usage(m) => Error::Usage(m),
-        SynthError::Io { path, source } => Error::io(path, source),
-    })?;
+    let summary = generate(&args.out, &options)?;
     let [i, n, c] = summary.cases;
     let mut out = std::io::stdout().lock();
     writeln!(

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Check, Outcome};
+use super::evaluate::{Check, CheckResult, Outcome};
 
 fn actual(c: &Check) -> String {
     match c.actual {
@@ -63,7 +63,7 @@ pub fn text(outcome: &Outcome) -> String {
     let failed = outcome
         .checks
         .iter()
-        .filter(|c| c.result == super::CheckResult::Failed)
+        .filter(|c| c.result == CheckResult::Failed)
         .count();
     let _ = if outcome.checks.is_empty() {
         writeln!(s, "gate passed: no threshold given")

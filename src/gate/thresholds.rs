@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::GateError;
+use super::error::GateError;
 
 /// One set of limits. Pass rates are fractions in `[0, 1]` (as in `summary.csv`), percentages
 /// are percent (`10` = +10 %), counts are case counts.

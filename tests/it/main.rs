@@ -1,5 +1,6 @@
 mod compare;
 mod engine;
+mod errors;
 mod fetch;
 mod fetch_limits;
 mod gate;

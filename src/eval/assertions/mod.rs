@@ -1,5 +1,5 @@
 //! Local assertions: checks on a replayed run that need no LLM. One file per kind; the
-//! config enum ([`crate::config::assertions::Check`]) picks one. Failure messages never quote
+//! config enum ([`crate::eval::spec::Check`]) picks one. Failure messages never quote
 //! the run's own text (it is patient data), only what the assertion expected.
 
 pub mod latency;
@@ -18,6 +18,3 @@ pub trait Assertion {
     /// `Ok` when the run satisfies it, else why not.
     fn check(&self, run: &Run) -> Result<(), String>;
 }
-
-#[cfg(test)]
-mod tests;

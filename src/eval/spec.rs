@@ -142,29 +142,3 @@ impl Check {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_readme_example_parses() {
-        let readme = include_str!("../../README.md");
-        let start = readme
-            .find("[evaluation]\n")
-            .expect("README has the example");
-        let block = &readme[start..];
-        let block = &block[..block.find("```").expect("closed block")];
-        // The README indents the block inside a list item.
-        let text: String = block
-            .lines()
-            .map(|l| l.trim_start().to_owned() + "\n")
-            .collect();
-        let config: crate::config::Config = toml::from_str(&text).unwrap();
-        let section = &config.evaluation;
-        assert_eq!(section.threshold, 0.5);
-        assert_eq!(section.assertions.len(), 1);
-        assert_eq!(section.assertions[0].check.kind(), "contains");
-        assert!(section.assertions[0].applies_to(Some("69a5ab8d27542b571e6ab925")));
-        assert!(!section.assertions[0].applies_to(Some("other")));
-        assert!(!section.assertions[0].applies_to(None));
-    }
-}

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::config::assertions::EvaluationSection;
 use crate::corpus::{Corpus, LoadOptions};
+use crate::eval::spec::EvaluationSection;
 use crate::model::Run;
 
 fn run(file: &str) -> Arc<Run> {
