@@ -299,15 +299,15 @@ fn report_html_in_headless_chromium() {
         .dom
         .find(r#"id="case-diff""#)
         .expect("the case view has a diff");
-    let diff = &page.dom[diff_start..diff_start + page.dom[diff_start..].find("</pre>").unwrap()];
+    let diff = &page.dom[diff_start..diff_start + page.dom[diff_start..].find("</table>").unwrap()];
+    // Side by side: the stored line on the left, the new one on the right of the same row.
     assert!(
-        diff.contains(r#"<span class="del">-status: still-running"#),
+        diff.contains(&format!(
+            r#"<tr><td><span class="del">-status: still-running</span></td><td><span class="add">+{old_line}</span></td></tr>"#
+        )),
         "{diff}"
     );
-    assert!(
-        diff.contains(&format!(r#"<span class="add">+{old_line}"#)),
-        "{diff}"
-    );
+    assert!(diff.contains("<th>stored snapshot</th><th>new transcript</th>"));
     assert!(page.dom.contains("Transcript (redacted)"));
     // Turn by turn: one block per turn of the transcript.
     assert!(turns > 1, "the changed case has turns");
