@@ -126,7 +126,7 @@ impl ReportWriter for Markdown {
     fn finish(&mut self, stats: &Stats, meta: &RunMeta) -> io::Result<()> {
         let text = render(stats, meta);
         std::fs::write(&self.path, &text)?;
-        // The same cap as the PR comment, over every append of this process.
+        // The same cap as the PR comment: the file stays under it with what came before.
         super::pr_comment::append_step_summary(&format!("{text}\n")).map_err(io::Error::from)
     }
 }

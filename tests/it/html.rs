@@ -561,3 +561,52 @@ fn step_summary_of_5000_new_failures_stays_under_githubs_limit() {
     assert_eq!(appended.lines().count() - 2 + n, full.lines().count());
     assert!(full.len() > 65_536);
 }
+
+/// A run appends its summary and then its snapshot section; on a step summary already near
+/// the cap, both are reduced to their counts and the file stays under it.
+#[test]
+fn a_runs_appends_to_a_nearly_full_step_summary_stay_under_the_cap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let step = tmp.path().join("step.md");
+    let earlier = "x\n".repeat(29_850);
+    std::fs::write(&step, &earlier).unwrap();
+    reprise()
+        .env("GITHUB_STEP_SUMMARY", &step)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "fixtures", "--no-progress", "--snapshots"])
+        .arg(tmp.path().join("snaps"))
+        .arg("--out")
+        .arg(tmp.path().join("r"))
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&step).unwrap();
+    assert!(text.starts_with(&earlier));
+    let added = &text[earlier.len()..];
+    assert!(text.len() <= 60_000, "{}", text.len());
+    assert!(!added.contains("## reprise run"), "{added}");
+    let notes: Vec<&str> = added
+        .lines()
+        .filter(|l| l.contains("more line(s) left out"))
+        .collect();
+    assert_eq!(
+        notes.len(),
+        2,
+        "one count for the summary, one for the snapshots: {added}"
+    );
+    let summary = std::fs::read_to_string(tmp.path().join("r/summary.md")).unwrap();
+    let counted: usize = notes
+        .iter()
+        .map(|n| {
+            n.trim_start_matches('…')
+                .split(' ')
+                .next()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .sum();
+    assert!(
+        counted > 0 && counted <= summary.lines().count() + 2,
+        "{notes:?}"
+    );
+}
