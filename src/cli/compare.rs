@@ -1,4 +1,5 @@
-//! `reprise compare BASE_DIR CAND_DIR [--out DIR]`: comparison.csv, summary.md section, table.
+//! `reprise compare BASE_DIR CAND_DIR [--out DIR] [--history FILE]`: comparison.csv, summary.md
+//! section, report.html, pr-comment.md, table.
 
 use std::path::PathBuf;
 
@@ -17,9 +18,13 @@ pub struct Args {
     /// Where comparison.csv and summary.md go (default: the candidate folder).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// A history file (`reprise history append`): report.html draws its trend.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
 }
 
-/// Runs `compare`: exit 0 when written, 2 when a report folder is missing or malformed.
+/// Runs `compare`: exit 0 when written, 2 when a report folder is missing or malformed (or
+/// its report.html cannot be read back: then everything is written without its transcripts).
 pub fn run(args: Args) -> Result<ExitStatus, Error> {
     let base = ReportDir::read(&args.baseline).map_err(InputError::from)?;
     let cand = ReportDir::read(&args.candidate).map_err(InputError::from)?;
@@ -32,22 +37,33 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
     write::write_csv(&cmp, std::io::BufWriter::new(file))
         .map_err(|e| Error::io(&csv_path, std::io::Error::other(e)))?;
     let md_path = out_dir.join("summary.md");
-    write::update_summary_md(
-        &md_path,
-        &write::markdown(&cmp, &args.baseline, &args.candidate),
-    )
-    .map_err(|e| Error::io(&md_path, e))?;
+    let section = write::markdown(&cmp, &args.baseline, &args.candidate);
+    write::update_summary_md(&md_path, &section).map_err(|e| Error::io(&md_path, e))?;
+    // The job summary gets the section too, under the PR comment's cap.
+    pr_comment::append_step_summary(&format!("\n{section}"))
+        .map_err(|e| Error::io(e.path, e.source))?;
 
     let io_err = |path: &std::path::Path| {
         let path = path.to_path_buf();
         move |e| Error::io(&path, e)
     };
-    let base_side = page::Side::read(&args.baseline, &base)
+    let history = super::history::load(args.history.as_deref())?;
+    let mut base_side = page::Side::read(&args.baseline, &base)
         .map_err(io_err(&args.baseline.join(journal::FILE)))?;
-    let cand_side = page::Side::read(&args.candidate, &cand)
+    let mut cand_side = page::Side::read(&args.candidate, &cand)
         .map_err(io_err(&args.candidate.join(journal::FILE)))?;
+    // A page that cannot be read back only costs the flipped cases' passing transcripts.
+    let mut status = ExitStatus::Success;
+    for side in [&mut base_side, &mut cand_side] {
+        if let Err(e) = side.read_texts(&cmp) {
+            eprintln!("error: {e}; its transcripts are left out of the comparison's page");
+            status = ExitStatus::Input;
+        }
+    }
     let html_path = out_dir.join("report.html");
-    page::write_html(&cmp, &base_side, &cand_side, &out_dir).map_err(io_err(&html_path))?;
+    let paths = page::path_divergences(&cmp);
+    page::write_html(&cmp, &base_side, &cand_side, &out_dir, &paths, history)
+        .map_err(io_err(&html_path))?;
     let comment_path = out_dir.join(pr_comment::FILE);
     std::fs::write(&comment_path, page::comment(&cmp, &base_side, &cand_side))
         .map_err(io_err(&comment_path))?;
@@ -60,5 +76,5 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         html_path.display(),
         comment_path.display()
     );
-    Ok(ExitStatus::Success)
+    Ok(status)
 }

@@ -206,19 +206,16 @@ pub fn finish_run(
     let color = console::Term::stdout().is_term() && console::colors_enabled();
     print!("{}", summary.render_terminal(color, args.check));
     let section = summary.render_markdown(Some(report_counts), args.check);
-    // summary.md, and the GitHub job summary as the report writer does.
-    let mut targets = vec![out_dir.join("summary.md")];
-    if let Some(step) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-        targets.push(PathBuf::from(step));
-    }
-    for md in targets {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&md)
-            .map_err(|e| Error::io(&md, e))?;
-        write!(file, "\n{section}").map_err(|e| Error::io(&md, e))?;
-    }
+    // summary.md, and the GitHub job summary (under the cap shared with the report's append).
+    let md = out_dir.join("summary.md");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&md)
+        .map_err(|e| Error::io(&md, e))?;
+    write!(file, "\n{section}").map_err(|e| Error::io(&md, e))?;
+    crate::report::pr_comment::append_step_summary(&format!("\n{section}"))
+        .map_err(|e| Error::io(e.path, e.source))?;
     // Resumed cases count too: their rows carry the outcome they had.
     let any = summary.is_regression() || report_counts.0 + report_counts.1 > 0;
     Ok(if args.check && any {

@@ -3,20 +3,27 @@
 //! The page is the candidate's run page (rebuilt from its `journal.jsonl` when there is one,
 //! so transcripts and reasons come along; otherwise from `runs.csv`) plus a comparison
 //! section: metric deltas, flips (new failures first) with both sides' verdicts and reasons,
-//! McNemar's p. The comment is the short version of the same. Reasons come from the journals,
-//! which hold only redacted text.
+//! McNemar's p, path divergences, and for a flipped case the two sides' transcripts next to
+//! each other. A side's transcript is its journal's (failing, erroring and changed cases) or,
+//! for a passing case, the one its `report.html` kept. The comment is the short version of
+//! the same. Reasons and transcripts come from the journals and pages, which hold only text
+//! that went through the redactor.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{Comparison, FlipKind, ReportDir};
-use crate::report::html::Html;
+use crate::report::history::{Entry, HistoryError};
+use crate::report::html::{self, Html};
 use crate::report::pr_comment::{self, cap, inline, rate};
-use crate::report::{journal, num, wilson, CaseRow, ReportWriter, RunMeta, Stats, Verdict};
+use crate::report::{
+    journal, num, wilson, CaseRow, ReportWriter, RunMeta, SnapshotText, Stats, Verdict,
+};
 
 /// Flips listed by name on the page (the rest are counted; comparison.csv has them all).
 const FLIPS_LISTED: usize = 5_000;
@@ -31,13 +38,45 @@ pub struct Side<'a> {
     pub report: &'a ReportDir,
     /// journal.jsonl's rows (empty when the folder has none).
     pub rows: HashMap<String, CaseRow>,
+    /// Transcripts the journal lacks, read back from the folder's `report.html`
+    /// ([`Side::read_texts`]).
+    pub texts: HashMap<String, SnapshotText>,
 }
 
 impl<'a> Side<'a> {
     /// Reads the journal of `dir` (a missing journal is no error: reasons are then absent).
     pub fn read(dir: &'a Path, report: &'a ReportDir) -> io::Result<Side<'a>> {
         let (rows, _) = journal::read(dir)?;
-        Ok(Side { dir, report, rows })
+        Ok(Side {
+            dir,
+            report,
+            rows,
+            texts: HashMap::new(),
+        })
+    }
+
+    /// Reads from the folder's `report.html` the transcripts of the flipped cases that the
+    /// journal does not hold (passing cases: the journal keeps only failing and changed
+    /// cases' transcripts).
+    pub fn read_texts(&mut self, cmp: &Comparison) -> Result<(), HistoryError> {
+        let wanted: HashSet<&str> = cmp
+            .flips
+            .iter()
+            .map(|f| f.run_id.as_str())
+            .filter(|id| self.rows.get(*id).is_none_or(|r| r.snapshot_text.is_none()))
+            .collect();
+        if !wanted.is_empty() {
+            self.texts = html::read_texts(self.dir, &wanted)?;
+        }
+        Ok(())
+    }
+
+    /// The case's redacted transcript, if the folder kept one.
+    fn text(&self, id: &str) -> Option<&SnapshotText> {
+        self.rows
+            .get(id)
+            .and_then(|r| r.snapshot_text.as_ref())
+            .or_else(|| self.texts.get(id))
     }
 
     fn reasons(&self, id: &str) -> Vec<String> {
@@ -63,8 +102,19 @@ impl<'a> Side<'a> {
             .unwrap_or("none")
     }
 
-    /// The side's rows in run id order: the journal's, or rows rebuilt from runs.csv.
+    /// The side's rows in run id order: the journal's, or rows rebuilt from runs.csv; with
+    /// the transcripts read back from `report.html`.
     fn case_rows(&self) -> Vec<CaseRow> {
+        let mut rows = self.journal_or_csv_rows();
+        for r in &mut rows {
+            if r.snapshot_text.is_none() {
+                r.snapshot_text = self.texts.get(&r.run_id).cloned();
+            }
+        }
+        rows
+    }
+
+    fn journal_or_csv_rows(&self) -> Vec<CaseRow> {
         if !self.rows.is_empty() {
             let mut rows: Vec<CaseRow> = self.rows.values().cloned().collect();
             rows.sort_by(|a, b| a.run_id.cmp(&b.run_id));
@@ -101,8 +151,38 @@ fn ordered_flips(cmp: &Comparison) -> Vec<&super::Flip> {
     flips
 }
 
-/// The comparison section of the page's data.
-pub fn data(cmp: &Comparison, base: &Side<'_>, cand: &Side<'_>) -> Value {
+/// A paired case whose node path differs between the two sides (`comparison.csv`'s
+/// `path:<run_id>,<baseline node>,<candidate node>,,,diverged at turn N` rows).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PathDivergence {
+    /// The case.
+    pub run_id: String,
+    /// The node the baseline took at the diverging turn.
+    pub baseline_node: String,
+    /// The node the candidate took there.
+    pub candidate_node: String,
+    /// The first turn whose node differs.
+    pub turn: u64,
+}
+
+/// The comparison's path divergences, for the page. `Comparison` carries none yet (the
+/// per-turn node paths come with `paths.jsonl`); this is where they are mapped in.
+pub fn path_divergences(_cmp: &Comparison) -> Vec<PathDivergence> {
+    Vec::new()
+}
+
+/// Path divergences listed on the page (the rest are counted).
+const PATHS_LISTED: usize = 5_000;
+
+/// The comparison section of the page's data. `base_texts`: the index in the page's texts of
+/// each flipped case's baseline transcript (-2 left out for size; absent: not kept).
+pub fn data(
+    cmp: &Comparison,
+    base: &Side<'_>,
+    cand: &Side<'_>,
+    base_texts: &HashMap<&str, i64>,
+    paths: &[PathDivergence],
+) -> Value {
     let flips = ordered_flips(cmp);
     let listed: Vec<Value> = flips
         .iter()
@@ -114,7 +194,8 @@ pub fn data(cmp: &Comparison, base: &Side<'_>, cand: &Side<'_>) -> Value {
                 base.verdict(&f.run_id),
                 cand.verdict(&f.run_id),
                 base.reasons(&f.run_id),
-                cand.reasons(&f.run_id)
+                cand.reasons(&f.run_id),
+                base_texts.get(f.run_id.as_str()).copied().unwrap_or(-1)
             ])
         })
         .collect();
@@ -128,6 +209,11 @@ pub fn data(cmp: &Comparison, base: &Side<'_>, cand: &Side<'_>) -> Value {
         .collect();
     let ci = |m: &super::Metrics| wilson(m.passed, m.passed + m.failed).map(|(l, h)| [l, h]);
     let only = |ids: &[String]| ids.iter().take(ONLY_LISTED).cloned().collect::<Vec<_>>();
+    let path_rows: Vec<Value> = paths
+        .iter()
+        .take(PATHS_LISTED)
+        .map(|p| json!([p.run_id, p.turn, p.baseline_node, p.candidate_node]))
+        .collect();
     json!({
         "baseline_dir": base.dir.display().to_string(),
         "candidate_dir": cand.dir.display().to_string(),
@@ -140,17 +226,22 @@ pub fn data(cmp: &Comparison, base: &Side<'_>, cand: &Side<'_>) -> Value {
         "mcnemar_p": cmp.mcnemar_p(),
         "flips": listed,
         "flips_unlisted": flips.len().saturating_sub(FLIPS_LISTED),
+        "paths": path_rows,
+        "paths_unlisted": paths.len().saturating_sub(PATHS_LISTED),
         "only_in_baseline": only(&cmp.only_in_baseline),
         "only_in_candidate": only(&cmp.only_in_candidate),
     })
 }
 
-/// Writes `out/report.html`: the candidate's cases and the comparison.
+/// Writes `out/report.html`: the candidate's cases, the comparison with its path
+/// divergences ([`path_divergences`]), and the trend of `history` (`--history FILE`).
 pub fn write_html(
     cmp: &Comparison,
     base: &Side<'_>,
     cand: &Side<'_>,
     out: &Path,
+    paths: &[PathDivergence],
+    history: Vec<Entry>,
 ) -> io::Result<()> {
     let mut page = Html::new(out);
     let mut stats = Stats::default();
@@ -158,9 +249,17 @@ pub fn write_html(
         stats.add(&row);
         page.row(&row)?;
     }
-    page.set_compare(data(cmp, base, cand));
+    // The baseline sides of the flips listed, in the problem cases' budget.
+    let mut base_texts = HashMap::new();
+    for f in ordered_flips(cmp).into_iter().take(FLIPS_LISTED) {
+        if let Some(text) = base.text(&f.run_id) {
+            base_texts.insert(f.run_id.as_str(), page.add_text(text, true));
+        }
+    }
+    page.set_compare(data(cmp, base, cand, &base_texts, paths));
     let meta = RunMeta {
         engine: "compare".to_owned(),
+        history,
         ..RunMeta::default()
     };
     page.finish(&stats, &meta)
@@ -270,7 +369,48 @@ mod tests {
             dir,
             report,
             rows: HashMap::new(),
+            texts: HashMap::new(),
         }
+    }
+
+    #[test]
+    fn page_data_lists_path_divergences_and_the_baseline_texts_of_flips() {
+        use super::super::Verdict as V;
+        let b = ReportDir::from_cases(
+            "b",
+            vec![
+                case("x", "wf", V::Pass, 1.0, 1.0),
+                case("y", "wf", V::Fail, 1.0, 1.0),
+            ],
+            Summary::default(),
+        );
+        let c = ReportDir::from_cases(
+            "c",
+            vec![
+                case("x", "wf", V::Fail, 1.0, 1.0),
+                case("y", "wf", V::Pass, 1.0, 1.0),
+            ],
+            Summary::default(),
+        );
+        let cmp = Comparison::new(&b, &c, &Scope::All);
+        let (bd, cd) = (Path::new("b"), Path::new("c"));
+        let (bs, cs) = (side(bd, &b), side(cd, &c));
+        let none = data(&cmp, &bs, &cs, &HashMap::new(), &[]);
+        assert_eq!(none["paths"], json!([]));
+        assert_eq!(none["flips"][0][6], -1, "no baseline text kept");
+        let paths = [PathDivergence {
+            run_id: "x".into(),
+            baseline_node: "triage".into(),
+            candidate_node: "escalate".into(),
+            turn: 2,
+        }];
+        let texts = HashMap::from([("x", 3_i64), ("y", -2)]);
+        let d = data(&cmp, &bs, &cs, &texts, &paths);
+        assert_eq!(d["paths"], json!([["x", 2, "triage", "escalate"]]));
+        assert_eq!(d["paths_unlisted"], 0);
+        assert_eq!(d["flips"][0][0], "x");
+        assert_eq!(d["flips"][0][6], 3);
+        assert_eq!(d["flips"][1][6], -2);
     }
 
     #[test]

@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::history::HistoryError;
 use super::stats::Counts;
-use super::{summary_csv, CaseRow, ReportWriter, RunMeta, Stats, Verdict};
+use super::{summary_csv, CaseRow, ReportWriter, RunMeta, SnapshotText, Stats, Verdict};
 use crate::snapshot::SnapshotState;
 
 /// Transcript bytes kept for the other cases (passing or unevaluated, snapshot matching,
@@ -102,11 +103,16 @@ impl Html {
 
     /// The index of the case's text in `texts`, -1 without one, -2 when left out.
     fn keep_text(&mut self, row: &CaseRow) -> i64 {
-        let Some(text) = &row.snapshot_text else {
-            return -1;
-        };
+        match &row.snapshot_text {
+            Some(text) => self.add_text(text, keeps_text_first(row)),
+            None => -1,
+        }
+    }
+
+    /// Adds `text` to the page's texts within its budget (`problem`: the failing, erroring
+    /// and changed cases' budget); its index in `texts`, or -2 when it was left out.
+    pub fn add_text(&mut self, text: &SnapshotText, problem: bool) -> i64 {
         let size = text.transcript.len() + text.diff.as_ref().map_or(0, String::len);
-        let problem = keeps_text_first(row);
         let used = if problem {
             (&mut self.problem_bytes, PROBLEM_TEXT_BUDGET)
         } else {
@@ -235,6 +241,84 @@ fn render(rest: &Value, cases: &str, texts: &str) -> String {
     TEMPLATE.replacen(SLOT, &json, 1)
 }
 
+/// The data blob as [`read_texts`] needs it: run ids, text indexes and the texts.
+#[derive(serde::Deserialize)]
+struct Blob {
+    columns: Vec<String>,
+    cases: Vec<Vec<Value>>,
+    texts: Vec<OwnedText>,
+}
+
+/// A [`Text`] read back.
+#[derive(serde::Deserialize)]
+struct OwnedText {
+    t: String,
+    d: Option<String>,
+}
+
+/// Reads back the transcripts that `dir/report.html` kept for the cases in `ids` (it is the
+/// folder's one copy of a passing case's redacted transcript: the journal keeps only failing
+/// and changed cases'). A folder without `report.html` has none; the texts were redacted
+/// when the page was written.
+pub fn read_texts(
+    dir: &Path,
+    ids: &std::collections::HashSet<&str>,
+) -> Result<std::collections::HashMap<String, SnapshotText>, HistoryError> {
+    let path = dir.join("report.html");
+    let page = match std::fs::read_to_string(&path) {
+        Ok(p) => p,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Default::default()),
+        Err(source) => return Err(HistoryError::Io { path, source }),
+    };
+    let malformed = |message: String| HistoryError::Malformed {
+        path: path.clone(),
+        message,
+    };
+    let open = r#"<script type="application/json" id="data">"#;
+    let start = page
+        .find(open)
+        .map(|i| i + open.len())
+        .ok_or_else(|| malformed("no data blob (not a page reprise wrote)".into()))?;
+    let len = page[start..]
+        .find("</script>")
+        .ok_or_else(|| malformed("the data blob is not closed".into()))?;
+    let blob: Blob = serde_json::from_str(&page[start..start + len])
+        .map_err(|e| malformed(format!("data blob: {e}")))?;
+    let col = |name: &str| {
+        blob.columns
+            .iter()
+            .position(|c| c == name)
+            .ok_or_else(|| malformed(format!("data blob: no column `{name}`")))
+    };
+    let (id_col, text_col) = (col("run_id")?, col("text")?);
+    let mut texts: Vec<Option<SnapshotText>> = blob
+        .texts
+        .into_iter()
+        .map(|t| {
+            Some(SnapshotText {
+                transcript: t.t,
+                diff: t.d,
+            })
+        })
+        .collect();
+    let mut out = std::collections::HashMap::new();
+    for (n, case) in blob.cases.iter().enumerate() {
+        let Some(id) = case.get(id_col).and_then(Value::as_str) else {
+            return Err(malformed(format!("data blob: cases[{n}] has no run id")));
+        };
+        if !ids.contains(id) {
+            continue;
+        }
+        let at = case.get(text_col).and_then(Value::as_i64).unwrap_or(-1);
+        if let Some(text) = usize::try_from(at).ok().and_then(|i| texts.get_mut(i)) {
+            if let Some(t) = text.take() {
+                out.insert(id.to_owned(), t);
+            }
+        }
+    }
+    Ok(out)
+}
+
 impl ReportWriter for Html {
     fn row(&mut self, row: &CaseRow) -> io::Result<()> {
         let text = self.keep_text(row);
@@ -284,7 +368,6 @@ impl ReportWriter for Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::SnapshotText;
 
     fn row(id: &str, verdict: Verdict, snapshot: SnapshotState, text: &str) -> CaseRow {
         let mut r = CaseRow::new(id, "noxus", "wf");
@@ -316,6 +399,53 @@ mod tests {
         assert_eq!(data["cases"][0][0], evil);
         assert_eq!(data["texts"][0]["t"], evil);
         assert!(!page.contains("<script>alert"));
+    }
+
+    #[test]
+    fn texts_are_read_back_by_run_id_and_a_bad_page_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = Html::new(dir.path());
+        let mut stats = Stats::default();
+        for (id, text) in [
+            ("a", "turns:\n- turn: 1\n"),
+            ("b", "</script> b"),
+            ("c", "c"),
+        ] {
+            let r = row(id, Verdict::Pass, SnapshotState::Match, text);
+            stats.add(&r);
+            h.row(&r).unwrap();
+        }
+        let mut no_text = row("d", Verdict::Pass, SnapshotState::None, "");
+        no_text.snapshot_text = None;
+        h.row(&no_text).unwrap();
+        h.finish(&stats, &RunMeta::default()).unwrap();
+        let ids = ["a", "b", "d", "zz"].into_iter().collect();
+        let texts = read_texts(dir.path(), &ids).unwrap();
+        assert_eq!(texts.len(), 2, "{:?}", texts.keys());
+        assert_eq!(texts["a"].transcript, "turns:\n- turn: 1\n");
+        assert_eq!(texts["b"].transcript, "</script> b");
+        assert_eq!(texts["b"].diff, None);
+        // No page: no texts, no error.
+        let empty = tempfile::tempdir().unwrap();
+        assert!(read_texts(empty.path(), &ids).unwrap().is_empty());
+        // A page that is not ours, or a broken blob: an error naming the file and the place.
+        let page = dir.path().join("report.html");
+        std::fs::write(&page, "<html>hello</html>").unwrap();
+        let e = read_texts(dir.path(), &ids).unwrap_err().to_string();
+        assert!(
+            e.contains("report.html") && e.contains("no data blob"),
+            "{e}"
+        );
+        std::fs::write(
+            &page,
+            r#"<script type="application/json" id="data">{"cases":[["a"]],"texts":[1]}</script>"#,
+        )
+        .unwrap();
+        let e = read_texts(dir.path(), &ids).unwrap_err().to_string();
+        assert!(
+            e.contains("report.html: data blob") && e.contains("column"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! Also appended to `$GITHUB_STEP_SUMMARY` when that is set.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use super::cells::num;
@@ -126,15 +126,7 @@ impl ReportWriter for Markdown {
     fn finish(&mut self, stats: &Stats, meta: &RunMeta) -> io::Result<()> {
         let text = render(stats, meta);
         std::fs::write(&self.path, &text)?;
-        if let Some(step) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(step)?;
-            // The same cap as the PR comment: GitHub refuses a larger step summary.
-            f.write_all(super::pr_comment::cap(&text, super::pr_comment::LIMIT).as_bytes())?;
-            f.write_all(b"\n")?;
-        }
-        Ok(())
+        // The same cap as the PR comment: the file stays under it with what came before.
+        super::pr_comment::append_step_summary(&format!("{text}\n")).map_err(io::Error::from)
     }
 }

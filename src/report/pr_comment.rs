@@ -1,11 +1,12 @@
 //! `pr-comment.md`: a short Markdown body for a sticky pull-request comment. It starts with
 //! [`MARKER`] so a CI step can find and update its own comment in place, and is always cut to
-//! fit GitHub's comment limit ([`cap`], also applied to the `$GITHUB_STEP_SUMMARY` append).
+//! fit GitHub's comment limit ([`cap`]). What reprise appends to `$GITHUB_STEP_SUMMARY` gets
+//! the same cap, over all the appends of one process ([`append_step_summary`]).
 //! `reprise run` and `report merge` write the run's version; `compare` replaces it with the
 //! comparison's (pass-rate delta, new failures, token and latency deltas).
 
 use std::fmt::Write as _;
-use std::io;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use super::cells::num;
@@ -43,6 +44,80 @@ pub fn cap(text: &str, limit: usize) -> String {
         "\n…{left_out} more line(s) left out to stay under the {GITHUB_LIMIT}-character comment limit; see the report folder.\n"
     );
     out
+}
+
+/// Room kept for the note of a later append that no longer fits (the note [`cap`] writes
+/// is under 120 bytes).
+const NOTE_ROOM: usize = 160;
+
+/// What of `text` goes into the step summary when it holds `used` bytes already: all of
+/// it while it fits under [`LIMIT`] with room left for one more note; else as much as fits,
+/// cut at a line with the count of lines left out; else only that count (or nothing, when
+/// not even a note fits).
+fn step_summary_part(used: usize, text: &str) -> String {
+    let avail = LIMIT.saturating_sub(used);
+    let room = avail.saturating_sub(NOTE_ROOM);
+    if text.len() <= room {
+        return text.to_owned();
+    }
+    if room >= NOTE_ROOM {
+        return cap(text, room);
+    }
+    let note = format!(
+        "\n…{} more line(s) left out to stay under the {GITHUB_LIMIT}-character limit; see the report folder.\n",
+        text.lines().count()
+    );
+    if note.len() <= avail {
+        note
+    } else {
+        String::new()
+    }
+}
+
+/// The step summary file could not be appended to.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct StepSummaryError {
+    /// The file `$GITHUB_STEP_SUMMARY` names.
+    pub path: PathBuf,
+    /// Why.
+    #[source]
+    pub source: io::Error,
+}
+
+impl From<StepSummaryError> for io::Error {
+    fn from(e: StepSummaryError) -> io::Error {
+        io::Error::new(e.source.kind(), e.to_string())
+    }
+}
+
+/// Appends `text` to the file `$GITHUB_STEP_SUMMARY` names, when it is set: GitHub shows it on
+/// the job's page. The file stays under [`LIMIT`] bytes with it, whatever came before (a
+/// run's summary, then its snapshot section, then a compare's section in the same step), cut
+/// at a line with a count of the lines left out.
+pub fn append_step_summary(text: &str) -> Result<(), StepSummaryError> {
+    let Some(step) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let path = PathBuf::from(step);
+    let used = match std::fs::metadata(&path) {
+        Ok(m) => usize::try_from(m.len()).unwrap_or(usize::MAX),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+        Err(source) => return Err(StepSummaryError { path, source }),
+    };
+    let part = step_summary_part(used, text);
+    if part.is_empty() {
+        return Ok(());
+    }
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(part.as_bytes()));
+    match written {
+        Ok(()) => Ok(()),
+        Err(source) => Err(StepSummaryError { path, source }),
+    }
 }
 
 /// Markdown text that must stay on one line and not break a list item or a code span.
@@ -172,6 +247,40 @@ mod tests {
             "{c}"
         );
         assert!(c.lines().all(|l| !l.starts_with("- line") || l.len() > 7));
+    }
+
+    #[test]
+    fn step_summary_appends_stay_under_the_limit_together_with_counts() {
+        let lines = |n: usize, tag: &str| -> String {
+            (0..n)
+                .map(|i| format!("- `{tag}-{i:05}` new_failure\n"))
+                .collect()
+        };
+        // Small appends go in whole.
+        let small = lines(10, "a");
+        assert_eq!(step_summary_part(0, &small), small);
+        // A large first append is cut with the count of lines left out, leaving room for a
+        // note of the next one.
+        let big = lines(5_000, "b");
+        let first = step_summary_part(0, &big);
+        assert!(first.len() <= LIMIT - NOTE_ROOM, "{}", first.len());
+        let kept = first.lines().filter(|l| l.starts_with("- `b-")).count();
+        assert!(
+            first.contains(&format!("…{} more line(s) left out", 5_000 - kept)),
+            "{}",
+            &first[first.len() - 200..]
+        );
+        // The next append gets only its count, and the total stays under GitHub's limit.
+        let snaps = lines(300, "c");
+        let second = step_summary_part(first.len(), &snaps);
+        assert_eq!(
+            second.trim(),
+            format!("…300 more line(s) left out to stay under the {GITHUB_LIMIT}-character limit; see the report folder.")
+        );
+        let total = first.len() + second.len();
+        assert!(total <= LIMIT, "{total}");
+        // Nothing more once even a note does not fit.
+        assert_eq!(step_summary_part(LIMIT - 10, &snaps), "");
     }
 
     #[test]

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use assert_cmd::Command as BinCommand;
+use reprise::compare::page::{self, PathDivergence, Side};
+use reprise::compare::{Comparison, ReportDir, Scope};
 
 use crate::run::table;
 
@@ -141,6 +143,31 @@ impl Page {
         out
     }
 
+    /// The markup of the `<div id="{id}">` (up to its closing tag, nested divs included).
+    fn element(&self, id: &str) -> &str {
+        let start = self
+            .dom
+            .find(&format!(r#"<div id="{id}">"#))
+            .unwrap_or_else(|| panic!("no element {id}"));
+        let mut depth = 0;
+        let mut at = start;
+        loop {
+            let open = self.dom[at + 1..].find("<div").map(|i| i + at + 1);
+            let close = at + 1 + self.dom[at + 1..].find("</div>").expect("closed");
+            match open {
+                Some(o) if o < close => {
+                    depth += 1;
+                    at = o;
+                }
+                _ if depth == 0 => return &self.dom[start..close],
+                _ => {
+                    depth -= 1;
+                    at = close;
+                }
+            }
+        }
+    }
+
     /// The `data-run-id`s of the rows inside the element `<table id="{table}">`.
     fn row_ids(&self, table: &str) -> Vec<String> {
         let start = self
@@ -154,6 +181,17 @@ impl Page {
             .map(|s| s[..s.find('"').unwrap()].to_owned())
             .collect()
     }
+}
+
+/// Runs `cmd`, asserting it succeeded (its stderr shown when not).
+fn succeed(cmd: &mut BinCommand) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 fn reprise() -> BinCommand {
@@ -261,15 +299,15 @@ fn report_html_in_headless_chromium() {
         .dom
         .find(r#"id="case-diff""#)
         .expect("the case view has a diff");
-    let diff = &page.dom[diff_start..diff_start + page.dom[diff_start..].find("</pre>").unwrap()];
+    let diff = &page.dom[diff_start..diff_start + page.dom[diff_start..].find("</table>").unwrap()];
+    // Side by side: the stored line on the left, the new one on the right of the same row.
     assert!(
-        diff.contains(r#"<span class="del">-status: still-running"#),
+        diff.contains(&format!(
+            r#"<tr><td><span class="del">-status: still-running</span></td><td><span class="add">+{old_line}</span></td></tr>"#
+        )),
         "{diff}"
     );
-    assert!(
-        diff.contains(&format!(r#"<span class="add">+{old_line}"#)),
-        "{diff}"
-    );
+    assert!(diff.contains("<th>stored snapshot</th><th>new transcript</th>"));
     assert!(page.dom.contains("Transcript (redacted)"));
     // Turn by turn: one block per turn of the transcript.
     assert!(turns > 1, "the changed case has turns");
@@ -297,19 +335,58 @@ fn report_html_in_headless_chromium() {
         writer.write_record(&rec).unwrap();
     }
     writer.flush().unwrap();
+    // The baseline folder keeps transcripts as a run's does: failing cases' in its journal
+    // (here the first new failure's, marked to tell the sides apart), passing cases' in its
+    // report.html (the fixed case's).
+    let first = failed.iter().next().unwrap().clone();
+    let fixed_id = fixed.clone().unwrap();
+    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    let mut base_journal = String::new();
+    for line in journal.lines() {
+        let mut row: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = row["run_id"].as_str().unwrap().to_owned();
+        if failed.contains(&id) {
+            row["verdict"] = "pass".into();
+            row["reasons"] = serde_json::json!([]);
+        }
+        if id == first {
+            let t = row["snapshot_text"]["transcript"].as_str().unwrap();
+            row["snapshot_text"]["transcript"] = format!("{t}# BASELINE-SIDE\n").into();
+        } else if let Some(o) = row.as_object_mut() {
+            o.remove("snapshot_text");
+        }
+        if id == fixed_id {
+            row["verdict"] = "fail".into();
+            row["reasons"] = serde_json::json!(["baseline said no"]);
+        }
+        base_journal.push_str(&format!("{row}\n"));
+    }
+    std::fs::write(base_dir.join("journal.jsonl"), base_journal).unwrap();
+    std::fs::copy(&html, base_dir.join("report.html")).unwrap();
+    // An earlier entry in the history, drawn by the compare's page too.
+    let history = tmp.path().join("history.jsonl");
+    std::fs::copy(
+        run_dir.join("manifest.json"),
+        base_dir.join("manifest.json"),
+    )
+    .unwrap();
+    succeed(
+        reprise()
+            .args(["history", "append"])
+            .arg(&run_dir)
+            .arg("--to")
+            .arg(&history),
+    );
     let cmp_dir = tmp.path().join("cmp");
-    let out = reprise()
-        .arg("compare")
-        .arg(&base_dir)
-        .arg(&run_dir)
-        .arg("--out")
-        .arg(&cmp_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        reprise()
+            .arg("compare")
+            .arg(&base_dir)
+            .arg(&run_dir)
+            .arg("--out")
+            .arg(&cmp_dir)
+            .arg("--history")
+            .arg(&history),
     );
     let html = cmp_dir.join("report.html");
     let page = browser.open(&html, "");
@@ -323,11 +400,74 @@ fn report_html_in_headless_chromium() {
         p[0].parse::<f64>().is_ok_and(|p| (0.0..=1.0).contains(&p)),
         "{p:?}"
     );
-    // A flipped case side by side: baseline pass, candidate fail with its reasons.
-    let first = failed.iter().next().unwrap();
+    // No node paths in this comparison: the section says so.
+    assert!(page.dom.contains(r#"id="paths-none""#));
+    // With path divergences, the section lists them (the page written through the library,
+    // as `compare` does, with one divergence of the first new failure).
+    let with_paths = tmp.path().join("cmp-paths");
+    std::fs::create_dir_all(&with_paths).unwrap();
+    let (b, c) = (
+        ReportDir::read(&base_dir).unwrap(),
+        ReportDir::read(&run_dir).unwrap(),
+    );
+    let cmp = Comparison::new(&b, &c, &Scope::All);
+    let paths = [PathDivergence {
+        run_id: first.clone(),
+        baseline_node: "node-before".into(),
+        candidate_node: "node-after".into(),
+        turn: 2,
+    }];
+    let (bs, cs) = (
+        Side::read(&base_dir, &b).unwrap(),
+        Side::read(&run_dir, &c).unwrap(),
+    );
+    page::write_html(&cmp, &bs, &cs, &with_paths, &paths, Vec::new()).unwrap();
+    let p = browser.open(&with_paths.join("report.html"), "tab=compare");
+    assert_eq!(p.row_ids("paths"), std::slice::from_ref(&first));
+    assert!(
+        p.dom.contains("<td>node-before</td><td>node-after</td>"),
+        "paths table"
+    );
+    assert!(!p.dom.contains(r#"id="paths-none""#));
+    // A flipped case side by side: baseline pass, candidate fail with its reasons, and both
+    // transcripts turn by turn (the baseline's from its journal).
     let page = browser.open(&html, &format!("case={first}"));
-    assert!(page.dom.contains("baseline: pass"), "no side-by-side view");
-    assert!(page.dom.contains("candidate: fail"));
+    let (b, c) = (
+        page.element("side-baseline"),
+        page.element("side-candidate"),
+    );
+    assert!(b.contains("baseline: pass"), "{b}");
+    assert!(c.contains("candidate: fail"), "{c}");
+    for side in [b, c] {
+        assert!(side.contains("Transcript (redacted)"), "{side}");
+        assert!(side.matches(r#"<div class="turn">"#).count() >= 1, "{side}");
+    }
+    assert!(b.contains("# BASELINE-SIDE"), "{b}");
+    assert!(!c.contains("BASELINE-SIDE"), "{c}");
+    // The fixed case: the baseline's reasons, both passing-side transcripts from each
+    // folder's report.html and the failing side's from the journal.
+    let page = browser.open(&html, &format!("case={fixed_id}"));
+    let (b, c) = (
+        page.element("side-baseline"),
+        page.element("side-candidate"),
+    );
+    assert!(
+        b.contains("baseline: fail") && b.contains("baseline said no"),
+        "{b}"
+    );
+    assert!(c.contains("candidate: pass"), "{c}");
+    for side in [b, c] {
+        assert!(side.contains("Transcript (redacted)"), "{side}");
+        assert!(side.matches(r#"<div class="turn">"#).count() >= 1, "{side}");
+    }
+    // The compare's page draws the history's trend.
+    let page = browser.open(&html, "tab=history");
+    let chart = page
+        .dom
+        .find(r#"id="history-chart""#)
+        .expect("a trend chart on the compare's page");
+    let chart = &page.dom[chart..chart + page.dom[chart..].find("</svg>").unwrap()];
+    assert_eq!(chart.matches("<circle").count(), 1, "{chart}");
     browser.screenshot(&html, &tmp.path().join("compare.png"));
 
     let comment = std::fs::read_to_string(cmp_dir.join("pr-comment.md")).unwrap();
@@ -342,25 +482,14 @@ fn report_html_in_headless_chromium() {
     let run_comment = std::fs::read_to_string(run_dir.join("pr-comment.md")).unwrap();
     assert!(run_comment.contains("**Pass rate "), "{run_comment}");
 
-    // History: two entries, then a merge whose page draws the trend.
-    let history = tmp.path().join("history.jsonl");
-    for dir in [&base_dir, &run_dir] {
-        if !dir.join("manifest.json").exists() {
-            std::fs::copy(run_dir.join("manifest.json"), dir.join("manifest.json")).unwrap();
-        }
-        let out = reprise()
+    // History: a second entry, then a merge whose page draws the trend.
+    succeed(
+        reprise()
             .args(["history", "append"])
-            .arg(dir)
+            .arg(&base_dir)
             .arg("--to")
-            .arg(&history)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+            .arg(&history),
+    );
     let shown = reprise()
         .args(["history", "show"])
         .arg(&history)
@@ -369,19 +498,14 @@ fn report_html_in_headless_chromium() {
     let table = String::from_utf8_lossy(&shown.stdout);
     assert_eq!(table.lines().count(), 3, "{table}");
     let merged = tmp.path().join("merged");
-    let out = reprise()
-        .args(["report", "merge"])
-        .arg(&run_dir)
-        .arg("--out")
-        .arg(&merged)
-        .arg("--history")
-        .arg(&history)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        reprise()
+            .args(["report", "merge"])
+            .arg(&run_dir)
+            .arg("--out")
+            .arg(&merged)
+            .arg("--history")
+            .arg(&history),
     );
     let page = browser.open(&merged.join("report.html"), "tab=history");
     let chart = page
@@ -390,4 +514,99 @@ fn report_html_in_headless_chromium() {
         .expect("a trend chart");
     let chart = &page.dom[chart..chart + page.dom[chart..].find("</svg>").unwrap()];
     assert_eq!(chart.matches("<circle").count(), 2, "{chart}");
+}
+
+/// `$GITHUB_STEP_SUMMARY` gets the PR comment's cap: a compare of 5,000 new failures (whose
+/// summary.md section lists every flip) appends under GitHub's limit, after what the step
+/// wrote before, cut at a line with the exact count of lines left out.
+#[test]
+fn step_summary_of_5000_new_failures_stays_under_githubs_limit() {
+    use crate::compare::{row, write_report};
+    let tmp = tempfile::tempdir().unwrap();
+    let ids: Vec<String> = (0..5_000).map(|i| format!("run-{i:05}")).collect();
+    let rows = |v: &'static str| ids.iter().map(|id| row(id, v)).collect::<Vec<_>>();
+    write_report(&tmp.path().join("base"), &rows("pass"), 800.0);
+    write_report(&tmp.path().join("cand"), &rows("fail"), 800.0);
+    let step = tmp.path().join("step.md");
+    let earlier = "## an earlier step's summary\n";
+    std::fs::write(&step, earlier).unwrap();
+    let out_dir = tmp.path().join("out");
+    succeed(
+        reprise()
+            .env("GITHUB_STEP_SUMMARY", &step)
+            .arg("compare")
+            .arg(tmp.path().join("base"))
+            .arg(tmp.path().join("cand"))
+            .arg("--out")
+            .arg(&out_dir),
+    );
+    let text = std::fs::read_to_string(&step).unwrap();
+    assert!(text.starts_with(earlier), "the earlier content is kept");
+    assert!(text.chars().count() < 65_536, "{}", text.chars().count());
+    let listed = text.lines().filter(|l| l.starts_with("- `run-")).count();
+    assert!(listed > 100 && listed < 5_000, "{listed}");
+    assert!(text.contains("Flips: 5000 new failure(s), 0 fixed."));
+    // The note counts exactly the lines of the section (as summary.md has it) left out.
+    let md = std::fs::read_to_string(out_dir.join("summary.md")).unwrap();
+    let section = md.strip_prefix("# reprise comparison\n\n").unwrap();
+    let full = format!("\n{section}");
+    let appended = &text[earlier.len()..];
+    let note = appended.lines().last().unwrap();
+    let n: usize = note
+        .strip_prefix('…')
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {note}"));
+    assert!(note.contains("more line(s) left out"), "{note}");
+    assert_eq!(appended.lines().count() - 2 + n, full.lines().count());
+    assert!(full.len() > 65_536);
+}
+
+/// A run appends its summary and then its snapshot section; on a step summary already near
+/// the cap, both are reduced to their counts and the file stays under it.
+#[test]
+fn a_runs_appends_to_a_nearly_full_step_summary_stay_under_the_cap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let step = tmp.path().join("step.md");
+    let earlier = "x\n".repeat(29_850);
+    std::fs::write(&step, &earlier).unwrap();
+    reprise()
+        .env("GITHUB_STEP_SUMMARY", &step)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "fixtures", "--no-progress", "--snapshots"])
+        .arg(tmp.path().join("snaps"))
+        .arg("--out")
+        .arg(tmp.path().join("r"))
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&step).unwrap();
+    assert!(text.starts_with(&earlier));
+    let added = &text[earlier.len()..];
+    assert!(text.len() <= 60_000, "{}", text.len());
+    assert!(!added.contains("## reprise run"), "{added}");
+    let notes: Vec<&str> = added
+        .lines()
+        .filter(|l| l.contains("more line(s) left out"))
+        .collect();
+    assert_eq!(
+        notes.len(),
+        2,
+        "one count for the summary, one for the snapshots: {added}"
+    );
+    let summary = std::fs::read_to_string(tmp.path().join("r/summary.md")).unwrap();
+    let counted: usize = notes
+        .iter()
+        .map(|n| {
+            n.trim_start_matches('…')
+                .split(' ')
+                .next()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .sum();
+    assert!(
+        counted > 0 && counted <= summary.lines().count() + 2,
+        "{notes:?}"
+    );
 }
