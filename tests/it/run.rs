@@ -476,6 +476,10 @@ fn journal_lines(dir: &Path) -> usize {
         .unwrap_or(0)
 }
 
+/// `reprise run` over the fixtures, one case at a time, each recorded LLM latency slept a fifth
+/// of its length: about 11 s over the 22 cases (the first three finish within about 3 s, the
+/// longest single case takes 2.2 s), so a kill or a Ctrl-C after a few journal lines lands
+/// mid-run.
 fn spawn_slow(out: &Path) -> std::process::Child {
     StdCommand::new(assert_cmd::cargo::cargo_bin("reprise"))
         .envs(NO_SNAPSHOTS)
@@ -485,8 +489,8 @@ fn spawn_slow(out: &Path) -> std::process::Child {
             "--no-progress",
             "--jobs",
             "1",
-            "--test-case-delay-ms",
-            "250",
+            "--latency-replay",
+            "0.2",
             "--out",
         ])
         .arg(out)
