@@ -55,6 +55,29 @@ use reprise::corpus::{find_files, Corpus, LoadOptions};
 use reprise::formats::read_bytes;
 use reprise::synth::{generate, Options};
 
+/// Each corpus file with its bytes.
+type Files = Vec<(PathBuf, Arc<[u8]>)>;
+
+/// A `reprise synth` corpus of `runs` runs in a tempdir, and its files' bytes.
+fn synth_files(runs: usize, seed: u64) -> (tempfile::TempDir, Files) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    generate(
+        dir.path(),
+        &Options {
+            runs,
+            seed,
+            versions: 1,
+        },
+    )
+    .expect("synth");
+    let (files, _) = find_files(&[dir.path().to_path_buf()]);
+    let data = files
+        .iter()
+        .map(|p| (p.clone(), Arc::from(std::fs::read(p).expect("read"))))
+        .collect();
+    (dir, data)
+}
+
 /// What a loaded run costs beside its file: the normalized model (raw bytes left on disk,
 /// `keep_raw: false`, as `reprise run` and `validate` load) is weighed on one thread over a
 /// seeded synthetic corpus of 150 runs. With `keep_raw: true` the file's own bytes come on top
@@ -62,21 +85,7 @@ use reprise::synth::{generate, Options};
 /// between runs; the bound (0.8×, measured 0.68×) guards against growth, and the 1.5× target of
 /// the whole load holds only with raw documents left on disk.
 fn weigh_loaded_runs() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    generate(
-        dir.path(),
-        &Options {
-            runs: 150,
-            seed: 4,
-            versions: 1,
-        },
-    )
-    .expect("synth");
-    let (files, _) = find_files(&[dir.path().to_path_buf()]);
-    let data: Vec<(PathBuf, Arc<[u8]>)> = files
-        .iter()
-        .map(|p| (p.clone(), Arc::from(std::fs::read(p).expect("read"))))
-        .collect();
+    let (_dir, data) = synth_files(150, 4);
     let file_bytes: usize = data.iter().map(|(_, b)| b.len()).sum();
     let before = LIVE.with(|l| l.get());
     let mut runs = Vec::new();
@@ -98,21 +107,7 @@ fn weigh_loaded_runs() {
 
 fn bench(c: &mut Criterion) {
     weigh_loaded_runs();
-    let dir = tempfile::tempdir().expect("tempdir");
-    generate(
-        dir.path(),
-        &Options {
-            runs: 300,
-            seed: 1,
-            versions: 1,
-        },
-    )
-    .expect("synth");
-    let (files, _) = find_files(&[dir.path().to_path_buf()]);
-    let data: Vec<(PathBuf, Arc<[u8]>)> = files
-        .iter()
-        .map(|p| (p.clone(), Arc::from(std::fs::read(p).expect("read"))))
-        .collect();
+    let (dir, data) = synth_files(300, 1);
     let total: u64 = data.iter().map(|(_, b)| b.len() as u64).sum();
     // JSONL and arrays hold several documents: the references parse each document.
     let docs: Vec<&[u8]> = data
