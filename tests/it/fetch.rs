@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::common::reprise;
+
 fn engine(uri: &str) -> Arc<HttpEngine> {
     let mut tokens = BTreeMap::new();
     tokens.insert(System::Interactly, Token::new("tok"));
@@ -239,8 +241,7 @@ async fn the_cli_fetches_with_the_token_from_the_environment() {
     let uri = server.uri();
     let dir = out.path().to_path_buf();
     let output = tokio::task::spawn_blocking(move || {
-        assert_cmd::Command::cargo_bin("reprise")
-            .unwrap()
+        reprise()
             .args(["fetch", "--system", "interactly", "--base-url"])
             .arg(&uri)
             .args(["--token-env", "REPRISE_TEST_FETCH_TOKEN", "--out"])
@@ -262,8 +263,7 @@ async fn the_cli_fetches_with_the_token_from_the_environment() {
     assert!(!stdout.contains("env-token"));
     assert!(out.path().join("interactly/a.json").exists());
     // Noxus lists are per workflow.
-    let status = assert_cmd::Command::cargo_bin("reprise")
-        .unwrap()
+    let status = reprise()
         .args([
             "fetch",
             "--system",
@@ -328,7 +328,7 @@ fn served_runs(corpus: &reprise::corpus::Corpus, system: System) -> BTreeMap<Str
 
 #[tokio::test]
 async fn fetching_from_reprise_serve_gives_back_the_served_corpus() {
-    let served = crate::http::serve(&["fixtures"]);
+    let served = crate::common::serve(&["fixtures"]);
     let corpus = reprise::corpus::Corpus::load(
         &[std::path::PathBuf::from("fixtures")],
         &reprise::corpus::LoadOptions::default(),
@@ -347,8 +347,7 @@ async fn fetching_from_reprise_serve_gives_back_the_served_corpus() {
         let output = tokio::task::spawn_blocking({
             let (url, dir) = (url.clone(), dir.clone());
             move || {
-                assert_cmd::Command::cargo_bin("reprise")
-                    .unwrap()
+                reprise()
                     .args([
                         "fetch",
                         "--system",
@@ -358,7 +357,7 @@ async fn fetching_from_reprise_serve_gives_back_the_served_corpus() {
                         "--workflow",
                     ])
                     .arg(&workflow)
-                    .args(["--app-id", crate::http::FIXTURE_APP, "--base-url"])
+                    .args(["--app-id", crate::common::FIXTURE_APP, "--base-url"])
                     .arg(&url)
                     .arg("--out")
                     .arg(&dir)

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::compare::{reprise, row, write_report, Row};
+use crate::common::repo;
+use crate::common::reprise_outside as reprise;
+use crate::compare::{row, write_report, Row};
 
 /// Baseline: c01–c08 pass, c09–c10 fail, c11 error (pass rate 0.8), 100 tokens each, p95 1000.
 /// Candidate: c01, c02 pass → fail (2 new failures), c09 fail → pass (1 fixed), c11 still error:
@@ -275,10 +277,6 @@ fn bad_input_and_usage_exit_2() {
 const INTAKE: &str = "workflow=69a5ab8d27542b571e6ab925";
 const CASE_01: &str = "69a59566eec3645a209c3946"; // pass in v1, fail in v2
 const CASE_02: &str = "69a52e229c01261d80cda4e3"; // fail in v1, pass in v2
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
 
 /// `reprise [--config CONFIG] run fixtures --filter workflow=<intake> --out OUT [extra]`.
 fn run_suite(root: &Path, out: &str, config: Option<&Path>, extra: &[&str]) -> (i32, String) {

@@ -3,13 +3,11 @@
 //! evaluation, comments, stop via the in-flight registry, side-effect refusal, record mode.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reprise::engine::http::{
-    check_side_effects, ClientConfig, Generation, HttpConfig, HttpEngine, InFlight, Token,
-};
+use reprise::engine::http::{check_side_effects, Generation, HttpConfig, HttpEngine, InFlight};
 use reprise::engine::record::RecordingEngine;
 use reprise::engine::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
 use reprise::model::{Run, System};
@@ -19,109 +17,13 @@ use wiremock::matchers::{
 };
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-pub(crate) fn config(uri: &str) -> HttpConfig {
-    let mut tokens = BTreeMap::new();
-    tokens.insert(System::Interactly, Token::new("tok-interactly"));
-    tokens.insert(System::Noxus, Token::new("tok-noxus"));
-    tokens.insert(System::Cortex, Token::new("tok-cortex"));
-    let mut secrets = BTreeMap::new();
-    secrets.insert("athena_api_key".to_owned(), Token::new("sec-athena"));
-    HttpConfig {
-        client: ClientConfig {
-            request_timeout: Duration::from_secs(5),
-            max_retries: 3,
-            retry_budget: 10,
-            backoff_base: Duration::from_millis(1),
-            backoff_max: Duration::from_millis(5),
-            poll_interval: Duration::from_millis(5),
-            run_timeout: Duration::from_secs(5),
-            ..ClientConfig::default()
-        },
-        base_urls: System::ALL.iter().map(|s| (*s, uri.to_owned())).collect(),
-        tokens,
-        secret_variables: secrets,
-        interactly_generation: Generation::Current,
-        cortex_app_id: Some("app1".into()),
-        eval_wait: Duration::from_millis(300),
-    }
-}
-
-pub(crate) fn engine(server: &MockServer, tweak: impl FnOnce(&mut HttpConfig)) -> HttpEngine {
-    let mut c = config(&server.uri());
-    tweak(&mut c);
-    HttpEngine::new(c).unwrap()
-}
-
-/// A stored Interactly run (the GET envelope) with `turns` turns.
-pub(crate) fn envelope(run_id: &str, status: &str, turns: usize, extra: Value) -> Value {
-    let pairs: Vec<Value> = (0..turns)
-        .map(|i| {
-            json!({
-                "run_input": {
-                    "command": if i == 0 { "start" } else { "data" },
-                    "thread_to_node_inputs": {"0": {"node_run_inputs": [
-                        {"type": "llm", "messages": [{"type": "human", "content": format!("user {i}")}]}
-                    ]}}
-                },
-                "run_output": {"events": [
-                    {"type": "say_llm", "llm_response_id": format!("resp-{i}"),
-                     "llm_usage_info": {"response_model": "gpt-x", "provider": "openai",
-                        "prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15,
-                        "response_latency_milliseconds": 100}},
-                    {"type": "assistant_response", "content": format!("hello {i}")}
-                ]}
-            })
-        })
-        .collect();
-    let mut run = json!({
-        "workflow_run_id": run_id,
-        "workflow_id": "wf1",
-        "version_number": 3,
-        "status": status,
-        "input_output_pairs": pairs,
-        "llm_token_usage": {"total_input_tokens": 10 * turns, "total_output_tokens": 5 * turns,
-            "total_tokens": 15 * turns, "call_count": turns},
-    });
-    if let (Value::Object(run), Value::Object(extra)) = (&mut run, extra) {
-        run.extend(extra);
-    }
-    json!({"workflow_run": {"_id": run_id, "team_id": "team", "workflow_run": run}, "debug_info": null})
-}
-
-pub(crate) fn execute_answer(run_id: &str, turn: u32) -> Value {
-    json!({"run_id": run_id, "turn_number": turn, "events": [], "is_waiting_for_input": true,
-           "is_completed": false, "error": null, "next_input_hint": null})
-}
-
-pub(crate) fn start_request(system: System, workflow: &str, version: Option<i64>) -> StartRequest {
-    let mut vars = serde_json::Map::new();
-    vars.insert("patient_name".into(), json!("Ada"));
-    StartRequest {
-        system,
-        workflow_id: workflow.into(),
-        version,
-        input: TurnInput {
-            dynamic_variables: vars,
-            user_messages: vec!["hi".into()],
-            input: Some(json!({"question": "q1"})),
-        },
-        case_run_id: None,
-        live: reprise::engine::LiveHints::default(),
-    }
-}
+use crate::common::{
+    config, engine, envelope, execute_answer, load_one, requests_to, serve, start_request,
+    FIXTURE_APP,
+};
 
 fn body_of(request: &Request) -> Value {
     serde_json::from_slice(&request.body).unwrap()
-}
-
-pub(crate) async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.url.path() == p)
-        .collect()
 }
 
 #[tokio::test]
@@ -812,17 +714,6 @@ async fn stop_all_stops_every_live_run_in_flight() {
     handle.abort();
 }
 
-pub(crate) fn load_one(text: &str) -> Run {
-    let out = reprise::formats::read_bytes(
-        Path::new("case.json"),
-        Arc::from(text.as_bytes()),
-        None,
-        true,
-    );
-    assert!(out.problems.is_empty(), "{:?}", out.problems);
-    out.runs.into_iter().next().unwrap()
-}
-
 #[test]
 fn side_effect_workflows_are_refused_unless_allowed() {
     let risky = envelope(
@@ -966,53 +857,6 @@ fn the_fixture_cases_with_sms_or_mcp_are_refused() {
     // The MCP server's bearer token never reaches the refusal.
     assert!(!refused.iter().any(|r| r.contains("sk-synthetic")));
 }
-
-/// `reprise serve` on a loopback port, killed when dropped.
-pub(crate) struct Served {
-    child: std::process::Child,
-    /// `http://127.0.0.1:PORT`.
-    pub url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `reprise serve ARGS --addr 127.0.0.1:0 --quiet` and reads the address it prints.
-pub(crate) fn serve(args: &[&str]) -> Served {
-    let mut all = args.to_vec();
-    all.push("--quiet");
-    serve_logging(&all, std::process::Stdio::null())
-}
-
-/// Starts `reprise serve ARGS --addr 127.0.0.1:0` with its log (stderr) going to `log`.
-pub(crate) fn serve_logging(args: &[&str], log: impl Into<std::process::Stdio>) -> Served {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("reprise"))
-        .arg("serve")
-        .args(args)
-        .args(["--addr", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    Served { child, url }
-}
-
-/// The Cortex app of the demo corpus.
-pub(crate) const FIXTURE_APP: &str = "app_0750d790b2a7263bd195";
 
 /// Replays every turn of `case`: (final status, turns answered, total tokens), or the error.
 async fn outcome(engine: &dyn Engine, case: &Run) -> Result<(String, usize, u64), EngineError> {

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::compare::reprise;
-use crate::http::serve_logging;
+use crate::common::reprise_outside as reprise;
+use crate::common::{code_and_stderr, files, serve_logging};
 
 /// Every planted secret value: none may appear in anything reprise writes or prints.
 const PLANTED: &[&str] = &[
@@ -171,16 +171,6 @@ fn planted_corpus(root: &Path) -> (PathBuf, PathBuf) {
     (corpus, config)
 }
 
-/// Every file under `dir`, recursively.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .collect()
-}
-
 /// Fails naming every planted secret found in `text`.
 fn assert_clean(text: &str, what: &str) {
     let leaked: Vec<&&str> = PLANTED.iter().filter(|s| text.contains(**s)).collect();
@@ -304,7 +294,7 @@ fn planted_secrets_reach_no_file_and_no_terminal_over_reprise_serve() {
 /// `reprise run fixtures/noxus` writing to `out` and `snaps` with `--update-snapshots always`:
 /// (exit code, stderr).
 fn run_noxus(out: &Path, snaps: &Path) -> (Option<i32>, String) {
-    crate::compare::code_and_stderr(
+    code_and_stderr(
         reprise()
             .arg("run")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/noxus"))

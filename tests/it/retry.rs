@@ -11,7 +11,7 @@ use serde_json::json;
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::http::{engine, envelope, execute_answer, requests_to, start_request};
+use crate::common::{engine, envelope, execute_answer, requests_to, start_request};
 
 const EXECUTE: &str = "/workflows/v1/workflows/wf1/execute";
 
@@ -393,7 +393,7 @@ async fn a_case_given_up_after_its_start_keeps_its_tokens_and_its_run_is_stopped
         .expect(1)
         .mount(&server)
         .await;
-    let case = crate::http::load_one(&envelope("c1", "completed", 2, json!({})).to_string());
+    let case = crate::common::load_one(&envelope("c1", "completed", 2, json!({})).to_string());
     let engine: std::sync::Arc<dyn Engine> = std::sync::Arc::new(engine(&server, |_| {}));
     let tmp = tempfile::tempdir().unwrap();
     let options = reprise::replay::Options {
@@ -413,7 +413,7 @@ async fn a_case_given_up_after_its_start_keeps_its_tokens_and_its_run_is_stopped
     .await
     .unwrap();
     assert_eq!(summary.stats.all.errored, 1);
-    let (_, rows) = crate::run::table(&tmp.path().join("runs.csv"));
+    let (_, rows) = crate::common::table(&tmp.path().join("runs.csv"));
     let row = &rows["c1"];
     assert_eq!(row["verdict"], "error");
     assert!(row["error"].contains("turn 2") && row["error"].contains("404"));

@@ -2,18 +2,19 @@
 //! through the three systems' routes with a plain HTTP client.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use reprise::corpus::{Corpus, LoadOptions};
 use reprise::engine::{FaultConfig, RecordedEngine, TurnInput};
 use reprise::model::{Format, Run, System};
 use reprise::server::{ServeOptions, Server};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
+
+use crate::common::{bin, load_corpus, Served};
 
 const TOKEN: &str = "test-token-c0ffee";
 
@@ -21,23 +22,9 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn load(path: &str) -> Corpus {
-    let corpus = Corpus::load(
-        &[root().join(path)],
-        &LoadOptions {
-            format: None,
-            keep_raw: true,
-            digest: false,
-        },
-    );
-    assert!(corpus.problems.is_empty(), "{:?}", corpus.problems);
-    corpus
-}
-
 /// A running `reprise serve`; killed when dropped.
 struct Serve {
-    child: Child,
-    base: String,
+    served: Served,
     stderr: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -46,50 +33,39 @@ impl Serve {
     fn start(extra: &[&str]) -> Serve {
         let dir = tempfile::tempdir().unwrap();
         let stderr = dir.path().join("stderr.log");
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("reprise"))
-            .current_dir(root())
-            .args([
-                "serve",
-                "fixtures",
-                "--recordings",
-                "tests/data/recordings-v2",
-            ])
-            .args(["--addr", "127.0.0.1:0", "--token-env", "REPRISE_TEST_TOKEN"])
-            .args(extra)
-            .env("REPRISE_TEST_TOKEN", TOKEN)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(std::fs::File::create(&stderr).unwrap()))
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let served = Served::spawn(
+            bin()
+                .current_dir(root())
+                .args([
+                    "serve",
+                    "fixtures",
+                    "--recordings",
+                    "tests/data/recordings-v2",
+                ])
+                .args(["--addr", "127.0.0.1:0", "--token-env", "REPRISE_TEST_TOKEN"])
+                .args(extra)
+                .env("REPRISE_TEST_TOKEN", TOKEN)
+                .stderr(Stdio::from(std::fs::File::create(&stderr).unwrap())),
+        );
         Serve {
-            child,
-            base,
+            served,
             stderr,
             _dir: dir,
         }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        format!("{}{path}", self.served.url)
     }
 
     /// SIGTERM, then the exit code and the log.
     fn terminate(mut self) -> (Option<i32>, String) {
-        let pid = self.child.id().to_string();
+        let pid = self.served.child.id().to_string();
         let ok = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(ok.success());
         let mut code = None;
         for _ in 0..100 {
-            if let Some(status) = self.child.try_wait().unwrap() {
+            if let Some(status) = self.served.child.try_wait().unwrap() {
                 code = status.code();
                 break;
             }
@@ -101,13 +77,6 @@ impl Serve {
             .read_to_string(&mut log)
             .unwrap();
         (code, log)
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -280,8 +249,8 @@ async fn replay_current(s: &Serve, http: &reqwest::Client, case: &Run) -> Value 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fixture_through_the_three_systems_routes() {
-    let corpus = load("fixtures");
-    let recordings = load("tests/data/recordings-v2");
+    let corpus = load_corpus(true, "fixtures");
+    let recordings = load_corpus(true, "tests/data/recordings-v2");
     let s = Serve::start(&[]);
     let http = client();
     let mut walked = BTreeSet::new();
@@ -645,7 +614,7 @@ async fn injected_faults_show_up_at_their_rates() {
 
 #[tokio::test]
 async fn without_a_required_token_any_token_passes_but_one_is_needed() {
-    let corpus = load("fixtures");
+    let corpus = load_corpus(true, "fixtures");
     let engine = Arc::new(RecordedEngine::new(&corpus));
     let server = Server::new(
         engine,
@@ -687,7 +656,7 @@ async fn without_a_required_token_any_token_passes_but_one_is_needed() {
 #[test]
 fn bad_flags_are_usage_errors() {
     let run = |args: &[&str]| {
-        let out = Command::new(assert_cmd::cargo::cargo_bin("reprise"))
+        let out = bin()
             .current_dir(root())
             .arg("serve")
             .args(args)

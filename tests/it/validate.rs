@@ -1,11 +1,10 @@
 //! `reprise validate` through the binary: bad inputs are reported, never crash.
 
-use assert_cmd::Command;
+use crate::common::reprise;
 
 #[test]
 fn bad_inputs_are_each_reported_and_good_runs_counted() {
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
+    let out = reprise()
         .args(["validate", "tests/data/bad"])
         .output()
         .unwrap();
@@ -45,8 +44,7 @@ fn bad_inputs_are_each_reported_and_good_runs_counted() {
 
 #[test]
 fn bad_inputs_as_json() {
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
+    let out = reprise()
         .args(["validate", "--json", "tests/data/bad"])
         .output()
         .unwrap();
@@ -58,11 +56,7 @@ fn bad_inputs_as_json() {
 
 #[test]
 fn fixtures_validate_clean() {
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
-        .args(["validate", "fixtures"])
-        .output()
-        .unwrap();
+    let out = reprise().args(["validate", "fixtures"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("cases              22"), "{stdout}");
@@ -73,8 +67,7 @@ fn fixtures_validate_clean() {
 fn synth_corpus_validates_and_is_reproducible() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for dir in [&a, &b] {
-        Command::cargo_bin("reprise")
-            .unwrap()
+        reprise()
             .args([
                 "synth",
                 "--runs",
@@ -89,8 +82,7 @@ fn synth_corpus_validates_and_is_reproducible() {
             .assert()
             .success();
     }
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
+    let out = reprise()
         .args(["validate", "--json"])
         .arg(a.path())
         .output()

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use assert_cmd::Command;
+use crate::common::reprise;
 
 /// A fresh empty folder under the target dir (removed first if a previous run left it).
 fn scratch(name: &str) -> PathBuf {
@@ -73,8 +73,7 @@ fn a_corpus_of_the_vendors_models_loads_with_no_rejection() {
         assert_eq!(counts[0], counts[1], "{kind}: {manifest}");
         assert!(counts[1].as_u64().unwrap() > 10, "{kind}: {manifest}");
     }
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
+    let out = reprise()
         .arg("validate")
         .arg(&corpus)
         .arg("--json")
@@ -113,8 +112,7 @@ fn corpus(name: &str, files: &[(&str, &str)]) -> PathBuf {
 
 /// `reprise run` over `dir/corpus` with the recorded engine; the rows of runs.csv by run id.
 fn run_rows(dir: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
+    let out = reprise()
         .arg("run")
         .arg(dir.join("corpus"))
         .arg("--out")
@@ -164,8 +162,7 @@ fn zero_turn_runs_load_and_replay_to_their_recorded_state() {
             ),
         ],
     );
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
+    let out = reprise()
         .arg("validate")
         .arg(dir.join("corpus"))
         .arg("--json")
@@ -310,8 +307,7 @@ fn partial_usage_takes_each_missing_figure_from_the_events() {
             ["p-none", "3", "12", "6", "18", ""],
         ]
     );
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
+    let out = reprise()
         .arg("validate")
         .arg(dir.join("corpus"))
         .output()
