@@ -237,6 +237,45 @@ fn fixtures_report_matches_the_expected_table() {
     }
 }
 
+/// The fixtures' run as a user sees it: runs.csv, summary.md, junit.xml and the terminal, checked
+/// against the committed snapshots (the repository's own `snapshots/`, read only). Ids are
+/// stable and kept; what varies between runs (the wall-clock durations and rate, the report
+/// folder's path) is masked. The recorded latencies are data of the corpus and stay.
+#[test]
+fn fixtures_reports_and_terminal_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let snapshots = common::repo("snapshots");
+    let o = common::output(
+        reprise()
+            .args([
+                "run",
+                "fixtures",
+                "--no-progress",
+                "--update-snapshots",
+                "no",
+            ])
+            .arg("--snapshots")
+            .arg(&snapshots)
+            .arg("--out")
+            .arg(&out),
+    );
+    assert_eq!(o.code, Some(0), "{}{}", o.stdout, o.stderr);
+    assert_eq!(o.stderr, "");
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    let out_path = out.display().to_string();
+    insta::with_settings!({filters => vec![
+        (out_path.as_str(), "[OUT]"),
+        (r"in \d+(\.\d+)? s\b", "in [DURATION] s"),
+        (r"\(\d+ cases/s\)", "([RATE] cases/s)"),
+    ]}, {
+        insta::assert_snapshot!("fixtures_runs_csv", read("runs.csv"));
+        insta::assert_snapshot!("fixtures_summary_md", read("summary.md"));
+        insta::assert_snapshot!("fixtures_junit_xml", read("junit.xml"));
+        insta::assert_snapshot!("fixtures_terminal", o.stdout);
+    });
+}
+
 #[test]
 fn verdicts_none_fail_and_error_and_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
