@@ -18,10 +18,15 @@ const PLANTED: &[&str] = &[
     "wJalrXUtnFEMIK7MDENGdynvar",
     "dynvar-priv-Kk12",
     "dynvar-jwt-Jj34",
+    "dynvar-cred-Cr56",
+    "dynvar-session-Ss78",
+    "dynvar-passwd-Pw90",
     // user message (by shape, and a user rule)
     "usr-pw-Zx9Kq7",
     "usr-tok-Mm3Nn4",
     "AKIAUSERMSGX0EXAMPLE",
+    "usr-secret-Sc11",
+    "pk-usr-Pk22Lm90",
     "MRN-4455",
     // assistant message
     "asst-url-pw-77",
@@ -102,6 +107,9 @@ fn planted_corpus(root: &Path) -> (PathBuf, PathBuf) {
         "aws_secret_access_key": "wJalrXUtnFEMIK7MDENGdynvar",
         "privateKey": "dynvar-priv-Kk12",
         "jwt": "dynvar-jwt-Jj34",
+        "credentials": "dynvar-cred-Cr56",
+        "session": "dynvar-session-Ss78",
+        "passwd": "dynvar-passwd-Pw90",
     });
     assert!(
         add_where(
@@ -115,7 +123,7 @@ fn planted_corpus(root: &Path) -> (PathBuf, PathBuf) {
             &mut lookup,
             "When is my next appointment?",
             "When is my next appointment? My portal password=usr-pw-Zx9Kq7 and token=usr-tok-Mm3Nn4, \
-             record MRN-4455, AWS key AKIAUSERMSGX0EXAMPLE."
+             record MRN-4455, AWS key AKIAUSERMSGX0EXAMPLE, secret=usr-secret-Sc11, pk-usr-Pk22Lm90."
         ) >= 2
     );
     assert!(
@@ -161,6 +169,15 @@ fn planted_corpus(root: &Path) -> (PathBuf, PathBuf) {
         ) >= 1
     );
     std::fs::write(corpus.join("failed.json"), failed.to_string()).unwrap();
+
+    // Each planted secret is in the input: a test that could not see it could not fail.
+    let input: String = files(&corpus)
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    for secret in PLANTED {
+        assert!(input.contains(secret), "{secret} not planted");
+    }
 
     let config = root.join("reprise.toml");
     std::fs::write(
