@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::common::reprise_outside as reprise;
-use crate::common::{code_and_stderr, files, serve_logging};
+use crate::common::{code_and_stderr, files, output, serve_logging};
 
 /// Every planted secret value: none may appear in anything reprise writes or prints.
 const PLANTED: &[&str] = &[
@@ -360,4 +360,97 @@ fn an_unwritable_journal_is_exit_3_naming_it() {
     let (code, stderr) = run_noxus(&out, &tmp.path().join("snaps"));
     assert_eq!(code, Some(3), "{stderr}");
     assert!(stderr.contains(&journal.display().to_string()), "{stderr}");
+}
+
+/// The bodies of a live engine's 5xx answers, as a vendor's error page or JSON may echo secrets
+/// back: one a case, each short enough to be quoted whole (200 characters) and ending with a
+/// marker that shows it was.
+const ERROR_BODIES: [&str; 3] = [
+    r#"{"token":"5xx-token-Tk31","api-key":"5xx-apikey-Ak35","session":"5xx-session-Ss39","detail":"Authorization: Bearer 5xx-bearer-Br32Br32","end":"end-marker-A"}"#,
+    "upstream failed: password=5xx-pw-Pw33 secret=5xx-secret-Sc34 Authorization: Basic \
+     NXh4OmJhc2ljMzU2 AKIA5XXBODY00EXAMPLE end-marker-B",
+    "db https://ops:5xx-url-pw-Up36@db.example.com key sk-5xx-Sk37Lm jwt \
+     eyJhbGciOiJIUzI1NiJ9.eyJ4IjoiNXh4In0.5xxJwtSig38 end-marker-C",
+];
+
+/// The secrets of [`ERROR_BODIES`].
+const ERROR_BODY_SECRETS: &[&str] = &[
+    "5xx-token-Tk31",
+    "5xx-apikey-Ak35",
+    "5xx-session-Ss39",
+    "5xx-bearer-Br32Br32",
+    "5xx-pw-Pw33",
+    "5xx-secret-Sc34",
+    "NXh4OmJhc2ljMzU2",
+    "AKIA5XXBODY00EXAMPLE",
+    "5xx-url-pw-Up36",
+    "sk-5xx-Sk37Lm",
+    "5xxJwtSig38",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_in_a_live_engines_5xx_body_reach_no_file_and_no_terminal() {
+    use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
+    let all: String = ERROR_BODIES.concat();
+    for secret in ERROR_BODY_SECRETS {
+        assert!(all.contains(secret), "{secret} not planted");
+    }
+    let server = MockServer::start().await;
+    // Each body answers once, in turn (a request past them gets the last again).
+    for (i, body) in ERROR_BODIES.iter().enumerate() {
+        assert!(body.chars().count() <= 200, "{body}");
+        let mock =
+            Mock::given(any()).respond_with(ResponseTemplate::new(500).set_body_string(*body));
+        if i + 1 < ERROR_BODIES.len() {
+            mock.up_to_n_times(1).mount(&server).await;
+        } else {
+            mock.mount(&server).await;
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, snaps) = (tmp.path().join("reports"), tmp.path().join("snaps"));
+    let uri = server.uri();
+    let (o, written) = tokio::task::spawn_blocking(move || {
+        let o = output(
+            reprise()
+                .arg("run")
+                .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/noxus"))
+                .args([
+                    "--engine",
+                    "http",
+                    "--base-url",
+                    &uri,
+                    "--allow-side-effects",
+                ])
+                .args(["--retries", "0", "--retry-budget", "0", "--jobs", "1"])
+                .args(["--no-progress", "--update-snapshots", "always", "--out"])
+                .arg(&out)
+                .arg("--snapshots")
+                .arg(&snaps),
+        );
+        (o, files(&out))
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.code, Some(3), "{}{}", o.stdout, o.stderr);
+    // Every body reached the reports whole (its end is shown), its secrets did not.
+    let runs = std::fs::read_to_string(tmp.path().join("reports/runs.csv")).unwrap();
+    for end in ["end-marker-A", "end-marker-B", "end-marker-C"] {
+        assert!(runs.contains(end), "{end} not in\n{runs}");
+    }
+    let mut texts = vec![
+        ("stdout".to_owned(), o.stdout),
+        ("stderr".to_owned(), o.stderr),
+    ];
+    for path in written {
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        texts.push((path.display().to_string(), text));
+    }
+    for (what, text) in &texts {
+        let leaked: Vec<&&str> = ERROR_BODY_SECRETS
+            .iter()
+            .filter(|s| text.contains(**s))
+            .collect();
+        assert!(leaked.is_empty(), "{what} leaks {leaked:?}\n{text}");
+    }
 }
