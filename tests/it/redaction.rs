@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::common::reprise_outside as reprise;
-use crate::common::{code_and_stderr, files, output, serve_logging};
+use crate::common::{code_and_stderr, files, output, serve_logging, table};
 
 /// Every planted secret value: none may appear in anything reprise writes or prints.
 const PLANTED: &[&str] = &[
@@ -194,6 +194,21 @@ fn assert_clean(text: &str, what: &str) {
     assert!(leaked.is_empty(), "{what} leaks {leaked:?}");
 }
 
+/// Checks every file written so far under `dir` (`new` leaves .snap.new files that `always`
+/// replaces), a snapshot of each case among them.
+fn assert_written_clean(dir: &Path, mode: &str) {
+    let written = files(dir);
+    let snap_files = written
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "snap" || e == "new"))
+        .count();
+    assert!(snap_files >= 2, "a snapshot of each case: {written:?}");
+    for path in &written {
+        let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
+        assert_clean(&text, &format!("{} ({mode})", path.display()));
+    }
+}
+
 /// Runs `reprise run` over the planted corpus with `extra` flags; checks its output and every
 /// file it wrote; answers the reports folder.
 fn run_and_check(root: &Path, name: &str, extra: &[&str], env: &[(&str, &str)]) -> PathBuf {
@@ -226,17 +241,7 @@ fn run_and_check(root: &Path, name: &str, extra: &[&str], env: &[(&str, &str)]) 
         assert!(stdout.contains("reports"), "{stdout}\n{stderr}");
         assert_clean(&stdout, &format!("{name} stdout ({mode})"));
         assert_clean(&stderr, &format!("{name} stderr ({mode})"));
-        // Every file written so far (`new` leaves .snap.new files that `always` replaces).
-        let written = files(&root.join(name));
-        let snap_files = written
-            .iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "snap" || e == "new"))
-            .count();
-        assert!(snap_files >= 2, "a snapshot of each case: {written:?}");
-        for path in &written {
-            let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
-            assert_clean(&text, &format!("{} ({mode})", path.display()));
-        }
+        assert_written_clean(&root.join(name), mode);
         cmd = reprise();
         for (k, v) in env {
             cmd.env(k, v);
@@ -264,6 +269,7 @@ fn run_and_check(root: &Path, name: &str, extra: &[&str], env: &[(&str, &str)]) 
     out
 }
 
+/// Through the binary with the recorded engine (the replay in reprise's own process).
 #[test]
 fn planted_secrets_reach_no_file_and_no_terminal_in_process() {
     let tmp = tempfile::tempdir().unwrap();
@@ -271,6 +277,44 @@ fn planted_secrets_reach_no_file_and_no_terminal_in_process() {
     let out = run_and_check(tmp.path(), "in-process", &[], &[]);
     let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
     assert_eq!(runs.lines().count(), 3, "{runs}");
+}
+
+/// The same run as a library call (`reprise::cli::run`, in this process): every file it writes
+/// is clean (its terminal is this process's, checked through the binary above).
+#[test]
+fn planted_secrets_reach_no_file_through_the_library() {
+    use clap::Parser;
+    let tmp = tempfile::tempdir().unwrap();
+    let (corpus, config) = planted_corpus(tmp.path());
+    let dir = tmp.path().join("library");
+    for mode in ["new", "always"] {
+        let cli = reprise::cli::Cli::try_parse_from([
+            "reprise".as_ref(),
+            "run".as_ref(),
+            corpus.as_os_str(),
+            "--config".as_ref(),
+            config.as_os_str(),
+            "--out".as_ref(),
+            dir.join("reports").as_os_str(),
+            "--snapshots".as_ref(),
+            dir.join("snapshots").as_os_str(),
+            "--update-snapshots".as_ref(),
+            mode.as_ref(),
+            "--no-progress".as_ref(),
+        ])
+        .unwrap();
+        // The failed recording fails or errors, nothing else.
+        let status = reprise::cli::run(cli).unwrap();
+        assert_ne!(status, reprise::ExitStatus::Input);
+        assert_written_clean(&dir, mode);
+    }
+    let (_, rows) = table(&dir.join("reports/runs.csv"));
+    assert_eq!(rows.len(), 2);
+    let html = std::fs::read_to_string(dir.join("reports/report.html")).unwrap();
+    assert!(
+        html.contains("[SECRET"),
+        "the page shows the redacted transcripts"
+    );
 }
 
 #[test]
