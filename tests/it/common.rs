@@ -10,7 +10,7 @@
 //!   [`files`], [`files_ending`], [`table`] / [`table_by`] (a CSV by key);
 //! - **wiremock vendors**: an [`HttpConfig`] for every system at one mock server ([`config`],
 //!   [`engine`]), a stored Interactly run ([`envelope`]), an execute answer, a start request,
-//!   the requests a route received.
+//!   one route's answer ([`answer`]), the requests a route received.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,8 @@ use reprise::engine::http::{ClientConfig, Generation, HttpConfig, HttpEngine, To
 use reprise::engine::{StartRequest, TurnInput};
 use reprise::model::{Run, System};
 use serde_json::{json, Value};
-use wiremock::{MockServer, Request};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 // ---- the binary ----
 
@@ -327,6 +328,26 @@ pub(crate) fn start_request(system: System, workflow: &str, version: Option<i64>
         case_run_id: None,
         live: reprise::engine::LiveHints::default(),
     }
+}
+
+/// Answers `verb p` on `server` with `response`: `times` times at most (after them, the next
+/// mock mounted for that request answers), or every time with `None`.
+pub(crate) async fn answer(
+    server: &MockServer,
+    verb: &str,
+    p: impl Into<String>,
+    response: ResponseTemplate,
+    times: Option<u64>,
+) {
+    let mock = Mock::given(method(verb))
+        .and(path(p))
+        .respond_with(response);
+    match times {
+        Some(n) => mock.up_to_n_times(n),
+        None => mock,
+    }
+    .mount(server)
+    .await;
 }
 
 /// The requests `server` received on path `p`.

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::reprise;
+use crate::common::{answer, reprise};
 
 fn engine(uri: &str) -> Arc<HttpEngine> {
     let mut tokens = BTreeMap::new();
@@ -56,11 +56,14 @@ fn interactly_run(id: &str) -> String {
 
 async fn mount_interactly_runs(server: &MockServer, ids: &[&str]) {
     for id in ids {
-        Mock::given(method("GET"))
-            .and(path(format!("/workflows/v1/workflow-runs/{id}")))
-            .respond_with(ResponseTemplate::new(200).set_body_string(interactly_run(id)))
-            .mount(server)
-            .await;
+        answer(
+            server,
+            "GET",
+            format!("/workflows/v1/workflow-runs/{id}"),
+            ResponseTemplate::new(200).set_body_string(interactly_run(id)),
+            None,
+        )
+        .await;
     }
 }
 
@@ -145,13 +148,16 @@ async fn cortex_follows_next_and_noxus_pages_until_empty() {
         .mount(&server)
         .await;
     for id in ["c1", "c2", "c3"] {
-        Mock::given(method("GET"))
-            .and(path(format!("{runs}/{id}")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(
+        answer(
+            &server,
+            "GET",
+            format!("{runs}/{id}"),
+            ResponseTemplate::new(200).set_body_json(
                 json!({"id": id, "app_id": "app1", "status": "COMPLETED", "usage": {"total": 1}}),
-            ))
-            .mount(&server)
-            .await;
+            ),
+            None,
+        )
+        .await;
     }
     let nox = "/v1/workflows/wf1/runs";
     Mock::given(method("GET"))
@@ -168,13 +174,16 @@ async fn cortex_follows_next_and_noxus_pages_until_empty() {
         .mount(&server)
         .await;
     for id in ["n1", "n2"] {
-        Mock::given(method("GET"))
-            .and(path(format!("{nox}/{id}")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(
+        answer(
+            &server,
+            "GET",
+            format!("{nox}/{id}"),
+            ResponseTemplate::new(200).set_body_json(
                 json!({"id": id, "status": "completed", "progress": 100, "output": {}}),
-            ))
-            .mount(&server)
-            .await;
+            ),
+            None,
+        )
+        .await;
     }
     let out = tempfile::tempdir().unwrap();
     let engine = engine(&server.uri());
@@ -199,17 +208,23 @@ async fn cortex_follows_next_and_noxus_pages_until_empty() {
 #[tokio::test]
 async fn limits_stop_listing_and_bad_runs_are_reported_not_written() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(list(&["a", "bad"])))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs",
+        ResponseTemplate::new(200).set_body_json(list(&["a", "bad"])),
+        None,
+    )
+    .await;
     mount_interactly_runs(&server, &["a"]).await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/bad"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("{\"oops\": "))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/bad",
+        ResponseTemplate::new(200).set_body_string("{\"oops\": "),
+        None,
+    )
+    .await;
     let out = tempfile::tempdir().unwrap();
     let mut opts = options(System::Interactly, out.path());
     opts.limit = Some(1);
@@ -300,14 +315,15 @@ async fn cortex_follows_a_next_page_header() {
         .mount(&server)
         .await;
     for id in ["c1", "c2", "c3"] {
-        Mock::given(method("GET"))
-            .and(path(format!("{runs}/{id}")))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(json!({"id": id, "app_id": "app1", "status": "COMPLETED"})),
-            )
-            .mount(&server)
-            .await;
+        answer(
+            &server,
+            "GET",
+            format!("{runs}/{id}"),
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": id, "app_id": "app1", "status": "COMPLETED"})),
+            None,
+        )
+        .await;
     }
     let out = tempfile::tempdir().unwrap();
     let summary = fetch(engine(&server.uri()), &options(System::Cortex, out.path()))

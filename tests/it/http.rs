@@ -18,7 +18,7 @@ use wiremock::matchers::{
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::common::{
-    config, engine, envelope, execute_answer, load_one, requests_to, serve, start_request,
+    answer, config, engine, envelope, execute_answer, load_one, requests_to, serve, start_request,
     FIXTURE_APP,
 };
 
@@ -67,16 +67,14 @@ async fn interactly_current_generation_executes_then_gets_the_run() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r1",
-            "completed",
-            2,
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r1",
+        ResponseTemplate::new(200).set_body_json(envelope("r1", "completed", 2, json!({}))),
+        None,
+    )
+    .await;
 
     let engine = engine(&server, |_| {});
     let mut request = start_request(System::Interactly, "wf1", Some(3));
@@ -166,32 +164,30 @@ async fn interactly_legacy_generation_sends_a_bare_run_input() {
 #[tokio::test]
 async fn interactly_polls_a_run_still_working() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/workflows/v1/workflows/wf1/execute"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(execute_answer("r3", 1)))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r3"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r3",
-            "running",
-            1,
-            json!({}),
-        )))
-        .up_to_n_times(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r3"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r3",
-            "completed",
-            1,
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "POST",
+        "/workflows/v1/workflows/wf1/execute",
+        ResponseTemplate::new(200).set_body_json(execute_answer("r3", 1)),
+        None,
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r3",
+        ResponseTemplate::new(200).set_body_json(envelope("r3", "running", 1, json!({}))),
+        Some(2),
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r3",
+        ResponseTemplate::new(200).set_body_json(envelope("r3", "completed", 1, json!({}))),
+        None,
+    )
+    .await;
     let engine = engine(&server, |_| {});
     let reply = engine
         .start(&start_request(System::Interactly, "wf1", None))
@@ -230,13 +226,16 @@ async fn noxus_starts_and_polls_the_workflow_scoped_run_with_an_api_key() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/workflows/nwf/runs/n1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "n1",
+    answer(
+        &server,
+        "GET",
+        "/v1/workflows/nwf/runs/n1",
+        ResponseTemplate::new(200).set_body_json(json!({"id": "n1",
             "workflow_id": "nwf", "status": "completed", "progress": 100,
-            "output": {"answer": 42}, "workflow": {"workflow_hash": "h1"}})))
-        .mount(&server)
-        .await;
+            "output": {"answer": 42}, "workflow": {"workflow_hash": "h1"}})),
+        None,
+    )
+    .await;
     let engine = engine(&server, |_| {});
     let reply = engine
         .start(&start_request(System::Noxus, "nwf", None))
@@ -317,22 +316,22 @@ fn quick(c: &mut HttpConfig) {
 #[tokio::test]
 async fn rate_limited_answers_are_retried_after_retry_after_and_slow_the_engine() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r4"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r4"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r4",
-            "completed",
-            1,
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r4",
+        ResponseTemplate::new(429).insert_header("Retry-After", "1"),
+        Some(1),
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r4",
+        ResponseTemplate::new(200).set_body_json(envelope("r4", "completed", 1, json!({}))),
+        None,
+    )
+    .await;
     let engine = engine(&server, quick);
     let started = Instant::now();
     let run = engine.get(System::Interactly, "r4").await.unwrap();
@@ -351,22 +350,22 @@ async fn rate_limited_answers_are_retried_after_retry_after_and_slow_the_engine(
 #[tokio::test]
 async fn server_errors_then_success() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r5"))
-        .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
-        .up_to_n_times(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r5"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r5",
-            "completed",
-            1,
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r5",
+        ResponseTemplate::new(503).set_body_string("busy"),
+        Some(2),
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r5",
+        ResponseTemplate::new(200).set_body_json(envelope("r5", "completed", 1, json!({}))),
+        None,
+    )
+    .await;
     let engine = engine(&server, quick);
     let run = engine.get(System::Interactly, "r5").await.unwrap();
     assert_eq!(run.status.text, "completed");
@@ -381,11 +380,14 @@ async fn server_errors_then_success() {
 #[tokio::test]
 async fn the_retry_budget_of_a_run_runs_out() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/workflows/v1/workflows/wf1/execute"))
-        .respond_with(ResponseTemplate::new(500).set_body_string("boom"))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "POST",
+        "/workflows/v1/workflows/wf1/execute",
+        ResponseTemplate::new(500).set_body_string("boom"),
+        None,
+    )
+    .await;
     let engine = engine(&server, |c| {
         c.client.max_retries = 10;
         c.client.retry_budget = 2;
@@ -461,16 +463,22 @@ async fn requests_time_out() {
 #[tokio::test]
 async fn malformed_json_is_an_error_never_a_run() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r8"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("{\"workflow_run\": {"))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/workflows/nwf/runs/n9"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"hello": "world"})))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r8",
+        ResponseTemplate::new(200).set_body_string("{\"workflow_run\": {"),
+        None,
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        "/v1/workflows/nwf/runs/n9",
+        ResponseTemplate::new(200).set_body_json(json!({"hello": "world"})),
+        None,
+    )
+    .await;
     let engine = engine(&server, |c| c.client.max_retries = 1);
     let err = engine.get(System::Interactly, "r8").await.unwrap_err();
     let malformed = |e: &EngineError| match e {
@@ -497,29 +505,24 @@ async fn evaluation_waits_for_interactlys_own_evaluation_run() {
     let config = json!({"workflow_config_fully_hydrated": {"workflow_config": {
         "evaluation_config": {"evaluator_workflow_id": "ev", "evaluator_workflow_version_number": 1}}}});
     // Completed, evaluation not there yet; then the evaluated run links its evaluator.
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r9"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r9",
-            "completed",
-            1,
-            config.clone(),
-        )))
-        .up_to_n_times(2)
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r9",
+        ResponseTemplate::new(200).set_body_json(envelope("r9", "completed", 1, config.clone())),
+        Some(2),
+    )
+    .await;
     let mut linked = config.clone();
     linked["evaluation_run_info"] = json!({"evaluation_workflow_run_id": "e9"});
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r9"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r9",
-            "completed",
-            1,
-            linked,
-        )))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r9",
+        ResponseTemplate::new(200).set_body_json(envelope("r9", "completed", 1, linked)),
+        None,
+    )
+    .await;
     let mut eval = envelope(
         "e9",
         "completed",
@@ -529,11 +532,14 @@ async fn evaluation_waits_for_interactlys_own_evaluation_run() {
     eval["workflow_run"]["workflow_run"]["input_output_pairs"][0]["run_output"]
         ["thread_to_node_outputs"] = json!({"0": [{"type": "workflow_run_evaluator",
             "structured_output": {"passed": true, "score": 0.9}}]});
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/e9"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(eval))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/e9",
+        ResponseTemplate::new(200).set_body_json(eval),
+        None,
+    )
+    .await;
     let engine = engine(&server, |c| c.eval_wait = Duration::from_secs(5));
     let eval = engine
         .evaluation(System::Interactly, "r9", Some(("ev", Some(1))))
@@ -554,37 +560,32 @@ async fn evaluation_waits_for_interactlys_own_evaluation_run() {
 #[tokio::test]
 async fn evaluation_falls_back_to_the_evaluation_result_route() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r10"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r10",
-            "completed",
-            1,
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/workflow-runs/r10/evaluation-result"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"score": 0.4,
-            "passed": false, "details": "missed the booking", "evaluated_at": "2026-01-01T00:00:00Z"})))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/workflow-runs/r11/evaluation-result"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r11"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r11",
-            "completed",
-            1,
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r10",
+        ResponseTemplate::new(200).set_body_json(envelope("r10", "completed", 1, json!({}))),
+        None,
+    )
+    .await;
+    answer(&server, "GET", "/v1/workflow-runs/r10/evaluation-result", ResponseTemplate::new(200).set_body_json(json!({"score": 0.4,
+            "passed": false, "details": "missed the booking", "evaluated_at": "2026-01-01T00:00:00Z"})), None).await;
+    answer(
+        &server,
+        "GET",
+        "/v1/workflow-runs/r11/evaluation-result",
+        ResponseTemplate::new(404),
+        None,
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r11",
+        ResponseTemplate::new(200).set_body_json(envelope("r11", "completed", 1, json!({}))),
+        None,
+    )
+    .await;
     let engine = engine(&server, |c| c.eval_wait = Duration::from_millis(50));
     let eval = engine
         .evaluation(System::Interactly, "r10", None)
@@ -604,12 +605,14 @@ async fn evaluation_falls_back_to_the_evaluation_result_route() {
 #[tokio::test]
 async fn comments_are_cut_to_5000_characters_and_retried_on_409() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/workflows/v1/workflow-runs/r12/comments"))
-        .respond_with(ResponseTemplate::new(409).set_body_string("run in progress"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "POST",
+        "/workflows/v1/workflow-runs/r12/comments",
+        ResponseTemplate::new(409).set_body_string("run in progress"),
+        Some(1),
+    )
+    .await;
     Mock::given(method("POST"))
         .and(path("/workflows/v1/workflow-runs/r12/comments"))
         .and(header("authorization", "Bearer tok-interactly"))
@@ -657,33 +660,38 @@ async fn stop_all_stops_every_live_run_in_flight() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r13"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r13",
+        ResponseTemplate::new(200).set_body_json(envelope(
             "r13",
             "waiting_for_user_input",
             1,
             json!({}),
-        )))
-        .mount(&server)
-        .await;
+        )),
+        None,
+    )
+    .await;
     let runs = "/apps/app1/workflows/cwf/runs";
-    Mock::given(method("POST"))
-        .and(path(runs))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": "c13", "app_id": "app1", "status": "RUNNING"})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("{runs}/c13")))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": "c13", "app_id": "app1", "status": "COMPLETED"})),
-        )
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "POST",
+        runs,
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"id": "c13", "app_id": "app1", "status": "RUNNING"})),
+        None,
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        format!("{runs}/c13"),
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"id": "c13", "app_id": "app1", "status": "COMPLETED"})),
+        None,
+    )
+    .await;
     Mock::given(method("POST"))
         .and(path(format!("{runs}/c13/cancel")))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
@@ -776,22 +784,31 @@ impl Engine for Empty {
 #[tokio::test]
 async fn record_mode_saves_live_answers_and_never_errors() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/workflows/v1/workflows/wf1/execute"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(execute_answer("r16", 1)))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "POST",
+        "/workflows/v1/workflows/wf1/execute",
+        ResponseTemplate::new(200).set_body_json(execute_answer("r16", 1)),
+        None,
+    )
+    .await;
     let stored = envelope("r16", "waiting_for_user_input", 1, json!({})).to_string();
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r16"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(stored.clone()))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/workflows/v1/workflows/broken/execute"))
-        .respond_with(ResponseTemplate::new(500))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r16",
+        ResponseTemplate::new(200).set_body_string(stored.clone()),
+        None,
+    )
+    .await;
+    answer(
+        &server,
+        "POST",
+        "/workflows/v1/workflows/broken/execute",
+        ResponseTemplate::new(500),
+        None,
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let live = Arc::new(engine(&server, |c| c.client.max_retries = 0));
     let recording = RecordingEngine::new(Arc::new(Empty), live, dir.path());

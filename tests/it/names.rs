@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{files_ending, output, reprise, reprise_in, Out};
+use crate::common::{answer, files_ending, output, reprise, reprise_in, Out};
 use crate::snapshot::snapshot_column_of;
 
 /// The ids of the corpus: pairs that one naive sanitiser (or a case-insensitive file system)
@@ -144,7 +144,7 @@ fn clashing_and_long_ids_each_get_their_own_snapshot_that_check_then_matches() {
 
 #[tokio::test]
 async fn fetch_writes_one_file_per_id_and_skips_them_all_when_run_again() {
-    use wiremock::matchers::{method, path, path_regex};
+    use wiremock::matchers::{method, path_regex};
     use wiremock::{Mock, MockServer, Request, ResponseTemplate};
     let ids = ids();
     let server = MockServer::start().await;
@@ -152,11 +152,14 @@ async fn fetch_writes_one_file_per_id_and_skips_them_all_when_run_again() {
         .iter()
         .map(|id| serde_json::json!({"workflow_run": {"_id": id, "workflow_run": {"workflow_run_id": id}}}))
         .collect();
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(Value::Array(list)))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs",
+        ResponseTemplate::new(200).set_body_json(Value::Array(list)),
+        None,
+    )
+    .await;
     // Every run: a bare run named by the (still encoded) path segment it was asked by.
     Mock::given(method("GET"))
         .and(path_regex("^/workflows/v1/workflow-runs/.+"))

@@ -11,7 +11,7 @@ use serde_json::json;
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{engine, envelope, execute_answer, requests_to, start_request};
+use crate::common::{answer, engine, envelope, execute_answer, requests_to, start_request};
 
 const EXECUTE: &str = "/workflows/v1/workflows/wf1/execute";
 
@@ -246,16 +246,14 @@ async fn client_errors_are_final_but_408_409_and_425() {
 #[tokio::test]
 async fn a_malformed_evaluation_result_is_read_again() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r3"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r3",
-            "completed",
-            1,
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r3",
+        ResponseTemplate::new(200).set_body_json(envelope("r3", "completed", 1, json!({}))),
+        None,
+    )
+    .await;
     let result = "/v1/workflow-runs/r3/evaluation-result";
     Mock::given(method("GET"))
         .and(path(result))
@@ -286,21 +284,22 @@ async fn a_malformed_evaluation_result_is_read_again() {
 async fn only_a_completed_run_waits_for_its_evaluation() {
     for (status, waits) in [("completed", true), ("failed", false)] {
         let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/workflows/v1/workflow-runs/r4"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-                "r4",
-                status,
-                1,
-                json!({}),
-            )))
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v1/workflow-runs/r4/evaluation-result"))
-            .respond_with(ResponseTemplate::new(404))
-            .mount(&server)
-            .await;
+        answer(
+            &server,
+            "GET",
+            "/workflows/v1/workflow-runs/r4",
+            ResponseTemplate::new(200).set_body_json(envelope("r4", status, 1, json!({}))),
+            None,
+        )
+        .await;
+        answer(
+            &server,
+            "GET",
+            "/v1/workflow-runs/r4/evaluation-result",
+            ResponseTemplate::new(404),
+            None,
+        )
+        .await;
         let engine = engine(&server, |c| c.eval_wait = Duration::from_millis(400));
         let started = std::time::Instant::now();
         let got = engine
@@ -333,13 +332,16 @@ async fn noxus_and_cortex_starts_name_their_case_and_cortex_its_recorded_app() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/apps/app-rec/workflows/cwf/runs/c1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
+    answer(
+        &server,
+        "GET",
+        "/apps/app-rec/workflows/cwf/runs/c1",
+        ResponseTemplate::new(200).set_body_json(
             json!({"id": "c1", "app_id": "app-rec", "workflow_id": "cwf", "status": "COMPLETED"}),
-        ))
-        .mount(&server)
-        .await;
+        ),
+        None,
+    )
+    .await;
     Mock::given(method("POST"))
         .and(path("/v1/workflows/nwf/runs"))
         .and(header("x-reprise-case", "case-n"))
@@ -349,13 +351,16 @@ async fn noxus_and_cortex_starts_name_their_case_and_cortex_its_recorded_app() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/workflows/nwf/runs/n1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
+    answer(
+        &server,
+        "GET",
+        "/v1/workflows/nwf/runs/n1",
+        ResponseTemplate::new(200).set_body_json(
             json!({"id": "n1", "workflow_id": "nwf", "status": "completed", "progress": 100}),
-        ))
-        .mount(&server)
-        .await;
+        ),
+        None,
+    )
+    .await;
     // The engine's own --app-id is `app1`: the recording's app comes first.
     let engine = engine(&server, |_| {});
     let mut cortex = start_request(System::Cortex, "cwf", None);
