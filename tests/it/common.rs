@@ -10,7 +10,7 @@
 //!   [`files`], [`files_ending`], [`table`] / [`table_by`] (a CSV by key);
 //! - **wiremock vendors**: an [`HttpConfig`] for every system at one mock server ([`config`],
 //!   [`engine`]), a stored Interactly run ([`envelope`]), an execute answer, a start request,
-//!   one route's answer ([`answer`]), the requests a route received.
+//!   one route's answer ([`answer`]), the requests a route received and their count.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -348,6 +348,11 @@ pub(crate) async fn answer(
     }
     .mount(server)
     .await;
+}
+
+/// How many requests `server` received on path `p`.
+pub(crate) async fn request_count(server: &MockServer, p: &str) -> usize {
+    requests_to(server, p).await.len()
 }
 
 /// The requests `server` received on path `p`.

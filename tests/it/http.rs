@@ -18,8 +18,8 @@ use wiremock::matchers::{
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::common::{
-    answer, config, engine, envelope, execute_answer, load_one, requests_to, serve, start_request,
-    FIXTURE_APP,
+    answer, config, engine, envelope, execute_answer, load_one, request_count, requests_to, serve,
+    start_request, FIXTURE_APP,
 };
 
 fn body_of(request: &Request) -> Value {
@@ -113,9 +113,7 @@ async fn interactly_current_generation_executes_then_gets_the_run() {
     ));
     // One GET after each turn.
     assert_eq!(
-        requests_to(&server, "/workflows/v1/workflow-runs/r1")
-            .await
-            .len(),
+        request_count(&server, "/workflows/v1/workflow-runs/r1").await,
         2
     );
 }
@@ -195,9 +193,7 @@ async fn interactly_polls_a_run_still_working() {
         .unwrap();
     assert_eq!(reply.run.status.text, "completed");
     assert_eq!(
-        requests_to(&server, "/workflows/v1/workflow-runs/r3")
-            .await
-            .len(),
+        request_count(&server, "/workflows/v1/workflow-runs/r3").await,
         3
     );
 }
@@ -339,9 +335,7 @@ async fn rate_limited_answers_are_retried_after_retry_after_and_slow_the_engine(
     // The back-off ceiling is 5 ms: only Retry-After explains a wait of a second.
     assert!(started.elapsed() >= Duration::from_millis(990));
     assert_eq!(
-        requests_to(&server, "/workflows/v1/workflow-runs/r4")
-            .await
-            .len(),
+        request_count(&server, "/workflows/v1/workflow-runs/r4").await,
         2
     );
     assert!(engine.slowdown() > Duration::ZERO);
@@ -370,9 +364,7 @@ async fn server_errors_then_success() {
     let run = engine.get(System::Interactly, "r5").await.unwrap();
     assert_eq!(run.status.text, "completed");
     assert_eq!(
-        requests_to(&server, "/workflows/v1/workflow-runs/r5")
-            .await
-            .len(),
+        request_count(&server, "/workflows/v1/workflow-runs/r5").await,
         3
     );
 }

@@ -11,7 +11,9 @@ use serde_json::json;
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{answer, engine, envelope, execute_answer, requests_to, start_request};
+use crate::common::{
+    answer, engine, envelope, execute_answer, request_count, requests_to, start_request,
+};
 
 const EXECUTE: &str = "/workflows/v1/workflows/wf1/execute";
 
@@ -191,7 +193,7 @@ async fn a_start_without_side_effects_is_resent_after_any_transient_failure() {
     let mut request = start_request(System::Interactly, "wf1", None);
     request.live.side_effects = false;
     assert_eq!(engine.start(&request).await.unwrap().run_id, "r1");
-    assert_eq!(requests_to(&server, EXECUTE).await.len(), 2);
+    assert_eq!(request_count(&server, EXECUTE).await, 2);
 }
 
 #[tokio::test]
@@ -224,9 +226,7 @@ async fn client_errors_are_final_but_408_409_and_425() {
             .await;
         let engine = engine(&server, |_| {});
         let got = engine.get(System::Interactly, "r2").await;
-        let sent = requests_to(&server, "/workflows/v1/workflow-runs/r2")
-            .await
-            .len();
+        let sent = request_count(&server, "/workflows/v1/workflow-runs/r2").await;
         if final_ {
             assert_eq!(sent, 1, "{status}");
             assert_eq!(
@@ -277,7 +277,7 @@ async fn a_malformed_evaluation_result_is_read_again() {
         .unwrap()
         .expect("an evaluation");
     assert_eq!(eval.eval.source_run_id.as_deref(), Some("r3"));
-    assert_eq!(requests_to(&server, result).await.len(), 2);
+    assert_eq!(request_count(&server, result).await, 2);
 }
 
 #[tokio::test]
@@ -307,9 +307,7 @@ async fn only_a_completed_run_waits_for_its_evaluation() {
             .await
             .unwrap();
         assert!(got.is_none());
-        let looks = requests_to(&server, "/workflows/v1/workflow-runs/r4")
-            .await
-            .len();
+        let looks = request_count(&server, "/workflows/v1/workflow-runs/r4").await;
         if waits {
             assert!(started.elapsed() >= Duration::from_millis(400), "{status}");
             // Back-off from 5 ms: a handful of looks, not one per 5 ms.
