@@ -9,7 +9,7 @@
 //! - **corpora and report folders**: [`repo`], [`load_corpus`], [`load_one`], [`copy_dir`],
 //!   [`files`], [`files_ending`], [`table`] / [`table_by`] (a CSV by key);
 //! - **wiremock vendors**: an [`HttpConfig`] for every system at one mock server ([`config`],
-//!   [`engine`]), a stored Interactly run ([`envelope`]), an execute answer, a start request,
+//!   [`engine`]), a stored Interactly run ([`envelope`], [`stored_run`]), an execute answer, a start request,
 //!   one route's answer ([`answer`]), the requests a route received and their count.
 
 use std::collections::BTreeMap;
@@ -347,6 +347,21 @@ pub(crate) async fn answer(
         None => mock,
     }
     .mount(server)
+    .await;
+}
+
+/// Answers the GET of the stored Interactly run `run` (an [`envelope`]) with it, as
+/// [`answer`] does.
+pub(crate) async fn stored_run(server: &MockServer, run: Value, times: Option<u64>) {
+    let id = run["workflow_run"]["_id"].as_str().unwrap().to_owned();
+    let p = format!("/workflows/v1/workflow-runs/{id}");
+    answer(
+        server,
+        "GET",
+        p,
+        ResponseTemplate::new(200).set_body_json(run),
+        times,
+    )
     .await;
 }
 

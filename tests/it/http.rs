@@ -19,7 +19,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::common::{
     answer, config, engine, envelope, execute_answer, load_one, request_count, requests_to, serve,
-    start_request, FIXTURE_APP,
+    start_request, stored_run, FIXTURE_APP,
 };
 
 fn body_of(request: &Request) -> Value {
@@ -67,14 +67,7 @@ async fn interactly_current_generation_executes_then_gets_the_run() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    answer(
-        &server,
-        "GET",
-        "/workflows/v1/workflow-runs/r1",
-        ResponseTemplate::new(200).set_body_json(envelope("r1", "completed", 2, json!({}))),
-        None,
-    )
-    .await;
+    stored_run(&server, envelope("r1", "completed", 2, json!({})), None).await;
 
     let engine = engine(&server, |_| {});
     let mut request = start_request(System::Interactly, "wf1", Some(3));
@@ -170,22 +163,8 @@ async fn interactly_polls_a_run_still_working() {
         None,
     )
     .await;
-    answer(
-        &server,
-        "GET",
-        "/workflows/v1/workflow-runs/r3",
-        ResponseTemplate::new(200).set_body_json(envelope("r3", "running", 1, json!({}))),
-        Some(2),
-    )
-    .await;
-    answer(
-        &server,
-        "GET",
-        "/workflows/v1/workflow-runs/r3",
-        ResponseTemplate::new(200).set_body_json(envelope("r3", "completed", 1, json!({}))),
-        None,
-    )
-    .await;
+    stored_run(&server, envelope("r3", "running", 1, json!({})), Some(2)).await;
+    stored_run(&server, envelope("r3", "completed", 1, json!({})), None).await;
     let engine = engine(&server, |_| {});
     let reply = engine
         .start(&start_request(System::Interactly, "wf1", None))
@@ -320,14 +299,7 @@ async fn rate_limited_answers_are_retried_after_retry_after_and_slow_the_engine(
         Some(1),
     )
     .await;
-    answer(
-        &server,
-        "GET",
-        "/workflows/v1/workflow-runs/r4",
-        ResponseTemplate::new(200).set_body_json(envelope("r4", "completed", 1, json!({}))),
-        None,
-    )
-    .await;
+    stored_run(&server, envelope("r4", "completed", 1, json!({})), None).await;
     let engine = engine(&server, quick);
     let started = Instant::now();
     let run = engine.get(System::Interactly, "r4").await.unwrap();
@@ -352,14 +324,7 @@ async fn server_errors_then_success() {
         Some(2),
     )
     .await;
-    answer(
-        &server,
-        "GET",
-        "/workflows/v1/workflow-runs/r5",
-        ResponseTemplate::new(200).set_body_json(envelope("r5", "completed", 1, json!({}))),
-        None,
-    )
-    .await;
+    stored_run(&server, envelope("r5", "completed", 1, json!({})), None).await;
     let engine = engine(&server, quick);
     let run = engine.get(System::Interactly, "r5").await.unwrap();
     assert_eq!(run.status.text, "completed");
@@ -497,24 +462,15 @@ async fn evaluation_waits_for_interactlys_own_evaluation_run() {
     let config = json!({"workflow_config_fully_hydrated": {"workflow_config": {
         "evaluation_config": {"evaluator_workflow_id": "ev", "evaluator_workflow_version_number": 1}}}});
     // Completed, evaluation not there yet; then the evaluated run links its evaluator.
-    answer(
+    stored_run(
         &server,
-        "GET",
-        "/workflows/v1/workflow-runs/r9",
-        ResponseTemplate::new(200).set_body_json(envelope("r9", "completed", 1, config.clone())),
+        envelope("r9", "completed", 1, config.clone()),
         Some(2),
     )
     .await;
     let mut linked = config.clone();
     linked["evaluation_run_info"] = json!({"evaluation_workflow_run_id": "e9"});
-    answer(
-        &server,
-        "GET",
-        "/workflows/v1/workflow-runs/r9",
-        ResponseTemplate::new(200).set_body_json(envelope("r9", "completed", 1, linked)),
-        None,
-    )
-    .await;
+    stored_run(&server, envelope("r9", "completed", 1, linked), None).await;
     let mut eval = envelope(
         "e9",
         "completed",
@@ -552,14 +508,7 @@ async fn evaluation_waits_for_interactlys_own_evaluation_run() {
 #[tokio::test]
 async fn evaluation_falls_back_to_the_evaluation_result_route() {
     let server = MockServer::start().await;
-    answer(
-        &server,
-        "GET",
-        "/workflows/v1/workflow-runs/r10",
-        ResponseTemplate::new(200).set_body_json(envelope("r10", "completed", 1, json!({}))),
-        None,
-    )
-    .await;
+    stored_run(&server, envelope("r10", "completed", 1, json!({})), None).await;
     answer(&server, "GET", "/v1/workflow-runs/r10/evaluation-result", ResponseTemplate::new(200).set_body_json(json!({"score": 0.4,
             "passed": false, "details": "missed the booking", "evaluated_at": "2026-01-01T00:00:00Z"})), None).await;
     answer(
@@ -570,14 +519,7 @@ async fn evaluation_falls_back_to_the_evaluation_result_route() {
         None,
     )
     .await;
-    answer(
-        &server,
-        "GET",
-        "/workflows/v1/workflow-runs/r11",
-        ResponseTemplate::new(200).set_body_json(envelope("r11", "completed", 1, json!({}))),
-        None,
-    )
-    .await;
+    stored_run(&server, envelope("r11", "completed", 1, json!({})), None).await;
     let engine = engine(&server, |c| c.eval_wait = Duration::from_millis(50));
     let eval = engine
         .evaluation(System::Interactly, "r10", None)

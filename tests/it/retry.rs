@@ -12,7 +12,7 @@ use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{
-    answer, engine, envelope, execute_answer, request_count, requests_to, start_request,
+    answer, engine, envelope, execute_answer, request_count, requests_to, start_request, stored_run,
 };
 
 const EXECUTE: &str = "/workflows/v1/workflows/wf1/execute";
@@ -246,14 +246,7 @@ async fn client_errors_are_final_but_408_409_and_425() {
 #[tokio::test]
 async fn a_malformed_evaluation_result_is_read_again() {
     let server = MockServer::start().await;
-    answer(
-        &server,
-        "GET",
-        "/workflows/v1/workflow-runs/r3",
-        ResponseTemplate::new(200).set_body_json(envelope("r3", "completed", 1, json!({}))),
-        None,
-    )
-    .await;
+    stored_run(&server, envelope("r3", "completed", 1, json!({})), None).await;
     let result = "/v1/workflow-runs/r3/evaluation-result";
     Mock::given(method("GET"))
         .and(path(result))
@@ -284,14 +277,7 @@ async fn a_malformed_evaluation_result_is_read_again() {
 async fn only_a_completed_run_waits_for_its_evaluation() {
     for (status, waits) in [("completed", true), ("failed", false)] {
         let server = MockServer::start().await;
-        answer(
-            &server,
-            "GET",
-            "/workflows/v1/workflow-runs/r4",
-            ResponseTemplate::new(200).set_body_json(envelope("r4", status, 1, json!({}))),
-            None,
-        )
-        .await;
+        stored_run(&server, envelope("r4", status, 1, json!({})), None).await;
         answer(
             &server,
             "GET",
