@@ -58,6 +58,21 @@ impl Serve {
         format!("{}{path}", self.served.url)
     }
 
+    /// `GET path` with the token.
+    async fn get(&self, http: &reqwest::Client, path: &str) -> reqwest::Response {
+        http.get(self.url(path))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST path` of `body` as JSON with the token.
+    async fn post(&self, http: &reqwest::Client, path: &str, body: &Value) -> reqwest::Response {
+        let request = http.post(self.url(path)).bearer_auth(TOKEN).json(body);
+        request.send().await.unwrap()
+    }
+
     /// SIGTERM, then the exit code and the log.
     fn terminate(mut self) -> (Option<i32>, String) {
         let pid = self.served.child.id().to_string();
@@ -187,12 +202,7 @@ async fn replay_bare(s: &Serve, http: &reqwest::Client, case: &Run, version: i64
         if t + 1 < case.turns.len() {
             assert_eq!(answer["status"], "waiting_for_user_input");
             // While in flight, GET shows the same turns so far.
-            let res = http
-                .get(s.url(&format!("/v1/workflow-runs/{run_id}")))
-                .bearer_auth(TOKEN)
-                .send()
-                .await
-                .unwrap();
+            let res = s.get(http, &format!("/v1/workflow-runs/{run_id}")).await;
             let got: Value = res.json().await.unwrap();
             let inner = if got.get("input_output_pairs").is_some() {
                 &got
@@ -201,13 +211,13 @@ async fn replay_bare(s: &Serve, http: &reqwest::Client, case: &Run, version: i64
             };
             assert_eq!(inner["input_output_pairs"].as_array().unwrap().len(), t + 1);
             // Comments wait until the run is no longer in progress.
-            let res = http
-                .post(s.url(&format!("/v1/workflow-runs/{run_id}/comments")))
-                .bearer_auth(TOKEN)
-                .json(&json!({"content": "looks fine"}))
-                .send()
-                .await
-                .unwrap();
+            let res = s
+                .post(
+                    http,
+                    &format!("/v1/workflow-runs/{run_id}/comments"),
+                    &json!({"content": "looks fine"}),
+                )
+                .await;
             assert_eq!(res.status().as_u16(), 409);
         }
         last = bytes;
@@ -260,20 +270,12 @@ async fn every_fixture_through_the_three_systems_routes() {
         match case.system {
             System::Interactly => {
                 // The recording in its own shape, exactly.
-                let res = http
-                    .get(s.url(&format!("/v1/workflow-runs/{id}")))
-                    .bearer_auth(TOKEN)
-                    .send()
-                    .await
-                    .unwrap();
+                let res = s.get(&http, &format!("/v1/workflow-runs/{id}")).await;
                 ok_with(body(res).await, &raw(case), id);
                 // The seed envelope.
-                let res = http
-                    .get(s.url(&format!("/workflows/v1/workflow-runs/{id}")))
-                    .bearer_auth(TOKEN)
-                    .send()
-                    .await
-                    .unwrap();
+                let res = s
+                    .get(&http, &format!("/workflows/v1/workflow-runs/{id}"))
+                    .await;
                 let (status, bytes) = body(res).await;
                 assert_eq!(status, 200);
                 match case.format {
@@ -312,12 +314,9 @@ async fn every_fixture_through_the_three_systems_routes() {
                     assert!(answer["events"].as_array().is_some_and(|e| !e.is_empty()));
                 }
                 // The evaluation result of the linked evaluation run.
-                let res = http
-                    .get(s.url(&format!("/v1/workflow-runs/{id}/evaluation-result")))
-                    .bearer_auth(TOKEN)
-                    .send()
-                    .await
-                    .unwrap();
+                let res = s
+                    .get(&http, &format!("/v1/workflow-runs/{id}/evaluation-result"))
+                    .await;
                 match corpus.evaluation_of(id) {
                     Some(eval) => {
                         assert_eq!(res.status().as_u16(), 200);
@@ -352,12 +351,7 @@ async fn every_fixture_through_the_three_systems_routes() {
                         .unwrap();
                     ok_with(body(res).await, &raw(case), &path);
                     // A bearer token is not Noxus's auth.
-                    let res = http
-                        .get(s.url(&path))
-                        .bearer_auth(TOKEN)
-                        .send()
-                        .await
-                        .unwrap();
+                    let res = s.get(&http, &path).await;
                     assert_eq!(res.status().as_u16(), 401);
                 }
             }
@@ -375,12 +369,7 @@ async fn every_fixture_through_the_three_systems_routes() {
                     .await
                     .unwrap();
                 ok_with(body(res).await, &raw(case), id);
-                let res = http
-                    .get(s.url(&format!("{base}/{id}")))
-                    .bearer_auth(TOKEN)
-                    .send()
-                    .await
-                    .unwrap();
+                let res = s.get(&http, &format!("{base}/{id}")).await;
                 ok_with(body(res).await, &raw(case), id);
                 let res = http
                     .get(s.url(&format!("{base}/{id}")))
@@ -411,13 +400,13 @@ async fn every_fixture_through_the_three_systems_routes() {
     );
     // Version 3: a 404 whose detail names the nearest recordings, without patient data.
     let wf = case.workflow_id.as_deref().unwrap();
-    let res = http
-        .post(s.url(&format!("/workflows/v1/workflows/{wf}/execute?version=3")))
-        .bearer_auth(TOKEN)
-        .json(&run_input(&case.turns[0], "start"))
-        .send()
-        .await
-        .unwrap();
+    let res = s
+        .post(
+            &http,
+            &format!("/workflows/v1/workflows/{wf}/execute?version=3"),
+            &run_input(&case.turns[0], "start"),
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 404);
     let detail: Value = res.json().await.unwrap();
     let detail = detail["detail"].as_str().unwrap();
