@@ -10,7 +10,7 @@
 //!   [`files`], [`files_ending`], [`table`] / [`table_by`] (a CSV by key);
 //! - **wiremock vendors**: an [`HttpConfig`] for every system at one mock server ([`config`],
 //!   [`engine`]), a stored Interactly run ([`envelope`], [`stored_run`]), an execute answer, a start request,
-//!   one route's answer ([`answer`]), the requests a route received and their count.
+//!   one route's answer ([`answer`]), a case replayed turn by turn ([`replay_case`]), the requests a route received and their count.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use reprise::corpus::{Corpus, LoadOptions};
 use reprise::engine::http::{ClientConfig, Generation, HttpConfig, HttpEngine, Token};
-use reprise::engine::{StartRequest, TurnInput};
+use reprise::engine::{Engine, EngineError, Reply, StartRequest, TurnInput};
 use reprise::model::{Run, System};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
@@ -310,6 +310,29 @@ pub(crate) fn envelope(run_id: &str, status: &str, turns: usize, extra: Value) -
 pub(crate) fn execute_answer(run_id: &str, turn: u32) -> Value {
     json!({"run_id": run_id, "turn_number": turn, "events": [], "is_waiting_for_input": true,
            "is_completed": false, "error": null, "next_input_hint": null})
+}
+
+/// Replays every recorded turn of `case` through `engine` at `version`: the last reply.
+pub(crate) async fn replay_case(
+    engine: &dyn Engine,
+    case: &Run,
+    version: Option<i64>,
+) -> Result<Reply, EngineError> {
+    let request = StartRequest {
+        system: case.system,
+        workflow_id: case.workflow_id.clone().unwrap_or_default(),
+        version,
+        input: TurnInput::from_turn(&case.turns[0]),
+        case_run_id: Some(case.run_id.clone()),
+        live: reprise::engine::LiveHints::default(),
+    };
+    let mut reply = engine.start(&request).await?;
+    for turn in &case.turns[1..] {
+        reply = engine
+            .send(&reply.run_id, &TurnInput::from_turn(turn))
+            .await?;
+    }
+    Ok(reply)
 }
 
 /// A start of `workflow` on `system`: one variable, one user message, one input.

@@ -3,12 +3,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use reprise::engine::{
-    Engine, EngineError, FaultConfig, FaultyEngine, RecordedEngine, StartRequest, TurnInput,
-};
+use reprise::engine::{Engine, EngineError, FaultConfig, FaultyEngine, RecordedEngine};
 use reprise::model::Run;
 
-use crate::common::load_corpus;
+use crate::common::{load_corpus, replay_case};
 
 /// Replays every turn of `case`; the run id that answered the last turn, or the error.
 async fn replay(
@@ -16,20 +14,7 @@ async fn replay(
     case: &Run,
     version: Option<i64>,
 ) -> Result<String, EngineError> {
-    let request = StartRequest {
-        system: case.system,
-        workflow_id: case.workflow_id.clone().unwrap_or_default(),
-        version,
-        input: TurnInput::from_turn(&case.turns[0]),
-        case_run_id: Some(case.run_id.clone()),
-        live: reprise::engine::LiveHints::default(),
-    };
-    let mut reply = engine.start(&request).await?;
-    for turn in &case.turns[1..] {
-        reply = engine
-            .send(&reply.run_id, &TurnInput::from_turn(turn))
-            .await?;
-    }
+    let reply = replay_case(engine, case, version).await?;
     assert_eq!(reply.turn + 1, case.turns.len());
     Ok(reply.run_id)
 }

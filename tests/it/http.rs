@@ -18,8 +18,8 @@ use wiremock::matchers::{
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::common::{
-    answer, config, engine, envelope, execute_answer, load_one, request_count, requests_to, serve,
-    start_request, stored_run, FIXTURE_APP,
+    answer, config, engine, envelope, execute_answer, load_one, replay_case, request_count,
+    requests_to, serve, start_request, stored_run, FIXTURE_APP,
 };
 
 fn body_of(request: &Request) -> Value {
@@ -811,20 +811,7 @@ fn the_fixture_cases_with_sms_or_mcp_are_refused() {
 
 /// Replays every turn of `case`: (final status, turns answered, total tokens), or the error.
 async fn outcome(engine: &dyn Engine, case: &Run) -> Result<(String, usize, u64), EngineError> {
-    let request = StartRequest {
-        system: case.system,
-        workflow_id: case.workflow_id.clone().unwrap_or_default(),
-        version: case.version,
-        input: TurnInput::from_turn(&case.turns[0]),
-        case_run_id: Some(case.run_id.clone()),
-        live: reprise::engine::LiveHints::default(),
-    };
-    let mut reply = engine.start(&request).await?;
-    for turn in &case.turns[1..] {
-        reply = engine
-            .send(&reply.run_id, &TurnInput::from_turn(turn))
-            .await?;
-    }
+    let reply = replay_case(engine, case, case.version).await?;
     Ok((
         reply.run.status.text.clone(),
         reply.turn + 1,
