@@ -3,7 +3,7 @@
 //! - **the binary**: [`reprise`] (the one builder: `reprise` with `$GITHUB_STEP_SUMMARY`
 //!   removed), run in the temp folder ([`reprise_outside`]) or in a folder with `$CI` unset and
 //!   a timeout ([`reprise_in`]), [`bin`] (the same as a `std` command, to spawn and signal),
-//!   [`output`] ([`Out`]: exit code, stdout, stderr), [`code_and_stderr`];
+//!   [`output`] ([`Out`]: exit code, stdout, stderr), [`expect_code`], [`code_and_stderr`];
 //! - **`reprise serve`** as a child on a free loopback port: [`serve`], [`serve_logging`],
 //!   [`Served::spawn`] (any configured command), killed when dropped;
 //! - **corpora and report folders**: [`repo`], [`load_corpus`], [`load_one`], [`copy_dir`],
@@ -77,6 +77,13 @@ pub(crate) fn output(cmd: &mut assert_cmd::Command) -> Out {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// Runs `cmd`, which must exit with `code` (else fails showing its stdout and stderr).
+pub(crate) fn expect_code(cmd: &mut assert_cmd::Command, code: i32) -> Out {
+    let out = output(cmd);
+    assert_eq!(out.code, Some(code), "{}\n{}", out.stdout, out.stderr);
+    out
 }
 
 /// Runs `cmd`: (exit code, stderr).

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use crate::common::reprise;
+use crate::common::{expect_code, reprise};
 
 /// A fresh empty folder under the target dir (removed first if a previous run left it).
 fn scratch(name: &str) -> PathBuf {
@@ -112,21 +112,16 @@ fn corpus(name: &str, files: &[(&str, &str)]) -> PathBuf {
 
 /// `reprise run` over `dir/corpus` with the recorded engine; the rows of runs.csv by run id.
 fn run_rows(dir: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let out = reprise()
-        .arg("run")
-        .arg(dir.join("corpus"))
-        .arg("--out")
-        .arg(dir.join("out"))
-        .arg("--snapshots")
-        .arg(dir.join("snaps"))
-        .args(["--no-progress", "--update-snapshots", "always"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    expect_code(
+        reprise()
+            .arg("run")
+            .arg(dir.join("corpus"))
+            .arg("--out")
+            .arg(dir.join("out"))
+            .arg("--snapshots")
+            .arg(dir.join("snaps"))
+            .args(["--no-progress", "--update-snapshots", "always"]),
+        0,
     );
     let csv = std::fs::read_to_string(dir.join("out/runs.csv")).unwrap();
     let mut lines = csv.lines();
