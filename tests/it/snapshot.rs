@@ -9,7 +9,7 @@ use reprise::redact::Redactor;
 use reprise::snapshot::store::{CheckOptions, SnapshotKey, Store, UpdateMode};
 use reprise::snapshot::{Detail, Outcome, Transcript};
 
-use crate::common::{copy_dir, files_ending, reprise, reprise_in, Out};
+use crate::common::{copy_dir, expect_code, files_ending, reprise, reprise_in, Out};
 
 fn fixtures() -> Corpus {
     Corpus::load(
@@ -271,15 +271,13 @@ fn pending_store() -> (tempfile::TempDir, Store) {
 #[test]
 fn cli_pending_accept_reject() {
     let (dir, store) = pending_store();
-    let out = reprise()
-        .args(["snapshots", "pending", "--diff", "--snapshots"])
-        .arg(dir.path())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8(out).unwrap();
+    let out = expect_code(
+        reprise()
+            .args(["snapshots", "pending", "--diff", "--snapshots"])
+            .arg(dir.path()),
+        0,
+    )
+    .stdout;
     assert!(out.starts_with("2 pending snapshots\nnew r1 "), "{out}");
     assert!(out.contains("+a: 2"), "{out}");
     // unknown run id: usage error, nothing done
@@ -308,16 +306,14 @@ fn cli_pending_accept_reject() {
 #[test]
 fn cli_review_reads_keys_from_stdin() {
     let (dir, store) = pending_store();
-    let out = reprise()
-        .args(["snapshots", "review", "--snapshots"])
-        .arg(dir.path())
-        .write_stdin("a\nr\n")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8(out).unwrap();
+    let out = expect_code(
+        reprise()
+            .args(["snapshots", "review", "--snapshots"])
+            .arg(dir.path())
+            .write_stdin("a\nr\n"),
+        0,
+    )
+    .stdout;
     assert!(
         out.contains("[1/2] r1\n--- /dev/null\n+++ new noxus/wf/r1.snap"),
         "{out}"
