@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::common::expect_code;
 use crate::common::repo;
 use crate::common::reprise_outside as reprise;
 use crate::compare::{row, write_report, Row};
@@ -58,6 +59,13 @@ fn gate(cand: &Path, base: Option<&Path>, flags: &[&str]) -> (i32, String) {
 }
 
 /// The words of the output line of check `name`.
+/// `reprise --config CONFIG gate DIR`.
+fn gate_with_config(config: &Path, dir: &Path) -> assert_cmd::Command {
+    let mut cmd = reprise();
+    cmd.arg("--config").arg(config).arg("gate").arg(dir);
+    cmd
+}
+
 fn check_line<'a>(out: &'a str, name: &str) -> Vec<&'a str> {
     out.lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>())
@@ -232,15 +240,8 @@ fn config_file_thresholds_global_and_per_workflow() {
     assert_eq!(code, 1);
 
     std::fs::write(&config, "[gate]\nmin_pass_rat = 0.9\n").unwrap();
-    let out = reprise()
-        .arg("--config")
-        .arg(&config)
-        .arg("gate")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("min_pass_rat"));
+    let out = expect_code(&mut gate_with_config(&config, &dir), 2);
+    assert!(out.stderr.contains("min_pass_rat"));
 }
 
 #[test]
@@ -471,15 +472,7 @@ fn unjudged_cases_fail_the_gate_over_max_unevaluated() {
     // The same limit from reprise.toml.
     let config = tmp.path().join("reprise.toml");
     std::fs::write(&config, "[gate]\nmax_unevaluated = 0\n").unwrap();
-    let out = reprise()
-        .arg("--config")
-        .arg(&config)
-        .arg("gate")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = expect_code(&mut gate_with_config(&config, &dir), 1).stdout;
     assert!(text.contains("max_unevaluated"), "{text}");
 }
 
