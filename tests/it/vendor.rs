@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use crate::common::{expect_code, reprise};
+use crate::common::{expect_code, reprise, table};
 
 /// A fresh empty folder under the target dir (removed first if a previous run left it).
 fn scratch(name: &str) -> PathBuf {
@@ -110,8 +110,9 @@ fn corpus(name: &str, files: &[(&str, &str)]) -> PathBuf {
     dir
 }
 
-/// `reprise run` over `dir/corpus` with the recorded engine; the rows of runs.csv by run id.
-fn run_rows(dir: &Path) -> Vec<std::collections::HashMap<String, String>> {
+/// `reprise run` over `dir/corpus` with the recorded engine; the `columns` of each row of
+/// runs.csv, by run id.
+fn run_columns(dir: &Path, columns: &[&str]) -> Vec<Vec<String>> {
     expect_code(
         reprise()
             .arg("run")
@@ -123,17 +124,9 @@ fn run_rows(dir: &Path) -> Vec<std::collections::HashMap<String, String>> {
             .args(["--no-progress", "--update-snapshots", "always"]),
         0,
     );
-    let csv = std::fs::read_to_string(dir.join("out/runs.csv")).unwrap();
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .map(|l| {
-            header
-                .iter()
-                .zip(l.split(','))
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
+    let (_, rows) = table(&dir.join("out/runs.csv"));
+    rows.values()
+        .map(|r| columns.iter().map(|c| r[*c].clone()).collect())
         .collect()
 }
 
@@ -168,27 +161,21 @@ fn zero_turn_runs_load_and_replay_to_their_recorded_state() {
         (report["runs"].as_u64(), report["errors"].as_u64()),
         (Some(3), Some(0))
     );
-    let rows = run_rows(&dir);
-    let got: Vec<Vec<&str>> = rows
-        .iter()
-        .map(|r| {
-            [
-                "run_id",
-                "replay_run_id",
-                "status",
-                "turns",
-                "llm_calls",
-                "input_tokens",
-                "output_tokens",
-                "total_tokens",
-                "verdict",
-                "error",
-            ]
-            .iter()
-            .map(|c| r[*c].as_str())
-            .collect()
-        })
-        .collect();
+    let got = run_columns(
+        &dir,
+        &[
+            "run_id",
+            "replay_run_id",
+            "status",
+            "turns",
+            "llm_calls",
+            "input_tokens",
+            "output_tokens",
+            "total_tokens",
+            "verdict",
+            "error",
+        ],
+    );
     assert_eq!(
         got,
         [
@@ -272,23 +259,17 @@ fn partial_usage_takes_each_missing_figure_from_the_events() {
     ];
     let named: Vec<(&str, &str)> = files.iter().map(|(f, t)| (*f, t.as_str())).collect();
     let dir = corpus("partial-usage", &named);
-    let rows = run_rows(&dir);
-    let got: Vec<Vec<&str>> = rows
-        .iter()
-        .map(|r| {
-            [
-                "run_id",
-                "llm_calls",
-                "input_tokens",
-                "output_tokens",
-                "total_tokens",
-                "error",
-            ]
-            .iter()
-            .map(|c| r[*c].as_str())
-            .collect()
-        })
-        .collect();
+    let got = run_columns(
+        &dir,
+        &[
+            "run_id",
+            "llm_calls",
+            "input_tokens",
+            "output_tokens",
+            "total_tokens",
+            "error",
+        ],
+    );
     // Events alone: 3 calls, input 7 + 1 + 4 = 12, output 3 + 2 + 1 = 6, total 18.
     assert_eq!(
         got,
