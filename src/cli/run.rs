@@ -101,9 +101,6 @@ pub struct Args {
     /// Seed of the injected faults.
     #[arg(long, default_value_t = 0)]
     pub fault_seed: u64,
-    /// Testing: sleep this long in every case before replaying it.
-    #[arg(long, hide = true, value_name = "MS")]
-    pub test_case_delay_ms: Option<u64>,
 }
 
 fn now() -> String {
@@ -290,7 +287,6 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         resume: args.resume,
         retry_errors: args.retry_errors,
         progress: !args.no_progress,
-        case_delay: args.test_case_delay_ms.map(Duration::from_millis),
         out: args.out.clone(),
         redactor: redactor.clone(),
     };

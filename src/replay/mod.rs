@@ -54,8 +54,6 @@ pub struct Options {
     pub retry_errors: bool,
     /// Show a progress bar (only when stderr is a terminal).
     pub progress: bool,
-    /// Test hook: sleep this long in each case before replaying it.
-    pub case_delay: Option<Duration>,
     /// The report folder.
     pub out: PathBuf,
     /// The engine is live: a case that rested waiting or unfinished gets a `stop`.
@@ -82,7 +80,6 @@ impl Default for Options {
             resume: false,
             retry_errors: false,
             progress: false,
-            case_delay: None,
             out: PathBuf::from("reports/latest"),
             live: false,
             refuse_side_effects: false,
@@ -173,12 +170,7 @@ async fn attempt(ctx: &Ctx, case: &Run) -> (CaseRow, bool) {
     let mut row = CaseRow::for_case(case);
     let mut comment_failed = false;
     let progress = Progress::new();
-    let work = async {
-        if let Some(d) = ctx.options.case_delay {
-            tokio::time::sleep(d).await;
-        }
-        replay(ctx.engine.as_ref(), case, &ctx.options, &progress).await
-    };
+    let work = replay(ctx.engine.as_ref(), case, &ctx.options, &progress);
     let why = match tokio::time::timeout(ctx.options.timeout, work).await {
         Err(_) => format!(
             "replay timed out after {} s",

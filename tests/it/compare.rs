@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+use crate::common::reprise_outside as reprise;
 
 /// runs.csv header (DESIGN.md contract).
 pub const RUNS_HEADER: &str = "run_id,replay_run_id,system,workflow_id,version,status,turns,llm_calls,input_tokens,output_tokens,total_tokens,credits,latency_ms_total,latency_ms_mean,eval_run_id,eval_tokens,verdict,score,assertions_failed,snapshot,error";
@@ -64,22 +64,6 @@ pub fn write_report(dir: &Path, rows: &[Row<'_>], latency_p95: f64) {
         latency_p95 / 2.0,
     );
     std::fs::write(dir.join("summary.csv"), summary).unwrap();
-}
-
-/// Runs `cmd`: (exit code, stderr).
-pub fn code_and_stderr(cmd: &mut Command) -> (Option<i32>, String) {
-    let output = cmd.output().unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-pub fn reprise() -> Command {
-    let mut cmd = Command::cargo_bin("reprise").unwrap();
-    // A reprise.toml in the working directory must not leak into these tests.
-    cmd.current_dir(std::env::temp_dir());
-    cmd
 }
 
 /// Baseline and candidate of the same suite: a → new failure, b → fixed, c unchanged pass,

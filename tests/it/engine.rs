@@ -1,28 +1,12 @@
 //! The recorded engine over the demo corpus (`fixtures/`) and `tests/data/recordings-v2/`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use reprise::corpus::{Corpus, LoadOptions};
-use reprise::engine::{
-    Engine, EngineError, FaultConfig, FaultyEngine, RecordedEngine, StartRequest, TurnInput,
-};
+use reprise::engine::{Engine, EngineError, FaultConfig, FaultyEngine, RecordedEngine};
 use reprise::model::Run;
 
-fn load(path: &str) -> Corpus {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let corpus = Corpus::load(
-        &[root.join(path)],
-        &LoadOptions {
-            format: None,
-            keep_raw: false,
-            digest: false,
-        },
-    );
-    assert!(corpus.problems.is_empty(), "{:?}", corpus.problems);
-    corpus
-}
+use crate::common::{load_corpus, replay_case};
 
 /// Replays every turn of `case`; the run id that answered the last turn, or the error.
 async fn replay(
@@ -30,20 +14,7 @@ async fn replay(
     case: &Run,
     version: Option<i64>,
 ) -> Result<String, EngineError> {
-    let request = StartRequest {
-        system: case.system,
-        workflow_id: case.workflow_id.clone().unwrap_or_default(),
-        version,
-        input: TurnInput::from_turn(&case.turns[0]),
-        case_run_id: Some(case.run_id.clone()),
-        live: reprise::engine::LiveHints::default(),
-    };
-    let mut reply = engine.start(&request).await?;
-    for turn in &case.turns[1..] {
-        reply = engine
-            .send(&reply.run_id, &TurnInput::from_turn(turn))
-            .await?;
-    }
+    let reply = replay_case(engine, case, version).await?;
     assert_eq!(reply.turn + 1, case.turns.len());
     Ok(reply.run_id)
 }
@@ -69,8 +40,8 @@ fn v2_expected() -> BTreeMap<&'static str, (&'static str, &'static str)> {
 
 #[tokio::test]
 async fn every_fixture_case_replays_to_itself() {
-    let corpus = load("fixtures");
-    let recordings = load("tests/data/recordings-v2");
+    let corpus = load_corpus(false, "fixtures");
+    let recordings = load_corpus(false, "tests/data/recordings-v2");
     let engine = RecordedEngine::from_corpora(&[&corpus, &recordings]);
     let mut replayed = 0;
     for case in corpus.cases() {
@@ -92,8 +63,8 @@ async fn every_fixture_case_replays_to_itself() {
 
 #[tokio::test]
 async fn v1_cases_at_version_2_answer_with_the_v2_recordings() {
-    let corpus = load("fixtures");
-    let recordings = load("tests/data/recordings-v2");
+    let corpus = load_corpus(false, "fixtures");
+    let recordings = load_corpus(false, "tests/data/recordings-v2");
     let engine = RecordedEngine::from_corpora(&[&corpus, &recordings]);
     let expected = v2_expected();
     for (case_id, (recording, evaluation)) in &expected {
@@ -139,8 +110,8 @@ async fn v1_cases_at_version_2_answer_with_the_v2_recordings() {
 
 #[tokio::test]
 async fn version_3_is_a_miss_naming_the_v1_and_v2_recordings_of_the_inputs() {
-    let corpus = load("fixtures");
-    let recordings = load("tests/data/recordings-v2");
+    let corpus = load_corpus(false, "fixtures");
+    let recordings = load_corpus(false, "tests/data/recordings-v2");
     let engine = RecordedEngine::from_corpora(&[&corpus, &recordings]);
     let case = corpus.get("69a59566eec3645a209c3946").unwrap();
     let err = replay(&engine, case, Some(3)).await.unwrap_err();
@@ -160,7 +131,7 @@ async fn version_3_is_a_miss_naming_the_v1_and_v2_recordings_of_the_inputs() {
 
 #[tokio::test]
 async fn a_changed_user_message_in_a_fixture_misses_redacted() {
-    let corpus = load("fixtures");
+    let corpus = load_corpus(false, "fixtures");
     let engine = RecordedEngine::new(&corpus);
     let case = corpus.get("69a59566eec3645a209c3946").unwrap();
     let mut changed = (**case).clone();
@@ -179,7 +150,7 @@ async fn a_changed_user_message_in_a_fixture_misses_redacted() {
 
 #[tokio::test]
 async fn a_faulty_engine_fails_at_the_configured_rate() {
-    let corpus = load("fixtures");
+    let corpus = load_corpus(false, "fixtures");
     let engine = FaultyEngine::new(
         RecordedEngine::new(&corpus),
         FaultConfig {

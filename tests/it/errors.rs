@@ -2,7 +2,7 @@
 //! line on stderr (the texts users and scripts read; they were the same before the errors
 //! became typed).
 
-use crate::compare::{code_and_stderr, reprise};
+use crate::common::{code_and_stderr, reprise};
 
 fn fixtures() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures").to_owned()

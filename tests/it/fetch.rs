@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::common::{answer, reprise};
+
 fn engine(uri: &str) -> Arc<HttpEngine> {
     let mut tokens = BTreeMap::new();
     tokens.insert(System::Interactly, Token::new("tok"));
@@ -54,11 +56,14 @@ fn interactly_run(id: &str) -> String {
 
 async fn mount_interactly_runs(server: &MockServer, ids: &[&str]) {
     for id in ids {
-        Mock::given(method("GET"))
-            .and(path(format!("/workflows/v1/workflow-runs/{id}")))
-            .respond_with(ResponseTemplate::new(200).set_body_string(interactly_run(id)))
-            .mount(server)
-            .await;
+        answer(
+            server,
+            "GET",
+            format!("/workflows/v1/workflow-runs/{id}"),
+            ResponseTemplate::new(200).set_body_string(interactly_run(id)),
+            None,
+        )
+        .await;
     }
 }
 
@@ -143,13 +148,16 @@ async fn cortex_follows_next_and_noxus_pages_until_empty() {
         .mount(&server)
         .await;
     for id in ["c1", "c2", "c3"] {
-        Mock::given(method("GET"))
-            .and(path(format!("{runs}/{id}")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(
+        answer(
+            &server,
+            "GET",
+            format!("{runs}/{id}"),
+            ResponseTemplate::new(200).set_body_json(
                 json!({"id": id, "app_id": "app1", "status": "COMPLETED", "usage": {"total": 1}}),
-            ))
-            .mount(&server)
-            .await;
+            ),
+            None,
+        )
+        .await;
     }
     let nox = "/v1/workflows/wf1/runs";
     Mock::given(method("GET"))
@@ -166,13 +174,16 @@ async fn cortex_follows_next_and_noxus_pages_until_empty() {
         .mount(&server)
         .await;
     for id in ["n1", "n2"] {
-        Mock::given(method("GET"))
-            .and(path(format!("{nox}/{id}")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(
+        answer(
+            &server,
+            "GET",
+            format!("{nox}/{id}"),
+            ResponseTemplate::new(200).set_body_json(
                 json!({"id": id, "status": "completed", "progress": 100, "output": {}}),
-            ))
-            .mount(&server)
-            .await;
+            ),
+            None,
+        )
+        .await;
     }
     let out = tempfile::tempdir().unwrap();
     let engine = engine(&server.uri());
@@ -197,17 +208,23 @@ async fn cortex_follows_next_and_noxus_pages_until_empty() {
 #[tokio::test]
 async fn limits_stop_listing_and_bad_runs_are_reported_not_written() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(list(&["a", "bad"])))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs",
+        ResponseTemplate::new(200).set_body_json(list(&["a", "bad"])),
+        None,
+    )
+    .await;
     mount_interactly_runs(&server, &["a"]).await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/bad"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("{\"oops\": "))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/bad",
+        ResponseTemplate::new(200).set_body_string("{\"oops\": "),
+        None,
+    )
+    .await;
     let out = tempfile::tempdir().unwrap();
     let mut opts = options(System::Interactly, out.path());
     opts.limit = Some(1);
@@ -239,8 +256,7 @@ async fn the_cli_fetches_with_the_token_from_the_environment() {
     let uri = server.uri();
     let dir = out.path().to_path_buf();
     let output = tokio::task::spawn_blocking(move || {
-        assert_cmd::Command::cargo_bin("reprise")
-            .unwrap()
+        reprise()
             .args(["fetch", "--system", "interactly", "--base-url"])
             .arg(&uri)
             .args(["--token-env", "REPRISE_TEST_FETCH_TOKEN", "--out"])
@@ -262,8 +278,7 @@ async fn the_cli_fetches_with_the_token_from_the_environment() {
     assert!(!stdout.contains("env-token"));
     assert!(out.path().join("interactly/a.json").exists());
     // Noxus lists are per workflow.
-    let status = assert_cmd::Command::cargo_bin("reprise")
-        .unwrap()
+    let status = reprise()
         .args([
             "fetch",
             "--system",
@@ -300,14 +315,15 @@ async fn cortex_follows_a_next_page_header() {
         .mount(&server)
         .await;
     for id in ["c1", "c2", "c3"] {
-        Mock::given(method("GET"))
-            .and(path(format!("{runs}/{id}")))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(json!({"id": id, "app_id": "app1", "status": "COMPLETED"})),
-            )
-            .mount(&server)
-            .await;
+        answer(
+            &server,
+            "GET",
+            format!("{runs}/{id}"),
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": id, "app_id": "app1", "status": "COMPLETED"})),
+            None,
+        )
+        .await;
     }
     let out = tempfile::tempdir().unwrap();
     let summary = fetch(engine(&server.uri()), &options(System::Cortex, out.path()))
@@ -328,7 +344,7 @@ fn served_runs(corpus: &reprise::corpus::Corpus, system: System) -> BTreeMap<Str
 
 #[tokio::test]
 async fn fetching_from_reprise_serve_gives_back_the_served_corpus() {
-    let served = crate::http::serve(&["fixtures"]);
+    let served = crate::common::serve(&["fixtures"]);
     let corpus = reprise::corpus::Corpus::load(
         &[std::path::PathBuf::from("fixtures")],
         &reprise::corpus::LoadOptions::default(),
@@ -347,8 +363,7 @@ async fn fetching_from_reprise_serve_gives_back_the_served_corpus() {
         let output = tokio::task::spawn_blocking({
             let (url, dir) = (url.clone(), dir.clone());
             move || {
-                assert_cmd::Command::cargo_bin("reprise")
-                    .unwrap()
+                reprise()
                     .args([
                         "fetch",
                         "--system",
@@ -358,7 +373,7 @@ async fn fetching_from_reprise_serve_gives_back_the_served_corpus() {
                         "--workflow",
                     ])
                     .arg(&workflow)
-                    .args(["--app-id", crate::http::FIXTURE_APP, "--base-url"])
+                    .args(["--app-id", crate::common::FIXTURE_APP, "--base-url"])
                     .arg(&url)
                     .arg("--out")
                     .arg(&dir)

@@ -106,7 +106,7 @@ async fn run_fetch(url: &str, out: &Path, extra: &[&str]) -> (Option<i32>, Strin
     tokio::task::spawn_blocking(move || {
         let logs = tempfile::tempdir().unwrap();
         let (stdout, stderr) = (logs.path().join("out"), logs.path().join("err"));
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("reprise"));
+        let mut cmd = crate::common::bin();
         cmd.args(["fetch", "--system", "interactly", "--base-url", &url])
             .arg("--out")
             .arg(&out)

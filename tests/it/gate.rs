@@ -3,7 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::compare::{reprise, row, write_report, Row};
+use crate::common::expect_code;
+use crate::common::repo;
+use crate::common::reprise_outside as reprise;
+use crate::compare::{row, write_report, Row};
 
 /// Baseline: c01–c08 pass, c09–c10 fail, c11 error (pass rate 0.8), 100 tokens each, p95 1000.
 /// Candidate: c01, c02 pass → fail (2 new failures), c09 fail → pass (1 fixed), c11 still error:
@@ -56,6 +59,13 @@ fn gate(cand: &Path, base: Option<&Path>, flags: &[&str]) -> (i32, String) {
 }
 
 /// The words of the output line of check `name`.
+/// `reprise --config CONFIG gate DIR`.
+fn gate_with_config(config: &Path, dir: &Path) -> assert_cmd::Command {
+    let mut cmd = reprise();
+    cmd.arg("--config").arg(config).arg("gate").arg(dir);
+    cmd
+}
+
 fn check_line<'a>(out: &'a str, name: &str) -> Vec<&'a str> {
     out.lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>())
@@ -230,15 +240,8 @@ fn config_file_thresholds_global_and_per_workflow() {
     assert_eq!(code, 1);
 
     std::fs::write(&config, "[gate]\nmin_pass_rat = 0.9\n").unwrap();
-    let out = reprise()
-        .arg("--config")
-        .arg(&config)
-        .arg("gate")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("min_pass_rat"));
+    let out = expect_code(&mut gate_with_config(&config, &dir), 2);
+    assert!(out.stderr.contains("min_pass_rat"));
 }
 
 #[test]
@@ -275,10 +278,6 @@ fn bad_input_and_usage_exit_2() {
 const INTAKE: &str = "workflow=69a5ab8d27542b571e6ab925";
 const CASE_01: &str = "69a59566eec3645a209c3946"; // pass in v1, fail in v2
 const CASE_02: &str = "69a52e229c01261d80cda4e3"; // fail in v1, pass in v2
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
 
 /// `reprise [--config CONFIG] run fixtures --filter workflow=<intake> --out OUT [extra]`.
 fn run_suite(root: &Path, out: &str, config: Option<&Path>, extra: &[&str]) -> (i32, String) {
@@ -473,15 +472,7 @@ fn unjudged_cases_fail_the_gate_over_max_unevaluated() {
     // The same limit from reprise.toml.
     let config = tmp.path().join("reprise.toml");
     std::fs::write(&config, "[gate]\nmax_unevaluated = 0\n").unwrap();
-    let out = reprise()
-        .arg("--config")
-        .arg(&config)
-        .arg("gate")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = expect_code(&mut gate_with_config(&config, &dir), 1).stdout;
     assert!(text.contains("max_unevaluated"), "{text}");
 }
 

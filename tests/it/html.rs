@@ -13,7 +13,7 @@ use assert_cmd::Command as BinCommand;
 use reprise::compare::page::{self, PathDivergence, Side};
 use reprise::compare::{Comparison, ReportDir, Scope};
 
-use crate::run::table;
+use crate::common::{reprise, table};
 
 /// The browser, if installed.
 fn chromium() -> Option<PathBuf> {
@@ -194,18 +194,12 @@ fn succeed(cmd: &mut BinCommand) -> std::process::Output {
     out
 }
 
-fn reprise() -> BinCommand {
-    let mut c = BinCommand::cargo_bin("reprise").unwrap();
-    c.env_remove("GITHUB_STEP_SUMMARY");
-    c
-}
-
 /// Copies the fixtures' snapshots into `dir` and changes one line of one of them; returns
 /// the run id of that case, the line changed and the number of turns of its transcript.
 fn snapshots_with_one_change(dir: &Path) -> (String, String, usize) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
     let mut changed = None;
-    for f in crate::snapshot::files_ending(&root, ".snap") {
+    for f in crate::common::files_ending(&root, ".snap") {
         let to = dir.join(f.strip_prefix(&root).unwrap());
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         let text = std::fs::read_to_string(&f).unwrap();

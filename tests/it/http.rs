@@ -3,13 +3,11 @@
 //! evaluation, comments, stop via the in-flight registry, side-effect refusal, record mode.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reprise::engine::http::{
-    check_side_effects, ClientConfig, Generation, HttpConfig, HttpEngine, InFlight, Token,
-};
+use reprise::engine::http::{check_side_effects, Generation, HttpConfig, HttpEngine, InFlight};
 use reprise::engine::record::RecordingEngine;
 use reprise::engine::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
 use reprise::model::{Run, System};
@@ -19,109 +17,13 @@ use wiremock::matchers::{
 };
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-pub(crate) fn config(uri: &str) -> HttpConfig {
-    let mut tokens = BTreeMap::new();
-    tokens.insert(System::Interactly, Token::new("tok-interactly"));
-    tokens.insert(System::Noxus, Token::new("tok-noxus"));
-    tokens.insert(System::Cortex, Token::new("tok-cortex"));
-    let mut secrets = BTreeMap::new();
-    secrets.insert("athena_api_key".to_owned(), Token::new("sec-athena"));
-    HttpConfig {
-        client: ClientConfig {
-            request_timeout: Duration::from_secs(5),
-            max_retries: 3,
-            retry_budget: 10,
-            backoff_base: Duration::from_millis(1),
-            backoff_max: Duration::from_millis(5),
-            poll_interval: Duration::from_millis(5),
-            run_timeout: Duration::from_secs(5),
-            ..ClientConfig::default()
-        },
-        base_urls: System::ALL.iter().map(|s| (*s, uri.to_owned())).collect(),
-        tokens,
-        secret_variables: secrets,
-        interactly_generation: Generation::Current,
-        cortex_app_id: Some("app1".into()),
-        eval_wait: Duration::from_millis(300),
-    }
-}
-
-pub(crate) fn engine(server: &MockServer, tweak: impl FnOnce(&mut HttpConfig)) -> HttpEngine {
-    let mut c = config(&server.uri());
-    tweak(&mut c);
-    HttpEngine::new(c).unwrap()
-}
-
-/// A stored Interactly run (the GET envelope) with `turns` turns.
-pub(crate) fn envelope(run_id: &str, status: &str, turns: usize, extra: Value) -> Value {
-    let pairs: Vec<Value> = (0..turns)
-        .map(|i| {
-            json!({
-                "run_input": {
-                    "command": if i == 0 { "start" } else { "data" },
-                    "thread_to_node_inputs": {"0": {"node_run_inputs": [
-                        {"type": "llm", "messages": [{"type": "human", "content": format!("user {i}")}]}
-                    ]}}
-                },
-                "run_output": {"events": [
-                    {"type": "say_llm", "llm_response_id": format!("resp-{i}"),
-                     "llm_usage_info": {"response_model": "gpt-x", "provider": "openai",
-                        "prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15,
-                        "response_latency_milliseconds": 100}},
-                    {"type": "assistant_response", "content": format!("hello {i}")}
-                ]}
-            })
-        })
-        .collect();
-    let mut run = json!({
-        "workflow_run_id": run_id,
-        "workflow_id": "wf1",
-        "version_number": 3,
-        "status": status,
-        "input_output_pairs": pairs,
-        "llm_token_usage": {"total_input_tokens": 10 * turns, "total_output_tokens": 5 * turns,
-            "total_tokens": 15 * turns, "call_count": turns},
-    });
-    if let (Value::Object(run), Value::Object(extra)) = (&mut run, extra) {
-        run.extend(extra);
-    }
-    json!({"workflow_run": {"_id": run_id, "team_id": "team", "workflow_run": run}, "debug_info": null})
-}
-
-pub(crate) fn execute_answer(run_id: &str, turn: u32) -> Value {
-    json!({"run_id": run_id, "turn_number": turn, "events": [], "is_waiting_for_input": true,
-           "is_completed": false, "error": null, "next_input_hint": null})
-}
-
-pub(crate) fn start_request(system: System, workflow: &str, version: Option<i64>) -> StartRequest {
-    let mut vars = serde_json::Map::new();
-    vars.insert("patient_name".into(), json!("Ada"));
-    StartRequest {
-        system,
-        workflow_id: workflow.into(),
-        version,
-        input: TurnInput {
-            dynamic_variables: vars,
-            user_messages: vec!["hi".into()],
-            input: Some(json!({"question": "q1"})),
-        },
-        case_run_id: None,
-        live: reprise::engine::LiveHints::default(),
-    }
-}
+use crate::common::{
+    answer, config, engine, envelope, execute_answer, load_one, replay_case, request_count,
+    requests_to, serve, start_request, stored_run, FIXTURE_APP,
+};
 
 fn body_of(request: &Request) -> Value {
     serde_json::from_slice(&request.body).unwrap()
-}
-
-pub(crate) async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.url.path() == p)
-        .collect()
 }
 
 #[tokio::test]
@@ -165,16 +67,7 @@ async fn interactly_current_generation_executes_then_gets_the_run() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r1",
-            "completed",
-            2,
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
+    stored_run(&server, envelope("r1", "completed", 2, json!({})), None).await;
 
     let engine = engine(&server, |_| {});
     let mut request = start_request(System::Interactly, "wf1", Some(3));
@@ -213,9 +106,7 @@ async fn interactly_current_generation_executes_then_gets_the_run() {
     ));
     // One GET after each turn.
     assert_eq!(
-        requests_to(&server, "/workflows/v1/workflow-runs/r1")
-            .await
-            .len(),
+        request_count(&server, "/workflows/v1/workflow-runs/r1").await,
         2
     );
 }
@@ -264,32 +155,16 @@ async fn interactly_legacy_generation_sends_a_bare_run_input() {
 #[tokio::test]
 async fn interactly_polls_a_run_still_working() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/workflows/v1/workflows/wf1/execute"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(execute_answer("r3", 1)))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r3"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r3",
-            "running",
-            1,
-            json!({}),
-        )))
-        .up_to_n_times(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r3"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r3",
-            "completed",
-            1,
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "POST",
+        "/workflows/v1/workflows/wf1/execute",
+        ResponseTemplate::new(200).set_body_json(execute_answer("r3", 1)),
+        None,
+    )
+    .await;
+    stored_run(&server, envelope("r3", "running", 1, json!({})), Some(2)).await;
+    stored_run(&server, envelope("r3", "completed", 1, json!({})), None).await;
     let engine = engine(&server, |_| {});
     let reply = engine
         .start(&start_request(System::Interactly, "wf1", None))
@@ -297,9 +172,7 @@ async fn interactly_polls_a_run_still_working() {
         .unwrap();
     assert_eq!(reply.run.status.text, "completed");
     assert_eq!(
-        requests_to(&server, "/workflows/v1/workflow-runs/r3")
-            .await
-            .len(),
+        request_count(&server, "/workflows/v1/workflow-runs/r3").await,
         3
     );
 }
@@ -328,13 +201,16 @@ async fn noxus_starts_and_polls_the_workflow_scoped_run_with_an_api_key() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/workflows/nwf/runs/n1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "n1",
+    answer(
+        &server,
+        "GET",
+        "/v1/workflows/nwf/runs/n1",
+        ResponseTemplate::new(200).set_body_json(json!({"id": "n1",
             "workflow_id": "nwf", "status": "completed", "progress": 100,
-            "output": {"answer": 42}, "workflow": {"workflow_hash": "h1"}})))
-        .mount(&server)
-        .await;
+            "output": {"answer": 42}, "workflow": {"workflow_hash": "h1"}})),
+        None,
+    )
+    .await;
     let engine = engine(&server, |_| {});
     let reply = engine
         .start(&start_request(System::Noxus, "nwf", None))
@@ -415,22 +291,15 @@ fn quick(c: &mut HttpConfig) {
 #[tokio::test]
 async fn rate_limited_answers_are_retried_after_retry_after_and_slow_the_engine() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r4"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r4"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r4",
-            "completed",
-            1,
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r4",
+        ResponseTemplate::new(429).insert_header("Retry-After", "1"),
+        Some(1),
+    )
+    .await;
+    stored_run(&server, envelope("r4", "completed", 1, json!({})), None).await;
     let engine = engine(&server, quick);
     let started = Instant::now();
     let run = engine.get(System::Interactly, "r4").await.unwrap();
@@ -438,9 +307,7 @@ async fn rate_limited_answers_are_retried_after_retry_after_and_slow_the_engine(
     // The back-off ceiling is 5 ms: only Retry-After explains a wait of a second.
     assert!(started.elapsed() >= Duration::from_millis(990));
     assert_eq!(
-        requests_to(&server, "/workflows/v1/workflow-runs/r4")
-            .await
-            .len(),
+        request_count(&server, "/workflows/v1/workflow-runs/r4").await,
         2
     );
     assert!(engine.slowdown() > Duration::ZERO);
@@ -449,29 +316,20 @@ async fn rate_limited_answers_are_retried_after_retry_after_and_slow_the_engine(
 #[tokio::test]
 async fn server_errors_then_success() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r5"))
-        .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
-        .up_to_n_times(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r5"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r5",
-            "completed",
-            1,
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r5",
+        ResponseTemplate::new(503).set_body_string("busy"),
+        Some(2),
+    )
+    .await;
+    stored_run(&server, envelope("r5", "completed", 1, json!({})), None).await;
     let engine = engine(&server, quick);
     let run = engine.get(System::Interactly, "r5").await.unwrap();
     assert_eq!(run.status.text, "completed");
     assert_eq!(
-        requests_to(&server, "/workflows/v1/workflow-runs/r5")
-            .await
-            .len(),
+        request_count(&server, "/workflows/v1/workflow-runs/r5").await,
         3
     );
 }
@@ -479,11 +337,14 @@ async fn server_errors_then_success() {
 #[tokio::test]
 async fn the_retry_budget_of_a_run_runs_out() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/workflows/v1/workflows/wf1/execute"))
-        .respond_with(ResponseTemplate::new(500).set_body_string("boom"))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "POST",
+        "/workflows/v1/workflows/wf1/execute",
+        ResponseTemplate::new(500).set_body_string("boom"),
+        None,
+    )
+    .await;
     let engine = engine(&server, |c| {
         c.client.max_retries = 10;
         c.client.retry_budget = 2;
@@ -559,16 +420,22 @@ async fn requests_time_out() {
 #[tokio::test]
 async fn malformed_json_is_an_error_never_a_run() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r8"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("{\"workflow_run\": {"))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/workflows/nwf/runs/n9"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"hello": "world"})))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r8",
+        ResponseTemplate::new(200).set_body_string("{\"workflow_run\": {"),
+        None,
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        "/v1/workflows/nwf/runs/n9",
+        ResponseTemplate::new(200).set_body_json(json!({"hello": "world"})),
+        None,
+    )
+    .await;
     let engine = engine(&server, |c| c.client.max_retries = 1);
     let err = engine.get(System::Interactly, "r8").await.unwrap_err();
     let malformed = |e: &EngineError| match e {
@@ -595,29 +462,15 @@ async fn evaluation_waits_for_interactlys_own_evaluation_run() {
     let config = json!({"workflow_config_fully_hydrated": {"workflow_config": {
         "evaluation_config": {"evaluator_workflow_id": "ev", "evaluator_workflow_version_number": 1}}}});
     // Completed, evaluation not there yet; then the evaluated run links its evaluator.
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r9"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r9",
-            "completed",
-            1,
-            config.clone(),
-        )))
-        .up_to_n_times(2)
-        .mount(&server)
-        .await;
+    stored_run(
+        &server,
+        envelope("r9", "completed", 1, config.clone()),
+        Some(2),
+    )
+    .await;
     let mut linked = config.clone();
     linked["evaluation_run_info"] = json!({"evaluation_workflow_run_id": "e9"});
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r9"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r9",
-            "completed",
-            1,
-            linked,
-        )))
-        .mount(&server)
-        .await;
+    stored_run(&server, envelope("r9", "completed", 1, linked), None).await;
     let mut eval = envelope(
         "e9",
         "completed",
@@ -627,11 +480,14 @@ async fn evaluation_waits_for_interactlys_own_evaluation_run() {
     eval["workflow_run"]["workflow_run"]["input_output_pairs"][0]["run_output"]
         ["thread_to_node_outputs"] = json!({"0": [{"type": "workflow_run_evaluator",
             "structured_output": {"passed": true, "score": 0.9}}]});
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/e9"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(eval))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/e9",
+        ResponseTemplate::new(200).set_body_json(eval),
+        None,
+    )
+    .await;
     let engine = engine(&server, |c| c.eval_wait = Duration::from_secs(5));
     let eval = engine
         .evaluation(System::Interactly, "r9", Some(("ev", Some(1))))
@@ -652,37 +508,18 @@ async fn evaluation_waits_for_interactlys_own_evaluation_run() {
 #[tokio::test]
 async fn evaluation_falls_back_to_the_evaluation_result_route() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r10"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r10",
-            "completed",
-            1,
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/workflow-runs/r10/evaluation-result"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"score": 0.4,
-            "passed": false, "details": "missed the booking", "evaluated_at": "2026-01-01T00:00:00Z"})))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/workflow-runs/r11/evaluation-result"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r11"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r11",
-            "completed",
-            1,
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
+    stored_run(&server, envelope("r10", "completed", 1, json!({})), None).await;
+    answer(&server, "GET", "/v1/workflow-runs/r10/evaluation-result", ResponseTemplate::new(200).set_body_json(json!({"score": 0.4,
+            "passed": false, "details": "missed the booking", "evaluated_at": "2026-01-01T00:00:00Z"})), None).await;
+    answer(
+        &server,
+        "GET",
+        "/v1/workflow-runs/r11/evaluation-result",
+        ResponseTemplate::new(404),
+        None,
+    )
+    .await;
+    stored_run(&server, envelope("r11", "completed", 1, json!({})), None).await;
     let engine = engine(&server, |c| c.eval_wait = Duration::from_millis(50));
     let eval = engine
         .evaluation(System::Interactly, "r10", None)
@@ -702,12 +539,14 @@ async fn evaluation_falls_back_to_the_evaluation_result_route() {
 #[tokio::test]
 async fn comments_are_cut_to_5000_characters_and_retried_on_409() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/workflows/v1/workflow-runs/r12/comments"))
-        .respond_with(ResponseTemplate::new(409).set_body_string("run in progress"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "POST",
+        "/workflows/v1/workflow-runs/r12/comments",
+        ResponseTemplate::new(409).set_body_string("run in progress"),
+        Some(1),
+    )
+    .await;
     Mock::given(method("POST"))
         .and(path("/workflows/v1/workflow-runs/r12/comments"))
         .and(header("authorization", "Bearer tok-interactly"))
@@ -755,33 +594,38 @@ async fn stop_all_stops_every_live_run_in_flight() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r13"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r13",
+        ResponseTemplate::new(200).set_body_json(envelope(
             "r13",
             "waiting_for_user_input",
             1,
             json!({}),
-        )))
-        .mount(&server)
-        .await;
+        )),
+        None,
+    )
+    .await;
     let runs = "/apps/app1/workflows/cwf/runs";
-    Mock::given(method("POST"))
-        .and(path(runs))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": "c13", "app_id": "app1", "status": "RUNNING"})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("{runs}/c13")))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": "c13", "app_id": "app1", "status": "COMPLETED"})),
-        )
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "POST",
+        runs,
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"id": "c13", "app_id": "app1", "status": "RUNNING"})),
+        None,
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        format!("{runs}/c13"),
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"id": "c13", "app_id": "app1", "status": "COMPLETED"})),
+        None,
+    )
+    .await;
     Mock::given(method("POST"))
         .and(path(format!("{runs}/c13/cancel")))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
@@ -810,17 +654,6 @@ async fn stop_all_stops_every_live_run_in_flight() {
     // The Ctrl-C handler can be armed and disarmed.
     let handle = inflight.clone().stop_on_ctrl_c(engine.clone());
     handle.abort();
-}
-
-pub(crate) fn load_one(text: &str) -> Run {
-    let out = reprise::formats::read_bytes(
-        Path::new("case.json"),
-        Arc::from(text.as_bytes()),
-        None,
-        true,
-    );
-    assert!(out.problems.is_empty(), "{:?}", out.problems);
-    out.runs.into_iter().next().unwrap()
 }
 
 #[test]
@@ -885,22 +718,31 @@ impl Engine for Empty {
 #[tokio::test]
 async fn record_mode_saves_live_answers_and_never_errors() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/workflows/v1/workflows/wf1/execute"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(execute_answer("r16", 1)))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "POST",
+        "/workflows/v1/workflows/wf1/execute",
+        ResponseTemplate::new(200).set_body_json(execute_answer("r16", 1)),
+        None,
+    )
+    .await;
     let stored = envelope("r16", "waiting_for_user_input", 1, json!({})).to_string();
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r16"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(stored.clone()))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/workflows/v1/workflows/broken/execute"))
-        .respond_with(ResponseTemplate::new(500))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs/r16",
+        ResponseTemplate::new(200).set_body_string(stored.clone()),
+        None,
+    )
+    .await;
+    answer(
+        &server,
+        "POST",
+        "/workflows/v1/workflows/broken/execute",
+        ResponseTemplate::new(500),
+        None,
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let live = Arc::new(engine(&server, |c| c.client.max_retries = 0));
     let recording = RecordingEngine::new(Arc::new(Empty), live, dir.path());
@@ -967,69 +809,9 @@ fn the_fixture_cases_with_sms_or_mcp_are_refused() {
     assert!(!refused.iter().any(|r| r.contains("sk-synthetic")));
 }
 
-/// `reprise serve` on a loopback port, killed when dropped.
-pub(crate) struct Served {
-    child: std::process::Child,
-    /// `http://127.0.0.1:PORT`.
-    pub url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `reprise serve ARGS --addr 127.0.0.1:0 --quiet` and reads the address it prints.
-pub(crate) fn serve(args: &[&str]) -> Served {
-    let mut all = args.to_vec();
-    all.push("--quiet");
-    serve_logging(&all, std::process::Stdio::null())
-}
-
-/// Starts `reprise serve ARGS --addr 127.0.0.1:0` with its log (stderr) going to `log`.
-pub(crate) fn serve_logging(args: &[&str], log: impl Into<std::process::Stdio>) -> Served {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("reprise"))
-        .arg("serve")
-        .args(args)
-        .args(["--addr", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    Served { child, url }
-}
-
-/// The Cortex app of the demo corpus.
-pub(crate) const FIXTURE_APP: &str = "app_0750d790b2a7263bd195";
-
 /// Replays every turn of `case`: (final status, turns answered, total tokens), or the error.
 async fn outcome(engine: &dyn Engine, case: &Run) -> Result<(String, usize, u64), EngineError> {
-    let request = StartRequest {
-        system: case.system,
-        workflow_id: case.workflow_id.clone().unwrap_or_default(),
-        version: case.version,
-        input: TurnInput::from_turn(&case.turns[0]),
-        case_run_id: Some(case.run_id.clone()),
-        live: reprise::engine::LiveHints::default(),
-    };
-    let mut reply = engine.start(&request).await?;
-    for turn in &case.turns[1..] {
-        reply = engine
-            .send(&reply.run_id, &TurnInput::from_turn(turn))
-            .await?;
-    }
+    let reply = replay_case(engine, case, case.version).await?;
     Ok((
         reply.run.status.text.clone(),
         reply.turn + 1,

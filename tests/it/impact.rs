@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::compare::reprise;
+use crate::common::reprise_outside as reprise;
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/impact")

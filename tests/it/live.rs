@@ -10,9 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::compare::{code_and_stderr, reprise};
-use crate::http::{serve, serve_logging};
-use crate::run::table;
+use crate::common::reprise_outside as reprise;
+use crate::common::{code_and_stderr, serve, serve_logging, table};
 
 fn corpus() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -1,3 +1,4 @@
+mod common;
 mod compare;
 mod engine;
 mod errors;

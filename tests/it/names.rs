@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::odd_files::{reprise, Out};
-use crate::snapshot::{files_ending, snapshot_column_of};
+use crate::common::{answer, files_ending, output, reprise, reprise_in, Out};
+use crate::snapshot::snapshot_column_of;
 
 /// The ids of the corpus: pairs that one naive sanitiser (or a case-insensitive file system)
 /// would give one file name, and an id longer than any file name may be.
@@ -57,7 +57,7 @@ fn run(dir: &Path, snapshots: &str, out: &str, extra: &[&str]) -> Out {
         out,
     ];
     args.extend_from_slice(extra);
-    reprise(dir, &args)
+    reprise_in(dir, &args)
 }
 
 #[test]
@@ -110,12 +110,12 @@ fn clashing_and_long_ids_each_get_their_own_snapshot_that_check_then_matches() {
     // Pending snapshots, accept and orphans name the exact run ids.
     let pend = run(d, "p", "o3", &["--update-snapshots", "new"]);
     assert_eq!(pend.code, Some(0), "{}{}", pend.stdout, pend.stderr);
-    let listed = reprise(d, &["snapshots", "--snapshots", "p", "pending", "--json"]);
+    let listed = reprise_in(d, &["snapshots", "--snapshots", "p", "pending", "--json"]);
     assert_eq!(listed.code, Some(0), "{}", listed.stderr);
     let list: Vec<Value> = serde_json::from_str(&listed.stdout).unwrap();
     let pending: BTreeSet<&str> = list.iter().map(|p| p["run_id"].as_str().unwrap()).collect();
     assert_eq!(pending, wanted);
-    let accepted = reprise(
+    let accepted = reprise_in(
         d,
         &["snapshots", "--snapshots", "p", "accept", "a/b", "ü-abc"],
     );
@@ -144,7 +144,7 @@ fn clashing_and_long_ids_each_get_their_own_snapshot_that_check_then_matches() {
 
 #[tokio::test]
 async fn fetch_writes_one_file_per_id_and_skips_them_all_when_run_again() {
-    use wiremock::matchers::{method, path, path_regex};
+    use wiremock::matchers::{method, path_regex};
     use wiremock::{Mock, MockServer, Request, ResponseTemplate};
     let ids = ids();
     let server = MockServer::start().await;
@@ -152,11 +152,14 @@ async fn fetch_writes_one_file_per_id_and_skips_them_all_when_run_again() {
         .iter()
         .map(|id| serde_json::json!({"workflow_run": {"_id": id, "workflow_run": {"workflow_run_id": id}}}))
         .collect();
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(Value::Array(list)))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/workflows/v1/workflow-runs",
+        ResponseTemplate::new(200).set_body_json(Value::Array(list)),
+        None,
+    )
+    .await;
     // Every run: a bare run named by the (still encoded) path segment it was asked by.
     Mock::given(method("GET"))
         .and(path_regex("^/workflows/v1/workflow-runs/.+"))
@@ -190,20 +193,13 @@ async fn fetch_writes_one_file_per_id_and_skips_them_all_when_run_again() {
 
 /// `reprise fetch --system interactly` from `uri` into `dir`: its stdout (exit 0 checked).
 fn fetch_cli(uri: &str, dir: &Path) -> String {
-    let out = assert_cmd::Command::cargo_bin("reprise")
-        .unwrap()
-        .env("REPRISE_TOKEN", "tok")
-        .args(["fetch", "--system", "interactly", "--page-size", "100"])
-        .args(["--base-url", uri, "--out"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = output(
+        reprise()
+            .env("REPRISE_TOKEN", "tok")
+            .args(["fetch", "--system", "interactly", "--page-size", "100"])
+            .args(["--base-url", uri, "--out"])
+            .arg(dir),
     );
-    stdout
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    out.stdout
 }

@@ -2,9 +2,10 @@
 //! and their loops, FIFOs and sockets, unreadable files, and corpora without a single run.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde_json::Value;
+
+use crate::common::reprise_in as reprise;
 
 /// A fixture document with its run id (Noxus `id`) rewritten.
 fn noxus_doc(id: &str) -> Value {
@@ -19,30 +20,6 @@ fn noxus_doc(id: &str) -> Value {
 
 fn line(id: &str) -> String {
     serde_json::to_string(&noxus_doc(id)).unwrap()
-}
-
-/// How a command ended.
-pub(crate) struct Out {
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-/// `reprise ARGS` in `dir`, killed after 60 s (a loader that blocks fails instead of hanging).
-pub(crate) fn reprise(dir: &Path, args: &[&str]) -> Out {
-    let out = assert_cmd::Command::cargo_bin("reprise")
-        .unwrap()
-        .current_dir(dir)
-        .env_remove("CI")
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    Out {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 /// `validate --json DIR`: (exit code, the JSON report).

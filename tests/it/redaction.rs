@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::compare::reprise;
-use crate::http::serve_logging;
+use crate::common::reprise_outside as reprise;
+use crate::common::{code_and_stderr, files, output, serve_logging, table};
 
 /// Every planted secret value: none may appear in anything reprise writes or prints.
 const PLANTED: &[&str] = &[
@@ -18,10 +18,15 @@ const PLANTED: &[&str] = &[
     "wJalrXUtnFEMIK7MDENGdynvar",
     "dynvar-priv-Kk12",
     "dynvar-jwt-Jj34",
+    "dynvar-cred-Cr56",
+    "dynvar-session-Ss78",
+    "dynvar-passwd-Pw90",
     // user message (by shape, and a user rule)
     "usr-pw-Zx9Kq7",
     "usr-tok-Mm3Nn4",
     "AKIAUSERMSGX0EXAMPLE",
+    "usr-secret-Sc11",
+    "pk-usr-Pk22Lm90",
     "MRN-4455",
     // assistant message
     "asst-url-pw-77",
@@ -102,6 +107,9 @@ fn planted_corpus(root: &Path) -> (PathBuf, PathBuf) {
         "aws_secret_access_key": "wJalrXUtnFEMIK7MDENGdynvar",
         "privateKey": "dynvar-priv-Kk12",
         "jwt": "dynvar-jwt-Jj34",
+        "credentials": "dynvar-cred-Cr56",
+        "session": "dynvar-session-Ss78",
+        "passwd": "dynvar-passwd-Pw90",
     });
     assert!(
         add_where(
@@ -115,7 +123,7 @@ fn planted_corpus(root: &Path) -> (PathBuf, PathBuf) {
             &mut lookup,
             "When is my next appointment?",
             "When is my next appointment? My portal password=usr-pw-Zx9Kq7 and token=usr-tok-Mm3Nn4, \
-             record MRN-4455, AWS key AKIAUSERMSGX0EXAMPLE."
+             record MRN-4455, AWS key AKIAUSERMSGX0EXAMPLE, secret=usr-secret-Sc11, pk-usr-Pk22Lm90."
         ) >= 2
     );
     assert!(
@@ -162,6 +170,15 @@ fn planted_corpus(root: &Path) -> (PathBuf, PathBuf) {
     );
     std::fs::write(corpus.join("failed.json"), failed.to_string()).unwrap();
 
+    // Each planted secret is in the input: a test that could not see it could not fail.
+    let input: String = files(&corpus)
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    for secret in PLANTED {
+        assert!(input.contains(secret), "{secret} not planted");
+    }
+
     let config = root.join("reprise.toml");
     std::fs::write(
         &config,
@@ -171,20 +188,25 @@ fn planted_corpus(root: &Path) -> (PathBuf, PathBuf) {
     (corpus, config)
 }
 
-/// Every file under `dir`, recursively.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .collect()
-}
-
 /// Fails naming every planted secret found in `text`.
 fn assert_clean(text: &str, what: &str) {
     let leaked: Vec<&&str> = PLANTED.iter().filter(|s| text.contains(**s)).collect();
     assert!(leaked.is_empty(), "{what} leaks {leaked:?}");
+}
+
+/// Checks every file written so far under `dir` (`new` leaves .snap.new files that `always`
+/// replaces), a snapshot of each case among them.
+fn assert_written_clean(dir: &Path, mode: &str) {
+    let written = files(dir);
+    let snap_files = written
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "snap" || e == "new"))
+        .count();
+    assert!(snap_files >= 2, "a snapshot of each case: {written:?}");
+    for path in &written {
+        let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
+        assert_clean(&text, &format!("{} ({mode})", path.display()));
+    }
 }
 
 /// Runs `reprise run` over the planted corpus with `extra` flags; checks its output and every
@@ -219,17 +241,7 @@ fn run_and_check(root: &Path, name: &str, extra: &[&str], env: &[(&str, &str)]) 
         assert!(stdout.contains("reports"), "{stdout}\n{stderr}");
         assert_clean(&stdout, &format!("{name} stdout ({mode})"));
         assert_clean(&stderr, &format!("{name} stderr ({mode})"));
-        // Every file written so far (`new` leaves .snap.new files that `always` replaces).
-        let written = files(&root.join(name));
-        let snap_files = written
-            .iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "snap" || e == "new"))
-            .count();
-        assert!(snap_files >= 2, "a snapshot of each case: {written:?}");
-        for path in &written {
-            let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
-            assert_clean(&text, &format!("{} ({mode})", path.display()));
-        }
+        assert_written_clean(&root.join(name), mode);
         cmd = reprise();
         for (k, v) in env {
             cmd.env(k, v);
@@ -257,6 +269,7 @@ fn run_and_check(root: &Path, name: &str, extra: &[&str], env: &[(&str, &str)]) 
     out
 }
 
+/// Through the binary with the recorded engine (the replay in reprise's own process).
 #[test]
 fn planted_secrets_reach_no_file_and_no_terminal_in_process() {
     let tmp = tempfile::tempdir().unwrap();
@@ -264,6 +277,44 @@ fn planted_secrets_reach_no_file_and_no_terminal_in_process() {
     let out = run_and_check(tmp.path(), "in-process", &[], &[]);
     let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
     assert_eq!(runs.lines().count(), 3, "{runs}");
+}
+
+/// The same run as a library call (`reprise::cli::run`, in this process): every file it writes
+/// is clean (its terminal is this process's, checked through the binary above).
+#[test]
+fn planted_secrets_reach_no_file_through_the_library() {
+    use clap::Parser;
+    let tmp = tempfile::tempdir().unwrap();
+    let (corpus, config) = planted_corpus(tmp.path());
+    let dir = tmp.path().join("library");
+    for mode in ["new", "always"] {
+        let cli = reprise::cli::Cli::try_parse_from([
+            "reprise".as_ref(),
+            "run".as_ref(),
+            corpus.as_os_str(),
+            "--config".as_ref(),
+            config.as_os_str(),
+            "--out".as_ref(),
+            dir.join("reports").as_os_str(),
+            "--snapshots".as_ref(),
+            dir.join("snapshots").as_os_str(),
+            "--update-snapshots".as_ref(),
+            mode.as_ref(),
+            "--no-progress".as_ref(),
+        ])
+        .unwrap();
+        // The failed recording fails or errors, nothing else.
+        let status = reprise::cli::run(cli).unwrap();
+        assert_ne!(status, reprise::ExitStatus::Input);
+        assert_written_clean(&dir, mode);
+    }
+    let (_, rows) = table(&dir.join("reports/runs.csv"));
+    assert_eq!(rows.len(), 2);
+    let html = std::fs::read_to_string(dir.join("reports/report.html")).unwrap();
+    assert!(
+        html.contains("[SECRET"),
+        "the page shows the redacted transcripts"
+    );
 }
 
 #[test]
@@ -304,7 +355,7 @@ fn planted_secrets_reach_no_file_and_no_terminal_over_reprise_serve() {
 /// `reprise run fixtures/noxus` writing to `out` and `snaps` with `--update-snapshots always`:
 /// (exit code, stderr).
 fn run_noxus(out: &Path, snaps: &Path) -> (Option<i32>, String) {
-    crate::compare::code_and_stderr(
+    code_and_stderr(
         reprise()
             .arg("run")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/noxus"))
@@ -353,4 +404,97 @@ fn an_unwritable_journal_is_exit_3_naming_it() {
     let (code, stderr) = run_noxus(&out, &tmp.path().join("snaps"));
     assert_eq!(code, Some(3), "{stderr}");
     assert!(stderr.contains(&journal.display().to_string()), "{stderr}");
+}
+
+/// The bodies of a live engine's 5xx answers, as a vendor's error page or JSON may echo secrets
+/// back: one a case, each short enough to be quoted whole (200 characters) and ending with a
+/// marker that shows it was.
+const ERROR_BODIES: [&str; 3] = [
+    r#"{"token":"5xx-token-Tk31","api-key":"5xx-apikey-Ak35","session":"5xx-session-Ss39","detail":"Authorization: Bearer 5xx-bearer-Br32Br32","end":"end-marker-A"}"#,
+    "upstream failed: password=5xx-pw-Pw33 secret=5xx-secret-Sc34 Authorization: Basic \
+     NXh4OmJhc2ljMzU2 AKIA5XXBODY00EXAMPLE end-marker-B",
+    "db https://ops:5xx-url-pw-Up36@db.example.com key sk-5xx-Sk37Lm jwt \
+     eyJhbGciOiJIUzI1NiJ9.eyJ4IjoiNXh4In0.5xxJwtSig38 end-marker-C",
+];
+
+/// The secrets of [`ERROR_BODIES`].
+const ERROR_BODY_SECRETS: &[&str] = &[
+    "5xx-token-Tk31",
+    "5xx-apikey-Ak35",
+    "5xx-session-Ss39",
+    "5xx-bearer-Br32Br32",
+    "5xx-pw-Pw33",
+    "5xx-secret-Sc34",
+    "NXh4OmJhc2ljMzU2",
+    "AKIA5XXBODY00EXAMPLE",
+    "5xx-url-pw-Up36",
+    "sk-5xx-Sk37Lm",
+    "5xxJwtSig38",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_in_a_live_engines_5xx_body_reach_no_file_and_no_terminal() {
+    use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
+    let all: String = ERROR_BODIES.concat();
+    for secret in ERROR_BODY_SECRETS {
+        assert!(all.contains(secret), "{secret} not planted");
+    }
+    let server = MockServer::start().await;
+    // Each body answers once, in turn (a request past them gets the last again).
+    for (i, body) in ERROR_BODIES.iter().enumerate() {
+        assert!(body.chars().count() <= 200, "{body}");
+        let mock =
+            Mock::given(any()).respond_with(ResponseTemplate::new(500).set_body_string(*body));
+        if i + 1 < ERROR_BODIES.len() {
+            mock.up_to_n_times(1).mount(&server).await;
+        } else {
+            mock.mount(&server).await;
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, snaps) = (tmp.path().join("reports"), tmp.path().join("snaps"));
+    let uri = server.uri();
+    let (o, written) = tokio::task::spawn_blocking(move || {
+        let o = output(
+            reprise()
+                .arg("run")
+                .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/noxus"))
+                .args([
+                    "--engine",
+                    "http",
+                    "--base-url",
+                    &uri,
+                    "--allow-side-effects",
+                ])
+                .args(["--retries", "0", "--retry-budget", "0", "--jobs", "1"])
+                .args(["--no-progress", "--update-snapshots", "always", "--out"])
+                .arg(&out)
+                .arg("--snapshots")
+                .arg(&snaps),
+        );
+        (o, files(&out))
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.code, Some(3), "{}{}", o.stdout, o.stderr);
+    // Every body reached the reports whole (its end is shown), its secrets did not.
+    let runs = std::fs::read_to_string(tmp.path().join("reports/runs.csv")).unwrap();
+    for end in ["end-marker-A", "end-marker-B", "end-marker-C"] {
+        assert!(runs.contains(end), "{end} not in\n{runs}");
+    }
+    let mut texts = vec![
+        ("stdout".to_owned(), o.stdout),
+        ("stderr".to_owned(), o.stderr),
+    ];
+    for path in written {
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        texts.push((path.display().to_string(), text));
+    }
+    for (what, text) in &texts {
+        let leaked: Vec<&&str> = ERROR_BODY_SECRETS
+            .iter()
+            .filter(|s| text.contains(**s))
+            .collect();
+        assert!(leaked.is_empty(), "{what} leaks {leaked:?}\n{text}");
+    }
 }

@@ -11,7 +11,9 @@ use serde_json::json;
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::http::{engine, envelope, execute_answer, requests_to, start_request};
+use crate::common::{
+    answer, engine, envelope, execute_answer, request_count, requests_to, start_request, stored_run,
+};
 
 const EXECUTE: &str = "/workflows/v1/workflows/wf1/execute";
 
@@ -191,7 +193,7 @@ async fn a_start_without_side_effects_is_resent_after_any_transient_failure() {
     let mut request = start_request(System::Interactly, "wf1", None);
     request.live.side_effects = false;
     assert_eq!(engine.start(&request).await.unwrap().run_id, "r1");
-    assert_eq!(requests_to(&server, EXECUTE).await.len(), 2);
+    assert_eq!(request_count(&server, EXECUTE).await, 2);
 }
 
 #[tokio::test]
@@ -224,9 +226,7 @@ async fn client_errors_are_final_but_408_409_and_425() {
             .await;
         let engine = engine(&server, |_| {});
         let got = engine.get(System::Interactly, "r2").await;
-        let sent = requests_to(&server, "/workflows/v1/workflow-runs/r2")
-            .await
-            .len();
+        let sent = request_count(&server, "/workflows/v1/workflow-runs/r2").await;
         if final_ {
             assert_eq!(sent, 1, "{status}");
             assert_eq!(
@@ -246,16 +246,7 @@ async fn client_errors_are_final_but_408_409_and_425() {
 #[tokio::test]
 async fn a_malformed_evaluation_result_is_read_again() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/workflows/v1/workflow-runs/r3"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-            "r3",
-            "completed",
-            1,
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
+    stored_run(&server, envelope("r3", "completed", 1, json!({})), None).await;
     let result = "/v1/workflow-runs/r3/evaluation-result";
     Mock::given(method("GET"))
         .and(path(result))
@@ -279,28 +270,22 @@ async fn a_malformed_evaluation_result_is_read_again() {
         .unwrap()
         .expect("an evaluation");
     assert_eq!(eval.eval.source_run_id.as_deref(), Some("r3"));
-    assert_eq!(requests_to(&server, result).await.len(), 2);
+    assert_eq!(request_count(&server, result).await, 2);
 }
 
 #[tokio::test]
 async fn only_a_completed_run_waits_for_its_evaluation() {
     for (status, waits) in [("completed", true), ("failed", false)] {
         let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/workflows/v1/workflow-runs/r4"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
-                "r4",
-                status,
-                1,
-                json!({}),
-            )))
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v1/workflow-runs/r4/evaluation-result"))
-            .respond_with(ResponseTemplate::new(404))
-            .mount(&server)
-            .await;
+        stored_run(&server, envelope("r4", status, 1, json!({})), None).await;
+        answer(
+            &server,
+            "GET",
+            "/v1/workflow-runs/r4/evaluation-result",
+            ResponseTemplate::new(404),
+            None,
+        )
+        .await;
         let engine = engine(&server, |c| c.eval_wait = Duration::from_millis(400));
         let started = std::time::Instant::now();
         let got = engine
@@ -308,9 +293,7 @@ async fn only_a_completed_run_waits_for_its_evaluation() {
             .await
             .unwrap();
         assert!(got.is_none());
-        let looks = requests_to(&server, "/workflows/v1/workflow-runs/r4")
-            .await
-            .len();
+        let looks = request_count(&server, "/workflows/v1/workflow-runs/r4").await;
         if waits {
             assert!(started.elapsed() >= Duration::from_millis(400), "{status}");
             // Back-off from 5 ms: a handful of looks, not one per 5 ms.
@@ -333,13 +316,16 @@ async fn noxus_and_cortex_starts_name_their_case_and_cortex_its_recorded_app() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/apps/app-rec/workflows/cwf/runs/c1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
+    answer(
+        &server,
+        "GET",
+        "/apps/app-rec/workflows/cwf/runs/c1",
+        ResponseTemplate::new(200).set_body_json(
             json!({"id": "c1", "app_id": "app-rec", "workflow_id": "cwf", "status": "COMPLETED"}),
-        ))
-        .mount(&server)
-        .await;
+        ),
+        None,
+    )
+    .await;
     Mock::given(method("POST"))
         .and(path("/v1/workflows/nwf/runs"))
         .and(header("x-reprise-case", "case-n"))
@@ -349,13 +335,16 @@ async fn noxus_and_cortex_starts_name_their_case_and_cortex_its_recorded_app() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/workflows/nwf/runs/n1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
+    answer(
+        &server,
+        "GET",
+        "/v1/workflows/nwf/runs/n1",
+        ResponseTemplate::new(200).set_body_json(
             json!({"id": "n1", "workflow_id": "nwf", "status": "completed", "progress": 100}),
-        ))
-        .mount(&server)
-        .await;
+        ),
+        None,
+    )
+    .await;
     // The engine's own --app-id is `app1`: the recording's app comes first.
     let engine = engine(&server, |_| {});
     let mut cortex = start_request(System::Cortex, "cwf", None);
@@ -393,7 +382,7 @@ async fn a_case_given_up_after_its_start_keeps_its_tokens_and_its_run_is_stopped
         .expect(1)
         .mount(&server)
         .await;
-    let case = crate::http::load_one(&envelope("c1", "completed", 2, json!({})).to_string());
+    let case = crate::common::load_one(&envelope("c1", "completed", 2, json!({})).to_string());
     let engine: std::sync::Arc<dyn Engine> = std::sync::Arc::new(engine(&server, |_| {}));
     let tmp = tempfile::tempdir().unwrap();
     let options = reprise::replay::Options {
@@ -413,7 +402,7 @@ async fn a_case_given_up_after_its_start_keeps_its_tokens_and_its_run_is_stopped
     .await
     .unwrap();
     assert_eq!(summary.stats.all.errored, 1);
-    let (_, rows) = crate::run::table(&tmp.path().join("runs.csv"));
+    let (_, rows) = crate::common::table(&tmp.path().join("runs.csv"));
     let row = &rows["c1"];
     assert_eq!(row["verdict"], "error");
     assert!(row["error"].contains("turn 2") && row["error"].contains("404"));

@@ -1,11 +1,13 @@
 //! `reprise run` and `reprise report merge` end to end, through the binary, over the fixtures.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+
+use crate::common::{self, files, serve, table, table_by};
 
 const RUNS_HEADER: &str = "run_id,replay_run_id,system,workflow_id,version,status,turns,llm_calls,input_tokens,output_tokens,total_tokens,credits,latency_ms_total,latency_ms_mean,eval_run_id,eval_tokens,verdict,score,assertions_failed,snapshot,error";
 const MODELS_HEADER: &str = "provider,model,calls,input_tokens,output_tokens,total_tokens,latency_ms_total,latency_ms_mean,latency_ms_p50,latency_ms_p95";
@@ -18,11 +20,11 @@ const NO_SNAPSHOTS: [(&str, &str); 2] = [
     ("CI", "true"),
 ];
 
+/// [`common::reprise`] with a token that must never be written and [`NO_SNAPSHOTS`].
 fn reprise() -> Command {
-    let mut c = Command::cargo_bin("reprise").unwrap();
-    c.env_remove("GITHUB_STEP_SUMMARY")
-        .env("REPRISE_TOKEN", "sk-live-token-never-written");
-    c.envs(NO_SNAPSHOTS);
+    let mut c = common::reprise();
+    c.env("REPRISE_TOKEN", "sk-live-token-never-written")
+        .envs(NO_SNAPSHOTS);
     c
 }
 
@@ -45,28 +47,6 @@ fn run(out: &Path, extra: &[&str]) -> (i32, String) {
         o.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&o.stdout).into_owned(),
     )
-}
-
-/// A CSV as (header, rows keyed by the first column).
-pub(crate) fn table(path: &Path) -> (Vec<String>, BTreeMap<String, BTreeMap<String, String>>) {
-    table_by(path, 0)
-}
-
-/// A CSV as (header, rows keyed by column `key`).
-fn table_by(path: &Path, key: usize) -> (Vec<String>, BTreeMap<String, BTreeMap<String, String>>) {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    let mut rows = BTreeMap::new();
-    for rec in r.records() {
-        let rec = rec.unwrap();
-        let row: BTreeMap<String, String> = header
-            .iter()
-            .cloned()
-            .zip(rec.iter().map(String::from))
-            .collect();
-        rows.insert(rec[key].to_owned(), row);
-    }
-    (header, rows)
 }
 
 fn first_line(path: &Path) -> String {
@@ -255,6 +235,45 @@ fn fixtures_report_matches_the_expected_table() {
             "{f}"
         );
     }
+}
+
+/// The fixtures' run as a user sees it: runs.csv, summary.md, junit.xml and the terminal, checked
+/// against the committed snapshots (the repository's own `snapshots/`, read only). Ids are
+/// stable and kept; what varies between runs (the wall-clock durations and rate, the report
+/// folder's path) is masked. The recorded latencies are data of the corpus and stay.
+#[test]
+fn fixtures_reports_and_terminal_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let snapshots = common::repo("snapshots");
+    let o = common::output(
+        reprise()
+            .args([
+                "run",
+                "fixtures",
+                "--no-progress",
+                "--update-snapshots",
+                "no",
+            ])
+            .arg("--snapshots")
+            .arg(&snapshots)
+            .arg("--out")
+            .arg(&out),
+    );
+    assert_eq!(o.code, Some(0), "{}{}", o.stdout, o.stderr);
+    assert_eq!(o.stderr, "");
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    let out_path = out.display().to_string();
+    insta::with_settings!({filters => vec![
+        (out_path.as_str(), "[OUT]"),
+        (r"in \d+(\.\d+)? s\b", "in [DURATION] s"),
+        (r"\(\d+ cases/s\)", "([RATE] cases/s)"),
+    ]}, {
+        insta::assert_snapshot!("fixtures_runs_csv", read("runs.csv"));
+        insta::assert_snapshot!("fixtures_summary_md", read("summary.md"));
+        insta::assert_snapshot!("fixtures_junit_xml", read("junit.xml"));
+        insta::assert_snapshot!("fixtures_terminal", o.stdout);
+    });
 }
 
 #[test]
@@ -476,8 +495,12 @@ fn journal_lines(dir: &Path) -> usize {
         .unwrap_or(0)
 }
 
+/// `reprise run` over the fixtures, one case at a time, each recorded LLM latency slept a fifth
+/// of its length: about 11 s over the 22 cases (the first three finish within about 3 s, the
+/// longest single case takes 2.2 s), so a kill or a Ctrl-C after a few journal lines lands
+/// mid-run.
 fn spawn_slow(out: &Path) -> std::process::Child {
-    StdCommand::new(assert_cmd::cargo::cargo_bin("reprise"))
+    common::bin()
         .envs(NO_SNAPSHOTS)
         .args([
             "run",
@@ -485,8 +508,8 @@ fn spawn_slow(out: &Path) -> std::process::Child {
             "--no-progress",
             "--jobs",
             "1",
-            "--test-case-delay-ms",
-            "250",
+            "--latency-replay",
+            "0.2",
             "--out",
         ])
         .arg(out)
@@ -590,20 +613,6 @@ fn ctrl_c_finishes_in_flight_cases_and_writes_the_reports() {
     assert!(rows < 22);
 }
 
-/// Every file under `dir`, recursively.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(files(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
 #[test]
 fn no_secret_or_pii_reaches_the_report_folder() {
     let dir = tempfile::tempdir().unwrap();
@@ -670,39 +679,9 @@ fn text_cells_that_look_like_formulas_are_guarded() {
     );
 }
 
-/// `reprise serve` on a free port; killed when dropped.
-struct Server(std::process::Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve() -> Server {
-    use std::io::BufRead;
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("reprise"))
-        .args(["serve", "fixtures", "--quiet", "--addr", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
-    Server(child, addr)
-}
-
 #[test]
 fn live_replay_through_reprise_serve_matches_the_recorded_engine() {
-    let server = serve();
+    let server = serve(&["fixtures"]);
     let dir = tempfile::tempdir().unwrap();
     let recorded = dir.path().join("recorded");
     assert_eq!(run(&recorded, &[]).0, 0);
@@ -711,7 +690,7 @@ fn live_replay_through_reprise_serve_matches_the_recorded_engine() {
         "--engine",
         "http",
         "--base-url",
-        server.1.as_str(),
+        server.url.as_str(),
         "--app-id",
         "app_0750d790b2a7263bd195",
         "--eval-wait-secs",

@@ -2,18 +2,19 @@
 //! through the three systems' routes with a plain HTTP client.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use reprise::corpus::{Corpus, LoadOptions};
 use reprise::engine::{FaultConfig, RecordedEngine, TurnInput};
 use reprise::model::{Format, Run, System};
 use reprise::server::{ServeOptions, Server};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
+
+use crate::common::{bin, load_corpus, Served};
 
 const TOKEN: &str = "test-token-c0ffee";
 
@@ -21,23 +22,9 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn load(path: &str) -> Corpus {
-    let corpus = Corpus::load(
-        &[root().join(path)],
-        &LoadOptions {
-            format: None,
-            keep_raw: true,
-            digest: false,
-        },
-    );
-    assert!(corpus.problems.is_empty(), "{:?}", corpus.problems);
-    corpus
-}
-
 /// A running `reprise serve`; killed when dropped.
 struct Serve {
-    child: Child,
-    base: String,
+    served: Served,
     stderr: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -46,50 +33,54 @@ impl Serve {
     fn start(extra: &[&str]) -> Serve {
         let dir = tempfile::tempdir().unwrap();
         let stderr = dir.path().join("stderr.log");
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("reprise"))
-            .current_dir(root())
-            .args([
-                "serve",
-                "fixtures",
-                "--recordings",
-                "tests/data/recordings-v2",
-            ])
-            .args(["--addr", "127.0.0.1:0", "--token-env", "REPRISE_TEST_TOKEN"])
-            .args(extra)
-            .env("REPRISE_TEST_TOKEN", TOKEN)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(std::fs::File::create(&stderr).unwrap()))
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let served = Served::spawn(
+            bin()
+                .current_dir(root())
+                .args([
+                    "serve",
+                    "fixtures",
+                    "--recordings",
+                    "tests/data/recordings-v2",
+                ])
+                .args(["--addr", "127.0.0.1:0", "--token-env", "REPRISE_TEST_TOKEN"])
+                .args(extra)
+                .env("REPRISE_TEST_TOKEN", TOKEN)
+                .stderr(Stdio::from(std::fs::File::create(&stderr).unwrap())),
+        );
         Serve {
-            child,
-            base,
+            served,
             stderr,
             _dir: dir,
         }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        format!("{}{path}", self.served.url)
+    }
+
+    /// `GET path` with the token.
+    async fn get(&self, http: &reqwest::Client, path: &str) -> reqwest::Response {
+        http.get(self.url(path))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST path` of `body` as JSON with the token.
+    async fn post(&self, http: &reqwest::Client, path: &str, body: &Value) -> reqwest::Response {
+        let request = http.post(self.url(path)).bearer_auth(TOKEN).json(body);
+        request.send().await.unwrap()
     }
 
     /// SIGTERM, then the exit code and the log.
     fn terminate(mut self) -> (Option<i32>, String) {
-        let pid = self.child.id().to_string();
+        let pid = self.served.child.id().to_string();
         let ok = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(ok.success());
         let mut code = None;
         for _ in 0..100 {
-            if let Some(status) = self.child.try_wait().unwrap() {
+            if let Some(status) = self.served.child.try_wait().unwrap() {
                 code = status.code();
                 break;
             }
@@ -101,13 +92,6 @@ impl Serve {
             .read_to_string(&mut log)
             .unwrap();
         (code, log)
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -218,12 +202,7 @@ async fn replay_bare(s: &Serve, http: &reqwest::Client, case: &Run, version: i64
         if t + 1 < case.turns.len() {
             assert_eq!(answer["status"], "waiting_for_user_input");
             // While in flight, GET shows the same turns so far.
-            let res = http
-                .get(s.url(&format!("/v1/workflow-runs/{run_id}")))
-                .bearer_auth(TOKEN)
-                .send()
-                .await
-                .unwrap();
+            let res = s.get(http, &format!("/v1/workflow-runs/{run_id}")).await;
             let got: Value = res.json().await.unwrap();
             let inner = if got.get("input_output_pairs").is_some() {
                 &got
@@ -232,13 +211,13 @@ async fn replay_bare(s: &Serve, http: &reqwest::Client, case: &Run, version: i64
             };
             assert_eq!(inner["input_output_pairs"].as_array().unwrap().len(), t + 1);
             // Comments wait until the run is no longer in progress.
-            let res = http
-                .post(s.url(&format!("/v1/workflow-runs/{run_id}/comments")))
-                .bearer_auth(TOKEN)
-                .json(&json!({"content": "looks fine"}))
-                .send()
-                .await
-                .unwrap();
+            let res = s
+                .post(
+                    http,
+                    &format!("/v1/workflow-runs/{run_id}/comments"),
+                    &json!({"content": "looks fine"}),
+                )
+                .await;
             assert_eq!(res.status().as_u16(), 409);
         }
         last = bytes;
@@ -280,8 +259,8 @@ async fn replay_current(s: &Serve, http: &reqwest::Client, case: &Run) -> Value 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fixture_through_the_three_systems_routes() {
-    let corpus = load("fixtures");
-    let recordings = load("tests/data/recordings-v2");
+    let corpus = load_corpus(true, "fixtures");
+    let recordings = load_corpus(true, "tests/data/recordings-v2");
     let s = Serve::start(&[]);
     let http = client();
     let mut walked = BTreeSet::new();
@@ -291,20 +270,12 @@ async fn every_fixture_through_the_three_systems_routes() {
         match case.system {
             System::Interactly => {
                 // The recording in its own shape, exactly.
-                let res = http
-                    .get(s.url(&format!("/v1/workflow-runs/{id}")))
-                    .bearer_auth(TOKEN)
-                    .send()
-                    .await
-                    .unwrap();
+                let res = s.get(&http, &format!("/v1/workflow-runs/{id}")).await;
                 ok_with(body(res).await, &raw(case), id);
                 // The seed envelope.
-                let res = http
-                    .get(s.url(&format!("/workflows/v1/workflow-runs/{id}")))
-                    .bearer_auth(TOKEN)
-                    .send()
-                    .await
-                    .unwrap();
+                let res = s
+                    .get(&http, &format!("/workflows/v1/workflow-runs/{id}"))
+                    .await;
                 let (status, bytes) = body(res).await;
                 assert_eq!(status, 200);
                 match case.format {
@@ -343,12 +314,9 @@ async fn every_fixture_through_the_three_systems_routes() {
                     assert!(answer["events"].as_array().is_some_and(|e| !e.is_empty()));
                 }
                 // The evaluation result of the linked evaluation run.
-                let res = http
-                    .get(s.url(&format!("/v1/workflow-runs/{id}/evaluation-result")))
-                    .bearer_auth(TOKEN)
-                    .send()
-                    .await
-                    .unwrap();
+                let res = s
+                    .get(&http, &format!("/v1/workflow-runs/{id}/evaluation-result"))
+                    .await;
                 match corpus.evaluation_of(id) {
                     Some(eval) => {
                         assert_eq!(res.status().as_u16(), 200);
@@ -383,12 +351,7 @@ async fn every_fixture_through_the_three_systems_routes() {
                         .unwrap();
                     ok_with(body(res).await, &raw(case), &path);
                     // A bearer token is not Noxus's auth.
-                    let res = http
-                        .get(s.url(&path))
-                        .bearer_auth(TOKEN)
-                        .send()
-                        .await
-                        .unwrap();
+                    let res = s.get(&http, &path).await;
                     assert_eq!(res.status().as_u16(), 401);
                 }
             }
@@ -406,12 +369,7 @@ async fn every_fixture_through_the_three_systems_routes() {
                     .await
                     .unwrap();
                 ok_with(body(res).await, &raw(case), id);
-                let res = http
-                    .get(s.url(&format!("{base}/{id}")))
-                    .bearer_auth(TOKEN)
-                    .send()
-                    .await
-                    .unwrap();
+                let res = s.get(&http, &format!("{base}/{id}")).await;
                 ok_with(body(res).await, &raw(case), id);
                 let res = http
                     .get(s.url(&format!("{base}/{id}")))
@@ -442,13 +400,13 @@ async fn every_fixture_through_the_three_systems_routes() {
     );
     // Version 3: a 404 whose detail names the nearest recordings, without patient data.
     let wf = case.workflow_id.as_deref().unwrap();
-    let res = http
-        .post(s.url(&format!("/workflows/v1/workflows/{wf}/execute?version=3")))
-        .bearer_auth(TOKEN)
-        .json(&run_input(&case.turns[0], "start"))
-        .send()
-        .await
-        .unwrap();
+    let res = s
+        .post(
+            &http,
+            &format!("/workflows/v1/workflows/{wf}/execute?version=3"),
+            &run_input(&case.turns[0], "start"),
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 404);
     let detail: Value = res.json().await.unwrap();
     let detail = detail["detail"].as_str().unwrap();
@@ -645,7 +603,7 @@ async fn injected_faults_show_up_at_their_rates() {
 
 #[tokio::test]
 async fn without_a_required_token_any_token_passes_but_one_is_needed() {
-    let corpus = load("fixtures");
+    let corpus = load_corpus(true, "fixtures");
     let engine = Arc::new(RecordedEngine::new(&corpus));
     let server = Server::new(
         engine,
@@ -687,7 +645,7 @@ async fn without_a_required_token_any_token_passes_but_one_is_needed() {
 #[test]
 fn bad_flags_are_usage_errors() {
     let run = |args: &[&str]| {
-        let out = Command::new(assert_cmd::cargo::cargo_bin("reprise"))
+        let out = bin()
             .current_dir(root())
             .arg("serve")
             .args(args)

@@ -7,7 +7,9 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
+
+use crate::common::{bin, Served};
 use std::time::{Duration, Instant};
 
 /// An Interactly recording of the fixtures (read from disk per answer: it needs a handle).
@@ -15,7 +17,8 @@ const RUN: &str = "/v1/workflow-runs/69a59566eec3645a209c3946";
 
 /// A running `reprise serve` over the fixtures; killed when dropped.
 struct Serve {
-    child: Child,
+    _served: Served,
+    /// `127.0.0.1:PORT`.
     addr: String,
     stderr: PathBuf,
     _dir: tempfile::TempDir,
@@ -26,11 +29,10 @@ impl Serve {
     fn start(extra: &[&str], nofile: Option<u64>) -> Serve {
         let dir = tempfile::tempdir().unwrap();
         let stderr = dir.path().join("stderr.log");
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("reprise"));
+        let mut cmd = bin();
         cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["serve", "fixtures", "--addr", "127.0.0.1:0"])
             .args(extra)
-            .stdout(Stdio::piped())
             .stderr(Stdio::from(std::fs::File::create(&stderr).unwrap()));
         #[cfg(unix)]
         if let Some(n) = nofile {
@@ -51,18 +53,14 @@ impl Serve {
         }
         #[cfg(not(unix))]
         let _ = nofile;
-        let mut child = cmd.spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        let served = Served::spawn(&mut cmd);
+        let addr = served
+            .url
+            .strip_prefix("http://")
+            .unwrap_or_else(|| panic!("no http:// in {:?}", served.url))
             .to_owned();
         Serve {
-            child,
+            _served: served,
             addr,
             stderr,
             _dir: dir,
@@ -71,13 +69,6 @@ impl Serve {
 
     fn log(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap()
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

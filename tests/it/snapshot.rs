@@ -9,6 +9,8 @@ use reprise::redact::Redactor;
 use reprise::snapshot::store::{CheckOptions, SnapshotKey, Store, UpdateMode};
 use reprise::snapshot::{Detail, Outcome, Transcript};
 
+use crate::common::{copy_dir, expect_code, files_ending, reprise, reprise_in, Out};
+
 fn fixtures() -> Corpus {
     Corpus::load(
         &[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")],
@@ -268,37 +270,30 @@ fn pending_store() -> (tempfile::TempDir, Store) {
 
 #[test]
 fn cli_pending_accept_reject() {
-    use assert_cmd::Command;
     let (dir, store) = pending_store();
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
-        .args(["snapshots", "pending", "--diff", "--snapshots"])
-        .arg(dir.path())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8(out).unwrap();
+    let out = expect_code(
+        reprise()
+            .args(["snapshots", "pending", "--diff", "--snapshots"])
+            .arg(dir.path()),
+        0,
+    )
+    .stdout;
     assert!(out.starts_with("2 pending snapshots\nnew r1 "), "{out}");
     assert!(out.contains("+a: 2"), "{out}");
     // unknown run id: usage error, nothing done
-    Command::cargo_bin("reprise")
-        .unwrap()
+    reprise()
         .args(["snapshots", "accept", "nope", "--snapshots"])
         .arg(dir.path())
         .assert()
         .code(2);
     assert_eq!(store.pending().len(), 2);
-    Command::cargo_bin("reprise")
-        .unwrap()
+    reprise()
         .args(["snapshots", "accept", "r1", "--snapshots"])
         .arg(dir.path())
         .assert()
         .success()
         .stdout(predicates::str::contains("1 accepted"));
-    Command::cargo_bin("reprise")
-        .unwrap()
+    reprise()
         .args(["snapshots", "reject", "--snapshots"])
         .arg(dir.path())
         .assert()
@@ -310,19 +305,15 @@ fn cli_pending_accept_reject() {
 
 #[test]
 fn cli_review_reads_keys_from_stdin() {
-    use assert_cmd::Command;
     let (dir, store) = pending_store();
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
-        .args(["snapshots", "review", "--snapshots"])
-        .arg(dir.path())
-        .write_stdin("a\nr\n")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8(out).unwrap();
+    let out = expect_code(
+        reprise()
+            .args(["snapshots", "review", "--snapshots"])
+            .arg(dir.path())
+            .write_stdin("a\nr\n"),
+        0,
+    )
+    .stdout;
     assert!(
         out.contains("[1/2] r1\n--- /dev/null\n+++ new noxus/wf/r1.snap"),
         "{out}"
@@ -340,19 +331,6 @@ fn cli_review_reads_keys_from_stdin() {
 
 const CASE_08: &str = "69a5725851cd4ae89dc12eb0";
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// A temp folder holding a copy of `fixtures/`.
 fn workdir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -363,24 +341,11 @@ fn workdir() -> tempfile::TempDir {
     dir
 }
 
-struct RunOut {
-    code: i32,
-    stdout: String,
-}
-
-fn reprise_run(dir: &Path, args: &[&str]) -> RunOut {
-    let out = assert_cmd::Command::cargo_bin("reprise")
-        .unwrap()
-        .current_dir(dir)
-        .env_remove("CI")
-        .args(["run", "--no-progress", "--jobs", "2"])
-        .args(args)
-        .output()
-        .unwrap();
-    RunOut {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-    }
+/// `reprise run --no-progress --jobs 2 ARGS` in `dir`.
+fn reprise_run(dir: &Path, args: &[&str]) -> Out {
+    let mut all = vec!["run", "--no-progress", "--jobs", "2"];
+    all.extend_from_slice(args);
+    reprise_in(dir, &all)
 }
 
 /// `run_id → snapshot` from `reports/latest/runs.csv`.
@@ -411,18 +376,6 @@ fn summary_counts(dir: &Path) -> (String, String) {
     (get("snapshots_changed"), get("snapshots_new"))
 }
 
-/// The files under `dir` whose path ends with `suffix`, sorted.
-pub(crate) fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .map(|e| e.into_path())
-        .filter(|p| p.to_string_lossy().ends_with(suffix))
-        .collect();
-    out.sort();
-    out
-}
-
 fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(text.contains(from), "{from:?} not in {}", path.display());
@@ -436,7 +389,7 @@ fn run_writes_matches_and_check_names_edited_case_with_its_diff() {
 
     // First run writes a snapshot for every case of every system.
     let first = reprise_run(d, &["--update-snapshots", "always"]);
-    assert_eq!(first.code, 0, "{}", first.stdout);
+    assert_eq!(first.code, Some(0), "{}", first.stdout);
     let snaps = files_ending(&d.join("snapshots"), ".snap");
     assert_eq!(snaps.len(), 22);
     for system in ["interactly", "noxus", "cortex"] {
@@ -468,7 +421,7 @@ fn run_writes_matches_and_check_names_edited_case_with_its_diff() {
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect();
     let second = reprise_run(d, &["--check"]);
-    assert_eq!(second.code, 0, "{}", second.stdout);
+    assert_eq!(second.code, Some(0), "{}", second.stdout);
     assert!(snapshot_column(d).values().all(|s| s == "match"));
     assert_eq!(summary_counts(d), ("0".into(), "0".into()));
     assert!(
@@ -488,7 +441,7 @@ fn run_writes_matches_and_check_names_edited_case_with_its_diff() {
         "Your upcoming appointment is on Tuesday",
     );
     let changed = reprise_run(d, &["--check"]);
-    assert_eq!(changed.code, 1, "{}", changed.stdout);
+    assert_eq!(changed.code, Some(1), "{}", changed.stdout);
     assert!(
         changed
             .stdout
@@ -529,7 +482,7 @@ fn run_writes_matches_and_check_names_edited_case_with_its_diff() {
 
     // structure: a reworded message is not a change …
     let structure = reprise_run(d, &["--check", "--snapshot-detail", "structure"]);
-    assert_eq!(structure.code, 0, "{}", structure.stdout);
+    assert_eq!(structure.code, Some(0), "{}", structure.stdout);
     assert_eq!(snapshot_column(d)[CASE_08], "match");
 
     // … a changed tool argument is.
@@ -539,7 +492,7 @@ fn run_writes_matches_and_check_names_edited_case_with_its_diff() {
         r#""args":{"patient_id":"P-2002"}"#,
     );
     let arg = reprise_run(d, &["--check", "--snapshot-detail", "structure"]);
-    assert_eq!(arg.code, 1, "{}", arg.stdout);
+    assert_eq!(arg.code, Some(1), "{}", arg.stdout);
     assert!(
         arg.stdout.contains(&format!("snapshot changed: {CASE_08}")),
         "{}",
@@ -558,8 +511,7 @@ fn default_mode_writes_pending_files_for_review_and_none_under_ci() {
     let dir = workdir();
     let d = dir.path();
     // Under CI, auto = no: nothing written.
-    let out = assert_cmd::Command::cargo_bin("reprise")
-        .unwrap()
+    let out = reprise()
         .current_dir(d)
         .env("CI", "true")
         .args(["run", "--no-progress", "--jobs", "2"])
@@ -573,19 +525,18 @@ fn default_mode_writes_pending_files_for_review_and_none_under_ci() {
 
     // Locally, auto = new: .snap.new for review.
     let first = reprise_run(d, &[]);
-    assert_eq!(first.code, 0, "{}", first.stdout);
+    assert_eq!(first.code, Some(0), "{}", first.stdout);
     assert_eq!(files_ending(&d.join("snapshots"), ".snap.new").len(), 22);
     assert!(files_ending(&d.join("snapshots"), ".snap").is_empty());
     assert!(snapshot_column(d).values().all(|s| s == "new"));
-    assert_cmd::Command::cargo_bin("reprise")
-        .unwrap()
+    reprise()
         .current_dir(d)
         .args(["snapshots", "accept"])
         .assert()
         .success()
         .stdout(predicates::str::contains("22 accepted"));
     let second = reprise_run(d, &["--check"]);
-    assert_eq!(second.code, 0, "{}", second.stdout);
+    assert_eq!(second.code, Some(0), "{}", second.stdout);
     assert!(snapshot_column(d).values().all(|s| s == "match"));
 }
 
@@ -593,7 +544,10 @@ fn default_mode_writes_pending_files_for_review_and_none_under_ci() {
 fn orphans_are_listed_without_changing_the_exit_code_and_pruned_on_request() {
     let dir = workdir();
     let d = dir.path();
-    assert_eq!(reprise_run(d, &["--update-snapshots", "always"]).code, 0);
+    assert_eq!(
+        reprise_run(d, &["--update-snapshots", "always"]).code,
+        Some(0)
+    );
     let orphan = d.join("snapshots/noxus/gone-workflow/gone-run.snap");
     std::fs::create_dir_all(orphan.parent().unwrap()).unwrap();
     std::fs::write(
@@ -602,7 +556,7 @@ fn orphans_are_listed_without_changing_the_exit_code_and_pruned_on_request() {
     )
     .unwrap();
     let listed = reprise_run(d, &["--check"]);
-    assert_eq!(listed.code, 0, "{}", listed.stdout);
+    assert_eq!(listed.code, Some(0), "{}", listed.stdout);
     assert!(
         listed.stdout.contains("orphaned snapshot"),
         "{}",
@@ -618,7 +572,7 @@ fn orphans_are_listed_without_changing_the_exit_code_and_pruned_on_request() {
         filtered.stdout
     );
     let pruned = reprise_run(d, &["--update-snapshots", "no", "--prune-orphans"]);
-    assert_eq!(pruned.code, 0, "{}", pruned.stdout);
+    assert_eq!(pruned.code, Some(0), "{}", pruned.stdout);
     assert!(!orphan.exists());
     assert_eq!(files_ending(&d.join("snapshots"), ".snap").len(), 22);
 }

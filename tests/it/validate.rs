@@ -1,21 +1,10 @@
 //! `reprise validate` through the binary: bad inputs are reported, never crash.
 
-use assert_cmd::Command;
+use crate::common::{expect_code, reprise};
 
 #[test]
 fn bad_inputs_are_each_reported_and_good_runs_counted() {
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
-        .args(["validate", "tests/data/bad"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stdout = expect_code(reprise().args(["validate", "tests/data/bad"]), 2).stdout;
     // 4 good runs: good.json and lines 1, 3, 4 of mixed.jsonl (tests/data/README.md).
     assert!(
         stdout.contains("runs               4 (interactly 4"),
@@ -45,8 +34,7 @@ fn bad_inputs_are_each_reported_and_good_runs_counted() {
 
 #[test]
 fn bad_inputs_as_json() {
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
+    let out = reprise()
         .args(["validate", "--json", "tests/data/bad"])
         .output()
         .unwrap();
@@ -58,11 +46,7 @@ fn bad_inputs_as_json() {
 
 #[test]
 fn fixtures_validate_clean() {
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
-        .args(["validate", "fixtures"])
-        .output()
-        .unwrap();
+    let out = reprise().args(["validate", "fixtures"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("cases              22"), "{stdout}");
@@ -73,8 +57,7 @@ fn fixtures_validate_clean() {
 fn synth_corpus_validates_and_is_reproducible() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for dir in [&a, &b] {
-        Command::cargo_bin("reprise")
-            .unwrap()
+        reprise()
             .args([
                 "synth",
                 "--runs",
@@ -89,19 +72,8 @@ fn synth_corpus_validates_and_is_reproducible() {
             .assert()
             .success();
     }
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
-        .args(["validate", "--json"])
-        .arg(a.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = expect_code(reprise().args(["validate", "--json"]).arg(a.path()), 0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["dangling"], 0);
     assert!(v["linked"].as_u64().unwrap() > 0);
     let list = |d: &std::path::Path| {

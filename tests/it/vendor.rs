@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use assert_cmd::Command;
+use crate::common::{expect_code, reprise, table};
 
 /// A fresh empty folder under the target dir (removed first if a previous run left it).
 fn scratch(name: &str) -> PathBuf {
@@ -73,8 +73,7 @@ fn a_corpus_of_the_vendors_models_loads_with_no_rejection() {
         assert_eq!(counts[0], counts[1], "{kind}: {manifest}");
         assert!(counts[1].as_u64().unwrap() > 10, "{kind}: {manifest}");
     }
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
+    let out = reprise()
         .arg("validate")
         .arg(&corpus)
         .arg("--json")
@@ -111,36 +110,23 @@ fn corpus(name: &str, files: &[(&str, &str)]) -> PathBuf {
     dir
 }
 
-/// `reprise run` over `dir/corpus` with the recorded engine; the rows of runs.csv by run id.
-fn run_rows(dir: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
-        .arg("run")
-        .arg(dir.join("corpus"))
-        .arg("--out")
-        .arg(dir.join("out"))
-        .arg("--snapshots")
-        .arg(dir.join("snaps"))
-        .args(["--no-progress", "--update-snapshots", "always"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+/// `reprise run` over `dir/corpus` with the recorded engine; the `columns` of each row of
+/// runs.csv, by run id.
+fn run_columns(dir: &Path, columns: &[&str]) -> Vec<Vec<String>> {
+    expect_code(
+        reprise()
+            .arg("run")
+            .arg(dir.join("corpus"))
+            .arg("--out")
+            .arg(dir.join("out"))
+            .arg("--snapshots")
+            .arg(dir.join("snaps"))
+            .args(["--no-progress", "--update-snapshots", "always"]),
+        0,
     );
-    let csv = std::fs::read_to_string(dir.join("out/runs.csv")).unwrap();
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .map(|l| {
-            header
-                .iter()
-                .zip(l.split(','))
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
+    let (_, rows) = table(&dir.join("out/runs.csv"));
+    rows.values()
+        .map(|r| columns.iter().map(|c| r[*c].clone()).collect())
         .collect()
 }
 
@@ -164,8 +150,7 @@ fn zero_turn_runs_load_and_replay_to_their_recorded_state() {
             ),
         ],
     );
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
+    let out = reprise()
         .arg("validate")
         .arg(dir.join("corpus"))
         .arg("--json")
@@ -176,27 +161,21 @@ fn zero_turn_runs_load_and_replay_to_their_recorded_state() {
         (report["runs"].as_u64(), report["errors"].as_u64()),
         (Some(3), Some(0))
     );
-    let rows = run_rows(&dir);
-    let got: Vec<Vec<&str>> = rows
-        .iter()
-        .map(|r| {
-            [
-                "run_id",
-                "replay_run_id",
-                "status",
-                "turns",
-                "llm_calls",
-                "input_tokens",
-                "output_tokens",
-                "total_tokens",
-                "verdict",
-                "error",
-            ]
-            .iter()
-            .map(|c| r[*c].as_str())
-            .collect()
-        })
-        .collect();
+    let got = run_columns(
+        &dir,
+        &[
+            "run_id",
+            "replay_run_id",
+            "status",
+            "turns",
+            "llm_calls",
+            "input_tokens",
+            "output_tokens",
+            "total_tokens",
+            "verdict",
+            "error",
+        ],
+    );
     assert_eq!(
         got,
         [
@@ -280,23 +259,17 @@ fn partial_usage_takes_each_missing_figure_from_the_events() {
     ];
     let named: Vec<(&str, &str)> = files.iter().map(|(f, t)| (*f, t.as_str())).collect();
     let dir = corpus("partial-usage", &named);
-    let rows = run_rows(&dir);
-    let got: Vec<Vec<&str>> = rows
-        .iter()
-        .map(|r| {
-            [
-                "run_id",
-                "llm_calls",
-                "input_tokens",
-                "output_tokens",
-                "total_tokens",
-                "error",
-            ]
-            .iter()
-            .map(|c| r[*c].as_str())
-            .collect()
-        })
-        .collect();
+    let got = run_columns(
+        &dir,
+        &[
+            "run_id",
+            "llm_calls",
+            "input_tokens",
+            "output_tokens",
+            "total_tokens",
+            "error",
+        ],
+    );
     // Events alone: 3 calls, input 7 + 1 + 4 = 12, output 3 + 2 + 1 = 6, total 18.
     assert_eq!(
         got,
@@ -310,8 +283,7 @@ fn partial_usage_takes_each_missing_figure_from_the_events() {
             ["p-none", "3", "12", "6", "18", ""],
         ]
     );
-    let out = Command::cargo_bin("reprise")
-        .unwrap()
+    let out = reprise()
         .arg("validate")
         .arg(dir.join("corpus"))
         .output()
