@@ -195,22 +195,16 @@ fn a_bad_candidate_is_named_with_its_json_location() {
     );
 }
 
-/// Noxus runs are single-shot and not re-walked: with the workflow named, each is
-/// `undetermined` with the reason, never `unaffected`.
-#[test]
-fn noxus_cases_are_undetermined_with_a_reason() {
-    let out = tempfile::tempdir().expect("temp dir");
+/// `reprise impact CORPUS --candidate FILE --workflow ID --out OUT`, which must exit 0: the
+/// rows of its impact.csv (at least one).
+fn impact_rows(corpus: &Path, candidate: &Path, workflow: &str, out: &Path) -> Vec<String> {
     let o = reprise()
         .arg("impact")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/noxus"))
+        .arg(corpus)
         .arg("--candidate")
-        .arg(data().join("candidates/same.json"))
-        .args([
-            "--workflow",
-            "7f576edd-f8b9-4351-8da2-0f38e317cf88",
-            "--out",
-        ])
-        .arg(out.path())
+        .arg(candidate)
+        .args(["--workflow", workflow, "--out"])
+        .arg(out)
         .output()
         .expect("runs");
     assert_eq!(
@@ -219,9 +213,23 @@ fn noxus_cases_are_undetermined_with_a_reason() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let csv = read(&out.path().join("impact.csv"));
-    let rows: Vec<&str> = csv.lines().skip(1).collect();
-    assert!(!rows.is_empty());
+    let csv = read(&out.join("impact.csv"));
+    let rows: Vec<String> = csv.lines().skip(1).map(str::to_owned).collect();
+    assert!(!rows.is_empty(), "{workflow}: no rows");
+    rows
+}
+
+/// Noxus runs are single-shot and not re-walked: with the workflow named, each is
+/// `undetermined` with the reason, never `unaffected`.
+#[test]
+fn noxus_cases_are_undetermined_with_a_reason() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let rows = impact_rows(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/noxus"),
+        &data().join("candidates/same.json"),
+        "7f576edd-f8b9-4351-8da2-0f38e317cf88",
+        out.path(),
+    );
     for row in rows {
         assert!(row.contains(",undetermined,,,\"a noxus run:"), "{row}");
     }
@@ -249,4 +257,75 @@ fn bad_corpus_files_exit_2_and_the_rest_is_classified() {
     );
     let csv = read(&out.path().join("impact.csv"));
     assert_eq!(read(&data().join("expected/same.csv")), csv);
+}
+
+/// Writes a synthetic corpus (`reprise synth --versions 2`) into `dir`.
+fn synth(dir: &Path, runs: &str) {
+    let o = reprise()
+        .args(["synth", "--runs", runs, "--versions", "2", "--out"])
+        .arg(dir)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The runs of the single-run files (`*.json`) under `dir`, in file name order.
+fn synth_runs(dir: &Path) -> Vec<serde_json::Value> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            let mut doc: serde_json::Value =
+                serde_json::from_str(&read(p)).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            match doc.pointer_mut("/workflow_run/workflow_run") {
+                Some(run) => run.take(),
+                None => doc,
+            }
+        })
+        .collect()
+}
+
+/// Synthetic recordings follow their configs: with a candidate that only adds an unreachable
+/// node to a workflow's own config (so every walk is re-walked, not short-cut as unchanged),
+/// every case of every synthetic workflow re-walks `unaffected`.
+#[test]
+fn synthetic_recordings_walk_their_own_configs() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    synth(tmp.path(), "150");
+    let cases = tmp.path().join("interactly");
+    let runs = synth_runs(&cases);
+    let mut workflows: Vec<&str> = runs
+        .iter()
+        .filter_map(|r| r["workflow_id"].as_str())
+        .collect();
+    workflows.sort_unstable();
+    workflows.dedup();
+    assert!(workflows.len() >= 3, "{workflows:?}");
+    for w in workflows {
+        let mut config = runs
+            .iter()
+            .find(|r| r["workflow_id"] == w)
+            .map(|r| r["workflow_config_fully_hydrated"].clone())
+            .expect("a case of the workflow");
+        let nodes = config["node_configs"].as_array_mut().expect("node_configs");
+        let mut extra = nodes[nodes.len() - 1].clone();
+        extra["logical_id"] = "node_unreachable".into();
+        extra["name"] = "Unreachable".into();
+        extra["is_start"] = false.into();
+        nodes.push(extra);
+        let cand = tmp.path().join(format!("cand-{w}.json"));
+        std::fs::write(&cand, config.to_string()).expect("write");
+        let rows = impact_rows(&cases, &cand, w, &tmp.path().join(format!("impact-{w}")));
+        for row in rows {
+            assert!(
+                row.contains(",unaffected,,,the walk is identical"),
+                "{w}: {row}"
+            );
+        }
+    }
 }
