@@ -329,3 +329,224 @@ fn synthetic_recordings_walk_their_own_configs() {
         }
     }
 }
+
+/// `reprise run ARGS`: exit code and stderr.
+fn run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Option<i32>, String) {
+    let o = reprise()
+        .env("REPRISE_TOKEN", "any-token")
+        .arg("run")
+        .args(args)
+        .arg("--no-progress")
+        .output()
+        .expect("runs");
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// The CI story end to end on a synthetic corpus: `reprise impact` with the version-2
+/// config of a workflow, then `reprise run --impact --engine http --version 2` against
+/// `reprise serve` over the version-2 recordings. Only the `diverges`/`undetermined` cases
+/// reach the server (counted from its request log), the `unaffected` ones carry their
+/// recorded (version-1) verdicts, and `compare` and `gate` work on the result.
+#[test]
+fn run_impact_replays_only_the_affected_cases_through_serve() {
+    use std::collections::BTreeSet;
+    use std::ffi::OsStr;
+
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let corpus = tmp.path().join("corpus");
+    synth(&corpus, "80");
+    let cases = corpus.join("interactly");
+    let v2 = corpus.join("recordings-v2/interactly");
+
+    // A workflow whose version 2 leaves some cases unaffected and affects others.
+    let runs = synth_runs(&cases);
+    let v2_runs = synth_runs(&v2);
+    let (workflow, impact_dir, carried, affected) = v2_runs
+        .iter()
+        .filter_map(|r| Some((r["workflow_id"].as_str()?.to_owned(), r)))
+        .find_map(|(w, v2_run)| {
+            let cand = tmp.path().join(format!("v2-{w}.json"));
+            std::fs::write(&cand, v2_run["workflow_config_fully_hydrated"].to_string())
+                .expect("write");
+            let out = tmp.path().join(format!("impact-{w}"));
+            let rows = impact_rows(&cases, &cand, &w, &out);
+            // run_id and impact come before the free-text reason.
+            let (carried, affected): (Vec<&String>, Vec<&String>) = rows
+                .iter()
+                .partition(|r| r.split(',').nth(3) == Some("unaffected"));
+            let id = |r: &&String| r.split(',').next().unwrap_or_default().to_owned();
+            let carried: Vec<String> = carried.iter().map(id).collect();
+            let affected: Vec<String> = affected.iter().map(id).collect();
+            (!carried.is_empty() && !affected.is_empty()).then_some((w, out, carried, affected))
+        })
+        .expect("a workflow with unaffected and affected cases");
+    assert!(runs.iter().any(|r| r["workflow_id"] == workflow.as_str()));
+    let filter = format!("workflow={workflow}");
+    let snaps = tmp.path().join("snaps");
+
+    // The baseline: version 1 from the recordings.
+    let base = tmp.path().join("base");
+    let (code, stderr) = run(&[
+        cases.as_os_str(),
+        OsStr::new("--filter"),
+        OsStr::new(&filter),
+        OsStr::new("--out"),
+        base.as_os_str(),
+        OsStr::new("--snapshots"),
+        snaps.as_os_str(),
+    ]);
+    assert!(matches!(code, Some(0)), "{stderr}");
+
+    // The candidate: version 2 through the server, only what impact could not settle.
+    let log_path = tmp.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("log");
+    let served = crate::http::serve_logging(
+        &[
+            corpus.to_str().expect("utf-8 path"),
+            "--recordings",
+            corpus.join("recordings-v2").to_str().expect("utf-8 path"),
+        ],
+        log,
+    );
+    let cand = tmp.path().join("cand");
+    let (code, stderr) = run(&[
+        cases.as_os_str(),
+        OsStr::new("--filter"),
+        OsStr::new(&filter),
+        OsStr::new("--impact"),
+        impact_dir.as_os_str(),
+        OsStr::new("--engine"),
+        OsStr::new("http"),
+        OsStr::new("--base-url"),
+        OsStr::new(&served.url),
+        OsStr::new("--version"),
+        OsStr::new("2"),
+        OsStr::new("--allow-side-effects"),
+        OsStr::new("--eval-wait-secs"),
+        OsStr::new("5"),
+        OsStr::new("--out"),
+        cand.as_os_str(),
+        OsStr::new("--snapshots"),
+        snaps.as_os_str(),
+    ]);
+    drop(served);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    // Only the affected cases reached the server: the cases its log names are exactly those,
+    // and no carried case's id appears in any request.
+    let log = read(&log_path);
+    let reached: BTreeSet<&str> = log
+        .lines()
+        .filter_map(|l| l.split(" case=").nth(1))
+        .map(str::trim)
+        .collect();
+    let want: BTreeSet<&str> = affected.iter().map(String::as_str).collect();
+    assert_eq!(reached, want);
+    for id in &carried {
+        assert!(!log.contains(id.as_str()), "{id} reached the server");
+    }
+
+    // runs.csv keeps its columns; the carried rows are their recordings' (verdict, score,
+    // tokens, the recording itself answering); the affected ones come from version 2.
+    let (base_head, base_rows) = crate::run::table(&base.join("runs.csv"));
+    let (cand_head, cand_rows) = crate::run::table(&cand.join("runs.csv"));
+    assert_eq!(base_head, cand_head);
+    assert_eq!(cand_rows.len(), carried.len() + affected.len());
+    for id in &carried {
+        let (b, c) = (&base_rows[id], &cand_rows[id]);
+        for col in ["verdict", "score", "total_tokens", "eval_run_id", "version"] {
+            assert_eq!(b[col], c[col], "{id}: {col}");
+        }
+        assert_eq!(c["replay_run_id"], *id);
+    }
+    for id in &affected {
+        let c = &cand_rows[id];
+        assert_ne!(c["replay_run_id"], *id, "{id}: not replayed at version 2");
+        assert_eq!(c["version"], "2", "{id}");
+    }
+
+    // summary.md and manifest.json say what was carried, and why.
+    let summary = read(&cand.join("summary.md"));
+    assert!(summary.contains("### Carried from recordings"), "{summary}");
+    assert!(
+        summary.contains(&format!(
+            "{} cases carried from {}",
+            carried.len(),
+            impact_dir.join("impact.csv").display()
+        )),
+        "{summary}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&cand.join("manifest.json"))).expect("manifest");
+    assert_eq!(manifest["carried"]["carried"], carried.len());
+    assert_eq!(manifest["carried"]["replayed"], affected.len());
+    let listed: Vec<&str> = manifest["carried"]["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| c["run_id"].as_str().expect("run_id"))
+        .collect();
+    assert_eq!(
+        listed,
+        carried.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+
+    // compare and gate work on it: no carried case can flip (its verdict is the baseline's).
+    let o = reprise()
+        .arg("compare")
+        .args([&base, &cand])
+        .output()
+        .expect("runs");
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
+    let comparison = read(&cand.join("comparison.csv"));
+    for id in &carried {
+        assert!(!comparison.contains(&format!("flip:{id},")), "{comparison}");
+    }
+    let o = reprise()
+        .arg("gate")
+        .arg(&cand)
+        .arg("--baseline")
+        .arg(&base)
+        .args(["--max-errors", "0"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+}
+
+/// A missing or malformed impact.csv is refused (exit 2), naming the file and the line.
+#[test]
+fn run_impact_refuses_a_bad_impact_csv() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let cases = data().join("cases");
+    let out = tmp.path().join("out");
+    let args = |dir: &Path| {
+        vec![
+            cases.clone().into_os_string(),
+            "--impact".into(),
+            dir.as_os_str().to_owned(),
+            "--out".into(),
+            out.clone().into_os_string(),
+        ]
+    };
+    let (code, stderr) = run(&args(&tmp.path().join("none")));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("none/impact.csv: cannot read"), "{stderr}");
+
+    let dir = tmp.path().join("bad");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("impact.csv"),
+        "run_id,workflow_id,version,impact,turn,node,reason\na,w,1,unaffected,,,x\nb,w,1,sure,,,x\n",
+    )
+    .expect("write");
+    let (code, stderr) = run(&args(&dir));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bad/impact.csv: line 3: impact `sure`"),
+        "{stderr}"
+    );
+    assert!(!out.join("runs.csv").exists());
+}
