@@ -14,6 +14,7 @@ mod junit;
 mod manifest;
 mod markdown;
 mod models_csv;
+pub mod paths;
 pub mod pr_comment;
 mod row;
 mod runs_csv;
@@ -128,6 +129,10 @@ impl Report {
             ("manifest.json", Box::new(manifest::Manifest::new(dir))),
             ("report.html", Box::new(html::Html::new(dir))),
             (pr_comment::FILE, Box::new(pr_comment::PrComment::new(dir))),
+            (
+                paths::FILE,
+                Box::new(paths::PathsJsonl::create(dir).map_err(err(paths::FILE))?),
+            ),
         ];
         Ok(Report {
             dir: dir.to_path_buf(),

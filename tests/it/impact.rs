@@ -550,3 +550,110 @@ fn run_impact_refuses_a_bad_impact_csv() {
     );
     assert!(!out.join("runs.csv").exists());
 }
+
+/// Every run writes each case's node path per turn to paths.jsonl, and `compare` adds a
+/// `path:` row (after the flips) and a summary.md table for a paired case whose path differs;
+/// a baseline without paths.jsonl (an older report) compares as before.
+#[test]
+fn compare_names_where_a_case_path_departs() {
+    const FULL: &str = "69a59566eec3645a209c3946"; // 01: Greeting … Confirm details -> Goodbye
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let case = data().join("cases/01-full.json");
+
+    // A version-2 recording of the same inputs that stays at Confirm details on turn 3:
+    // the conditional edge to Goodbye and Goodbye's node run are taken out.
+    let mut doc: serde_json::Value = serde_json::from_str(&read(&case)).expect("json");
+    let rec = doc
+        .pointer_mut("/workflow_run/workflow_run")
+        .expect("envelope");
+    rec["version_number"] = 2.into();
+    rec["workflow_run_id"] = "69a5e0000000000000000f02".into();
+    let turn3 = &mut rec["input_output_pairs"][2]["run_output"];
+    let events = turn3["events"].as_array_mut().expect("events");
+    let edge = events
+        .iter()
+        .position(|e| e["type"] == "conditional_edge")
+        .expect("the edge to Goodbye");
+    events.truncate(edge);
+    let outputs = turn3["thread_to_node_outputs"]["0"]
+        .as_array_mut()
+        .expect("outputs");
+    outputs.truncate(1);
+    let recs = tmp.path().join("v2");
+    std::fs::create_dir_all(&recs).expect("dir");
+    std::fs::write(recs.join("01-v2.json"), doc.to_string()).expect("write");
+
+    let (base, cand) = (tmp.path().join("base"), tmp.path().join("cand"));
+    let snaps = tmp.path().join("snaps");
+    let args: Vec<std::ffi::OsString> = vec![
+        case.clone().into_os_string(),
+        "--snapshots".into(),
+        snaps.into_os_string(),
+    ];
+    let out = |dir: &Path| ["--out".into(), dir.as_os_str().to_owned()];
+    let (code, stderr) = run(&[&args[..], &out(&base)].concat());
+    assert_eq!(code, Some(0), "{stderr}");
+    let v2: [std::ffi::OsString; 4] = [
+        "--version".into(),
+        "2".into(),
+        "--recordings".into(),
+        recs.into_os_string(),
+    ];
+    let (code, stderr) = run(&[&args[..], &v2, &out(&cand)].concat());
+    assert!(matches!(code, Some(0 | 1)), "{stderr}");
+
+    let line = |dir: &Path| -> serde_json::Value {
+        let text = read(&dir.join("paths.jsonl"));
+        assert_eq!(text.lines().count(), 1, "{text}");
+        serde_json::from_str(text.trim()).expect("json line")
+    };
+    assert_eq!(
+        line(&base),
+        serde_json::json!({"run_id": FULL, "turns": [["Greeting"],
+            ["Collect reason", "Extract intake", "Confirm details"], ["Confirm details", "Goodbye"]]})
+    );
+    assert_eq!(
+        line(&cand)["turns"][2],
+        serde_json::json!(["Confirm details"])
+    );
+
+    let compare = || {
+        let o = reprise()
+            .arg("compare")
+            .args([&base, &cand])
+            .output()
+            .expect("runs");
+        assert_eq!(o.status.code(), Some(0), "{o:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let stdout = compare();
+    assert!(
+        stdout.contains(&format!("{FULL} turn 3: Goodbye -> (none)")),
+        "{stdout}"
+    );
+    let csv = read(&cand.join("comparison.csv"));
+    let tail: Vec<&str> = csv.lines().rev().take(2).collect();
+    assert_eq!(
+        tail,
+        [
+            "mcnemar_p,,,,,1",
+            &format!("path:{FULL},Goodbye,(none),,,diverged at turn 3")
+        ]
+    );
+    let summary = read(&cand.join("summary.md"));
+    assert!(
+        summary.contains(&format!("| `{FULL}` | 3 | Goodbye | (none) |")),
+        "{summary}"
+    );
+
+    // An older baseline, written before paths.jsonl: no path rows, the rest as before.
+    std::fs::remove_file(base.join("paths.jsonl")).expect("remove");
+    compare();
+    let older = read(&cand.join("comparison.csv"));
+    assert!(!older.contains("path:"), "{older}");
+    assert_eq!(
+        older.lines().count() + 1,
+        csv.lines().count(),
+        "only the path row differs"
+    );
+}
