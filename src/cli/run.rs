@@ -32,6 +32,10 @@ pub struct Args {
     /// More recordings the engine may answer with (repeatable); never cases.
     #[arg(long, value_name = "DIR")]
     pub recordings: Vec<PathBuf>,
+    /// The output folder of `reprise impact`: replay only the cases its impact.csv classes
+    /// `diverges` or `undetermined`; the `unaffected` ones are answered from their recordings.
+    #[arg(long, value_name = "DIR")]
+    pub impact: Option<PathBuf>,
     /// Report folder.
     #[arg(long, default_value = "reports/latest", value_name = "DIR")]
     pub out: PathBuf,
@@ -243,7 +247,16 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         shard: args.shard,
     };
     let cases = selection.apply(corpus.cases());
-    let engine = build_engine(&args, &corpus, &recordings)?;
+    let mut engine = build_engine(&args, &corpus, &recordings)?;
+    let mut carried = None;
+    if let Some(dir) = &args.impact {
+        let (e, c) = crate::impact::carry::carrying(dir, &cases, &corpus, engine)
+            .map_err(|e| Error::Input(e.to_string()))?;
+        (engine, carried) = (e, Some(c));
+    }
+    let carried_note = carried
+        .as_ref()
+        .map(|c| (c.cases.len(), c.replayed + c.unlisted));
     let meta = RunMeta {
         engine: engine.name().to_owned(),
         version: args.version,
@@ -255,6 +268,7 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         ended_at: String::new(),
         interrupted: false,
         history: super::history::load(args.history.as_deref())?,
+        carried,
     };
     let jobs = args
         .jobs
@@ -341,6 +355,12 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
         replay_secs,
         summary.replayed as f64 / replay_secs.max(1e-9)
     );
+    if let Some((carried, replayed)) = carried_note {
+        let _ = writeln!(
+            out,
+            "carried      {carried} unaffected cases from their recordings; {replayed} went to the engine"
+        );
+    }
     if summary.resumed > 0 {
         let _ = writeln!(
             out,

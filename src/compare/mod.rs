@@ -3,13 +3,15 @@
 //! Cases are paired by `run_id`. Every aggregate is computed over the paired cases only; cases
 //! present in just one report are listed, never counted. A flip is a paired case whose verdict
 //! went pass → fail (`new_failure`) or fail → pass (`fixed`); McNemar's exact test runs on those
-//! two counts. Latency percentiles are taken from `summary.csv` (per LLM call) when the whole
+//! two counts. A paired case whose node path (`paths.jsonl`) differs is listed with the turn
+//! and nodes where the candidate first departs ([`paths`]). Latency percentiles are taken from `summary.csv` (per LLM call) when the whole
 //! report is compared and every case is paired; otherwise (a workflow subset, or unpaired cases)
 //! both sides use the same fallback: percentiles of the cases' `latency_ms_mean`.
 //!
 //! Reading lives in [`read`], the three renderings (CSV, terminal, Markdown) in [`write`].
 
 pub mod page;
+pub mod paths;
 pub mod read;
 pub mod write;
 
@@ -17,6 +19,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+pub use paths::PathDivergence;
 pub use read::{Case, ReadError, ReportDir, SnapshotState, Summary, Verdict};
 
 use crate::stats;
@@ -168,6 +171,8 @@ pub struct Comparison {
     pub latency_source: LatencySource,
     /// Flipped cases, sorted by run id.
     pub flips: Vec<Flip>,
+    /// Paired cases whose node path differs (both reports have `paths.jsonl`), sorted.
+    pub paths: Vec<PathDivergence>,
     /// Run ids (in scope) only in the baseline, sorted.
     pub only_in_baseline: Vec<String>,
     /// Run ids (in scope) only in the candidate, sorted.
@@ -241,6 +246,12 @@ impl Comparison {
             .map(|c| c.run_id.clone())
             .collect();
 
+        let paths = match (&baseline.paths, &candidate.paths) {
+            (Some(b), Some(c)) => {
+                paths::divergences(b, c, paired_cand.iter().map(|c| c.run_id.as_str()))
+            }
+            _ => Vec::new(),
+        };
         let mut base_m = Metrics::of(paired_base);
         let mut cand_m = Metrics::of(paired_cand);
         let whole =
@@ -260,6 +271,7 @@ impl Comparison {
             candidate: cand_m,
             latency_source,
             flips,
+            paths,
             only_in_baseline,
             only_in_candidate,
         }

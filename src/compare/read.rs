@@ -1,4 +1,5 @@
-//! Reading a report folder (`runs.csv` and `summary.csv`, DESIGN.md "Report folder") back in.
+//! Reading a report folder (`runs.csv`, `summary.csv` and `paths.jsonl` when present, DESIGN.md
+//! "Report folder") back in.
 //!
 //! Columns are found by header name, so extra or reordered columns do no harm; a missing
 //! column, a bad value or a duplicate `run_id` is an error naming the file and its line.
@@ -116,6 +117,8 @@ pub struct ReportDir {
     pub cases: Vec<Case>,
     /// `summary.csv`.
     pub summary: Summary,
+    /// `paths.jsonl`, when the folder has one.
+    pub paths: Option<super::paths::Paths>,
 }
 
 /// Columns of `runs.csv` this module needs.
@@ -137,10 +140,12 @@ impl ReportDir {
         }
         let cases = read_runs(&dir.join("runs.csv"))?;
         let summary = read_summary(&dir.join("summary.csv"))?;
+        let paths = super::paths::read(dir)?;
         Ok(ReportDir {
             dir: dir.to_path_buf(),
             cases,
             summary,
+            paths,
         })
     }
 
@@ -151,6 +156,7 @@ impl ReportDir {
             dir: dir.into(),
             cases,
             summary,
+            paths: None,
         }
     }
 }

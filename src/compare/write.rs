@@ -55,6 +55,9 @@ pub fn guard(text: &str) -> String {
     }
 }
 
+/// How many path divergences summary.md lists (comparison.csv has them all).
+const MD_PATHS: usize = 100;
+
 /// Writes `comparison.csv` to `out`.
 pub fn write_csv(cmp: &Comparison, out: impl Write) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
@@ -81,6 +84,16 @@ pub fn write_csv(cmp: &Comparison, out: impl Write) -> csv::Result<()> {
             String::new(),
             String::new(),
             f.kind.as_str().to_string(),
+        ])?;
+    }
+    for d in &cmp.paths {
+        w.write_record([
+            guard(&format!("path:{}", d.run_id)),
+            guard(&d.baseline),
+            guard(&d.candidate),
+            String::new(),
+            String::new(),
+            format!("diverged at turn {}", d.turn),
         ])?;
     }
     // The p-value keeps full precision: it is compared against small limits.
@@ -174,6 +187,27 @@ pub fn terminal(cmp: &Comparison) -> String {
         );
     }
     let _ = writeln!(s, "mcnemar_p: {}", cmp.mcnemar_p());
+    if !cmp.paths.is_empty() {
+        let _ = writeln!(
+            s,
+            "\npath divergences: {} paired case(s) took another node path",
+            cmp.paths.len()
+        );
+        for d in cmp.paths.iter().take(TERMINAL_FLIPS) {
+            let _ = writeln!(
+                s,
+                "  {} turn {}: {} -> {}",
+                d.run_id, d.turn, d.baseline, d.candidate
+            );
+        }
+        if cmp.paths.len() > TERMINAL_FLIPS {
+            let _ = writeln!(
+                s,
+                "  ... and {} more (all in comparison.csv)",
+                cmp.paths.len() - TERMINAL_FLIPS
+            );
+        }
+    }
     if !cmp.only_in_baseline.is_empty() || !cmp.only_in_candidate.is_empty() {
         let _ = writeln!(
             s,
@@ -224,6 +258,33 @@ pub fn markdown(cmp: &Comparison, baseline_dir: &Path, candidate_dir: &Path) -> 
         let _ = writeln!(s, "- `{}` {}", md_escape(&f.run_id), f.kind.as_str());
     }
     if !cmp.flips.is_empty() {
+        s.push('\n');
+    }
+    if !cmp.paths.is_empty() {
+        let _ = writeln!(
+            s,
+            "Path divergences: {} paired case(s) took another node path (where the candidate first departs).\n",
+            cmp.paths.len()
+        );
+        let _ = writeln!(s, "| run_id | turn | baseline node | candidate node |");
+        let _ = writeln!(s, "|---|---:|---|---|");
+        for d in cmp.paths.iter().take(MD_PATHS) {
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} | {} |",
+                md_escape(&d.run_id),
+                d.turn,
+                md_escape(&d.baseline),
+                md_escape(&d.candidate)
+            );
+        }
+        if cmp.paths.len() > MD_PATHS {
+            let _ = writeln!(
+                s,
+                "\n…and {} more (all in comparison.csv).",
+                cmp.paths.len() - MD_PATHS
+            );
+        }
         s.push('\n');
     }
     for (label, ids) in [

@@ -4,8 +4,10 @@
 //! [`config`] reads hydrated configs (a run's own, found in its raw document, and the
 //! candidate); [`graph`] indexes one for walking; [`diff`] says what changed; [`expr`]
 //! evaluates expression conditions; [`walk`] re-walks one case on the candidate;
-//! [`classify`] does it for every case of a workflow; [`report`] writes the outputs.
+//! [`classify`] does it for every case of a workflow; [`report`] writes the outputs;
+//! [`carry`] lets `run --impact` replay only the cases the re-walk could not settle.
 
+pub mod carry;
 pub mod classify;
 pub mod config;
 pub mod diff;

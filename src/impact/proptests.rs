@@ -191,12 +191,21 @@ fn touches_no_change(run: &Run, rec: &Graph, cand: &Graph) -> Result<(), String>
         }
     }
     for (s, t) in &taken {
-        let find = |g: &Graph| {
+        // The recorded config's edge between the two nodes, and the candidate's edge of the
+        // same id (an added edge may join the same nodes; events' edge ids are not reliable).
+        let find = |g: &Graph, id: Option<&str>| {
             g.enabled_out(s)
-                .find(|e| e.destination_node_logical_id.as_deref() == Some(t.as_str()))
+                .find(|e| {
+                    e.destination_node_logical_id.as_deref() == Some(t.as_str())
+                        && id.is_none_or(|id| e.logical_id.as_deref() == Some(id))
+                })
                 .cloned()
         };
-        let (Some(a), Some(b)) = (find(rec), find(cand)) else {
+        let a = find(rec, None);
+        let b = a
+            .as_ref()
+            .and_then(|a| find(cand, Some(a.logical_id.as_deref().unwrap_or_default())));
+        let (Some(a), Some(b)) = (a, b) else {
             return Err(format!("edge {s} -> {t} is not in both"));
         };
         let f: Vec<String> = edge_fields(&a, &b)

@@ -35,6 +35,25 @@ struct Doc<'a> {
     ended_at: &'a str,
     cases: u64,
     interrupted: bool,
+    /// `run --impact`: the cases carried from their recordings, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    carried: Option<CarriedDoc>,
+}
+
+/// `carried` of the manifest.
+#[derive(Serialize, Deserialize)]
+struct CarriedDoc {
+    impact_csv: String,
+    carried: usize,
+    replayed: u64,
+    not_in_impact_csv: u64,
+    cases: Vec<CarriedCase>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CarriedCase {
+    run_id: String,
+    reason: String,
 }
 
 impl ReportWriter for Manifest {
@@ -55,6 +74,20 @@ impl ReportWriter for Manifest {
             ended_at: &meta.ended_at,
             cases: stats.all.runs,
             interrupted: meta.interrupted,
+            carried: meta.carried.as_ref().map(|c| CarriedDoc {
+                impact_csv: c.source.clone(),
+                carried: c.cases.len(),
+                replayed: c.replayed,
+                not_in_impact_csv: c.unlisted,
+                cases: c
+                    .cases
+                    .iter()
+                    .map(|(run_id, reason)| CarriedCase {
+                        run_id: run_id.clone(),
+                        reason: reason.clone(),
+                    })
+                    .collect(),
+            }),
         };
         let mut text = serde_json::to_string_pretty(&doc).map_err(io::Error::from)?;
         text.push('\n');

@@ -105,6 +105,9 @@ pub fn render(stats: &Stats, meta: &RunMeta) -> String {
             let _ = writeln!(s, "\n…and {} more.", stats.problems_unlisted);
         }
     }
+    if let Some(c) = &meta.carried {
+        carried(&mut s, c);
+    }
     if !stats.flaky.is_empty() {
         let _ = writeln!(s, "\n### Flaky cases\n");
         let _ = writeln!(s, "| run_id | passed | repeats |\n|---|---|---|");
@@ -116,6 +119,49 @@ pub fn render(stats: &Stats, meta: &RunMeta) -> String {
         }
     }
     s
+}
+
+/// How many carried cases summary.md lists by id (manifest.json lists them all).
+const CARRIED_LISTED: usize = 50;
+
+/// The "Carried from recordings" section of `run --impact`.
+fn carried(s: &mut String, c: &super::Carried) {
+    let _ = writeln!(s, "\n### Carried from recordings\n");
+    let _ = writeln!(
+        s,
+        "{} case{} carried from {} (`unaffected`: the recorded run and its recorded evaluation stand for the candidate); {} replayed (`diverges` or `undetermined`){}.\n",
+        c.cases.len(),
+        if c.cases.len() == 1 { "" } else { "s" },
+        cell(&c.source),
+        c.replayed,
+        if c.unlisted > 0 {
+            format!(", {} replayed because impact.csv does not list them", c.unlisted)
+        } else {
+            String::new()
+        }
+    );
+    if c.cases.is_empty() {
+        return;
+    }
+    let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (_, why) in &c.cases {
+        *reasons.entry(why.as_str()).or_default() += 1;
+    }
+    let _ = writeln!(s, "| why | cases |\n|---|---|");
+    for (why, n) in reasons {
+        let _ = writeln!(s, "| {} | {n} |", cell(why));
+    }
+    let _ = writeln!(s, "\n| run_id | why |\n|---|---|");
+    for (id, why) in c.cases.iter().take(CARRIED_LISTED) {
+        let _ = writeln!(s, "| `{}` | {} |", cell(id), cell(why));
+    }
+    if c.cases.len() > CARRIED_LISTED {
+        let _ = writeln!(
+            s,
+            "\n…and {} more (manifest.json lists every carried case).",
+            c.cases.len() - CARRIED_LISTED
+        );
+    }
 }
 
 impl ReportWriter for Markdown {

@@ -14,6 +14,7 @@ mod junit;
 mod manifest;
 mod markdown;
 mod models_csv;
+pub mod paths;
 pub mod pr_comment;
 mod row;
 mod runs_csv;
@@ -60,6 +61,22 @@ pub struct RunMeta {
     pub interrupted: bool,
     /// Earlier reports (`--history FILE`), drawn as a trend by `report.html`.
     pub history: Vec<history::Entry>,
+    /// `run --impact DIR`: the cases answered from their recordings instead of the engine.
+    pub carried: Option<Carried>,
+}
+
+/// The cases `run --impact DIR` carried from their recordings (`impact.csv` classed them
+/// `unaffected`): for `summary.md` and `manifest.json`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Carried {
+    /// The impact.csv read.
+    pub source: String,
+    /// (run id, reason from impact.csv), sorted by run id.
+    pub cases: Vec<(String, String)>,
+    /// Selected cases impact.csv classed `diverges` or `undetermined`: replayed.
+    pub replayed: u64,
+    /// Selected cases impact.csv does not list: replayed.
+    pub unlisted: u64,
 }
 
 /// One output file.
@@ -112,6 +129,10 @@ impl Report {
             ("manifest.json", Box::new(manifest::Manifest::new(dir))),
             ("report.html", Box::new(html::Html::new(dir))),
             (pr_comment::FILE, Box::new(pr_comment::PrComment::new(dir))),
+            (
+                paths::FILE,
+                Box::new(paths::PathsJsonl::create(dir).map_err(err(paths::FILE))?),
+            ),
         ];
         Ok(Report {
             dir: dir.to_path_buf(),

@@ -132,6 +132,9 @@ pub struct CaseRow {
     /// `report.html`; filled by the snapshot stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_text: Option<SnapshotText>,
+    /// The replayed run's node path per turn (node names), for `paths.jsonl`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<Vec<String>>,
 }
 
 /// The snapshot stage's text of one case: already redacted (it is the `.snap` body).
@@ -184,6 +187,7 @@ impl CaseRow {
             models: Vec::new(),
             repeats: None,
             snapshot_text: None,
+            paths: Vec::new(),
         }
     }
 
@@ -248,6 +252,7 @@ impl CaseRow {
         }
         models.sort_by(|a, b| (&a.provider, &a.model).cmp(&(&b.provider, &b.model)));
         self.models = models;
+        self.paths = super::paths::of(replayed.config.as_ref(), &replayed.turns);
     }
 
     /// Mean engine-reported LLM call latency, 0 without calls.

@@ -204,9 +204,23 @@ impl Workflow {
     }
 }
 
+/// The type of the edge leaving `source`: a conversational node (`say_llm`, which waits for
+/// the user) leaves by an LLM-judged conditional edge, so it may hold the conversation for
+/// several turns; every other node moves on at once by a direct edge (EXECUTION.md §2).
+fn edge_type(source: &NodeDef) -> &'static str {
+    if source.kind == "say_llm" {
+        "conditional"
+    } else {
+        "direct"
+    }
+}
+
 /// `workflow_config_fully_hydrated` of one version.
 fn config(wf: &Workflow, version: i64) -> Value {
-    let llm = |m: (&str, &str)| {
+    // Version 2 edits one node, the last one (where a conversation rests after the worker):
+    // its prompt and temperature. Every other node reads the same in both versions, so a
+    // case that never reaches the last node walks the same on either (`reprise impact`).
+    let llm = |m: (&str, &str), version: i64| {
         json!({
             "logical_id": format!("llm_{}", &wf.id),
             "provider": m.0,
@@ -222,6 +236,7 @@ fn config(wf: &Workflow, version: i64) -> Value {
         .iter()
         .enumerate()
         .map(|(i, n)| {
+            let edition = if i + 1 == wf.nodes.len() { version } else { 1 };
             let mut v = json!({
                 "logical_id": n.id,
                 "name": n.name,
@@ -237,11 +252,11 @@ fn config(wf: &Workflow, version: i64) -> Value {
                 m.insert(
                     "main_response_config".into(),
                     json!({"prompt": format!(
-                        "You are the {} step of {}. Version {version}: be brief and kind with {{{{patient_name}}}}. Never give medical advice.",
+                        "You are the {} step of {}. Version {edition}: be brief and kind with {{{{patient_name}}}}. Never give medical advice.",
                         n.name, wf.name
                     )}),
                 );
-                m.insert("llms_config".into(), llm(model));
+                m.insert("llms_config".into(), llm(model, edition));
                 let tools = if wf.kind == WorkflowKind::Lookup && n.kind == "say_llm" && i == 1 {
                     json!([{"name": "find_appointment", "type": "inbuilt_function", "description": "Finds the patient's next appointment."}])
                 } else {
@@ -265,15 +280,23 @@ fn config(wf: &Workflow, version: i64) -> Value {
         .enumerate()
         .map(|(i, e)| {
             let (s, d) = (&wf.nodes[i], &wf.nodes[i + 1]);
-            json!({
+            let mut v = json!({
                 "logical_id": e,
                 "name": format!("{} -> {}", s.name, d.name),
                 "version_number": version,
                 "disabled": false,
                 "source_node_logical_id": s.id,
                 "destination_node_logical_id": d.id,
-                "type": if d.kind == "say_llm" && s.kind == "say_llm" { "conditional" } else { "direct" },
-            })
+                "type": edge_type(s),
+            });
+            if edge_type(s) == "conditional" {
+                // An LLM-judged edge: the conversation stays in the node until its LLM
+                // decides the condition holds (the recordings choose when, see `case`).
+                v["condition"] = json!({"condition_freeform": format!(
+                    "The patient has said what they need from {}.", s.name
+                )});
+            }
+            v
         })
         .collect();
     json!({
@@ -694,10 +717,14 @@ pub(crate) fn case(
     let evaluated = wf.eval.is_some() && matches!(plan.ending, Ending::Completed | Ending::Failed);
     let mut pairs = Vec::with_capacity(turns);
     let mut transcript: Vec<(String, String)> = Vec::new();
-    let llm_nodes: Vec<usize> = (1..wf.nodes.len())
-        .filter(|&i| wf.nodes[i].kind == "say_llm")
-        .collect();
+    // The walk follows the config (see `config`): Greeting's direct edge parks the thread at
+    // the first conversational node, which holds the conversation until its conditional edge
+    // is taken on turn `leave`; then the worker runs and its direct edge parks the thread at
+    // the last node for the rest of the conversation. The same turn in every version, so the
+    // version-2 recording of a case walks the same path.
     let worker = wf.nodes.iter().position(|n| n.kind == "worker_llm");
+    let leave = 1 + (plan.start.rem_euclid(5)) as usize;
+    let mut at = 1;
     for t in 0..turns {
         let unix = ev.time as i64;
         let user = if t == 0 {
@@ -746,8 +773,7 @@ pub(crate) fn case(
             ev.edge("direct_edge", wf, 0);
             nodes_run += 1;
         } else {
-            let node_index = llm_nodes[(t - 1) % llm_nodes.len()];
-            let node = wf.nodes[node_index].clone();
+            let node = wf.nodes[at].clone();
             let text = user.unwrap_or_default();
             transcript.push(("user".into(), text.to_owned()));
             let mut m = ev.base("user_messages", Some(&node), "event");
@@ -790,7 +816,7 @@ pub(crate) fn case(
             outputs.push(out);
             transcript.push(("assistant".into(), reply));
             nodes_run += 1;
-            if let (Some(w), true) = (worker, t % if lean { 8 } else { 4 } == 1) {
+            if let Some(w) = worker.filter(|&w| t == leave && at + 1 == w) {
                 let wnode = wf.nodes[w].clone();
                 ev.edge("conditional_edge", wf, w - 1);
                 let structured = json!({"reason_for_visit": plan.user_messages[0].trim_start_matches("Hi, I'd like to see a doctor about ").trim_end_matches('.'),
@@ -800,6 +826,10 @@ pub(crate) fn case(
                 ev.end_node(&wnode, &out);
                 outputs.push(out);
                 nodes_run += 1;
+                if w + 1 < wf.nodes.len() {
+                    ev.edge("direct_edge", wf, w);
+                    at = w + 1;
+                }
             }
         }
         let mut evaluation = Value::Null;
@@ -812,10 +842,7 @@ pub(crate) fn case(
             match plan.ending {
                 Ending::Completed => {
                     let mut m = ev.base("end_thread", None, "event");
-                    m.insert(
-                        "last_node_logical_id".into(),
-                        json!(wf.nodes[wf.nodes.len() - 1].id),
-                    );
+                    m.insert("last_node_logical_id".into(), json!(wf.nodes[at].id));
                     ev.push(m);
                 }
                 Ending::Failed => {

@@ -195,22 +195,16 @@ fn a_bad_candidate_is_named_with_its_json_location() {
     );
 }
 
-/// Noxus runs are single-shot and not re-walked: with the workflow named, each is
-/// `undetermined` with the reason, never `unaffected`.
-#[test]
-fn noxus_cases_are_undetermined_with_a_reason() {
-    let out = tempfile::tempdir().expect("temp dir");
+/// `reprise impact CORPUS --candidate FILE --workflow ID --out OUT`, which must exit 0: the
+/// rows of its impact.csv (at least one).
+fn impact_rows(corpus: &Path, candidate: &Path, workflow: &str, out: &Path) -> Vec<String> {
     let o = reprise()
         .arg("impact")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/noxus"))
+        .arg(corpus)
         .arg("--candidate")
-        .arg(data().join("candidates/same.json"))
-        .args([
-            "--workflow",
-            "7f576edd-f8b9-4351-8da2-0f38e317cf88",
-            "--out",
-        ])
-        .arg(out.path())
+        .arg(candidate)
+        .args(["--workflow", workflow, "--out"])
+        .arg(out)
         .output()
         .expect("runs");
     assert_eq!(
@@ -219,9 +213,23 @@ fn noxus_cases_are_undetermined_with_a_reason() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let csv = read(&out.path().join("impact.csv"));
-    let rows: Vec<&str> = csv.lines().skip(1).collect();
-    assert!(!rows.is_empty());
+    let csv = read(&out.join("impact.csv"));
+    let rows: Vec<String> = csv.lines().skip(1).map(str::to_owned).collect();
+    assert!(!rows.is_empty(), "{workflow}: no rows");
+    rows
+}
+
+/// Noxus runs are single-shot and not re-walked: with the workflow named, each is
+/// `undetermined` with the reason, never `unaffected`.
+#[test]
+fn noxus_cases_are_undetermined_with_a_reason() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let rows = impact_rows(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/noxus"),
+        &data().join("candidates/same.json"),
+        "7f576edd-f8b9-4351-8da2-0f38e317cf88",
+        out.path(),
+    );
     for row in rows {
         assert!(row.contains(",undetermined,,,\"a noxus run:"), "{row}");
     }
@@ -249,4 +257,403 @@ fn bad_corpus_files_exit_2_and_the_rest_is_classified() {
     );
     let csv = read(&out.path().join("impact.csv"));
     assert_eq!(read(&data().join("expected/same.csv")), csv);
+}
+
+/// Writes a synthetic corpus (`reprise synth --versions 2`) into `dir`.
+fn synth(dir: &Path, runs: &str) {
+    let o = reprise()
+        .args(["synth", "--runs", runs, "--versions", "2", "--out"])
+        .arg(dir)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The runs of the single-run files (`*.json`) under `dir`, in file name order.
+fn synth_runs(dir: &Path) -> Vec<serde_json::Value> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            let mut doc: serde_json::Value =
+                serde_json::from_str(&read(p)).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            match doc.pointer_mut("/workflow_run/workflow_run") {
+                Some(run) => run.take(),
+                None => doc,
+            }
+        })
+        .collect()
+}
+
+/// Synthetic recordings follow their configs: with a candidate that only adds an unreachable
+/// node to a workflow's own config (so every walk is re-walked, not short-cut as unchanged),
+/// every case of every synthetic workflow re-walks `unaffected`.
+#[test]
+fn synthetic_recordings_walk_their_own_configs() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    synth(tmp.path(), "150");
+    let cases = tmp.path().join("interactly");
+    let runs = synth_runs(&cases);
+    let mut workflows: Vec<&str> = runs
+        .iter()
+        .filter_map(|r| r["workflow_id"].as_str())
+        .collect();
+    workflows.sort_unstable();
+    workflows.dedup();
+    assert!(workflows.len() >= 3, "{workflows:?}");
+    for w in workflows {
+        let mut config = runs
+            .iter()
+            .find(|r| r["workflow_id"] == w)
+            .map(|r| r["workflow_config_fully_hydrated"].clone())
+            .expect("a case of the workflow");
+        let nodes = config["node_configs"].as_array_mut().expect("node_configs");
+        let mut extra = nodes[nodes.len() - 1].clone();
+        extra["logical_id"] = "node_unreachable".into();
+        extra["name"] = "Unreachable".into();
+        extra["is_start"] = false.into();
+        nodes.push(extra);
+        let cand = tmp.path().join(format!("cand-{w}.json"));
+        std::fs::write(&cand, config.to_string()).expect("write");
+        let rows = impact_rows(&cases, &cand, w, &tmp.path().join(format!("impact-{w}")));
+        for row in rows {
+            assert!(
+                row.contains(",unaffected,,,the walk is identical"),
+                "{w}: {row}"
+            );
+        }
+    }
+}
+
+/// `reprise run ARGS`: exit code and stderr.
+fn run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Option<i32>, String) {
+    let o = reprise()
+        .env("REPRISE_TOKEN", "any-token")
+        .arg("run")
+        .args(args)
+        .arg("--no-progress")
+        .output()
+        .expect("runs");
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// The issue's CI story end to end on a synthetic corpus: `reprise impact` with the version-2
+/// config of a workflow, then `reprise run --impact --engine http --version 2` against
+/// `reprise serve` over the version-2 recordings. Only the `diverges`/`undetermined` cases
+/// reach the server (counted from its request log), the `unaffected` ones carry their
+/// recorded (version-1) verdicts, and `compare` and `gate` work on the result.
+#[test]
+fn run_impact_replays_only_the_affected_cases_through_serve() {
+    use std::collections::BTreeSet;
+    use std::ffi::OsStr;
+
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let corpus = tmp.path().join("corpus");
+    synth(&corpus, "80");
+    let cases = corpus.join("interactly");
+    let v2 = corpus.join("recordings-v2/interactly");
+
+    // A workflow whose version 2 leaves some cases unaffected and affects others.
+    let runs = synth_runs(&cases);
+    let v2_runs = synth_runs(&v2);
+    let (workflow, impact_dir, carried, affected) = v2_runs
+        .iter()
+        .filter_map(|r| Some((r["workflow_id"].as_str()?.to_owned(), r)))
+        .find_map(|(w, v2_run)| {
+            let cand = tmp.path().join(format!("v2-{w}.json"));
+            std::fs::write(&cand, v2_run["workflow_config_fully_hydrated"].to_string())
+                .expect("write");
+            let out = tmp.path().join(format!("impact-{w}"));
+            let rows = impact_rows(&cases, &cand, &w, &out);
+            // run_id and impact come before the free-text reason.
+            let (carried, affected): (Vec<&String>, Vec<&String>) = rows
+                .iter()
+                .partition(|r| r.split(',').nth(3) == Some("unaffected"));
+            let id = |r: &&String| r.split(',').next().unwrap_or_default().to_owned();
+            let carried: Vec<String> = carried.iter().map(id).collect();
+            let affected: Vec<String> = affected.iter().map(id).collect();
+            (!carried.is_empty() && !affected.is_empty()).then_some((w, out, carried, affected))
+        })
+        .expect("a workflow with unaffected and affected cases");
+    assert!(runs.iter().any(|r| r["workflow_id"] == workflow.as_str()));
+    let filter = format!("workflow={workflow}");
+    let snaps = tmp.path().join("snaps");
+
+    // The baseline: version 1 from the recordings.
+    let base = tmp.path().join("base");
+    let (code, stderr) = run(&[
+        cases.as_os_str(),
+        OsStr::new("--filter"),
+        OsStr::new(&filter),
+        OsStr::new("--out"),
+        base.as_os_str(),
+        OsStr::new("--snapshots"),
+        snaps.as_os_str(),
+    ]);
+    assert!(matches!(code, Some(0)), "{stderr}");
+
+    // The candidate: version 2 through the server, only what impact could not settle.
+    let log_path = tmp.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("log");
+    let served = crate::http::serve_logging(
+        &[
+            corpus.to_str().expect("utf-8 path"),
+            "--recordings",
+            corpus.join("recordings-v2").to_str().expect("utf-8 path"),
+        ],
+        log,
+    );
+    let cand = tmp.path().join("cand");
+    let (code, stderr) = run(&[
+        cases.as_os_str(),
+        OsStr::new("--filter"),
+        OsStr::new(&filter),
+        OsStr::new("--impact"),
+        impact_dir.as_os_str(),
+        OsStr::new("--engine"),
+        OsStr::new("http"),
+        OsStr::new("--base-url"),
+        OsStr::new(&served.url),
+        OsStr::new("--version"),
+        OsStr::new("2"),
+        OsStr::new("--allow-side-effects"),
+        OsStr::new("--eval-wait-secs"),
+        OsStr::new("5"),
+        OsStr::new("--out"),
+        cand.as_os_str(),
+        OsStr::new("--snapshots"),
+        snaps.as_os_str(),
+    ]);
+    drop(served);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    // Only the affected cases reached the server: the cases its log names are exactly those,
+    // and no carried case's id appears in any request.
+    let log = read(&log_path);
+    let reached: BTreeSet<&str> = log
+        .lines()
+        .filter_map(|l| l.split(" case=").nth(1))
+        .map(str::trim)
+        .collect();
+    let want: BTreeSet<&str> = affected.iter().map(String::as_str).collect();
+    assert_eq!(reached, want);
+    for id in &carried {
+        assert!(!log.contains(id.as_str()), "{id} reached the server");
+    }
+
+    // runs.csv keeps its columns; the carried rows are their recordings' (verdict, score,
+    // tokens, the recording itself answering); the affected ones come from version 2.
+    let (base_head, base_rows) = crate::run::table(&base.join("runs.csv"));
+    let (cand_head, cand_rows) = crate::run::table(&cand.join("runs.csv"));
+    assert_eq!(base_head, cand_head);
+    assert_eq!(cand_rows.len(), carried.len() + affected.len());
+    for id in &carried {
+        let (b, c) = (&base_rows[id], &cand_rows[id]);
+        for col in ["verdict", "score", "total_tokens", "eval_run_id", "version"] {
+            assert_eq!(b[col], c[col], "{id}: {col}");
+        }
+        assert_eq!(c["replay_run_id"], *id);
+    }
+    for id in &affected {
+        let c = &cand_rows[id];
+        assert_ne!(c["replay_run_id"], *id, "{id}: not replayed at version 2");
+        assert_eq!(c["version"], "2", "{id}");
+    }
+
+    // summary.md and manifest.json say what was carried, and why.
+    let summary = read(&cand.join("summary.md"));
+    assert!(summary.contains("### Carried from recordings"), "{summary}");
+    assert!(
+        summary.contains(&format!(
+            "{} cases carried from {}",
+            carried.len(),
+            impact_dir.join("impact.csv").display()
+        )),
+        "{summary}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&cand.join("manifest.json"))).expect("manifest");
+    assert_eq!(manifest["carried"]["carried"], carried.len());
+    assert_eq!(manifest["carried"]["replayed"], affected.len());
+    let listed: Vec<&str> = manifest["carried"]["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| c["run_id"].as_str().expect("run_id"))
+        .collect();
+    assert_eq!(
+        listed,
+        carried.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+
+    // compare and gate work on it: no carried case can flip (its verdict is the baseline's).
+    let o = reprise()
+        .arg("compare")
+        .args([&base, &cand])
+        .output()
+        .expect("runs");
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
+    let comparison = read(&cand.join("comparison.csv"));
+    for id in &carried {
+        assert!(!comparison.contains(&format!("flip:{id},")), "{comparison}");
+    }
+    let o = reprise()
+        .arg("gate")
+        .arg(&cand)
+        .arg("--baseline")
+        .arg(&base)
+        .args(["--max-errors", "0"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+}
+
+/// A missing or malformed impact.csv is refused (exit 2), naming the file and the line.
+#[test]
+fn run_impact_refuses_a_bad_impact_csv() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let cases = data().join("cases");
+    let out = tmp.path().join("out");
+    let args = |dir: &Path| {
+        vec![
+            cases.clone().into_os_string(),
+            "--impact".into(),
+            dir.as_os_str().to_owned(),
+            "--out".into(),
+            out.clone().into_os_string(),
+        ]
+    };
+    let (code, stderr) = run(&args(&tmp.path().join("none")));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("none/impact.csv: cannot read"), "{stderr}");
+
+    let dir = tmp.path().join("bad");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("impact.csv"),
+        "run_id,workflow_id,version,impact,turn,node,reason\na,w,1,unaffected,,,x\nb,w,1,sure,,,x\n",
+    )
+    .expect("write");
+    let (code, stderr) = run(&args(&dir));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bad/impact.csv: line 3: impact `sure`"),
+        "{stderr}"
+    );
+    assert!(!out.join("runs.csv").exists());
+}
+
+/// Every run writes each case's node path per turn to paths.jsonl, and `compare` adds a
+/// `path:` row (after the flips) and a summary.md table for a paired case whose path differs;
+/// a baseline without paths.jsonl (an older report) compares as before.
+#[test]
+fn compare_names_where_a_case_path_departs() {
+    const FULL: &str = "69a59566eec3645a209c3946"; // 01: Greeting … Confirm details -> Goodbye
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let case = data().join("cases/01-full.json");
+
+    // A version-2 recording of the same inputs that stays at Confirm details on turn 3:
+    // the conditional edge to Goodbye and Goodbye's node run are taken out.
+    let mut doc: serde_json::Value = serde_json::from_str(&read(&case)).expect("json");
+    let rec = doc
+        .pointer_mut("/workflow_run/workflow_run")
+        .expect("envelope");
+    rec["version_number"] = 2.into();
+    rec["workflow_run_id"] = "69a5e0000000000000000f02".into();
+    let turn3 = &mut rec["input_output_pairs"][2]["run_output"];
+    let events = turn3["events"].as_array_mut().expect("events");
+    let edge = events
+        .iter()
+        .position(|e| e["type"] == "conditional_edge")
+        .expect("the edge to Goodbye");
+    events.truncate(edge);
+    let outputs = turn3["thread_to_node_outputs"]["0"]
+        .as_array_mut()
+        .expect("outputs");
+    outputs.truncate(1);
+    let recs = tmp.path().join("v2");
+    std::fs::create_dir_all(&recs).expect("dir");
+    std::fs::write(recs.join("01-v2.json"), doc.to_string()).expect("write");
+
+    let (base, cand) = (tmp.path().join("base"), tmp.path().join("cand"));
+    let snaps = tmp.path().join("snaps");
+    let args: Vec<std::ffi::OsString> = vec![
+        case.clone().into_os_string(),
+        "--snapshots".into(),
+        snaps.into_os_string(),
+    ];
+    let out = |dir: &Path| ["--out".into(), dir.as_os_str().to_owned()];
+    let (code, stderr) = run(&[&args[..], &out(&base)].concat());
+    assert_eq!(code, Some(0), "{stderr}");
+    let v2: [std::ffi::OsString; 4] = [
+        "--version".into(),
+        "2".into(),
+        "--recordings".into(),
+        recs.into_os_string(),
+    ];
+    let (code, stderr) = run(&[&args[..], &v2, &out(&cand)].concat());
+    assert!(matches!(code, Some(0 | 1)), "{stderr}");
+
+    let line = |dir: &Path| -> serde_json::Value {
+        let text = read(&dir.join("paths.jsonl"));
+        assert_eq!(text.lines().count(), 1, "{text}");
+        serde_json::from_str(text.trim()).expect("json line")
+    };
+    assert_eq!(
+        line(&base),
+        serde_json::json!({"run_id": FULL, "turns": [["Greeting"],
+            ["Collect reason", "Extract intake", "Confirm details"], ["Confirm details", "Goodbye"]]})
+    );
+    assert_eq!(
+        line(&cand)["turns"][2],
+        serde_json::json!(["Confirm details"])
+    );
+
+    let compare = || {
+        let o = reprise()
+            .arg("compare")
+            .args([&base, &cand])
+            .output()
+            .expect("runs");
+        assert_eq!(o.status.code(), Some(0), "{o:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let stdout = compare();
+    assert!(
+        stdout.contains(&format!("{FULL} turn 3: Goodbye -> (none)")),
+        "{stdout}"
+    );
+    let csv = read(&cand.join("comparison.csv"));
+    let tail: Vec<&str> = csv.lines().rev().take(2).collect();
+    assert_eq!(
+        tail,
+        [
+            "mcnemar_p,,,,,1",
+            &format!("path:{FULL},Goodbye,(none),,,diverged at turn 3")
+        ]
+    );
+    let summary = read(&cand.join("summary.md"));
+    assert!(
+        summary.contains(&format!("| `{FULL}` | 3 | Goodbye | (none) |")),
+        "{summary}"
+    );
+
+    // An older baseline, written before paths.jsonl: no path rows, the rest as before.
+    std::fs::remove_file(base.join("paths.jsonl")).expect("remove");
+    compare();
+    let older = read(&cand.join("comparison.csv"));
+    assert!(!older.contains("path:"), "{older}");
+    assert_eq!(
+        older.lines().count() + 1,
+        csv.lines().count(),
+        "only the path row differs"
+    );
 }
