@@ -269,6 +269,10 @@ pub enum InputError {
     /// reports through this module, so naming its type here would tie the two in a cycle.
     #[error(transparent)]
     Candidate(Box<dyn std::error::Error + Send + Sync>),
+    /// `run --impact DIR` whose `impact.csv` is missing or malformed (boxed for the same
+    /// reason as [`InputError::Candidate`]).
+    #[error(transparent)]
+    ImpactPlan(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// A file reprise writes (or reads back after writing) failed: exit 3, with the path and cause.

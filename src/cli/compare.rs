@@ -61,8 +61,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         }
     }
     let html_path = out_dir.join("report.html");
-    let paths = page::path_divergences(&cmp);
-    page::write_html(&cmp, &base_side, &cand_side, &out_dir, &paths, history)
+    page::write_html(&cmp, &base_side, &cand_side, &out_dir, &cmp.paths, history)
         .map_err(io_err(&html_path))?;
     let comment_path = out_dir.join(pr_comment::FILE);
     std::fs::write(&comment_path, page::comment(&cmp, &base_side, &cand_side))

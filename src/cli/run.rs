@@ -251,7 +251,7 @@ pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
     let mut carried = None;
     if let Some(dir) = &args.impact {
         let (e, c) = crate::impact::carry::carrying(dir, &cases, &corpus, engine)
-            .map_err(|e| Error::Input(e.to_string()))?;
+            .map_err(|e| Error::Input(InputError::ImpactPlan(Box::new(e))))?;
         (engine, carried) = (e, Some(c));
     }
     let carried_note = carried

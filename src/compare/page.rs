@@ -14,10 +14,9 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
-use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{Comparison, FlipKind, ReportDir};
+use super::{Comparison, FlipKind, PathDivergence, ReportDir};
 use crate::report::history::{Entry, HistoryError};
 use crate::report::html::{self, Html};
 use crate::report::pr_comment::{self, cap, inline, rate};
@@ -151,26 +150,6 @@ fn ordered_flips(cmp: &Comparison) -> Vec<&super::Flip> {
     flips
 }
 
-/// A paired case whose node path differs between the two sides (`comparison.csv`'s
-/// `path:<run_id>,<baseline node>,<candidate node>,,,diverged at turn N` rows).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PathDivergence {
-    /// The case.
-    pub run_id: String,
-    /// The node the baseline took at the diverging turn.
-    pub baseline_node: String,
-    /// The node the candidate took there.
-    pub candidate_node: String,
-    /// The first turn whose node differs.
-    pub turn: u64,
-}
-
-/// The comparison's path divergences, for the page. `Comparison` carries none yet (the
-/// per-turn node paths come with `paths.jsonl`); this is where they are mapped in.
-pub fn path_divergences(_cmp: &Comparison) -> Vec<PathDivergence> {
-    Vec::new()
-}
-
 /// Path divergences listed on the page (the rest are counted).
 const PATHS_LISTED: usize = 5_000;
 
@@ -212,7 +191,7 @@ pub fn data(
     let path_rows: Vec<Value> = paths
         .iter()
         .take(PATHS_LISTED)
-        .map(|p| json!([p.run_id, p.turn, p.baseline_node, p.candidate_node]))
+        .map(|p| json!([p.run_id, p.turn, p.baseline, p.candidate]))
         .collect();
     json!({
         "baseline_dir": base.dir.display().to_string(),
@@ -234,7 +213,7 @@ pub fn data(
 }
 
 /// Writes `out/report.html`: the candidate's cases, the comparison with its path
-/// divergences ([`path_divergences`]), and the trend of `history` (`--history FILE`).
+/// divergences (`Comparison::paths`), and the trend of `history` (`--history FILE`).
 pub fn write_html(
     cmp: &Comparison,
     base: &Side<'_>,
@@ -400,8 +379,8 @@ mod tests {
         assert_eq!(none["flips"][0][6], -1, "no baseline text kept");
         let paths = [PathDivergence {
             run_id: "x".into(),
-            baseline_node: "triage".into(),
-            candidate_node: "escalate".into(),
+            baseline: "triage".into(),
+            candidate: "escalate".into(),
             turn: 2,
         }];
         let texts = HashMap::from([("x", 3_i64), ("y", -2)]);

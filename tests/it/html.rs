@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use assert_cmd::Command as BinCommand;
-use reprise::compare::page::{self, PathDivergence, Side};
-use reprise::compare::{Comparison, ReportDir, Scope};
+use reprise::compare::page::{self, Side};
+use reprise::compare::{Comparison, PathDivergence, ReportDir, Scope};
 
 use crate::common::{reprise, table};
 
@@ -407,8 +407,8 @@ fn report_html_in_headless_chromium() {
     let cmp = Comparison::new(&b, &c, &Scope::All);
     let paths = [PathDivergence {
         run_id: first.clone(),
-        baseline_node: "node-before".into(),
-        candidate_node: "node-after".into(),
+        baseline: "node-before".into(),
+        candidate: "node-after".into(),
         turn: 2,
     }];
     let (bs, cs) = (

@@ -403,7 +403,7 @@ fn run_impact_replays_only_the_affected_cases_through_serve() {
     // The candidate: version 2 through the server, only what impact could not settle.
     let log_path = tmp.path().join("serve.log");
     let log = std::fs::File::create(&log_path).expect("log");
-    let served = crate::http::serve_logging(
+    let served = crate::common::serve_logging(
         &[
             corpus.to_str().expect("utf-8 path"),
             "--recordings",
@@ -451,8 +451,8 @@ fn run_impact_replays_only_the_affected_cases_through_serve() {
 
     // runs.csv keeps its columns; the carried rows are their recordings' (verdict, score,
     // tokens, the recording itself answering); the affected ones come from version 2.
-    let (base_head, base_rows) = crate::run::table(&base.join("runs.csv"));
-    let (cand_head, cand_rows) = crate::run::table(&cand.join("runs.csv"));
+    let (base_head, base_rows) = crate::common::table(&base.join("runs.csv"));
+    let (cand_head, cand_rows) = crate::common::table(&cand.join("runs.csv"));
     assert_eq!(base_head, cand_head);
     assert_eq!(cand_rows.len(), carried.len() + affected.len());
     for id in &carried {
