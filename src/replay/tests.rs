@@ -7,8 +7,12 @@ use std::sync::Arc;
 
 use super::*;
 use crate::corpus::{Corpus, LoadOptions};
+use crate::engine::Engine;
 use crate::engine::{BoxFuture, EngineError, Reply, StartRequest, TurnInput};
+use crate::eval;
+use crate::model::Run;
 use crate::model::System;
+use crate::report::{Event, RunMeta, Sink, SinkError, Stats};
 
 /// Answers a start with the case's own recording; fails the cases in `broken`.
 struct SelfEngine {
@@ -18,6 +22,8 @@ struct SelfEngine {
     /// Every other evaluation answers with this (failing) evaluation run instead.
     flaky_with: Option<String>,
     evaluations: AtomicUsize,
+    /// Each start takes this long.
+    delay: std::time::Duration,
 }
 
 impl Engine for SelfEngine {
@@ -27,6 +33,7 @@ impl Engine for SelfEngine {
     fn start<'a>(&'a self, r: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
         Box::pin(async move {
             self.starts.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(self.delay).await;
             let id = r.case_run_id.clone().unwrap_or_default();
             if self.broken.contains(&id) {
                 return Err(EngineError::Server {
@@ -96,41 +103,65 @@ fn engine(broken: &[&str]) -> Arc<SelfEngine> {
         starts: AtomicUsize::new(0),
         flaky_with: None,
         evaluations: AtomicUsize::new(0),
+        delay: std::time::Duration::ZERO,
     })
 }
 
-async fn run_with(e: Arc<SelfEngine>, out: &std::path::Path, jobs: usize, resume: bool) -> Summary {
-    let cases: Vec<Arc<Run>> = e.corpus.cases().cloned().collect();
-    let options = Options {
-        jobs,
-        retries: 0,
-        resume,
-        out: out.to_path_buf(),
-        ..Options::default()
-    };
-    run(
+/// Replays `cases` into the report folder `out` (the journal's rows kept with `resume`, its
+/// `error` rows replayed again with `retry_errors`).
+async fn to_folder(
+    e: Arc<SelfEngine>,
+    cases: Vec<Arc<Run>>,
+    out: &std::path::Path,
+    mut options: Options,
+    (resume, retry_errors): (bool, bool),
+) -> (Summary, Stats) {
+    if resume || retry_errors {
+        options.finished = crate::pipeline::resumable(out, &cases, retry_errors)
+            .unwrap()
+            .0;
+    }
+    crate::pipeline::replay_to_folder(
         e,
         cases,
         eval::Settings::default(),
         Arc::new(NoSnapshots),
         options,
+        out,
         RunMeta::default(),
+        false,
+        std::io::sink(),
     )
     .await
     .unwrap()
 }
 
+async fn run_with(
+    e: Arc<SelfEngine>,
+    out: &std::path::Path,
+    jobs: usize,
+    resume: bool,
+) -> (Summary, Stats) {
+    let cases: Vec<Arc<Run>> = e.corpus.cases().cloned().collect();
+    let options = Options {
+        jobs,
+        retries: 0,
+        ..Options::default()
+    };
+    to_folder(e, cases, out, options, (resume, false)).await
+}
+
 #[tokio::test]
 async fn fixtures_give_the_expected_verdicts_whatever_the_jobs() {
     let dir = tempfile::tempdir().unwrap();
-    let s = run_with(engine(&[]), dir.path(), 1, false).await;
-    let a = &s.stats.all;
+    let (_, stats) = run_with(engine(&[]), dir.path(), 1, false).await;
+    let a = &stats.all;
     assert_eq!(
         (a.runs, a.passed, a.failed, a.errored, a.unevaluated),
         (22, 10, 5, 0, 7)
     );
-    assert_eq!(s.stats.eval_tokens, 27886);
-    assert_eq!(s.stats.total_credits, 5.375);
+    assert_eq!(stats.eval_tokens, 27886);
+    assert_eq!(stats.total_credits, 5.375);
     let one = std::fs::read_to_string(dir.path().join("runs.csv")).unwrap();
     let dir8 = tempfile::tempdir().unwrap();
     run_with(engine(&[]), dir8.path(), 8, false).await;
@@ -144,8 +175,8 @@ async fn fixtures_give_the_expected_verdicts_whatever_the_jobs() {
 async fn an_engine_fault_is_an_error_and_resume_replays_only_what_is_missing() {
     let dir = tempfile::tempdir().unwrap();
     let broken = "69a59566eec3645a209c3946";
-    let s = run_with(engine(&[broken]), dir.path(), 4, false).await;
-    assert_eq!(s.stats.all.errored, 1);
+    let (_, stats) = run_with(engine(&[broken]), dir.path(), 4, false).await;
+    assert_eq!(stats.all.errored, 1);
     let csv = std::fs::read_to_string(dir.path().join("runs.csv")).unwrap();
     let line = csv.lines().find(|l| l.starts_with(broken)).unwrap();
     assert!(
@@ -155,29 +186,22 @@ async fn an_engine_fault_is_an_error_and_resume_replays_only_what_is_missing() {
 
     // --resume keeps everything, --retry-errors replays the one error.
     let e = engine(&[]);
-    let s = run_with(e.clone(), dir.path(), 4, true).await;
+    let (s, _) = run_with(e.clone(), dir.path(), 4, true).await;
     assert_eq!((s.resumed, s.replayed), (22, 0));
     assert_eq!(e.starts.load(Ordering::SeqCst), 0);
     let e = engine(&[]);
     let cases: Vec<Arc<Run>> = e.corpus.cases().cloned().collect();
-    let options = Options {
-        retry_errors: true,
-        out: dir.path().to_path_buf(),
-        ..Options::default()
-    };
-    let s = run(
+    let (s, stats) = to_folder(
         e.clone(),
         cases,
-        eval::Settings::default(),
-        Arc::new(NoSnapshots),
-        options,
-        RunMeta::default(),
+        dir.path(),
+        Options::default(),
+        (false, true),
     )
-    .await
-    .unwrap();
-    assert_eq!((s.resumed, s.replayed, s.stats.all.errored), (21, 1, 0));
+    .await;
+    assert_eq!((s.resumed, s.replayed, stats.all.errored), (21, 1, 0));
     assert_eq!(e.starts.load(Ordering::SeqCst), 1);
-    assert_eq!(s.stats.all.passed, 10);
+    assert_eq!(stats.all.passed, 10);
 }
 
 #[tokio::test]
@@ -194,24 +218,127 @@ async fn repeats_fold_into_one_verdict_and_flaky_cases_are_listed() {
             repeat: 4,
             pass_threshold: Some(k),
             jobs: 1,
-            out: dir.path().to_path_buf(),
             ..Options::default()
         };
-        run(
+        to_folder(
             e.clone(),
             cases.clone(),
-            eval::Settings::default(),
-            Arc::new(NoSnapshots),
+            dir.path(),
             options,
-            RunMeta::default(),
+            (false, false),
         )
     };
-    let s = go(2).await.unwrap();
-    assert_eq!((s.stats.all.passed, s.stats.all.failed), (1, 0));
-    assert_eq!(s.stats.flaky, vec![(case.to_owned(), 2, 4)]);
+    let (_, stats) = go(2).await;
+    assert_eq!((stats.all.passed, stats.all.failed), (1, 0));
+    assert_eq!(stats.flaky, vec![(case.to_owned(), 2, 4)]);
     let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
     assert!(md.contains("### Flaky cases") && md.contains(case), "{md}");
-    let s = go(3).await.unwrap();
-    assert_eq!((s.stats.all.passed, s.stats.all.failed), (0, 1));
-    assert_eq!(s.stats.problems[0].2, "passed 2 of 4 repeats (needs 3)");
+    let (_, stats) = go(3).await;
+    assert_eq!((stats.all.passed, stats.all.failed), (0, 1));
+    assert_eq!(stats.problems[0].2, "passed 2 of 4 repeats (needs 3)");
+}
+
+/// Counts the events it sees; fails on the `fail_at`-th finished case with `path`.
+#[derive(Default)]
+struct Counting {
+    started: usize,
+    turns: usize,
+    finished: Vec<usize>,
+    ends: Vec<bool>,
+    fail_at: Option<(usize, PathBuf)>,
+}
+
+impl Sink for Counting {
+    fn event(&mut self, event: &Event) -> Result<(), SinkError> {
+        match event {
+            Event::CaseStarted { .. } => self.started += 1,
+            Event::TurnReplayed { .. } => self.turns += 1,
+            Event::CaseFinished(done) => {
+                self.finished.push(done.seq);
+                if let Some((at, path)) = &self.fail_at {
+                    if self.finished.len() == *at {
+                        return Err(SinkError {
+                            path: path.clone(),
+                            source: std::io::Error::other("no space left on device"),
+                        });
+                    }
+                }
+            }
+            Event::RunFinished { interrupted, .. } => self.ends.push(*interrupted),
+            Event::RunStarted { .. } => {}
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn every_case_starts_finishes_once_and_its_turns_are_told() {
+    let e = engine(&[]);
+    let cases: Vec<Arc<Run>> = e.corpus.cases().cloned().collect();
+    let turns: usize = cases.iter().filter(|c| !c.turns.is_empty()).count();
+    let mut sink = Counting::default();
+    let options = Options {
+        jobs: 3,
+        ..Options::default()
+    };
+    let s = run(
+        e,
+        cases,
+        eval::Settings::default(),
+        Arc::new(NoSnapshots),
+        options,
+        &mut [&mut sink],
+    )
+    .await
+    .unwrap();
+    assert_eq!((s.replayed, s.resumed, s.interrupted), (22, 0, false));
+    assert_eq!(sink.started, 22);
+    let mut seqs = sink.finished.clone();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (0..22).collect::<Vec<_>>());
+    // The self engine answers each started case once, and each turn after the first once.
+    assert!(
+        sink.turns >= turns,
+        "{} turns for {turns} cases",
+        sink.turns
+    );
+    assert_eq!(sink.ends, [false]);
+}
+
+#[tokio::test]
+async fn a_sink_that_cannot_write_stops_the_run_naming_its_file() {
+    let mut e = Arc::try_unwrap(engine(&[])).ok().unwrap();
+    e.delay = std::time::Duration::from_millis(20);
+    let e = Arc::new(e);
+    let cases: Vec<Arc<Run>> = e.corpus.cases().cloned().collect();
+    let path = PathBuf::from("reports/x/runs.csv");
+    let mut failing = Counting {
+        fail_at: Some((1, path.clone())),
+        ..Counting::default()
+    };
+    let mut after = Counting::default();
+    let options = Options {
+        jobs: 1,
+        ..Options::default()
+    };
+    let err = run(
+        e.clone(),
+        cases,
+        eval::Settings::default(),
+        Arc::new(NoSnapshots),
+        options,
+        &mut [&mut failing, &mut after],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.path, path);
+    assert!(err.to_string().contains("no space left"), "{err}");
+    // The sink behind the failing one never saw the failed event, and the run ended there:
+    // no end of run, and no case is dispatched after the failure.
+    assert!(after.finished.is_empty(), "{:?}", after.finished);
+    assert!(after.ends.is_empty() && failing.ends.is_empty());
+    let started = e.starts.load(Ordering::SeqCst);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(e.starts.load(Ordering::SeqCst), started);
+    assert!(started < 22, "{started}");
 }

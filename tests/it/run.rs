@@ -485,8 +485,8 @@ fn spawn_slow(out: &Path) -> std::process::Child {
             "--no-progress",
             "--jobs",
             "1",
-            "--test-case-delay-ms",
-            "250",
+            "--latency-replay",
+            "0.2",
             "--out",
         ])
         .arg(out)
