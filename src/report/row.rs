@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::model::Run;
 use crate::snapshot::SnapshotState;
 
-/// A case's verdict (DESIGN.md, "Verdicts").
+/// A case's verdict (DESIGN.md, "Verdicts"): the one verdict type, from evaluation to the
+/// reports, `compare` and `gate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
@@ -29,6 +30,17 @@ impl Verdict {
             Verdict::Error => "error",
             Verdict::None => "none",
         }
+    }
+
+    /// The verdict a `runs.csv` cell names.
+    pub fn parse(s: &str) -> Option<Verdict> {
+        Some(match s {
+            "pass" => Verdict::Pass,
+            "fail" => Verdict::Fail,
+            "error" => Verdict::Error,
+            "none" => Verdict::None,
+            _ => return None,
+        })
     }
 }
 
