@@ -37,7 +37,7 @@ pub use manifest::git_sha;
 pub use merge::merge;
 pub use meta::RunMeta;
 pub use progress::Progress;
-pub use row::{CaseRow, ModelRow, Repeats, SnapshotText, Verdict};
+pub use row::{CaseRow, ModelCounts, ModelRow, Repeats, SnapshotText, Verdict};
 pub use sink::{Ordered, Sink, SinkError};
 pub use stats::{Counts, ModelStats, Stats};
 pub use terminal::Terminal;

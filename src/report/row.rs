@@ -51,6 +51,18 @@ pub struct ModelRow {
     pub provider: String,
     /// `response_model` ("" when the recording had none).
     pub model: String,
+    /// Calls, tokens and latency (inline in the journal, as before they were shared).
+    #[serde(flatten)]
+    pub counts: ModelCounts,
+    /// Each call's latency, when the events tell it (for percentiles).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub call_ms: Vec<f64>,
+}
+
+/// Calls, tokens and latency of one provider/model pair: in one case ([`ModelRow`]) or over
+/// all cases ([`ModelStats`](super::ModelStats)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelCounts {
     /// LLM calls.
     pub calls: u64,
     /// Prompt tokens.
@@ -63,9 +75,32 @@ pub struct ModelRow {
     pub latency_ms_total: f64,
     /// Calls with a latency.
     pub latency_calls: u64,
-    /// Each call's latency, when the events tell it (for percentiles).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub call_ms: Vec<f64>,
+}
+
+impl ModelCounts {
+    /// Adds `other`'s counts.
+    pub fn add(&mut self, other: &ModelCounts) {
+        self.calls += other.calls;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.total_tokens += other.total_tokens;
+        self.latency_ms_total += other.latency_ms_total;
+        self.latency_calls += other.latency_calls;
+    }
+
+    /// Mean call latency, 0 without calls.
+    pub fn latency_ms_mean(&self) -> f64 {
+        mean_ms(self.latency_ms_total, self.latency_calls)
+    }
+}
+
+/// `total_ms` over `calls`, 0 without calls.
+fn mean_ms(total_ms: f64, calls: u64) -> f64 {
+    if calls == 0 {
+        0.0
+    } else {
+        total_ms / calls as f64
+    }
 }
 
 /// How the repeats of a case (`--repeat N`) went.
@@ -229,10 +264,13 @@ impl CaseRow {
                 ModelRow {
                     provider,
                     model,
-                    calls: m.calls,
-                    input_tokens: m.input_tokens,
-                    output_tokens: m.output_tokens,
-                    total_tokens: m.total_tokens,
+                    counts: ModelCounts {
+                        calls: m.calls,
+                        input_tokens: m.input_tokens,
+                        output_tokens: m.output_tokens,
+                        total_tokens: m.total_tokens,
+                        ..ModelCounts::default()
+                    },
                     ..ModelRow::default()
                 }
             })
@@ -254,8 +292,8 @@ impl CaseRow {
                 }
             };
             let m = &mut models[slot];
-            m.latency_ms_total = l.total_ms;
-            m.latency_calls = l.calls;
+            m.counts.latency_ms_total = l.total_ms;
+            m.counts.latency_calls = l.calls;
             m.call_ms.clone_from(&l.call_ms);
         }
         models.sort_by(|a, b| (&a.provider, &a.model).cmp(&(&b.provider, &b.model)));
@@ -264,10 +302,24 @@ impl CaseRow {
 
     /// Mean engine-reported LLM call latency, 0 without calls.
     pub fn latency_ms_mean(&self) -> f64 {
-        if self.latency_calls == 0 {
-            0.0
-        } else {
-            self.latency_ms_total / self.latency_calls as f64
-        }
+        mean_ms(self.latency_ms_total, self.latency_calls)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_row_keeps_its_counts_inline_in_the_journal() {
+        let json = r#"{"provider":"openai","model":"gpt-4o","calls":2,"input_tokens":10,"output_tokens":5,"total_tokens":15,"latency_ms_total":300.0,"latency_calls":2,"call_ms":[100.0,200.0]}"#;
+        let row: ModelRow = serde_json::from_str(json).unwrap();
+        assert_eq!(row.counts.total_tokens, 15);
+        assert_eq!(row.counts.latency_ms_mean(), 150.0);
+        assert_eq!(serde_json::to_string(&row).unwrap(), json);
+        let mut sum = ModelCounts::default();
+        sum.add(&row.counts);
+        sum.add(&row.counts);
+        assert_eq!((sum.calls, sum.latency_ms_mean()), (4, 150.0));
     }
 }

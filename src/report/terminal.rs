@@ -88,8 +88,8 @@ pub fn render(stats: &Stats) -> String {
                 "{:<12} {:<28} {:>6} {:>10} {:>10}",
                 p,
                 m,
-                st.calls,
-                st.total_tokens,
+                st.counts.calls,
+                st.counts.total_tokens,
                 num(st.latency.quantile(0.95))
             );
         }
