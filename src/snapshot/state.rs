@@ -1,11 +1,12 @@
-//! What the snapshot stage says about one case, as a type: its [`SnapshotState`] (the
-//! `snapshot` column of `runs.csv`, read back by `compare` and `gate`), and the
+//! What the snapshot stage says about one case, as a type: its [`SnapshotState`] (what the
+//! store's comparison found, and the `snapshot` column of `runs.csv`, read back by `compare`
+//! and `gate`: one type from the store to the reports), and the
 //! [`SnapshotCheck`] hook through which the replay asks for it. A snapshot that could not be
 //! read or written is a typed [`SnapshotError`] naming its path, never a state.
 
 use serde::{Deserialize, Serialize};
 
-use super::store::{Outcome, SnapshotError};
+use super::store::SnapshotError;
 use crate::model::Run;
 
 /// A case's snapshot state (`runs.csv` `snapshot`).
@@ -43,16 +44,6 @@ impl SnapshotState {
             "none" | "" => SnapshotState::None,
             _ => return None,
         })
-    }
-}
-
-impl From<Outcome> for SnapshotState {
-    fn from(outcome: Outcome) -> SnapshotState {
-        match outcome {
-            Outcome::Match => SnapshotState::Match,
-            Outcome::Changed => SnapshotState::Changed,
-            Outcome::New => SnapshotState::New,
-        }
     }
 }
 
