@@ -384,3 +384,6 @@ fn exit_status(summary: &Summary, stats: &Stats, fail_on_failures: bool) -> Exit
     }
     status
 }
+
+#[cfg(test)]
+mod tests;

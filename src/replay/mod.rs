@@ -21,6 +21,3 @@ pub use run::run;
 pub use select::{corpus_digest, Selection};
 
 pub use crate::snapshot::{NoSnapshots, SnapshotCheck};
-
-#[cfg(test)]
-mod tests;

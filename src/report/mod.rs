@@ -29,6 +29,8 @@ mod stats;
 mod summary_csv;
 pub mod terminal;
 
+/// The snapshot stage's text of a case, carried by its row (for `report.html`).
+pub use crate::snapshot::SnapshotText;
 pub use cells::{num, text as text_cell, wilson};
 pub use event::{CaseFinished, Event, Origin};
 pub use folder::{Report, ReportWriter};
@@ -37,7 +39,7 @@ pub use manifest::git_sha;
 pub use merge::merge;
 pub use meta::RunMeta;
 pub use progress::Progress;
-pub use row::{CaseRow, ModelCounts, ModelRow, Repeats, SnapshotText, Verdict};
+pub use row::{CaseRow, ModelCounts, ModelRow, Repeats, Verdict};
 pub use sink::{Ordered, Sink, SinkError};
 pub use stats::{Counts, ModelStats, Stats};
 pub use terminal::Terminal;

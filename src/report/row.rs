@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::Run;
-use crate::snapshot::SnapshotState;
+use crate::snapshot::{SnapshotState, SnapshotText};
 
 /// A case's verdict (DESIGN.md, "Verdicts"): the one verdict type, from evaluation to the
 /// reports, `compare` and `gate`.
@@ -179,16 +179,6 @@ pub struct CaseRow {
     /// `report.html`; filled by the snapshot stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_text: Option<SnapshotText>,
-}
-
-/// The snapshot stage's text of one case: already redacted (it is the `.snap` body).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SnapshotText {
-    /// The transcript (YAML) of the replayed run.
-    pub transcript: String,
-    /// For a changed snapshot: the unified diff of the stored body against the new one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub diff: Option<String>,
 }
 
 impl CaseRow {

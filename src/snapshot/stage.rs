@@ -9,13 +9,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::state::SnapshotState;
+use super::state::{SnapshotState, SnapshotText};
 use super::store::{CheckOptions, Checked, SnapshotError, SnapshotKey, Store};
 use super::summary::SnapshotSummary;
 use super::transcript::Transcript;
 use crate::model::Run;
 use crate::redact::Redactor;
-use crate::report::SnapshotText;
 
 /// The snapshot stage of one run.
 #[derive(Debug)]

@@ -47,6 +47,16 @@ impl SnapshotState {
     }
 }
 
+/// The snapshot stage's text of one case: already redacted (it is the `.snap` body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotText {
+    /// The transcript (YAML) of the replayed run.
+    pub transcript: String,
+    /// For a changed snapshot: the unified diff of the stored body against the new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
 /// The snapshot stage as the replay sees it (see [`NoSnapshots`] for the default).
 pub trait SnapshotCheck: Send + Sync {
     /// Compares the replayed run with the stored snapshot of `case` (writing it as the update
@@ -59,7 +69,7 @@ pub trait SnapshotCheck: Send + Sync {
         &self,
         case: &Run,
         replayed: &Run,
-    ) -> Result<(SnapshotState, Option<crate::report::SnapshotText>), SnapshotError> {
+    ) -> Result<(SnapshotState, Option<SnapshotText>), SnapshotError> {
         self.check(case, replayed).map(|s| (s, None))
     }
 }

@@ -1,4 +1,6 @@
-//! Replay over the fixtures with a small test engine that answers each case with itself.
+//! Replay over the fixtures with a small test engine that answers each case with itself:
+//! into a report folder ([`replay_to_folder`], `--resume`, `--retry-errors`, `--repeat`), and
+//! straight to test sinks ([`replay::run`]: the events, a sink failure stopping the run).
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -12,6 +14,7 @@ use crate::engine::{BoxFuture, EngineError, Reply, StartRequest, TurnInput};
 use crate::eval;
 use crate::model::Run;
 use crate::model::System;
+use crate::replay::{run, NoSnapshots, Options};
 use crate::report::{Event, RunMeta, Sink, SinkError, Stats};
 
 /// Answers a start with the case's own recording; fails the cases in `broken`.
@@ -117,11 +120,9 @@ async fn to_folder(
     (resume, retry_errors): (bool, bool),
 ) -> (Summary, Stats) {
     if resume || retry_errors {
-        options.finished = crate::pipeline::resumable(out, &cases, retry_errors)
-            .unwrap()
-            .0;
+        options.finished = resumable(out, &cases, retry_errors).unwrap().0;
     }
-    crate::pipeline::replay_to_folder(
+    replay_to_folder(
         e,
         cases,
         eval::Settings::default(),
