@@ -14,7 +14,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use reprise::corpus::{Corpus, LoadOptions};
 use reprise::engine::{Engine, RecordedEngine};
 use reprise::eval;
-use reprise::pipeline::replay_to_folder;
+use reprise::pipeline::{replay_to_folder, Folder};
 use reprise::replay::{NoSnapshots, Options};
 use reprise::report::RunMeta;
 
@@ -53,10 +53,12 @@ fn bench(c: &mut Criterion) {
                     eval::Settings::default(),
                     Arc::new(NoSnapshots),
                     options,
-                    out.path(),
-                    RunMeta::default(),
-                    false,
-                    std::io::sink(),
+                    Folder {
+                        out: out.path(),
+                        meta: RunMeta::default(),
+                        progress: false,
+                        terminal: std::io::sink(),
+                    },
                 ))
                 .expect("replay")
         })

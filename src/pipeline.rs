@@ -117,21 +117,30 @@ pub fn resumable(
     Ok((finished, bad))
 }
 
-/// Replays `cases` into the report folder `out`: the journal (keeping `options.finished`),
-/// the progress bar (when `progress`), and in run-id order the report files and the terminal
-/// summary (to `terminal`). Returns what the replay did and the report's aggregate.
-#[allow(clippy::too_many_arguments)]
-pub async fn replay_to_folder(
+/// Where a run's reports go: the folder, what produced them, and the terminal.
+pub struct Folder<'a, W> {
+    /// The report folder.
+    pub out: &'a Path,
+    /// What produced the report (`manifest.json`, `summary.md`).
+    pub meta: RunMeta,
+    /// Draw a progress bar (when stderr is a terminal).
+    pub progress: bool,
+    /// Where the summary table goes (stdout for `reprise run`).
+    pub terminal: W,
+}
+
+/// [`replay::run`] into a report folder: the journal (keeping `options.finished`), the
+/// progress bar, and in run-id order the report files and the terminal summary. Returns what
+/// the replay did and the report's aggregate; a file that cannot be written stops the run.
+pub async fn replay_to_folder<W: Write + Send>(
     engine: Arc<dyn Engine>,
     cases: Vec<Arc<Run>>,
     eval: eval::Settings,
     snapshots: Arc<dyn SnapshotCheck>,
     options: replay::Options,
-    out: &Path,
-    meta: RunMeta,
-    progress: bool,
-    terminal: impl Write + Send,
+    folder: Folder<'_, W>,
 ) -> Result<(Summary, Stats), SinkError> {
+    let out = folder.out;
     std::fs::create_dir_all(out).map_err(|source| SinkError {
         path: out.join(journal::FILE),
         source,
@@ -139,9 +148,9 @@ pub async fn replay_to_folder(
     let mut keep: Vec<&CaseRow> = options.finished.values().collect();
     keep.sort_by(|a, b| a.run_id.cmp(&b.run_id));
     let mut journal = journal::Journal::open(out, &keep)?;
-    let mut report = Report::create(out, meta)?;
-    let mut terminal = Terminal::new(terminal);
-    let mut progress = Progress::new(progress);
+    let mut report = Report::create(out, folder.meta)?;
+    let mut terminal = Terminal::new(folder.terminal);
+    let mut progress = Progress::new(folder.progress);
     let summary = {
         let mut ordered = Ordered::new(vec![&mut report, &mut terminal]);
         let sinks: &mut [&mut dyn Sink] = &mut [&mut journal, &mut progress, &mut ordered];
@@ -259,10 +268,12 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
             settings,
             snapshots.clone(),
             o.replay,
-            &o.out,
-            meta,
-            o.progress,
-            std::io::stdout(),
+            Folder {
+                out: &o.out,
+                meta,
+                progress: o.progress,
+                terminal: std::io::stdout(),
+            },
         ))
         .map_err(io_error)?;
     let replay_secs = replay_started.elapsed().as_secs_f64();

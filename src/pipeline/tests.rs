@@ -122,16 +122,19 @@ async fn to_folder(
     if resume || retry_errors {
         options.finished = resumable(out, &cases, retry_errors).unwrap().0;
     }
+    let folder = Folder {
+        out,
+        meta: RunMeta::default(),
+        progress: false,
+        terminal: std::io::sink(),
+    };
     replay_to_folder(
         e,
         cases,
         eval::Settings::default(),
         Arc::new(NoSnapshots),
         options,
-        out,
-        RunMeta::default(),
-        false,
-        std::io::sink(),
+        folder,
     )
     .await
     .unwrap()

@@ -407,10 +407,12 @@ async fn a_case_given_up_after_its_start_keeps_its_tokens_and_its_run_is_stopped
         reprise::eval::Settings::default(),
         std::sync::Arc::new(reprise::replay::NoSnapshots),
         options,
-        tmp.path(),
-        reprise::report::RunMeta::default(),
-        false,
-        std::io::sink(),
+        reprise::pipeline::Folder {
+            out: tmp.path(),
+            meta: reprise::report::RunMeta::default(),
+            progress: false,
+            terminal: std::io::sink(),
+        },
     )
     .await
     .unwrap();
