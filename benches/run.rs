@@ -1,4 +1,4 @@
-//! Replay throughput with the recorded engine: `replay::run` over a `reprise synth` corpus
+//! Replay throughput with the recorded engine: `replay_to_folder` over a `reprise synth` corpus
 //! (cases replayed turn by turn, evaluator verdicts read, every report and the journal
 //! written), in cases per second. Loading is outside the measurement (see `load`).
 //!
@@ -14,7 +14,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use reprise::corpus::{Corpus, LoadOptions};
 use reprise::engine::{Engine, RecordedEngine};
 use reprise::eval;
-use reprise::replay::{self, NoSnapshots, Options};
+use reprise::pipeline::{replay_to_folder, Folder};
+use reprise::replay::{NoSnapshots, Options};
 use reprise::report::RunMeta;
 
 fn bench(c: &mut Criterion) {
@@ -43,17 +44,21 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let options = Options {
                 jobs: 4,
-                out: out.path().to_path_buf(),
                 ..Options::default()
             };
             runtime
-                .block_on(replay::run(
+                .block_on(replay_to_folder(
                     engine.clone(),
                     cases.clone(),
                     eval::Settings::default(),
                     Arc::new(NoSnapshots),
                     options,
-                    RunMeta::default(),
+                    Folder {
+                        out: out.path(),
+                        meta: RunMeta::default(),
+                        progress: false,
+                        terminal: std::io::sink(),
+                    },
                 ))
                 .expect("replay")
         })

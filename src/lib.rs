@@ -17,6 +17,7 @@ pub mod gate;
 pub mod impact;
 pub mod model;
 pub mod names;
+pub mod pipeline;
 pub mod redact;
 pub mod replay;
 pub mod report;

@@ -1,21 +1,24 @@
 //! `reprise run [PATH...]`: replay every case through an engine, evaluate, write the reports.
-//! Parses flags, loads the corpus, builds the engine and calls [`crate::replay::run`].
+//! Parses the flags into [`RunOptions`] once, supplies the parts that come from other
+//! commands' flags ([`Setup`]: engine, snapshots, history, gate) and calls [`pipeline::run`].
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::engine_args::{EngineArgs, EngineKind};
 use crate::config::Config;
-use crate::corpus::{Corpus, Filter, LoadOptions, Shard};
+use crate::corpus::{Corpus, Filter, Shard};
 use crate::engine::http::InFlight;
 use crate::engine::record::RecordingEngine;
 use crate::engine::{Engine, FaultConfig, FaultyEngine, RecordedEngine};
-use crate::error::{InputError, RuntimeError, UsageError};
+use crate::error::UsageError;
+use crate::pipeline::{self, RunOptions, Setup};
+use crate::redact::Redactor;
 use crate::replay::{self, Selection};
-use crate::report::{terminal, RunMeta};
-use crate::{eval, Error, ExitStatus};
+use crate::report::history::Entry;
+use crate::snapshot::SnapshotStage;
+use crate::{Error, ExitStatus};
 
 /// Arguments of `run`.
 #[derive(Debug, clap::Args)]
@@ -107,10 +110,6 @@ pub struct Args {
     pub fault_seed: u64,
 }
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 /// Builds the chosen engine over the cases and the extra recordings.
 fn build_engine(
     args: &Args,
@@ -154,7 +153,7 @@ fn build_engine(
 /// evaluations are recorded); for a live one, the evaluation wait plus room for reading the
 /// run, the evaluation and its result.
 fn eval_timeout(args: &Args) -> Duration {
-    let replay = Duration::from_secs_f64(args.timeout);
+    let replay = secs(args.timeout);
     if args.engine.is_live() {
         Duration::from_secs(args.engine.eval_wait_secs)
             + Duration::from_millis(args.engine.request_timeout_ms) * 3
@@ -163,265 +162,109 @@ fn eval_timeout(args: &Args) -> Duration {
     }
 }
 
+/// A number of seconds as a duration; a negative, infinite or huge one is zero (which
+/// [`pipeline`] refuses as a usage error).
+fn secs(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s).unwrap_or(Duration::ZERO)
+}
+
+impl Args {
+    /// The typed options of the run, every default resolved.
+    fn options(&self) -> RunOptions {
+        let live = self.engine.is_live();
+        let jobs = self
+            .jobs
+            .unwrap_or_else(|| {
+                if self.engine.engine == EngineKind::Http {
+                    self.engine.http_concurrency
+                } else {
+                    std::thread::available_parallelism().map_or(4, |n| n.get())
+                }
+            })
+            .max(1);
+        RunOptions {
+            paths: self.paths.clone(),
+            recordings: self.recordings.clone(),
+            out: self.out.clone(),
+            selection: Selection {
+                filters: self.filter.clone(),
+                sample: self.sample,
+                seed: self.seed,
+                shard: self.shard,
+            },
+            replay: replay::Options {
+                version: self.version,
+                jobs,
+                timeout: secs(self.timeout),
+                eval_timeout: eval_timeout(self),
+                // The live clients retry each request themselves; the replay retries only for
+                // the embedded engine (whose only retryable errors are injected faults).
+                retries: if live { 0 } else { self.engine.retries },
+                live: self.engine.engine == EngineKind::Http || self.engine.record,
+                refuse_side_effects: self.engine.engine == EngineKind::Http
+                    && !self.engine.allow_side_effects,
+                in_flight: live.then(|| Arc::new(InFlight::new())),
+                repeat: self.repeat,
+                pass_threshold: self.pass_threshold,
+                ..replay::Options::default()
+            },
+            evaluator: self.evaluator.clone(),
+            comment: self.comment,
+            resume: self.resume,
+            retry_errors: self.retry_errors,
+            progress: !self.no_progress,
+            fail_on_failures: self.fail_on_failures,
+            impact: self.impact.clone(),
+        }
+    }
+}
+
+/// The parts of the run that come from other commands' flags and files.
+struct CliSetup<'a> {
+    args: &'a Args,
+    config: &'a Config,
+}
+
+impl Setup for CliSetup<'_> {
+    fn redactor(&self) -> Result<Arc<Redactor>, Error> {
+        super::snapshots::redactor_for(self.config)
+    }
+    fn engine(&self, corpus: &Corpus, recordings: &Corpus) -> Result<Arc<dyn Engine>, Error> {
+        build_engine(self.args, corpus, recordings)
+    }
+    fn history(&self) -> Result<Vec<Entry>, Error> {
+        super::history::load(self.args.history.as_deref())
+    }
+    fn snapshots(&self, redactor: Arc<Redactor>) -> Result<SnapshotStage, Error> {
+        super::snapshots::stage_for(&self.args.snapshot, &self.args.snapshots, redactor)
+    }
+    fn after_snapshots(
+        &self,
+        stage: &SnapshotStage,
+        whole_corpus: bool,
+        counts: (u64, u64),
+    ) -> Result<ExitStatus, Error> {
+        super::snapshots::finish_run(
+            stage,
+            &self.args.snapshot,
+            &self.args.out,
+            whole_corpus,
+            counts,
+        )
+    }
+    fn after_run(&self) -> Result<ExitStatus, Error> {
+        super::gate::after_run(&self.args.out, self.config)
+    }
+}
+
 /// Runs `run`.
 pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
-    let started_at = now();
-    if args.repeat == 0 {
-        return Err(UsageError::RepeatZero.into());
-    }
-    if args
-        .pass_threshold
-        .is_some_and(|k| k == 0 || k > args.repeat)
-    {
-        return Err(UsageError::PassThreshold {
-            repeat: args.repeat,
-        }
-        .into());
-    }
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        return Err(UsageError::Timeout.into());
-    }
-    // One redactor for everything this run writes or prints.
-    let redactor = super::snapshots::redactor_for(config)?;
-    let mut settings = eval::Settings::from_config(&config.evaluation);
-    settings.comment = args.comment;
-    settings.redactor = redactor.clone();
-    if let Some(e) = &args.evaluator {
-        settings.evaluator = Some(eval::parse_evaluator(e).map_err(UsageError::from)?);
-    }
-
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("fixtures")]
-    } else {
-        args.paths.clone()
-    };
-    let load_started = std::time::Instant::now();
-    // The manifest's corpus digest hashes every case document: done while each file is read.
-    let corpus = Corpus::load(
-        &paths,
-        &LoadOptions {
-            digest: true,
-            ..LoadOptions::default()
+    pipeline::run(
+        args.options(),
+        config,
+        &CliSetup {
+            args: &args,
+            config,
         },
-    );
-    let recordings = if args.recordings.is_empty() {
-        Corpus::default()
-    } else {
-        Corpus::load(&args.recordings, &LoadOptions::default())
-    };
-    let load_secs = load_started.elapsed().as_secs_f64();
-    let mut status = ExitStatus::Success;
-    for p in corpus.problems.iter().chain(&recordings.problems) {
-        // A problem may quote the data it could not read: its message is redacted, its path
-        // and JSON location are not (they say where to look).
-        let redacted = crate::formats::Problem {
-            message: redactor.line(None, &p.message),
-            ..p.clone()
-        };
-        eprintln!("error: {redacted}");
-        status = status.worst(ExitStatus::Input);
-    }
-    for w in corpus.warnings.iter().chain(&recordings.warnings) {
-        eprintln!("warning: {w}");
-    }
-    // A corpus of nothing is no green run (`--check` included): an input error.
-    if corpus.runs.is_empty() {
-        return Err(InputError::NothingFound {
-            what: "runs",
-            paths,
-        }
-        .into());
-    }
-    if corpus.cases().next().is_none() {
-        return Err(InputError::OnlyEvaluationRuns {
-            paths,
-            runs: corpus.runs.len(),
-        }
-        .into());
-    }
-
-    let selection = Selection {
-        filters: args.filter.clone(),
-        sample: args.sample,
-        seed: args.seed,
-        shard: args.shard,
-    };
-    let cases = selection.apply(corpus.cases());
-    let mut engine = build_engine(&args, &corpus, &recordings)?;
-    let mut carried = None;
-    if let Some(dir) = &args.impact {
-        let (e, c) = crate::impact::carry::carrying(dir, &cases, &corpus, engine)
-            .map_err(|e| Error::Input(InputError::ImpactPlan(Box::new(e))))?;
-        (engine, carried) = (e, Some(c));
-    }
-    let carried_note = carried
-        .as_ref()
-        .map(|c| (c.cases.len(), c.replayed + c.unlisted));
-    let meta = RunMeta {
-        engine: engine.name().to_owned(),
-        version: args.version,
-        seed: args.sample.map(|_| args.seed),
-        shard: args.shard.map(|s| format!("{}/{}", s.index, s.count)),
-        corpus_digest: replay::corpus_digest(&corpus.runs),
-        git_sha: crate::report::git_sha(),
-        started_at,
-        ended_at: String::new(),
-        interrupted: false,
-        history: super::history::load(args.history.as_deref())?,
-        carried,
-    };
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| {
-            if args.engine.engine == EngineKind::Http {
-                args.engine.http_concurrency
-            } else {
-                std::thread::available_parallelism().map_or(4, |n| n.get())
-            }
-        })
-        .max(1);
-    let options = replay::Options {
-        version: args.version,
-        jobs,
-        timeout: Duration::from_secs_f64(args.timeout),
-        eval_timeout: eval_timeout(&args),
-        // The live clients retry each request themselves; the replay retries only for the
-        // embedded engine (whose only retryable errors are injected faults).
-        retries: if args.engine.is_live() {
-            0
-        } else {
-            args.engine.retries
-        },
-        live: args.engine.engine == EngineKind::Http || args.engine.record,
-        refuse_side_effects: args.engine.engine == EngineKind::Http
-            && !args.engine.allow_side_effects,
-        in_flight: args.engine.is_live().then(|| Arc::new(InFlight::new())),
-        repeat: args.repeat,
-        pass_threshold: args.pass_threshold,
-        resume: args.resume,
-        retry_errors: args.retry_errors,
-        progress: !args.no_progress,
-        out: args.out.clone(),
-        redactor: redactor.clone(),
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(jobs.max(1));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        .enable_all()
-        .build()
-        .map_err(RuntimeError::AsyncRuntime)?;
-    // The snapshot stage fills the `snapshot` column; every selected case's snapshot belongs
-    // to this run (resumed ones too), the rest are orphans when nothing was filtered out.
-    let snapshots = Arc::new(super::snapshots::stage_for(
-        &args.snapshot,
-        &args.snapshots,
-        redactor.clone(),
-    )?);
-    cases.iter().for_each(|c| snapshots.mark_seen(c));
-    let whole_corpus = args.filter.is_empty() && args.sample.is_none() && args.shard.is_none();
-    let replay_started = std::time::Instant::now();
-    let summary = runtime
-        .block_on(replay::run(
-            engine,
-            cases,
-            settings,
-            snapshots.clone(),
-            options,
-            meta,
-        ))
-        .map_err(|e| match e {
-            replay::ReplayError::Report(r) => Error::io(r.path, r.source),
-            replay::ReplayError::Journal { path, source } => Error::io(path, source),
-        })?;
-
-    let replay_secs = replay_started.elapsed().as_secs_f64();
-    // A closed stdout (`| head`) must not turn a finished run into a panic.
-    let mut out = std::io::stdout().lock();
-    let _ = write!(out, "{}", terminal::render(&summary.stats));
-    let _ = writeln!(
-        out,
-        "loaded       {} runs from {} files ({:.1} MB) in {:.2} s",
-        corpus.runs.len() + recordings.runs.len(),
-        corpus.files + recordings.files,
-        (corpus.bytes + recordings.bytes) as f64 / 1e6,
-        load_secs
-    );
-    let _ = writeln!(
-        out,
-        "replayed     {} cases in {:.2} s ({:.0} cases/s)",
-        summary.replayed,
-        replay_secs,
-        summary.replayed as f64 / replay_secs.max(1e-9)
-    );
-    if let Some((carried, replayed)) = carried_note {
-        let _ = writeln!(
-            out,
-            "carried      {carried} unaffected cases from their recordings; {replayed} went to the engine"
-        );
-    }
-    if summary.resumed > 0 {
-        let _ = writeln!(
-            out,
-            "resumed      {} cases from the journal, {} replayed now",
-            summary.resumed, summary.replayed
-        );
-    }
-    if summary.journal_bad_lines > 0 {
-        eprintln!(
-            "warning: {} unreadable journal line(s) skipped; those cases ran again",
-            summary.journal_bad_lines
-        );
-    }
-    // A snapshot that could not be written is lost work: the run fails naming each file.
-    let (snapshot_failures, snapshot_errors) = &summary.snapshot_errors;
-    for e in snapshot_errors {
-        eprintln!("error: snapshot {e}");
-    }
-    if *snapshot_failures > 0 {
-        let more = *snapshot_failures - snapshot_errors.len() as u64;
-        if more > 0 {
-            eprintln!("error: {more} more snapshot file(s) could not be written");
-        }
-        status = status.worst(ExitStatus::Engine);
-    }
-    if summary.comment_errors > 0 {
-        eprintln!(
-            "warning: {} comment(s) could not be posted",
-            summary.comment_errors
-        );
-    }
-    let _ = writeln!(out, "reports      {}", args.out.display());
-    drop(out);
-    status = status.worst(super::snapshots::finish_run(
-        &snapshots,
-        &args.snapshot,
-        &args.out,
-        whole_corpus,
-        (summary.stats.snapshots_changed, summary.stats.snapshots_new),
-    )?);
-    let all = &summary.stats.all;
-    if summary.interrupted {
-        eprintln!(
-            "interrupted: the report covers the cases finished so far; run again with --resume"
-        );
-        status = status.worst(ExitStatus::Engine);
-    }
-    if all.errored > 0 {
-        status = status.worst(ExitStatus::Engine);
-    }
-    if args.fail_on_failures && all.failed > 0 {
-        status = status.worst(ExitStatus::Regression);
-    }
-    // The `[gate]` thresholds of reprise.toml, when given, judge the report just written
-    // (not a partial one: an interrupted run is resumed first).
-    if !summary.interrupted {
-        status = status.worst(super::gate::after_run(&args.out, config)?);
-    }
-    // The process ends right after: freeing every run one by one would only add to the wall
-    // time (about a tenth of a second per 10,000 cases), so the memory goes back with the process.
-    std::mem::forget(corpus);
-    std::mem::forget(recordings);
-    Ok(status)
+    )
 }

@@ -43,41 +43,7 @@ pub enum ReadError {
     },
 }
 
-/// A case's verdict (`runs.csv` `verdict`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// Judged and nothing failed.
-    Pass,
-    /// Judged and something failed.
-    Fail,
-    /// The harness could not finish the case.
-    Error,
-    /// Nothing judged it.
-    None,
-}
-
-impl Verdict {
-    fn parse(s: &str) -> Option<Verdict> {
-        Some(match s {
-            "pass" => Verdict::Pass,
-            "fail" => Verdict::Fail,
-            "error" => Verdict::Error,
-            "none" => Verdict::None,
-            _ => return None,
-        })
-    }
-
-    /// The spelling used in the CSV files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Error => "error",
-            Verdict::None => "none",
-        }
-    }
-}
-
+pub use crate::report::Verdict;
 pub use crate::snapshot::SnapshotState;
 
 /// One row of `runs.csv`, reduced to what compare and gate read.

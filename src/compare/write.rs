@@ -6,6 +6,8 @@ use std::io::Write;
 use std::path::Path;
 
 use super::{Comparison, LatencySource, MetricRow};
+// The one cell writer of every CSV reprise writes.
+use crate::report::cells::{num_places, opt_num, text};
 
 /// Header of `comparison.csv` (DESIGN.md contract).
 pub const CSV_HEADER: [&str; 6] = [
@@ -24,37 +26,6 @@ const TERMINAL_FLIPS: usize = 20;
 /// same folder replaces its own section instead of stacking another one.
 const MD_MARKER: &str = "<!-- reprise compare -->";
 
-/// A number cell: rounded to 4 decimals, shortest form, `-0` as `0`; empty when undefined.
-pub fn num(v: Option<f64>) -> String {
-    num_places(v, 4)
-}
-
-/// [`num`] with `places` decimals.
-fn num_places(v: Option<f64>, places: i32) -> String {
-    let scale = 10f64.powi(places);
-    match v {
-        None => String::new(),
-        Some(x) if !x.is_finite() => String::new(),
-        Some(x) => {
-            let r = (x * scale).round() / scale;
-            if r == 0.0 {
-                "0".into()
-            } else {
-                format!("{r}")
-            }
-        }
-    }
-}
-
-/// Spreadsheet-injection guard: a text cell starting with `=`, `+`, `-` or `@` gets a leading `'`.
-pub fn guard(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
-}
-
 /// How many path divergences summary.md lists (comparison.csv has them all).
 const MD_PATHS: usize = 100;
 
@@ -64,12 +35,12 @@ pub fn write_csv(cmp: &Comparison, out: impl Write) -> csv::Result<()> {
     w.write_record(CSV_HEADER)?;
     for r in cmp.rows() {
         w.write_record([
-            guard(r.metric),
-            num(r.baseline),
-            num(r.candidate),
-            num(r.delta),
-            num(r.delta_pct),
-            guard(r.verdict),
+            text(r.metric),
+            opt_num(r.baseline),
+            opt_num(r.candidate),
+            opt_num(r.delta),
+            opt_num(r.delta_pct),
+            text(r.verdict),
         ])?;
     }
     for f in &cmp.flips {
@@ -78,7 +49,7 @@ pub fn write_csv(cmp: &Comparison, out: impl Write) -> csv::Result<()> {
             super::FlipKind::Fixed => ("fail", "pass"),
         };
         w.write_record([
-            guard(&format!("flip:{}", f.run_id)),
+            text(&format!("flip:{}", f.run_id)),
             from.to_string(),
             to.to_string(),
             String::new(),
@@ -88,9 +59,9 @@ pub fn write_csv(cmp: &Comparison, out: impl Write) -> csv::Result<()> {
     }
     for d in &cmp.paths {
         w.write_record([
-            guard(&format!("path:{}", d.run_id)),
-            guard(&d.baseline),
-            guard(&d.candidate),
+            text(&format!("path:{}", d.run_id)),
+            text(&d.baseline),
+            text(&d.candidate),
             String::new(),
             String::new(),
             format!("diverged at turn {}", d.turn),
@@ -108,8 +79,8 @@ fn table_rows(rows: &[MetricRow]) -> Vec<[String; 6]> {
         .map(|r| {
             [
                 r.metric.to_string(),
-                num(r.baseline),
-                num(r.candidate),
+                opt_num(r.baseline),
+                opt_num(r.candidate),
                 signed(r.delta, 4).unwrap_or_default(),
                 // Humans read percentages to one decimal; comparison.csv keeps four.
                 signed(r.delta_pct, 1).map_or_else(String::new, |s| format!("{s}%")),
@@ -121,7 +92,7 @@ fn table_rows(rows: &[MetricRow]) -> Vec<[String; 6]> {
 
 /// A delta with an explicit sign (`+12.5`, `-3`, `0`) for humans.
 fn signed(v: Option<f64>, places: i32) -> Option<String> {
-    let s = num_places(v, places);
+    let s = v.map(|x| num_places(x, places)).unwrap_or_default();
     if s.is_empty() {
         return None;
     }
@@ -339,20 +310,6 @@ pub fn update_summary_md(path: &Path, section: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_and_guard() {
-        assert_eq!(num(Some(0.1 + 0.2)), "0.3");
-        assert_eq!(num(Some(-0.0)), "0");
-        assert_eq!(num(Some(1234.0)), "1234");
-        assert_eq!(num(Some(2.0 / 3.0)), "0.6667");
-        assert_eq!(num(None), "");
-        assert_eq!(guard("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(guard("-1"), "'-1");
-        assert_eq!(guard("@x"), "'@x");
-        assert_eq!(guard("+x"), "'+x");
-        assert_eq!(guard("flip:=x"), "flip:=x");
-    }
 
     #[test]
     fn summary_md_appends_then_replaces_its_own_section() {

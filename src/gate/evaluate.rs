@@ -288,11 +288,7 @@ fn check_scope(
                     limit,
                     ok_or_failed(within(pct, limit, true)),
                     match (b, c) {
-                        (Some(b), Some(c)) => format!(
-                            "{} -> {}",
-                            crate::compare::write::num(Some(b)),
-                            crate::compare::write::num(Some(c))
-                        ),
+                        (Some(b), Some(c)) => format!("{} -> {}", crate::report::num(b), crate::report::num(c)),
                         _ => String::new(),
                     },
                 ),

@@ -8,7 +8,7 @@ fn actual(c: &Check) -> String {
     match c.actual {
         None => "n/a".into(),
         Some(x) if x.is_infinite() => "inf".into(),
-        Some(x) => crate::compare::write::num(Some(x)),
+        Some(x) => crate::report::num(x),
     }
 }
 
@@ -28,7 +28,7 @@ pub fn text(outcome: &Outcome) -> String {
             [
                 name(c),
                 actual(c),
-                crate::compare::write::num(Some(c.limit)),
+                crate::report::num(c.limit),
                 c.result.as_str().to_string(),
                 c.note.clone(),
             ]

@@ -16,10 +16,20 @@ use crate::engine::{Engine, EngineError, LiveHints, Settle, StartRequest, TurnIn
 use crate::model::{Run, StatusKind, System, Turn};
 
 /// What is known of a case's run while it is driven: the run the engine started, and its
-/// latest view.
-#[derive(Debug, Default)]
+/// latest view; and whoever watches the turns (the replay turns them into
+/// [`Event::TurnReplayed`](crate::report::Event::TurnReplayed)).
+#[derive(Default)]
 pub struct Progress {
     state: Mutex<Option<(System, String, Arc<Run>)>>,
+    on_turn: Option<Box<dyn Fn(usize) + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Progress")
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Progress {
@@ -28,9 +38,20 @@ impl Progress {
         Progress::default()
     }
 
-    fn saw(&self, system: System, run_id: &str, run: &Arc<Run>) {
+    /// As [`new`](Progress::new), calling `on_turn` with the turn each engine answer ends at.
+    pub fn watched(on_turn: impl Fn(usize) + Send + Sync + 'static) -> Progress {
+        Progress {
+            on_turn: Some(Box::new(on_turn)),
+            ..Progress::default()
+        }
+    }
+
+    fn saw(&self, system: System, run_id: &str, run: &Arc<Run>, turn: usize) {
         if let Ok(mut state) = self.state.lock() {
             *state = Some((system, run_id.to_owned(), run.clone()));
+        }
+        if let Some(on_turn) = &self.on_turn {
+            on_turn(turn);
         }
     }
 
@@ -165,7 +186,7 @@ pub async fn replay(
         f.register(case.system, &reply.run_id);
     }
     let started = reply.run_id.clone();
-    progress.saw(case.system, &reply.run_id, &reply.run);
+    progress.saw(case.system, &reply.run_id, &reply.run, reply.turn);
     let result = drive_rest(engine, case, reply, retries, live, progress).await;
     if let Some(f) = in_flight {
         // Rested, stopped or given up: Ctrl-C has nothing left to stop for this case.
@@ -198,7 +219,7 @@ async fn drive_rest(
                     turn: i + 1,
                     source,
                 })?;
-            progress.saw(case.system, &reply.run_id, &reply.run);
+            progress.saw(case.system, &reply.run_id, &reply.run, reply.turn);
         }
         let unfinished = !case.status.is_terminal();
         if live && unfinished && !reply.run.status.is_terminal() {

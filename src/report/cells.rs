@@ -1,21 +1,24 @@
 //! Cell formatting shared by the writers: numbers as numbers (zero is `0`), text guarded
 //! against spreadsheet formula injection.
 
-/// A number as a CSV cell: at most 4 decimals, no trailing `.0`, `0` for zero, empty only
-/// for a value that does not exist (NaN).
+/// A number as a CSV cell: at most 4 decimals, no trailing `.0`, `0` for zero (and `-0`),
+/// empty only for a value that does not exist (NaN, infinite).
 pub fn num(x: f64) -> String {
+    num_places(x, 4)
+}
+
+/// [`num`] with at most `places` decimals (humans read percentages to one).
+pub fn num_places(x: f64, places: i32) -> String {
     if !x.is_finite() {
         return String::new();
     }
-    let r = (x * 10_000.0).round() / 10_000.0;
+    let scale = 10f64.powi(places);
+    let r = (x * scale).round() / scale;
     if r == 0.0 {
         return "0".to_owned();
     }
-    if r.fract() == 0.0 && r.abs() < 1e15 {
-        format!("{}", r as i64)
-    } else {
-        format!("{r}")
-    }
+    // `Display` of an f64 is its shortest round-trip form, without a trailing `.0`.
+    format!("{r}")
 }
 
 /// An optional number: empty when absent.
@@ -51,6 +54,11 @@ mod tests {
         assert_eq!(num(10.0 / 15.0), "0.6667");
         assert_eq!(num(17815.0 / 13.0), "1370.3846");
         assert_eq!(num(f64::NAN), "");
+        assert_eq!(num(0.1 + 0.2), "0.3");
+        assert_eq!(num(1e15), "1000000000000000");
+        assert_eq!(num(-3.0), "-3");
+        assert_eq!(num_places(12.345, 1), "12.3");
+        assert_eq!(opt_num(None), "");
     }
 
     #[test]

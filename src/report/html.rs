@@ -171,11 +171,11 @@ impl Html {
                 json!([
                     p,
                     m,
-                    s.calls,
-                    s.input_tokens,
-                    s.output_tokens,
-                    s.total_tokens,
-                    s.latency_ms_mean(),
+                    s.counts.calls,
+                    s.counts.input_tokens,
+                    s.counts.output_tokens,
+                    s.counts.total_tokens,
+                    s.counts.latency_ms_mean(),
                     s.latency.quantile(0.5),
                     s.latency.quantile(0.95)
                 ])

@@ -1,11 +1,15 @@
 //! `journal.jsonl`: one redacted [`CaseRow`] per line, appended as each case finishes. It is
-//! what `--resume` skips and what `reprise report merge` rebuilds reports from.
+//! what `--resume` skips and what `reprise report merge` rebuilds reports from. As a sink it
+//! takes [`Event::CaseFinished`] in finish order (it sits in front of the reorder adapter), so a
+//! killed run keeps every case that finished.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
+use super::event::{Event, Origin};
+use super::sink::{Sink, SinkError};
 use super::CaseRow;
 
 /// The journal's file name inside a report folder.
@@ -32,8 +36,12 @@ pub struct Journal {
 impl Journal {
     /// Starts a new journal in `dir` (truncating any old one), or, with `keep`, rewrites it
     /// with exactly the rows given (dropping a torn last line) and appends after them.
-    pub fn open(dir: &Path, keep: &[&CaseRow]) -> io::Result<Journal> {
+    pub fn open(dir: &Path, keep: &[&CaseRow]) -> Result<Journal, SinkError> {
         let path = dir.join(FILE);
+        Journal::rewrite(dir, &path, keep).map_err(|source| SinkError { path, source })
+    }
+
+    fn rewrite(dir: &Path, path: &Path, keep: &[&CaseRow]) -> io::Result<Journal> {
         let tmp = dir.join(".journal.jsonl.tmp");
         {
             let mut out = io::BufWriter::new(File::create(&tmp)?);
@@ -43,9 +51,12 @@ impl Journal {
             }
             out.flush()?;
         }
-        std::fs::rename(&tmp, &path)?;
-        let file = OpenOptions::new().append(true).open(&path)?;
-        Ok(Journal { file, path })
+        std::fs::rename(&tmp, path)?;
+        let file = OpenOptions::new().append(true).open(path)?;
+        Ok(Journal {
+            file,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Appends one finished case, in one write, flushed.
@@ -59,6 +70,21 @@ impl Journal {
     /// Where it is.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+impl Sink for Journal {
+    fn event(&mut self, event: &Event) -> Result<(), SinkError> {
+        match event {
+            // A resumed row is in the journal already (rewritten by `open`).
+            Event::CaseFinished(done) if done.origin == Origin::Replayed => {
+                self.append(&done.row).map_err(|source| SinkError {
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+            _ => Ok(()),
+        }
     }
 }
 

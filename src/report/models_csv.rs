@@ -46,12 +46,12 @@ impl ReportWriter for ModelsCsv {
             out.write_record([
                 text(provider),
                 text(model),
-                m.calls.to_string(),
-                m.input_tokens.to_string(),
-                m.output_tokens.to_string(),
-                m.total_tokens.to_string(),
-                num(m.latency_ms_total),
-                num(m.latency_ms_mean()),
+                m.counts.calls.to_string(),
+                m.counts.input_tokens.to_string(),
+                m.counts.output_tokens.to_string(),
+                m.counts.total_tokens.to_string(),
+                num(m.counts.latency_ms_total),
+                num(m.counts.latency_ms_mean()),
                 num(m.latency.quantile(0.5)),
                 num(m.latency.quantile(0.95)),
             ])?;

@@ -4,9 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::Run;
-use crate::snapshot::SnapshotState;
+use crate::snapshot::{SnapshotState, SnapshotText};
 
-/// A case's verdict (DESIGN.md, "Verdicts").
+/// A case's verdict (DESIGN.md, "Verdicts"): the one verdict type, from evaluation to the
+/// reports, `compare` and `gate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
@@ -30,6 +31,17 @@ impl Verdict {
             Verdict::None => "none",
         }
     }
+
+    /// The verdict a `runs.csv` cell names.
+    pub fn parse(s: &str) -> Option<Verdict> {
+        Some(match s {
+            "pass" => Verdict::Pass,
+            "fail" => Verdict::Fail,
+            "error" => Verdict::Error,
+            "none" => Verdict::None,
+            _ => return None,
+        })
+    }
 }
 
 /// Tokens and latency of one provider/model pair in one case.
@@ -39,6 +51,18 @@ pub struct ModelRow {
     pub provider: String,
     /// `response_model` ("" when the recording had none).
     pub model: String,
+    /// Calls, tokens and latency (inline in the journal, as before they were shared).
+    #[serde(flatten)]
+    pub counts: ModelCounts,
+    /// Each call's latency, when the events tell it (for percentiles).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub call_ms: Vec<f64>,
+}
+
+/// Calls, tokens and latency of one provider/model pair: in one case ([`ModelRow`]) or over
+/// all cases ([`ModelStats`](super::ModelStats)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelCounts {
     /// LLM calls.
     pub calls: u64,
     /// Prompt tokens.
@@ -51,9 +75,32 @@ pub struct ModelRow {
     pub latency_ms_total: f64,
     /// Calls with a latency.
     pub latency_calls: u64,
-    /// Each call's latency, when the events tell it (for percentiles).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub call_ms: Vec<f64>,
+}
+
+impl ModelCounts {
+    /// Adds `other`'s counts.
+    pub fn add(&mut self, other: &ModelCounts) {
+        self.calls += other.calls;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.total_tokens += other.total_tokens;
+        self.latency_ms_total += other.latency_ms_total;
+        self.latency_calls += other.latency_calls;
+    }
+
+    /// Mean call latency, 0 without calls.
+    pub fn latency_ms_mean(&self) -> f64 {
+        mean_ms(self.latency_ms_total, self.latency_calls)
+    }
+}
+
+/// `total_ms` over `calls`, 0 without calls.
+fn mean_ms(total_ms: f64, calls: u64) -> f64 {
+    if calls == 0 {
+        0.0
+    } else {
+        total_ms / calls as f64
+    }
 }
 
 /// How the repeats of a case (`--repeat N`) went.
@@ -137,16 +184,6 @@ pub struct CaseRow {
     pub paths: Vec<Vec<String>>,
 }
 
-/// The snapshot stage's text of one case: already redacted (it is the `.snap` body).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SnapshotText {
-    /// The transcript (YAML) of the replayed run.
-    pub transcript: String,
-    /// For a changed snapshot: the unified diff of the stored body against the new one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub diff: Option<String>,
-}
-
 impl CaseRow {
     /// A row for `case` with no replay yet: ids from the case, zeros elsewhere.
     pub fn for_case(case: &Run) -> CaseRow {
@@ -221,10 +258,13 @@ impl CaseRow {
                 ModelRow {
                     provider,
                     model,
-                    calls: m.calls,
-                    input_tokens: m.input_tokens,
-                    output_tokens: m.output_tokens,
-                    total_tokens: m.total_tokens,
+                    counts: ModelCounts {
+                        calls: m.calls,
+                        input_tokens: m.input_tokens,
+                        output_tokens: m.output_tokens,
+                        total_tokens: m.total_tokens,
+                        ..ModelCounts::default()
+                    },
                     ..ModelRow::default()
                 }
             })
@@ -246,8 +286,8 @@ impl CaseRow {
                 }
             };
             let m = &mut models[slot];
-            m.latency_ms_total = l.total_ms;
-            m.latency_calls = l.calls;
+            m.counts.latency_ms_total = l.total_ms;
+            m.counts.latency_calls = l.calls;
             m.call_ms.clone_from(&l.call_ms);
         }
         models.sort_by(|a, b| (&a.provider, &a.model).cmp(&(&b.provider, &b.model)));
@@ -257,10 +297,24 @@ impl CaseRow {
 
     /// Mean engine-reported LLM call latency, 0 without calls.
     pub fn latency_ms_mean(&self) -> f64 {
-        if self.latency_calls == 0 {
-            0.0
-        } else {
-            self.latency_ms_total / self.latency_calls as f64
-        }
+        mean_ms(self.latency_ms_total, self.latency_calls)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_row_keeps_its_counts_inline_in_the_journal() {
+        let json = r#"{"provider":"openai","model":"gpt-4o","calls":2,"input_tokens":10,"output_tokens":5,"total_tokens":15,"latency_ms_total":300.0,"latency_calls":2,"call_ms":[100.0,200.0]}"#;
+        let row: ModelRow = serde_json::from_str(json).unwrap();
+        assert_eq!(row.counts.total_tokens, 15);
+        assert_eq!(row.counts.latency_ms_mean(), 150.0);
+        assert_eq!(serde_json::to_string(&row).unwrap(), json);
+        let mut sum = ModelCounts::default();
+        sum.add(&row.counts);
+        sum.add(&row.counts);
+        assert_eq!((sum.calls, sum.latency_ms_mean()), (4, 150.0));
     }
 }

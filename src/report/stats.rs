@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::cells::wilson;
 use super::hist::Quantiles;
-use super::row::{CaseRow, Verdict};
+use super::row::{CaseRow, ModelCounts, Verdict};
 use crate::snapshot::SnapshotState;
 
 /// How many failing cases `summary.md` lists by name.
@@ -55,31 +55,10 @@ impl Counts {
 /// One provider/model pair over all cases.
 #[derive(Debug, Clone, Default)]
 pub struct ModelStats {
-    /// LLM calls.
-    pub calls: u64,
-    /// Prompt tokens.
-    pub input_tokens: u64,
-    /// Completion tokens.
-    pub output_tokens: u64,
-    /// All tokens.
-    pub total_tokens: u64,
-    /// Sum of call latencies.
-    pub latency_ms_total: f64,
-    /// Calls with a latency.
-    pub latency_calls: u64,
+    /// Calls, tokens and latency summed over the cases.
+    pub counts: ModelCounts,
     /// Per-call latencies.
     pub latency: Quantiles,
-}
-
-impl ModelStats {
-    /// Mean call latency, 0 without calls.
-    pub fn latency_ms_mean(&self) -> f64 {
-        if self.latency_calls == 0 {
-            0.0
-        } else {
-            self.latency_ms_total / self.latency_calls as f64
-        }
-    }
 }
 
 /// Everything the reports aggregate.
@@ -132,12 +111,7 @@ impl Stats {
                 .models
                 .entry((m.provider.clone(), m.model.clone()))
                 .or_default();
-            s.calls += m.calls;
-            s.input_tokens += m.input_tokens;
-            s.output_tokens += m.output_tokens;
-            s.total_tokens += m.total_tokens;
-            s.latency_ms_total += m.latency_ms_total;
-            s.latency_calls += m.latency_calls;
+            s.counts.add(&m.counts);
             for &ms in &m.call_ms {
                 s.latency.add(ms);
                 self.latency.add(ms);

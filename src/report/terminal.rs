@@ -1,9 +1,45 @@
-//! The summary table printed on the terminal at the end of a run.
+//! The summary table printed on the terminal at the end of a run: [`render`], and the
+//! [`Terminal`] sink that aggregates the rows it is fed (in run-id order, behind
+//! [`Ordered`](super::Ordered)) and prints the table when the run finishes.
 
 use std::fmt::Write as _;
 
 use super::cells::num;
+use super::event::Event;
+use super::sink::{Sink, SinkError};
 use super::Stats;
+
+/// Prints the summary table to `out` at the end of a run.
+pub struct Terminal<W> {
+    stats: Stats,
+    out: W,
+}
+
+impl<W: std::io::Write + Send> Terminal<W> {
+    /// A summary printed to `out`.
+    pub fn new(out: W) -> Terminal<W> {
+        Terminal {
+            stats: Stats::default(),
+            out,
+        }
+    }
+}
+
+impl<W: std::io::Write + Send> Sink for Terminal<W> {
+    fn event(&mut self, event: &Event) -> Result<(), SinkError> {
+        match event {
+            Event::CaseFinished(done) => self.stats.add(&done.row),
+            // A closed stdout (`| head`) must not turn a finished run into a failure: the
+            // reports hold the same figures.
+            Event::RunFinished { .. } => {
+                let _ = write!(self.out, "{}", render(&self.stats));
+                let _ = self.out.flush();
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
 
 /// The terminal summary.
 pub fn render(stats: &Stats) -> String {
@@ -52,8 +88,8 @@ pub fn render(stats: &Stats) -> String {
                 "{:<12} {:<28} {:>6} {:>10} {:>10}",
                 p,
                 m,
-                st.calls,
-                st.total_tokens,
+                st.counts.calls,
+                st.counts.total_tokens,
                 num(st.latency.quantile(0.95))
             );
         }

@@ -22,7 +22,7 @@ pub mod transcript;
 
 pub use compare::{Detail, DEFAULT_SIMILARITY};
 pub use stage::SnapshotStage;
-pub use state::{NoSnapshots, SnapshotCheck, SnapshotState};
-pub use store::{Checked, Outcome, SnapshotError, SnapshotKey, Store, UpdateMode};
+pub use state::{NoSnapshots, SnapshotCheck, SnapshotState, SnapshotText};
+pub use store::{Checked, SnapshotError, SnapshotKey, Store, UpdateMode};
 pub use summary::SnapshotSummary;
 pub use transcript::Transcript;

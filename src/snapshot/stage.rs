@@ -9,12 +9,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::store::{CheckOptions, Checked, Outcome, SnapshotError, SnapshotKey, Store};
+use super::state::{SnapshotState, SnapshotText};
+use super::store::{CheckOptions, Checked, SnapshotError, SnapshotKey, Store};
 use super::summary::SnapshotSummary;
 use super::transcript::Transcript;
 use crate::model::Run;
 use crate::redact::Redactor;
-use crate::report::SnapshotText;
 
 /// The snapshot stage of one run.
 #[derive(Debug)]
@@ -60,7 +60,7 @@ impl SnapshotStage {
     /// Checks `replayed` (the engine's view after the case's last turn) against `case`'s
     /// snapshot. Only the turns the case replayed are in the transcript: a recorded engine's
     /// view is the whole matched recording.
-    pub fn check_case(&self, case: &Run, replayed: &Run) -> Result<Outcome, SnapshotError> {
+    pub fn check_case(&self, case: &Run, replayed: &Run) -> Result<SnapshotState, SnapshotError> {
         self.check_case_text(case, replayed).map(|(o, _)| o)
     }
 
@@ -70,7 +70,7 @@ impl SnapshotStage {
         &self,
         case: &Run,
         replayed: &Run,
-    ) -> Result<(Outcome, SnapshotText), SnapshotError> {
+    ) -> Result<(SnapshotState, SnapshotText), SnapshotError> {
         self.mark_seen(case);
         let turns = case.turns.len().max(1).min(replayed.turns.len());
         let transcript = Transcript::build(replayed, turns, &self.redactor);
@@ -85,12 +85,12 @@ impl SnapshotStage {
         let mut checked = self.store.check(&key, &body, &source, &self.options)?;
         let outcome = checked.outcome;
         let text = SnapshotText {
-            diff: (outcome == Outcome::Changed)
+            diff: (outcome == SnapshotState::Changed)
                 .then(|| checked.diff.clone())
                 .flatten(),
             transcript: body,
         };
-        if outcome == Outcome::Match {
+        if outcome == SnapshotState::Match {
             // A match is only counted: do not keep two copies of its body until the summary.
             checked.old = None;
             checked.new = String::new();
@@ -98,7 +98,7 @@ impl SnapshotStage {
         let mut results = self.results.lock().unwrap_or_else(PoisonError::into_inner);
         let keep_old = results
             .get(&key.run_id)
-            .is_some_and(|old| old.outcome != Outcome::Match);
+            .is_some_and(|old| old.outcome != SnapshotState::Match);
         if !keep_old {
             results.insert(key.run_id.clone(), checked);
         }
@@ -142,7 +142,7 @@ impl SnapshotStage {
 /// The hook of the replay stage: fills the `snapshot` column.
 impl super::SnapshotCheck for SnapshotStage {
     fn check(&self, case: &Run, replayed: &Run) -> Result<super::SnapshotState, SnapshotError> {
-        self.check_case(case, replayed).map(Into::into)
+        self.check_case(case, replayed)
     }
 
     fn check_with_text(
@@ -151,7 +151,7 @@ impl super::SnapshotCheck for SnapshotStage {
         replayed: &Run,
     ) -> Result<(super::SnapshotState, Option<SnapshotText>), SnapshotError> {
         self.check_case_text(case, replayed)
-            .map(|(o, text)| (o.into(), Some(text)))
+            .map(|(o, text)| (o, Some(text)))
     }
 }
 
@@ -180,7 +180,7 @@ mod tests {
         );
         let mut n = 0;
         for case in corpus.cases() {
-            assert_eq!(stage.check_case(case, case).unwrap(), Outcome::New);
+            assert_eq!(stage.check_case(case, case).unwrap(), SnapshotState::New);
             n += 1;
         }
         assert_eq!(n, 3);
@@ -196,7 +196,7 @@ mod tests {
         assert!(!dir.path().join("noxus/old/gone.snap").exists());
         // second pass: all match
         for case in corpus.cases() {
-            assert_eq!(stage.check_case(case, case).unwrap(), Outcome::Match);
+            assert_eq!(stage.check_case(case, case).unwrap(), SnapshotState::Match);
         }
         let summary = stage.finish(true, false).unwrap();
         assert_eq!((summary.matched, summary.orphans.len()), (3, 0));

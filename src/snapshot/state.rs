@@ -1,11 +1,12 @@
-//! What the snapshot stage says about one case, as a type: its [`SnapshotState`] (the
-//! `snapshot` column of `runs.csv`, read back by `compare` and `gate`), and the
+//! What the snapshot stage says about one case, as a type: its [`SnapshotState`] (what the
+//! store's comparison found, and the `snapshot` column of `runs.csv`, read back by `compare`
+//! and `gate`: one type from the store to the reports), and the
 //! [`SnapshotCheck`] hook through which the replay asks for it. A snapshot that could not be
 //! read or written is a typed [`SnapshotError`] naming its path, never a state.
 
 use serde::{Deserialize, Serialize};
 
-use super::store::{Outcome, SnapshotError};
+use super::store::SnapshotError;
 use crate::model::Run;
 
 /// A case's snapshot state (`runs.csv` `snapshot`).
@@ -46,14 +47,14 @@ impl SnapshotState {
     }
 }
 
-impl From<Outcome> for SnapshotState {
-    fn from(outcome: Outcome) -> SnapshotState {
-        match outcome {
-            Outcome::Match => SnapshotState::Match,
-            Outcome::Changed => SnapshotState::Changed,
-            Outcome::New => SnapshotState::New,
-        }
-    }
+/// The snapshot stage's text of one case: already redacted (it is the `.snap` body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotText {
+    /// The transcript (YAML) of the replayed run.
+    pub transcript: String,
+    /// For a changed snapshot: the unified diff of the stored body against the new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
 }
 
 /// The snapshot stage as the replay sees it (see [`NoSnapshots`] for the default).
@@ -68,7 +69,7 @@ pub trait SnapshotCheck: Send + Sync {
         &self,
         case: &Run,
         replayed: &Run,
-    ) -> Result<(SnapshotState, Option<crate::report::SnapshotText>), SnapshotError> {
+    ) -> Result<(SnapshotState, Option<SnapshotText>), SnapshotError> {
         self.check(case, replayed).map(|s| (s, None))
     }
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::compare::{self, Detail};
 use super::diff;
+use super::state::SnapshotState;
 use crate::model::System;
 use crate::names::{file_stem, is_plain};
 
@@ -104,34 +105,6 @@ impl SnapshotKey {
 /// The folder of cases without a workflow id.
 const NO_WORKFLOW: &str = "_none";
 
-/// What comparing a case with its snapshot found (the `snapshot` column of `runs.csv`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// The snapshot matches.
-    Match,
-    /// The snapshot exists and differs.
-    Changed,
-    /// There was no snapshot.
-    New,
-}
-
-impl Outcome {
-    /// `match`, `changed` or `new`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Match => "match",
-            Outcome::Changed => "changed",
-            Outcome::New => "new",
-        }
-    }
-
-    /// The `snapshot` column: the outcome, or `none` when the case has no transcript.
-    pub fn column(outcome: Option<Outcome>) -> &'static str {
-        outcome.map(Outcome::as_str).unwrap_or("none")
-    }
-}
-
 /// How to check.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CheckOptions {
@@ -162,7 +135,7 @@ pub struct Checked {
     /// The case.
     pub key: SnapshotKey,
     /// match, changed or new.
-    pub outcome: Outcome,
+    pub outcome: SnapshotState,
     /// The `.snap` file.
     pub path: PathBuf,
     /// The file written, if any (`.snap` or `.snap.new`).
@@ -400,11 +373,11 @@ impl Store {
         let mut checked = Checked {
             key: key.clone(),
             outcome: if matched {
-                Outcome::Match
+                SnapshotState::Match
             } else if old.is_some() {
-                Outcome::Changed
+                SnapshotState::Changed
             } else {
-                Outcome::New
+                SnapshotState::New
             },
             path: path.clone(),
             written: None,
@@ -599,14 +572,14 @@ mod tests {
         let c = store
             .check(&key(), body, "f.json", &opts(UpdateMode::Always, true))
             .unwrap();
-        assert_eq!(c.outcome, Outcome::New);
+        assert_eq!(c.outcome, SnapshotState::New);
         assert!(c.written.is_none());
         assert!(store.snapshots().is_empty() && store.pending().is_empty());
         // new → .snap.new
         let c = store
             .check(&key(), body, "f.json", &opts(UpdateMode::New, false))
             .unwrap();
-        assert_eq!(c.outcome, Outcome::New);
+        assert_eq!(c.outcome, SnapshotState::New);
         assert_eq!(store.pending().len(), 1);
         assert_eq!(run_id_of(&store.pending()[0]).unwrap(), "run1");
         let snap = store.accept(&store.pending()[0]).unwrap();
@@ -620,7 +593,7 @@ mod tests {
         let c = store
             .check(&key(), body, "f.json", &opts(UpdateMode::New, false))
             .unwrap();
-        assert_eq!(c.outcome, Outcome::Match);
+        assert_eq!(c.outcome, SnapshotState::Match);
         assert!(c.diff.is_none() && c.written.is_none());
         // changed, under no: nothing written, diff given
         let c = store
@@ -631,7 +604,7 @@ mod tests {
                 &opts(UpdateMode::No, false),
             )
             .unwrap();
-        assert_eq!(c.outcome, Outcome::Changed);
+        assert_eq!(c.outcome, SnapshotState::Changed);
         let d = c.diff.unwrap();
         assert!(
             d.contains("-status: completed") && d.contains("+status: failed"),
@@ -683,7 +656,7 @@ mod tests {
         let c = store
             .check(&key(), "a: 1", "s", &opts(UpdateMode::New, false))
             .unwrap();
-        assert_eq!(c.outcome, Outcome::Match);
+        assert_eq!(c.outcome, SnapshotState::Match);
         assert!(store.pending().is_empty());
     }
 

@@ -2,7 +2,8 @@
 //! case named with its diff for the terminal and `summary.md`.
 
 use super::diff;
-use super::store::{Checked, Orphan, Outcome};
+use super::state::SnapshotState;
+use super::store::{Checked, Orphan};
 use std::fmt::Write as _;
 
 /// The snapshot results of one run. Keeps the bodies of changed and new cases only, so its
@@ -25,8 +26,9 @@ impl SnapshotSummary {
     /// Records one case's result.
     pub fn add(&mut self, checked: Checked) {
         match checked.outcome {
-            Outcome::Match => self.matched += 1,
-            Outcome::Changed | Outcome::New => self.differences.push(checked),
+            SnapshotState::Match => self.matched += 1,
+            SnapshotState::Changed | SnapshotState::New => self.differences.push(checked),
+            SnapshotState::None => self.none += 1,
         }
     }
 
@@ -44,15 +46,15 @@ impl SnapshotSummary {
 
     /// `snapshots_changed` of `summary.csv`.
     pub fn changed(&self) -> usize {
-        self.count(Outcome::Changed)
+        self.count(SnapshotState::Changed)
     }
 
     /// `snapshots_new` of `summary.csv`.
     pub fn new_count(&self) -> usize {
-        self.count(Outcome::New)
+        self.count(SnapshotState::New)
     }
 
-    fn count(&self, outcome: Outcome) -> usize {
+    fn count(&self, outcome: SnapshotState) -> usize {
         self.differences
             .iter()
             .filter(|c| c.outcome == outcome)
@@ -106,7 +108,7 @@ impl SnapshotSummary {
                 c.key.run_id,
                 where_
             );
-            if c.outcome == Outcome::Changed || new_diffs {
+            if c.outcome == SnapshotState::Changed || new_diffs {
                 out.push_str(&Self::diff_of(c, color));
             }
         }
@@ -137,7 +139,7 @@ impl SnapshotSummary {
             self.orphans.len()
         );
         for c in &self.differences {
-            if c.outcome == Outcome::New && !check {
+            if c.outcome == SnapshotState::New && !check {
                 continue;
             }
             let _ = writeln!(
@@ -167,7 +169,7 @@ mod tests {
     use crate::model::System;
     use crate::snapshot::store::SnapshotKey;
 
-    fn checked(run: &str, outcome: Outcome, old: Option<&str>, new: &str) -> Checked {
+    fn checked(run: &str, outcome: SnapshotState, old: Option<&str>, new: &str) -> Checked {
         let key = SnapshotKey {
             system: System::Noxus,
             workflow_id: Some("wf".into()),
@@ -189,12 +191,12 @@ mod tests {
         let mut s = SnapshotSummary::default();
         s.add(checked(
             "b",
-            Outcome::Changed,
+            SnapshotState::Changed,
             Some("status: completed"),
             "status: failed",
         ));
-        s.add(checked("a", Outcome::New, None, "status: completed"));
-        s.add(checked("c", Outcome::Match, Some("x"), "x"));
+        s.add(checked("a", SnapshotState::New, None, "status: completed"));
+        s.add(checked("c", SnapshotState::Match, Some("x"), "x"));
         s.none = 1;
         s.finish();
         assert_eq!(

@@ -395,6 +395,21 @@ fn an_unwritable_report_folder_is_exit_3_naming_it() {
 }
 
 #[test]
+fn a_report_file_that_fails_at_the_end_of_the_run_is_exit_3_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    // summary.md is written when the run finishes (the report sink's end of run).
+    let summary = out.join("summary.md");
+    std::fs::create_dir_all(summary.join("x")).unwrap();
+    let (code, stderr) = run_noxus(&out, &tmp.path().join("snaps"));
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains(&summary.display().to_string()), "{stderr}");
+    // The journal, in front of the report files, kept every case.
+    let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
+    assert_eq!(journal.lines().count(), 3, "{journal}");
+}
+
+#[test]
 fn an_unwritable_journal_is_exit_3_naming_it() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("reports");

@@ -388,20 +388,24 @@ async fn a_case_given_up_after_its_start_keeps_its_tokens_and_its_run_is_stopped
     let options = reprise::replay::Options {
         live: true,
         in_flight: Some(std::sync::Arc::new(reprise::engine::http::InFlight::new())),
-        out: tmp.path().to_path_buf(),
         ..reprise::replay::Options::default()
     };
-    let summary = reprise::replay::run(
+    let (_, stats) = reprise::pipeline::replay_to_folder(
         engine,
         vec![std::sync::Arc::new(case)],
         reprise::eval::Settings::default(),
         std::sync::Arc::new(reprise::replay::NoSnapshots),
         options,
-        reprise::report::RunMeta::default(),
+        reprise::pipeline::Folder {
+            out: tmp.path(),
+            meta: reprise::report::RunMeta::default(),
+            progress: false,
+            terminal: std::io::sink(),
+        },
     )
     .await
     .unwrap();
-    assert_eq!(summary.stats.all.errored, 1);
+    assert_eq!(stats.all.errored, 1);
     let (_, rows) = crate::common::table(&tmp.path().join("runs.csv"));
     let row = &rows["c1"];
     assert_eq!(row["verdict"], "error");

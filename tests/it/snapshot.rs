@@ -7,7 +7,7 @@ use reprise::corpus::{Corpus, LoadOptions};
 use reprise::model::Run;
 use reprise::redact::Redactor;
 use reprise::snapshot::store::{CheckOptions, SnapshotKey, Store, UpdateMode};
-use reprise::snapshot::{Detail, Outcome, Transcript};
+use reprise::snapshot::{Detail, SnapshotState, Transcript};
 
 use crate::common::{copy_dir, expect_code, files_ending, reprise, reprise_in, Out};
 
@@ -156,7 +156,7 @@ fn insta_reads_our_snapshot_files() {
             },
         )
         .unwrap();
-    assert_eq!(checked.outcome, Outcome::New);
+    assert_eq!(checked.outcome, SnapshotState::New);
     let path = dir
         .path()
         .join("interactly/69a5cfb4f70dd01a8e961b62/69a5725851cd4ae89dc12eb0.snap");
@@ -185,7 +185,7 @@ fn insta_reads_our_snapshot_files() {
             },
         )
         .unwrap();
-    assert_eq!(again.outcome, Outcome::Changed);
+    assert_eq!(again.outcome, SnapshotState::Changed);
     let pending = again.written.unwrap();
     assert!(pending.to_string_lossy().ends_with(".snap.new"));
     let snap = insta::Snapshot::from_file(Path::new(&pending)).unwrap();
@@ -231,14 +231,14 @@ fn structure_ignores_rewording_but_not_tool_arguments() {
             .check(&key, &reworded, "s", &opts(Detail::Exact))
             .unwrap()
             .outcome,
-        Outcome::Changed
+        SnapshotState::Changed
     );
     assert_eq!(
         store
             .check(&key, &reworded, "s", &opts(Detail::Structure))
             .unwrap()
             .outcome,
-        Outcome::Match
+        SnapshotState::Match
     );
     let arg = b.replace(
         "      patient_id: '[ID-1]'\n  tool_results",
@@ -248,7 +248,7 @@ fn structure_ignores_rewording_but_not_tool_arguments() {
     let c = store
         .check(&key, &arg, "s", &opts(Detail::Structure))
         .unwrap();
-    assert_eq!(c.outcome, Outcome::Changed);
+    assert_eq!(c.outcome, SnapshotState::Changed);
     assert!(c.diff.unwrap().contains("+      patient_id: '[ID-2]'"));
 }
 

@@ -1,0 +1,44 @@
+//! What produced a report (for `manifest.json`, `summary.md` and `report.html`).
+
+use super::history;
+
+/// What produced a report.
+#[derive(Debug, Clone, Default)]
+pub struct RunMeta {
+    /// Engine name.
+    pub engine: String,
+    /// `--version`.
+    pub version: Option<i64>,
+    /// `--seed`.
+    pub seed: Option<u64>,
+    /// `--shard K/N`.
+    pub shard: Option<String>,
+    /// SHA-256 over the cases' ids and documents.
+    pub corpus_digest: String,
+    /// The git commit, if any.
+    pub git_sha: Option<String>,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339.
+    pub ended_at: String,
+    /// Stopped early (Ctrl-C): the report covers the cases finished so far.
+    pub interrupted: bool,
+    /// Earlier reports (`--history FILE`), drawn as a trend by `report.html`.
+    pub history: Vec<history::Entry>,
+    /// `run --impact DIR`: the cases answered from their recordings instead of the engine.
+    pub carried: Option<Carried>,
+}
+
+/// The cases `run --impact DIR` carried from their recordings (`impact.csv` classed them
+/// `unaffected`): for `summary.md` and `manifest.json`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Carried {
+    /// The impact.csv read.
+    pub source: String,
+    /// (run id, reason from impact.csv), sorted by run id.
+    pub cases: Vec<(String, String)>,
+    /// Selected cases impact.csv classed `diverges` or `undetermined`: replayed.
+    pub replayed: u64,
+    /// Selected cases impact.csv does not list: replayed.
+    pub unlisted: u64,
+}
