@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +11,7 @@ use crate::engine::http::{ClientConfig, Generation, HttpConfig, HttpEngine, Toke
 use crate::engine::record::RecordingEngine;
 use crate::engine::Engine;
 use crate::model::System;
+use crate::vendors::Registry;
 use crate::Error;
 
 /// Which engine answers.
@@ -178,7 +178,9 @@ impl EngineArgs {
 
     /// Builds the live engine.
     pub fn http_engine(&self) -> Result<HttpEngine, Error> {
-        HttpEngine::new(self.http_config()?).map_err(|e| Error::Engine(e.to_string()))
+        Registry::builtin()
+            .http_engine(self.http_config()?)
+            .map_err(|e| Error::Engine(e.to_string()))
     }
 
     /// The engine these flags ask for, given the recorded engine: the recorded engine itself,
@@ -204,19 +206,21 @@ impl EngineArgs {
 fn per_system(specs: &[String], flag: &str) -> Result<BTreeMap<System, String>, Error> {
     let mut out = BTreeMap::new();
     for spec in specs {
-        match spec.split_once('=') {
-            Some((name, value)) if System::from_str(name).is_ok() => {
+        let named = spec
+            .split_once('=')
+            .and_then(|(name, value)| Some((Registry::builtin().system(name)?, value)));
+        match named {
+            Some((system, value)) => {
                 if value.is_empty() {
                     return Err(Error::Usage(format!("{flag} {spec}: empty value")));
                 }
-                let system = System::from_str(name).map_err(Error::Usage)?;
                 out.insert(system, value.to_owned());
             }
-            _ => {
+            None => {
                 if spec.is_empty() {
                     return Err(Error::Usage(format!("{flag}: empty value")));
                 }
-                for system in System::ALL {
+                for system in Registry::builtin().systems() {
                     out.insert(system, spec.clone());
                 }
             }
@@ -228,6 +232,7 @@ fn per_system(specs: &[String], flag: &str) -> Result<BTreeMap<System, String>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vendors::{cortex, interactly, noxus};
 
     #[test]
     fn base_urls_for_all_or_one_system() {
@@ -241,9 +246,9 @@ mod tests {
             "--base-url",
         )
         .unwrap();
-        assert_eq!(m[&System::Interactly], "http://x?a=b");
-        assert_eq!(m[&System::Noxus], "http://x?a=b");
-        assert_eq!(m[&System::Cortex], "http://cx");
+        assert_eq!(m[&interactly::SYSTEM], "http://x?a=b");
+        assert_eq!(m[&noxus::SYSTEM], "http://x?a=b");
+        assert_eq!(m[&cortex::SYSTEM], "http://cx");
         assert!(per_system(&["noxus=".into()], "--base-url").is_err());
     }
 

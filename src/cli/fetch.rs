@@ -51,7 +51,7 @@ pub struct Args {
 /// Runs `fetch`: exit 0 when every listed run was written or already there and the list was
 /// read to its end, 3 otherwise.
 pub fn run(args: Args) -> Result<ExitStatus, Error> {
-    if args.system != System::Interactly && args.workflow.is_none() {
+    if args.system.profile().lists_per_workflow() && args.workflow.is_none() {
         return Err(Error::Usage(format!(
             "fetching {} runs needs --workflow",
             args.system
@@ -73,7 +73,9 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         );
     }
     let engine = Arc::new(
-        crate::engine::http::HttpEngine::new(config).map_err(|e| Error::Engine(e.to_string()))?,
+        crate::vendors::Registry::builtin()
+            .http_engine(config)
+            .map_err(|e| Error::Engine(e.to_string()))?,
     );
     let options = FetchOptions {
         system: args.system,

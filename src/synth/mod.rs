@@ -319,6 +319,7 @@ mod tests {
             let run = crate::formats::read_bytes(
                 Path::new("x.json"),
                 std::sync::Arc::from(g.doc.into_bytes()),
+                crate::vendors::Registry::builtin().adapters(),
                 None,
                 true,
             );
@@ -356,6 +357,7 @@ mod tests {
                 let out = crate::formats::read_bytes(
                     Path::new("c.json"),
                     std::sync::Arc::from(g.doc.into_bytes()),
+                    crate::vendors::Registry::builtin().adapters(),
                     None,
                     true,
                 );

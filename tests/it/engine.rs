@@ -18,6 +18,7 @@ fn load(path: &str) -> Corpus {
             format: None,
             keep_raw: false,
             digest: false,
+            ..LoadOptions::default()
         },
     );
     assert!(corpus.problems.is_empty(), "{:?}", corpus.problems);

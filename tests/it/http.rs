@@ -49,7 +49,9 @@ pub(crate) fn config(uri: &str) -> HttpConfig {
 pub(crate) fn engine(server: &MockServer, tweak: impl FnOnce(&mut HttpConfig)) -> HttpEngine {
     let mut c = config(&server.uri());
     tweak(&mut c);
-    HttpEngine::new(c).unwrap()
+    reprise::vendors::Registry::builtin()
+        .http_engine(c)
+        .unwrap()
 }
 
 /// A stored Interactly run (the GET envelope) with `turns` turns.
@@ -816,6 +818,7 @@ pub(crate) fn load_one(text: &str) -> Run {
     let out = reprise::formats::read_bytes(
         Path::new("case.json"),
         Arc::from(text.as_bytes()),
+        reprise::vendors::Registry::builtin().adapters(),
         None,
         true,
     );
@@ -1050,7 +1053,9 @@ async fn every_fixture_replays_through_reprise_serve_as_in_process() {
         c.interactly_generation = generation;
         c.secret_variables.clear();
         c.cortex_app_id = Some(FIXTURE_APP.into());
-        let live = HttpEngine::new(c).unwrap();
+        let live = reprise::vendors::Registry::builtin()
+            .http_engine(c)
+            .unwrap();
         let mut by_system = BTreeMap::new();
         for case in corpus.cases() {
             let expected = outcome(&recorded, case).await;
@@ -1084,7 +1089,11 @@ async fn record_mode_grows_a_corpus_from_reprise_serve() {
             .filter(|r| r.run_id != missing.run_id)
             .cloned(),
     ));
-    let live = Arc::new(HttpEngine::new(config(&served.url)).unwrap());
+    let live = Arc::new(
+        reprise::vendors::Registry::builtin()
+            .http_engine(config(&served.url))
+            .unwrap(),
+    );
     let dir = tempfile::tempdir().unwrap();
     let recording = RecordingEngine::new(primary, live, dir.path());
     for case in corpus.cases() {

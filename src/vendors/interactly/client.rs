@@ -12,16 +12,19 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::client::{Call, HttpClient, Resend, RetryBudget, Token};
-use super::{
-    expect_system, list_ids, parse_run, poll_until_resting, seg, start_call, str_at, unsure_start,
-    ListQuery, Page,
+use super::{RUN, SYSTEM};
+use crate::engine::http::calls::{
+    get_run, get_run_raw, list_ids, poll_until_resting, seg, start_call, str_at, unsure_start,
 };
-use crate::engine::{EngineError, Reply, Settle, StartRequest, TurnInput};
+use crate::engine::http::{
+    Call, Generation, HttpClient, Known, ListQuery, NextTurn, Page, Resend, RetryBudget, Token,
+    VendorClient,
+};
+use crate::engine::{BoxFuture, EngineError, Reply, Settle, StartRequest, TurnInput};
 use crate::model::{
-    EvalLink, Format, Latency, NodeOutput, Origin, RawDoc, Run, Status, StatusKind, System, Turn,
-    Usage,
+    EvalLink, Latency, NodeOutput, Origin, RawDoc, Run, Status, StatusKind, Turn, Usage,
 };
+use crate::vendors::Registry;
 
 /// The longest pause between two looks for an evaluation.
 const EVAL_POLL_MAX: Duration = Duration::from_secs(5);
@@ -66,16 +69,6 @@ struct Exec<'a> {
     start: Option<&'a StartRequest>,
     /// When the call may be sent again (a start's rule comes from its request).
     resend: Resend,
-}
-
-/// The execute request shape to send. Both response shapes are always accepted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Generation {
-    /// `{run_input, run_id}` answered by `{run_id, turn_number, events, …}`.
-    #[default]
-    Current,
-    /// A bare `WorkflowRunInput` answered by a bare `WorkflowRun`.
-    Legacy,
 }
 
 /// The Interactly client.
@@ -296,14 +289,8 @@ impl Interactly {
 
     /// `GET /workflows/v1/workflow-runs/{id}`.
     pub async fn get(&self, run_id: &str, budget: &RetryBudget) -> Result<Arc<Run>, EngineError> {
-        let url = self.run_url(run_id);
-        let call = Call::get(url.clone());
-        self.http
-            .send(&call, budget, |answer| {
-                let run = parse_run(answer.ok()?, &url, None)?;
-                expect_system(run, System::Interactly, &url).map(Arc::new)
-            })
-            .await
+        let adapters = Registry::builtin().adapters();
+        get_run(&self.http, self.run_url(run_id), SYSTEM, adapters, budget).await
     }
 
     /// The GET answer exactly as received, checked to be an Interactly run.
@@ -312,16 +299,8 @@ impl Interactly {
         run_id: &str,
         budget: &RetryBudget,
     ) -> Result<Arc<[u8]>, EngineError> {
-        let url = self.run_url(run_id);
-        let call = Call::get(url.clone());
-        self.http
-            .send(&call, budget, |answer| {
-                let body = answer.ok()?;
-                let run = parse_run(body.clone(), &url, None)?;
-                expect_system(run, System::Interactly, &url)?;
-                Ok(body)
-            })
-            .await
+        let adapters = Registry::builtin().adapters();
+        get_run_raw(&self.http, self.run_url(run_id), SYSTEM, adapters, budget).await
     }
 
     /// The evaluation Interactly ran for `run_id`. Interactly starts the evaluator itself when
@@ -413,15 +392,15 @@ impl Interactly {
             .collect();
         let len = body.len();
         Ok(Some(Arc::new(Run {
-            system: System::Interactly,
-            format: Format::InteractlyRun,
+            system: SYSTEM,
+            format: RUN,
             run_id: format!("{run_id}/evaluation-result"),
             workflow_id: None,
             version: None,
             version_name: None,
             workflow_hash: None,
             app_id: None,
-            status: Status::parse(System::Interactly, "completed"),
+            status: Status::parse(SYSTEM, "completed"),
             termination_source: None,
             turns: vec![Turn {
                 node_outputs: vec![NodeOutput {
@@ -540,6 +519,89 @@ impl Interactly {
                 })
             })
             .await
+    }
+}
+
+impl VendorClient for Interactly {
+    fn start<'a>(
+        &'a self,
+        request: &'a StartRequest,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+        Box::pin(Interactly::start(self, request, budget))
+    }
+
+    fn send<'a>(
+        &'a self,
+        turn: NextTurn<'a>,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+        Box::pin(Interactly::send(
+            self,
+            turn.workflow_id,
+            turn.run_id,
+            turn.input,
+            turn.answered,
+            turn.settle,
+            budget,
+        ))
+    }
+
+    fn get<'a>(
+        &'a self,
+        run: Known<'a>,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+        Box::pin(Interactly::get(self, run.run_id, budget))
+    }
+
+    fn get_raw<'a>(
+        &'a self,
+        run: Known<'a>,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Arc<[u8]>, EngineError>> {
+        Box::pin(Interactly::get_raw(self, run.run_id, budget))
+    }
+
+    fn evaluation<'a>(
+        &'a self,
+        run_id: &'a str,
+        asked: bool,
+    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+        Box::pin(Interactly::evaluation(self, run_id, asked))
+    }
+
+    fn stop<'a>(
+        &'a self,
+        run: Known<'a>,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<(), EngineError>> {
+        Box::pin(async move {
+            let Some(workflow) = run.workflow_id else {
+                return Err(EngineError::Unsupported(format!(
+                    "stop run {}, which this engine did not start",
+                    run.run_id
+                )));
+            };
+            Interactly::stop(self, workflow, run.run_id, budget).await
+        })
+    }
+
+    fn comment<'a>(
+        &'a self,
+        run_id: &'a str,
+        text: &'a str,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<(), EngineError>> {
+        Box::pin(Interactly::comment(self, run_id, text, budget))
+    }
+
+    fn list_page<'a>(
+        &'a self,
+        query: &'a ListQuery,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Page, EngineError>> {
+        Box::pin(Interactly::list_page(self, query, budget))
     }
 }
 

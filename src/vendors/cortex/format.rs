@@ -1,11 +1,33 @@
 //! Cortex: a single-shot step workflow; `usage` is in credits, not tokens.
 
-use super::doc::Doc;
-use super::{NormalizeError, Normalized};
-use crate::model::{EvalLink, Format, Latency, Status, System, Turn, Usage};
+use crate::formats::doc::Doc;
+use crate::formats::NormalizeError;
+use crate::model::{EvalLink, Format, Latency, Origin, RawDoc, Run, Status, Turn, Usage};
+
+/// A Cortex run: an `id` and any field only Cortex runs have (or an upper-case status).
+pub(crate) fn detect(doc: &Doc<'_>) -> Option<Format> {
+    doc.id.as_ref()?;
+    let upper_status = doc
+        .status
+        .as_deref()
+        .is_some_and(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
+    if doc.app_id.is_some()
+        || doc.usage.is_some()
+        || doc.workflow_version.is_some()
+        || doc.workflow_version_draft.is_some()
+        || doc.workflow_app_id.is_some()
+        || doc.result.is_some()
+        || doc.origin.is_some()
+        || doc.started_at.is_some()
+        || upper_status
+    {
+        return Some(super::RUN);
+    }
+    None
+}
 
 /// Normalizes a Cortex run (alone, or one element of a list response).
-pub(crate) fn run(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
+pub(crate) fn run(doc: Doc<'_>) -> Result<Run, NormalizeError> {
     let run_id = doc
         .id
         .ok_or_else(|| NormalizeError::new("/id", "missing `id`"))?;
@@ -14,16 +36,16 @@ pub(crate) fn run(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
         Some(serde_json::Value::String(s)) => Some(s),
         Some(other) => Some(other.to_string()),
     };
-    Ok(Normalized {
-        system: System::Cortex,
-        format: Format::CortexRun,
+    Ok(Run {
+        system: super::SYSTEM,
+        format: super::RUN,
         run_id,
         workflow_id: doc.workflow_id,
         version: doc.version.or(doc.workflow_version.and_then(|v| v.version)),
         version_name: None,
         workflow_hash: None,
         app_id: doc.app_id,
-        status: Status::parse(System::Cortex, doc.status.as_deref().unwrap_or("")),
+        status: Status::parse(super::SYSTEM, doc.status.as_deref().unwrap_or("")),
         termination_source: None,
         turns: vec![Turn {
             input: doc.input,
@@ -40,5 +62,8 @@ pub(crate) fn run(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
         error,
         config: None,
         eval: EvalLink::default(),
+        raw: RawDoc::empty(),
+        raw_sha256: None,
+        origin: Origin::unknown(),
     })
 }

@@ -6,10 +6,13 @@
 
 use std::sync::Arc;
 
-use super::client::{Call, HttpClient, RetryBudget};
-use super::{get_run, get_run_raw, list_ids, seg, start_single_shot, str_at, ListQuery, Page};
-use crate::engine::{EngineError, Reply, StartRequest};
-use crate::model::{Run, System};
+use crate::engine::http::calls::{get_run, get_run_raw, list_ids, seg, start_single_shot, str_at};
+use crate::engine::http::{
+    Call, HttpClient, Known, ListQuery, NextTurn, Page, RetryBudget, VendorClient,
+};
+use crate::engine::{BoxFuture, EngineError, Reply, StartRequest};
+use crate::model::Run;
+use crate::vendors::Registry;
 
 /// The Noxus client.
 #[derive(Debug)]
@@ -48,7 +51,8 @@ impl Noxus {
             &self.http,
             url,
             request,
-            System::Noxus,
+            super::SYSTEM,
+            Registry::builtin().adapters(),
             budget,
             |run_id| async move { self.get(Some(workflow), &run_id, budget).await },
         )
@@ -63,7 +67,14 @@ impl Noxus {
         budget: &RetryBudget,
     ) -> Result<Arc<Run>, EngineError> {
         let url = self.run_url(workflow_id, run_id);
-        get_run(&self.http, url, System::Noxus, budget).await
+        get_run(
+            &self.http,
+            url,
+            super::SYSTEM,
+            Registry::builtin().adapters(),
+            budget,
+        )
+        .await
     }
 
     /// The run's document exactly as received.
@@ -74,7 +85,14 @@ impl Noxus {
         budget: &RetryBudget,
     ) -> Result<Arc<[u8]>, EngineError> {
         let url = self.run_url(workflow_id, run_id);
-        get_run_raw(&self.http, url, System::Noxus, budget).await
+        get_run_raw(
+            &self.http,
+            url,
+            super::SYSTEM,
+            Registry::builtin().adapters(),
+            budget,
+        )
+        .await
     }
 
     /// One page of a workflow's runs.
@@ -110,5 +128,76 @@ impl Noxus {
                 })
             })
             .await
+    }
+}
+
+impl VendorClient for Noxus {
+    fn start<'a>(
+        &'a self,
+        request: &'a StartRequest,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+        Box::pin(Noxus::start(self, request, budget))
+    }
+
+    fn send<'a>(
+        &'a self,
+        _: NextTurn<'a>,
+        _: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+        Box::pin(async {
+            Err(EngineError::Unsupported(
+                "noxus runs are single-shot".into(),
+            ))
+        })
+    }
+
+    fn get<'a>(
+        &'a self,
+        run: Known<'a>,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+        Box::pin(Noxus::get(self, run.workflow_id, run.run_id, budget))
+    }
+
+    fn get_raw<'a>(
+        &'a self,
+        run: Known<'a>,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Arc<[u8]>, EngineError>> {
+        Box::pin(Noxus::get_raw(self, run.workflow_id, run.run_id, budget))
+    }
+
+    fn evaluation<'a>(
+        &'a self,
+        _: &'a str,
+        _: bool,
+    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn stop<'a>(
+        &'a self,
+        _: Known<'a>,
+        _: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<(), EngineError>> {
+        Box::pin(async { Err(EngineError::Unsupported("stop on noxus".into())) })
+    }
+
+    fn comment<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<(), EngineError>> {
+        Box::pin(async { Err(EngineError::Unsupported("comments on noxus".into())) })
+    }
+
+    fn list_page<'a>(
+        &'a self,
+        query: &'a ListQuery,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Page, EngineError>> {
+        Box::pin(Noxus::list_page(self, query, budget))
     }
 }

@@ -9,10 +9,13 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::client::{Call, HttpClient, RetryBudget};
-use super::{get_run, get_run_raw, list_ids, seg, start_single_shot, str_at, ListQuery, Page};
-use crate::engine::{EngineError, Reply, StartRequest};
-use crate::model::{Run, System};
+use crate::engine::http::calls::{get_run, get_run_raw, list_ids, seg, start_single_shot, str_at};
+use crate::engine::http::{
+    Call, HttpClient, Known, ListQuery, NextTurn, Page, RetryBudget, VendorClient,
+};
+use crate::engine::{BoxFuture, EngineError, Reply, StartRequest};
+use crate::model::Run;
+use crate::vendors::Registry;
 
 /// The Cortex client.
 #[derive(Debug)]
@@ -72,7 +75,8 @@ impl Cortex {
             &self.http,
             url,
             request,
-            System::Cortex,
+            super::SYSTEM,
+            Registry::builtin().adapters(),
             budget,
             |run_id| async move { self.get(app, Some(workflow), &run_id, budget).await },
         )
@@ -87,7 +91,14 @@ impl Cortex {
         budget: &RetryBudget,
     ) -> Result<Arc<Run>, EngineError> {
         let url = format!("{}/{}", self.runs_url(app, workflow_id)?, seg(run_id));
-        get_run(&self.http, url, System::Cortex, budget).await
+        get_run(
+            &self.http,
+            url,
+            super::SYSTEM,
+            Registry::builtin().adapters(),
+            budget,
+        )
+        .await
     }
 
     pub async fn get_raw(
@@ -98,7 +109,14 @@ impl Cortex {
         budget: &RetryBudget,
     ) -> Result<Arc<[u8]>, EngineError> {
         let url = format!("{}/{}", self.runs_url(app, workflow_id)?, seg(run_id));
-        get_run_raw(&self.http, url, System::Cortex, budget).await
+        get_run_raw(
+            &self.http,
+            url,
+            super::SYSTEM,
+            Registry::builtin().adapters(),
+            budget,
+        )
+        .await
     }
 
     /// `POST …/runs/{run_id}/cancel`: repeatable (cancelling twice cancels once).
@@ -155,5 +173,94 @@ impl Cortex {
                 })
             })
             .await
+    }
+}
+
+impl VendorClient for Cortex {
+    fn start<'a>(
+        &'a self,
+        request: &'a StartRequest,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+        Box::pin(Cortex::start(self, request, budget))
+    }
+
+    fn send<'a>(
+        &'a self,
+        _: NextTurn<'a>,
+        _: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+        Box::pin(async {
+            Err(EngineError::Unsupported(
+                "cortex runs are single-shot".into(),
+            ))
+        })
+    }
+
+    fn get<'a>(
+        &'a self,
+        run: Known<'a>,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+        Box::pin(Cortex::get(
+            self,
+            run.app_id,
+            run.workflow_id,
+            run.run_id,
+            budget,
+        ))
+    }
+
+    fn get_raw<'a>(
+        &'a self,
+        run: Known<'a>,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Arc<[u8]>, EngineError>> {
+        Box::pin(Cortex::get_raw(
+            self,
+            run.app_id,
+            run.workflow_id,
+            run.run_id,
+            budget,
+        ))
+    }
+
+    fn evaluation<'a>(
+        &'a self,
+        _: &'a str,
+        _: bool,
+    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn stop<'a>(
+        &'a self,
+        run: Known<'a>,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<(), EngineError>> {
+        Box::pin(Cortex::cancel(
+            self,
+            run.app_id,
+            run.workflow_id,
+            run.run_id,
+            budget,
+        ))
+    }
+
+    fn comment<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<(), EngineError>> {
+        Box::pin(async { Err(EngineError::Unsupported("comments on cortex".into())) })
+    }
+
+    fn list_page<'a>(
+        &'a self,
+        query: &'a ListQuery,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Page, EngineError>> {
+        Box::pin(Cortex::list_page(self, query, budget))
     }
 }

@@ -1,0 +1,13 @@
+//! The vendors as plug-ins: one folder per vendor (its format adapter, status spellings, HTTP
+//! client and `reprise serve` routes) behind the [`Vendor`] trait, listed in a [`Registry`].
+//! Outside this module no code names a system: it asks the system's `Profile`.
+
+mod registry;
+mod vendor;
+
+pub mod cortex;
+pub mod interactly;
+pub mod noxus;
+
+pub use registry::Registry;
+pub use vendor::Vendor;

@@ -1,0 +1,58 @@
+//! Noxus: a single-shot DAG run. No version number (only `workflow_hash`), no token usage.
+
+use crate::formats::doc::Doc;
+use crate::formats::NormalizeError;
+use crate::model::{EvalLink, Format, Latency, Origin, RawDoc, Run, Status, Turn, Usage};
+
+/// A Noxus run: an `id` and any field Noxus runs have (a Cortex run's fields win: see
+/// [`super::SPECIFICITY`]).
+pub(crate) fn detect(doc: &Doc<'_>) -> Option<Format> {
+    doc.id.as_ref()?;
+    if doc.progress.is_some()
+        || doc.group_id.is_some()
+        || doc.node_ids.is_some()
+        || doc.workflow.is_some()
+        || doc.definitions.is_some()
+        || doc.finished_at.is_some()
+    {
+        return Some(super::RUN);
+    }
+    None
+}
+
+/// Normalizes a Noxus run (with or without `output`).
+pub(crate) fn run(doc: Doc<'_>) -> Result<Run, NormalizeError> {
+    let run_id = doc
+        .id
+        .ok_or_else(|| NormalizeError::new("/id", "missing `id`"))?;
+    let hash = doc.workflow.and_then(|w| w.workflow_hash);
+    Ok(Run {
+        system: super::SYSTEM,
+        format: super::RUN,
+        run_id,
+        workflow_id: doc.workflow_id,
+        version: None,
+        version_name: None,
+        workflow_hash: hash,
+        app_id: None,
+        status: Status::parse(super::SYSTEM, doc.status.as_deref().unwrap_or("")),
+        termination_source: None,
+        turns: vec![Turn {
+            input: doc.input,
+            output: doc.output,
+            ..Turn::default()
+        }],
+        usage: Usage::default(),
+        latency: Latency::default(),
+        credits: None,
+        started_at: doc.created_at,
+        ended_at: doc.finished_at,
+        comments: Vec::new(),
+        error: None,
+        config: None,
+        eval: EvalLink::default(),
+        raw: RawDoc::empty(),
+        raw_sha256: None,
+        origin: Origin::unknown(),
+    })
+}
