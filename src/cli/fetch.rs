@@ -51,7 +51,7 @@ pub struct Args {
 /// Runs `fetch`: exit 0 when every listed run was written or already there and the list was
 /// read to its end, 3 otherwise.
 pub fn run(args: Args) -> Result<ExitStatus, Error> {
-    if args.system.profile().lists_per_workflow() && args.workflow.is_none() {
+    if args.system.profile().runs().lists_per_workflow && args.workflow.is_none() {
         return Err(Error::Usage(format!(
             "fetching {} runs needs --workflow",
             args.system

@@ -310,7 +310,7 @@ impl RecordedEngine {
         };
         // Runs without version numbers (Noxus: only a workflow hash): a version asks for
         // nothing.
-        let version = if request.system.profile().versioned() {
+        let version = if request.system.profile().runs().versioned {
             request.version
         } else {
             None
@@ -592,7 +592,7 @@ impl Engine for RecordedEngine {
         run_id: &'a str,
     ) -> BoxFuture<'a, Result<(), EngineError>> {
         Box::pin(async move {
-            if !system.profile().stoppable() {
+            if !system.profile().runs().stoppable {
                 return Err(EngineError::Unsupported(format!("stop on {system}")));
             }
             self.known(system, run_id)?;
@@ -608,7 +608,7 @@ impl Engine for RecordedEngine {
         _text: &'a str,
     ) -> BoxFuture<'a, Result<(), EngineError>> {
         Box::pin(async move {
-            if !system.profile().takes_comments() {
+            if !system.profile().runs().takes_comments {
                 return Err(EngineError::Unsupported(format!("comments on {system}")));
             }
             // Recordings are answered exactly as recorded: a comment is accepted, not kept.

@@ -23,6 +23,6 @@ pub use event::{EdgeKind, Event, LlmKind, LlmUsageInfo, ToolCall};
 pub use raw::{Origin, RawDoc};
 pub use run::{is_volatile_variable, Comment, EvalLink, NodeOutput, Run, Turn};
 pub use status::{Status, StatusKind};
-pub use system::{Format, Profile, System};
+pub use system::{Format, Profile, RunTraits, System};
 pub use usage::{Latency, ModelLatency, ModelUsage, UnusableCount, Usage, UsageSource};
 pub use variables::Variables;

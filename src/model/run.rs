@@ -173,6 +173,36 @@ pub struct Run {
 }
 
 impl Run {
+    /// A run of `format` named `run_id` and nothing else yet: what an adapter fills in (the
+    /// loader then sets its raw document and origin).
+    pub fn new(format: Format, run_id: String) -> Run {
+        Run {
+            system: format.system(),
+            format,
+            run_id,
+            workflow_id: None,
+            version: None,
+            version_name: None,
+            workflow_hash: None,
+            app_id: None,
+            status: Status::parse(format.system(), ""),
+            termination_source: None,
+            turns: Vec::new(),
+            usage: Usage::default(),
+            latency: Latency::default(),
+            credits: None,
+            started_at: None,
+            ended_at: None,
+            comments: Vec::new(),
+            error: None,
+            config: None,
+            eval: EvalLink::default(),
+            raw: RawDoc::empty(),
+            raw_sha256: None,
+            origin: Origin::unknown(),
+        }
+    }
+
     /// True for a case: a run that is not an evaluation run.
     pub fn is_case(&self) -> bool {
         !self.eval.is_evaluation_run

@@ -14,21 +14,42 @@ pub trait Profile: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// What a status spelled `text` (as this system spells it) means.
     fn status(&self, text: &str) -> StatusKind;
+    /// What its runs allow.
+    fn runs(&self) -> RunTraits;
+}
+
+/// What a system's runs allow: the questions code outside the vendor asks instead of naming it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunTraits {
     /// Runs go on turn by turn (a conversation); else a run is single-shot, one turn.
-    fn conversational(&self) -> bool;
+    pub conversational: bool,
     /// Runs carry a version number that a replay may ask for.
-    fn versioned(&self) -> bool;
+    pub versioned: bool,
     /// A run can be stopped (or cancelled) through the API.
-    fn stoppable(&self) -> bool;
+    pub stoppable: bool,
     /// The system starts an evaluation run of its own for a run (a run's verdict may come
     /// from it).
-    fn evaluates(&self) -> bool;
+    pub evaluates: bool,
     /// Runs take comments (where `reprise run --comment` writes the verdict).
-    fn takes_comments(&self) -> bool;
+    pub takes_comments: bool,
     /// Runs may carry their hydrated workflow config (what `reprise impact` reads).
-    fn has_configs(&self) -> bool;
+    pub has_configs: bool,
     /// The run list is per workflow: `reprise fetch` needs `--workflow`.
-    fn lists_per_workflow(&self) -> bool;
+    pub lists_per_workflow: bool,
+}
+
+impl RunTraits {
+    /// Allows nothing: single-shot runs without versions, stop, evaluation, comments or
+    /// configs, listed in one list.
+    pub const NONE: RunTraits = RunTraits {
+        conversational: false,
+        versioned: false,
+        stoppable: false,
+        evaluates: false,
+        takes_comments: false,
+        has_configs: false,
+        lists_per_workflow: false,
+    };
 }
 
 /// The system a run was recorded on: an opaque id that only its vendor interprets.

@@ -193,7 +193,7 @@ impl Transcript {
             outputs: None,
         };
         // A conversation has a view per turn; a single-shot run has its input and outputs.
-        if run.system.profile().conversational() {
+        if run.system.profile().runs().conversational {
             let names = node_names(run);
             let mut previous_vars = None;
             for (i, turn) in turns.iter().enumerate() {

@@ -9,10 +9,7 @@ use std::sync::Arc;
 use reprise::corpus::{Corpus, LoadOptions};
 use reprise::engine::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
 use reprise::formats::{Adapter, Detected, Document, NormalizeError};
-use reprise::model::{
-    EvalLink, Format, Latency, Origin, Profile, RawDoc, Run, Status, StatusKind, System, Turn,
-    Usage,
-};
+use reprise::model::{Format, Profile, Run, RunTraits, Status, StatusKind, System, Turn};
 use reprise::snapshot::store::CheckOptions;
 use reprise::snapshot::{SnapshotCheck, SnapshotStage, Store, UpdateMode};
 use reprise::vendors::{Registry, Vendor};
@@ -38,26 +35,11 @@ impl Profile for Toy {
             _ => StatusKind::Unknown,
         }
     }
-    fn conversational(&self) -> bool {
-        false
-    }
-    fn versioned(&self) -> bool {
-        false
-    }
-    fn stoppable(&self) -> bool {
-        false
-    }
-    fn evaluates(&self) -> bool {
-        false
-    }
-    fn takes_comments(&self) -> bool {
-        false
-    }
-    fn has_configs(&self) -> bool {
-        false
-    }
-    fn lists_per_workflow(&self) -> bool {
-        true
+    fn runs(&self) -> RunTraits {
+        RunTraits {
+            lists_per_workflow: true,
+            ..RunTraits::NONE
+        }
     }
 }
 
@@ -81,33 +63,14 @@ impl Adapter for Toy {
         let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
         let run_id = text("toy_run").ok_or_else(|| NormalizeError::new("/toy_run", "no id"))?;
         Ok(Run {
-            system: SYSTEM,
-            format: TOY_RUN,
-            run_id,
             workflow_id: text("flow"),
-            version: None,
-            version_name: None,
-            workflow_hash: None,
-            app_id: None,
             status: Status::parse(SYSTEM, text("state").as_deref().unwrap_or("")),
-            termination_source: None,
             turns: vec![Turn {
                 input: value.get("ask").cloned(),
                 output: value.get("said").cloned(),
                 ..Turn::default()
             }],
-            usage: Usage::default(),
-            latency: Latency::default(),
-            credits: None,
-            started_at: None,
-            ended_at: None,
-            comments: Vec::new(),
-            error: None,
-            config: None,
-            eval: EvalLink::default(),
-            raw: RawDoc::empty(),
-            raw_sha256: None,
-            origin: Origin::unknown(),
+            ..Run::new(TOY_RUN, run_id)
         })
     }
 }

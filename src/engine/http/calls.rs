@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::client::{Call, ClientConfig, HttpClient, RetryBudget};
+use super::Page;
 use crate::engine::{EngineError, Reply, Settle, StartRequest};
 use crate::formats::Adapters;
 use crate::model::{Format, Run, System};
@@ -239,6 +240,35 @@ pub(crate) fn list_ids(
         }
     }
     Ok((ids, next, has_more))
+}
+
+/// GETs one page of a run list at `url`, reading each item's id with `id_of`. The page is the
+/// last when the server says so (`has_more: false`) or, when it does not say, when it holds
+/// fewer than `size` runs. With `cursor`, the server's `next` (in the body, else the `Link`
+/// header) is followed and a page that has one is never the last.
+pub(crate) async fn get_page(
+    http: &HttpClient,
+    url: String,
+    size: u32,
+    cursor: bool,
+    budget: &RetryBudget,
+    id_of: impl Fn(&serde_json::Value) -> Option<String>,
+) -> Result<Page, EngineError> {
+    let call = Call::get(url.clone());
+    http.send(&call, budget, |answer| {
+        let header_next = answer.next_page.clone();
+        let body = answer.ok()?;
+        let (run_ids, next, has_more) = list_ids(&body, &url, &id_of)?;
+        let next = if cursor { next.or(header_next) } else { next };
+        let last = !(cursor && next.is_some())
+            && (has_more == Some(false) || (has_more.is_none() && (run_ids.len() as u32) < size));
+        Ok(Page {
+            run_ids,
+            next,
+            last,
+        })
+    })
+    .await
 }
 
 /// A string field of a JSON object.

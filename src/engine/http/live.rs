@@ -180,7 +180,7 @@ impl Engine for HttpEngine {
                 )));
             };
             let system = info.system;
-            if !system.profile().conversational() {
+            if !system.profile().runs().conversational {
                 return Err(EngineError::Unsupported(format!(
                     "{system} runs are single-shot: no further turns"
                 )));
@@ -225,7 +225,7 @@ impl Engine for HttpEngine {
         evaluator: Option<(&'a str, Option<i64>)>,
     ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
         Box::pin(async move {
-            if !system.profile().evaluates() {
+            if !system.profile().runs().evaluates {
                 return Ok(None);
             }
             self.client(system)?
@@ -240,7 +240,7 @@ impl Engine for HttpEngine {
         run_id: &'a str,
     ) -> BoxFuture<'a, Result<(), EngineError>> {
         Box::pin(async move {
-            if !system.profile().stoppable() {
+            if !system.profile().runs().stoppable {
                 return Err(EngineError::Unsupported(format!("stop on {system}")));
             }
             let budget = self.budget(run_id);
@@ -259,7 +259,7 @@ impl Engine for HttpEngine {
         text: &'a str,
     ) -> BoxFuture<'a, Result<(), EngineError>> {
         Box::pin(async move {
-            if !system.profile().takes_comments() {
+            if !system.profile().runs().takes_comments {
                 return Err(EngineError::Unsupported(format!("comments on {system}")));
             }
             let budget = self.budget(run_id);

@@ -37,7 +37,7 @@ pub struct NextTurn<'a> {
 
 /// One vendor's live API. The engine checks the system's `Profile` first (single-shot runs
 /// take no further turns, runs that cannot be stopped are not, …): a method is only called
-/// for what the profile allows.
+/// for what the profile allows, and those a vendor's runs do not allow need no body.
 pub trait VendorClient: Send + Sync + std::fmt::Debug {
     /// Starts a run; the reply is its first turn.
     fn start<'a>(
@@ -50,7 +50,10 @@ pub trait VendorClient: Send + Sync + std::fmt::Debug {
         &'a self,
         turn: NextTurn<'a>,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>>;
+    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+        let _ = (turn, budget);
+        unsupported("further turns")
+    }
     /// The run as the server has it now.
     fn get<'a>(
         &'a self,
@@ -69,26 +72,40 @@ pub trait VendorClient: Send + Sync + std::fmt::Debug {
         &'a self,
         run_id: &'a str,
         asked: bool,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>>;
+    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+        let _ = (run_id, asked);
+        Box::pin(async { Ok(None) })
+    }
     /// Stops (or cancels) a run.
     fn stop<'a>(
         &'a self,
         run: Known<'a>,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<(), EngineError>>;
+    ) -> BoxFuture<'a, Result<(), EngineError>> {
+        let _ = (run, budget);
+        unsupported("stop")
+    }
     /// Adds a comment to a run.
     fn comment<'a>(
         &'a self,
         run_id: &'a str,
         text: &'a str,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<(), EngineError>>;
+    ) -> BoxFuture<'a, Result<(), EngineError>> {
+        let _ = (run_id, text, budget);
+        unsupported("comments")
+    }
     /// One page of the run list (for `reprise fetch`).
     fn list_page<'a>(
         &'a self,
         query: &'a ListQuery,
         budget: &'a RetryBudget,
     ) -> BoxFuture<'a, Result<Page, EngineError>>;
+}
+
+/// The answer of a call the vendor's API does not have.
+fn unsupported<'a, T: 'a>(what: &'static str) -> BoxFuture<'a, Result<T, EngineError>> {
+    Box::pin(async move { Err(EngineError::Unsupported(what.into())) })
 }
 
 /// How a vendor builds its client.

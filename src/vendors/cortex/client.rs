@@ -9,10 +9,8 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::engine::http::calls::{get_run, get_run_raw, list_ids, seg, start_single_shot, str_at};
-use crate::engine::http::{
-    Call, HttpClient, Known, ListQuery, NextTurn, Page, RetryBudget, VendorClient,
-};
+use crate::engine::http::calls::{get_page, get_run, get_run_raw, seg, start_single_shot, str_at};
+use crate::engine::http::{Call, HttpClient, Known, ListQuery, Page, RetryBudget, VendorClient};
 use crate::engine::{BoxFuture, EngineError, Reply, StartRequest};
 use crate::model::Run;
 use crate::vendors::Registry;
@@ -152,27 +150,10 @@ impl Cortex {
         if let Some(next) = &query.cursor {
             url.push_str(&format!("&next={}", seg(next)));
         }
-        let call = Call::get(url.clone());
-        self.http
-            .send(&call, budget, |answer| {
-                let header_next = answer.next_page.clone();
-                let body = answer.ok()?;
-                let (run_ids, next, has_more) =
-                    list_ids(&body, &url, |item| str_at(item, &["id"]).map(str::to_owned))?;
-                let next = next.or(header_next);
-                let last = if next.is_some() {
-                    false
-                } else {
-                    has_more == Some(false)
-                        || (has_more.is_none() && (run_ids.len() as u32) < query.size)
-                };
-                Ok(Page {
-                    run_ids,
-                    next,
-                    last,
-                })
-            })
-            .await
+        get_page(&self.http, url, query.size, true, budget, |item| {
+            str_at(item, &["id"]).map(str::to_owned)
+        })
+        .await
     }
 }
 
@@ -183,18 +164,6 @@ impl VendorClient for Cortex {
         budget: &'a RetryBudget,
     ) -> BoxFuture<'a, Result<Reply, EngineError>> {
         Box::pin(Cortex::start(self, request, budget))
-    }
-
-    fn send<'a>(
-        &'a self,
-        _: NextTurn<'a>,
-        _: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
-        Box::pin(async {
-            Err(EngineError::Unsupported(
-                "cortex runs are single-shot".into(),
-            ))
-        })
     }
 
     fn get<'a>(
@@ -225,14 +194,6 @@ impl VendorClient for Cortex {
         ))
     }
 
-    fn evaluation<'a>(
-        &'a self,
-        _: &'a str,
-        _: bool,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
-        Box::pin(async { Ok(None) })
-    }
-
     fn stop<'a>(
         &'a self,
         run: Known<'a>,
@@ -245,15 +206,6 @@ impl VendorClient for Cortex {
             run.run_id,
             budget,
         ))
-    }
-
-    fn comment<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a str,
-        _: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
-        Box::pin(async { Err(EngineError::Unsupported("comments on cortex".into())) })
     }
 
     fn list_page<'a>(

@@ -1,8 +1,9 @@
 //! Cortex: a single-shot step workflow; `usage` is in credits, not tokens.
 
 use crate::formats::doc::Doc;
+use crate::formats::lenient::error_text;
 use crate::formats::NormalizeError;
-use crate::model::{EvalLink, Format, Latency, Origin, RawDoc, Run, Status, Turn, Usage};
+use crate::model::{Format, Run, Status, Turn};
 
 /// A Cortex run: an `id` and any field only Cortex runs have (or an upper-case status).
 pub(crate) fn detect(doc: &Doc<'_>) -> Option<Format> {
@@ -31,39 +32,21 @@ pub(crate) fn run(doc: Doc<'_>) -> Result<Run, NormalizeError> {
     let run_id = doc
         .id
         .ok_or_else(|| NormalizeError::new("/id", "missing `id`"))?;
-    let error = match doc.error {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(s),
-        Some(other) => Some(other.to_string()),
-    };
     Ok(Run {
-        system: super::SYSTEM,
-        format: super::RUN,
-        run_id,
         workflow_id: doc.workflow_id,
         version: doc.version.or(doc.workflow_version.and_then(|v| v.version)),
-        version_name: None,
-        workflow_hash: None,
         app_id: doc.app_id,
         status: Status::parse(super::SYSTEM, doc.status.as_deref().unwrap_or("")),
-        termination_source: None,
         turns: vec![Turn {
             input: doc.input,
             output: doc.output,
             ..Turn::default()
         }],
-        usage: Usage::default(),
-        latency: Latency::default(),
         // `usage.calls` and `usage.steps` repeat the total: only `total` counts.
         credits: doc.usage.and_then(|u| u.total),
         started_at: doc.started_at.or(doc.created_at),
         ended_at: doc.ended_at,
-        comments: Vec::new(),
-        error,
-        config: None,
-        eval: EvalLink::default(),
-        raw: RawDoc::empty(),
-        raw_sha256: None,
-        origin: Origin::unknown(),
+        error: error_text(doc.error),
+        ..Run::new(super::RUN, run_id)
     })
 }

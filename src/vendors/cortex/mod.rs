@@ -8,7 +8,7 @@ mod status;
 
 use crate::engine::http::{Auth, Connect, HttpClient, HttpConfig, VendorClient};
 use crate::formats::{Adapter, Detected, Document, NormalizeError};
-use crate::model::{Format, Profile, Run, StatusKind, System};
+use crate::model::{Format, Profile, Run, RunTraits, StatusKind, System};
 use crate::server::{AppState, ServeRoutes};
 
 /// The Cortex vendor.
@@ -28,6 +28,14 @@ const FORMATS: [Format; 1] = [RUN];
 /// Cortex runs are told by fields no Noxus run has: they win over Noxus's.
 const SPECIFICITY: u8 = 2;
 
+/// Single-shot, versioned, cancellable, no comments; listed per workflow.
+const RUNS: RunTraits = RunTraits {
+    versioned: true,
+    stoppable: true,
+    lists_per_workflow: true,
+    ..RunTraits::NONE
+};
+
 impl Profile for Cortex {
     fn name(&self) -> &'static str {
         "cortex"
@@ -35,26 +43,8 @@ impl Profile for Cortex {
     fn status(&self, text: &str) -> StatusKind {
         status::kind(text)
     }
-    fn conversational(&self) -> bool {
-        false
-    }
-    fn versioned(&self) -> bool {
-        true
-    }
-    fn stoppable(&self) -> bool {
-        true
-    }
-    fn evaluates(&self) -> bool {
-        false
-    }
-    fn takes_comments(&self) -> bool {
-        false
-    }
-    fn has_configs(&self) -> bool {
-        false
-    }
-    fn lists_per_workflow(&self) -> bool {
-        true
+    fn runs(&self) -> RunTraits {
+        RUNS
     }
 }
 

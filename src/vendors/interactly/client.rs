@@ -14,16 +14,14 @@ use serde_json::{json, Map, Value};
 
 use super::{RUN, SYSTEM};
 use crate::engine::http::calls::{
-    get_run, get_run_raw, list_ids, poll_until_resting, seg, start_call, str_at, unsure_start,
+    get_page, get_run, get_run_raw, poll_until_resting, seg, start_call, str_at, unsure_start,
 };
 use crate::engine::http::{
     Call, Generation, HttpClient, Known, ListQuery, NextTurn, Page, Resend, RetryBudget, Token,
     VendorClient,
 };
 use crate::engine::{BoxFuture, EngineError, Reply, Settle, StartRequest, TurnInput};
-use crate::model::{
-    EvalLink, Latency, NodeOutput, Origin, RawDoc, Run, Status, StatusKind, Turn, Usage,
-};
+use crate::model::{EvalLink, NodeOutput, Origin, RawDoc, Run, Status, StatusKind, Turn};
 use crate::vendors::Registry;
 
 /// The longest pause between two looks for an evaluation.
@@ -392,16 +390,7 @@ impl Interactly {
             .collect();
         let len = body.len();
         Ok(Some(Arc::new(Run {
-            system: SYSTEM,
-            format: RUN,
-            run_id: format!("{run_id}/evaluation-result"),
-            workflow_id: None,
-            version: None,
-            version_name: None,
-            workflow_hash: None,
-            app_id: None,
             status: Status::parse(SYSTEM, "completed"),
-            termination_source: None,
             turns: vec![Turn {
                 node_outputs: vec![NodeOutput {
                     thread: "0".into(),
@@ -412,17 +401,10 @@ impl Interactly {
                 }],
                 ..Turn::default()
             }],
-            usage: Usage::default(),
-            latency: Latency::default(),
-            credits: None,
-            started_at: None,
             ended_at: map
                 .get("evaluated_at")
                 .and_then(|v| v.as_str())
                 .map(str::to_owned),
-            comments: Vec::new(),
-            error: None,
-            config: None,
             eval: EvalLink {
                 is_evaluation_run: true,
                 source_run_id: Some(run_id.to_owned()),
@@ -432,8 +414,8 @@ impl Interactly {
                 buf: body,
                 range: 0..len,
             },
-            raw_sha256: None,
             origin: Origin::file(url),
+            ..Run::new(RUN, format!("{run_id}/evaluation-result"))
         })))
     }
 
@@ -497,28 +479,16 @@ impl Interactly {
         if let Some(t) = &query.since {
             url.push_str(&format!("&created_after={}", seg(t)));
         }
-        let call = Call::get(url.clone());
-        self.http
-            .send(&call, budget, |answer| {
-                let body = answer.ok()?;
-                let (run_ids, next, has_more) = list_ids(&body, &url, |item| {
-                    str_at(item, &["workflow_run", "workflow_run", "workflow_run_id"])
-                        .or_else(|| str_at(item, &["workflow_run", "_id"]))
-                        .or_else(|| str_at(item, &["workflow_run_id"]))
-                        .or_else(|| str_at(item, &["_id"]))
-                        .or_else(|| str_at(item, &["run_id"]))
-                        .or_else(|| str_at(item, &["id"]))
-                        .map(str::to_owned)
-                })?;
-                let last = has_more == Some(false)
-                    || (has_more.is_none() && (run_ids.len() as u32) < query.size);
-                Ok(Page {
-                    run_ids,
-                    next,
-                    last,
-                })
-            })
-            .await
+        get_page(&self.http, url, query.size, false, budget, |item| {
+            str_at(item, &["workflow_run", "workflow_run", "workflow_run_id"])
+                .or_else(|| str_at(item, &["workflow_run", "_id"]))
+                .or_else(|| str_at(item, &["workflow_run_id"]))
+                .or_else(|| str_at(item, &["_id"]))
+                .or_else(|| str_at(item, &["run_id"]))
+                .or_else(|| str_at(item, &["id"]))
+                .map(str::to_owned)
+        })
+        .await
     }
 }
 

@@ -1,11 +1,12 @@
 //! Interactly: the GET envelope, the bare `WorkflowRun`, and the current execute response.
 
 use crate::formats::doc::{Doc, MessageDoc, PairDoc, StatsDoc, Text};
+use crate::formats::lenient::error_text;
 use crate::formats::NormalizeError;
 use crate::model::{
     exact, usage, Comment, ConfigSummary, EdgeSummary, EvalLink, EvaluationConfig, Event, Format,
-    Latency, McpServerSummary, ModelLatency, ModelUsage, NodeOutput, NodeSummary, Origin, RawDoc,
-    Run, Status, ToolSummary, Turn, Usage, UsageSource,
+    Latency, McpServerSummary, ModelLatency, ModelUsage, NodeOutput, NodeSummary, Run, Status,
+    ToolSummary, Turn, Usage, UsageSource,
 };
 
 /// The Interactly format of a parsed document, if it is one: the envelope by its wrapper, a
@@ -90,14 +91,9 @@ fn run(doc: Doc<'_>, fallback_id: Option<String>, format: Format) -> Result<Run,
     });
     let (usage, latency) = counts(doc.llm_token_usage, doc.llm_latency_stats, &turns);
     Ok(Run {
-        system: super::SYSTEM,
-        format,
-        run_id,
         workflow_id: doc.workflow_id,
         version: doc.version_number,
         version_name: doc.version_name,
-        workflow_hash: None,
-        app_id: None,
         status: Status::parse(
             super::SYSTEM,
             doc.status.as_deref().unwrap_or("not_started"),
@@ -106,7 +102,6 @@ fn run(doc: Doc<'_>, fallback_id: Option<String>, format: Format) -> Result<Run,
         turns,
         usage,
         latency,
-        credits: None,
         started_at: doc.created_at,
         ended_at: doc.updated_at,
         comments: doc
@@ -128,9 +123,7 @@ fn run(doc: Doc<'_>, fallback_id: Option<String>, format: Format) -> Result<Run,
                 .evaluation_run_info
                 .and_then(|i| i.evaluation_workflow_run_id),
         },
-        raw: RawDoc::empty(),
-        raw_sha256: None,
-        origin: Origin::unknown(),
+        ..Run::new(format, run_id)
     })
 }
 
@@ -140,11 +133,7 @@ pub(crate) fn execute(doc: Doc<'_>) -> Result<Run, NormalizeError> {
     let run_id = doc
         .run_id
         .ok_or_else(|| NormalizeError::new("/run_id", "missing `run_id`"))?;
-    let error = match doc.error {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(s),
-        Some(other) => Some(other.to_string()),
-    };
+    let error = error_text(doc.error);
     let status = if error.is_some() {
         "failed"
     } else if doc.is_completed == Some(true) {
@@ -176,29 +165,14 @@ pub(crate) fn execute(doc: Doc<'_>) -> Result<Run, NormalizeError> {
         })
         .unwrap_or((None, None));
     Ok(Run {
-        system: super::SYSTEM,
-        format: super::EXECUTE,
-        run_id,
         workflow_id: doc.workflow_id.or(iteration_workflow),
         version: doc.version_number.or(iteration_version),
-        version_name: None,
-        workflow_hash: None,
-        app_id: None,
         status: Status::parse(super::SYSTEM, status),
-        termination_source: None,
         turns,
         usage,
         latency,
-        credits: None,
-        started_at: None,
-        ended_at: None,
-        comments: Vec::new(),
         error,
-        config: None,
-        eval: EvalLink::default(),
-        raw: RawDoc::empty(),
-        raw_sha256: None,
-        origin: Origin::unknown(),
+        ..Run::new(super::EXECUTE, run_id)
     })
 }
 

@@ -10,7 +10,7 @@ mod status;
 
 use crate::engine::http::{Auth, Connect, HttpClient, HttpConfig, VendorClient};
 use crate::formats::{Adapter, Detected, Document, NormalizeError};
-use crate::model::{Format, Profile, Run, StatusKind, System};
+use crate::model::{Format, Profile, Run, RunTraits, StatusKind, System};
 use crate::server::{AppState, ServeRoutes};
 
 /// The Interactly vendor.
@@ -43,6 +43,17 @@ const FORMATS: [Format; 3] = [ENVELOPE, RUN, EXECUTE];
 /// the `id` the other vendors look at.
 const SPECIFICITY: u8 = 3;
 
+/// Conversations, versioned, stopped, evaluated by Interactly itself, commented; one list for all workflows.
+const RUNS: RunTraits = RunTraits {
+    conversational: true,
+    versioned: true,
+    stoppable: true,
+    evaluates: true,
+    takes_comments: true,
+    has_configs: true,
+    lists_per_workflow: false,
+};
+
 impl Profile for Interactly {
     fn name(&self) -> &'static str {
         "interactly"
@@ -50,26 +61,8 @@ impl Profile for Interactly {
     fn status(&self, text: &str) -> StatusKind {
         status::kind(text)
     }
-    fn conversational(&self) -> bool {
-        true
-    }
-    fn versioned(&self) -> bool {
-        true
-    }
-    fn stoppable(&self) -> bool {
-        true
-    }
-    fn evaluates(&self) -> bool {
-        true
-    }
-    fn takes_comments(&self) -> bool {
-        true
-    }
-    fn has_configs(&self) -> bool {
-        true
-    }
-    fn lists_per_workflow(&self) -> bool {
-        false
+    fn runs(&self) -> RunTraits {
+        RUNS
     }
 }
 

@@ -6,10 +6,8 @@
 
 use std::sync::Arc;
 
-use crate::engine::http::calls::{get_run, get_run_raw, list_ids, seg, start_single_shot, str_at};
-use crate::engine::http::{
-    Call, HttpClient, Known, ListQuery, NextTurn, Page, RetryBudget, VendorClient,
-};
+use crate::engine::http::calls::{get_page, get_run, get_run_raw, seg, start_single_shot, str_at};
+use crate::engine::http::{HttpClient, Known, ListQuery, Page, RetryBudget, VendorClient};
 use crate::engine::{BoxFuture, EngineError, Reply, StartRequest};
 use crate::model::Run;
 use crate::vendors::Registry;
@@ -113,21 +111,10 @@ impl Noxus {
             query.page,
             query.size
         );
-        let call = Call::get(url.clone());
-        self.http
-            .send(&call, budget, |answer| {
-                let body = answer.ok()?;
-                let (run_ids, next, has_more) =
-                    list_ids(&body, &url, |item| str_at(item, &["id"]).map(str::to_owned))?;
-                let last = has_more == Some(false)
-                    || (has_more.is_none() && (run_ids.len() as u32) < query.size);
-                Ok(Page {
-                    run_ids,
-                    next,
-                    last,
-                })
-            })
-            .await
+        get_page(&self.http, url, query.size, false, budget, |item| {
+            str_at(item, &["id"]).map(str::to_owned)
+        })
+        .await
     }
 }
 
@@ -138,18 +125,6 @@ impl VendorClient for Noxus {
         budget: &'a RetryBudget,
     ) -> BoxFuture<'a, Result<Reply, EngineError>> {
         Box::pin(Noxus::start(self, request, budget))
-    }
-
-    fn send<'a>(
-        &'a self,
-        _: NextTurn<'a>,
-        _: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
-        Box::pin(async {
-            Err(EngineError::Unsupported(
-                "noxus runs are single-shot".into(),
-            ))
-        })
     }
 
     fn get<'a>(
@@ -166,31 +141,6 @@ impl VendorClient for Noxus {
         budget: &'a RetryBudget,
     ) -> BoxFuture<'a, Result<Arc<[u8]>, EngineError>> {
         Box::pin(Noxus::get_raw(self, run.workflow_id, run.run_id, budget))
-    }
-
-    fn evaluation<'a>(
-        &'a self,
-        _: &'a str,
-        _: bool,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
-        Box::pin(async { Ok(None) })
-    }
-
-    fn stop<'a>(
-        &'a self,
-        _: Known<'a>,
-        _: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
-        Box::pin(async { Err(EngineError::Unsupported("stop on noxus".into())) })
-    }
-
-    fn comment<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a str,
-        _: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
-        Box::pin(async { Err(EngineError::Unsupported("comments on noxus".into())) })
     }
 
     fn list_page<'a>(

@@ -2,7 +2,7 @@
 
 use crate::formats::doc::Doc;
 use crate::formats::NormalizeError;
-use crate::model::{EvalLink, Format, Latency, Origin, RawDoc, Run, Status, Turn, Usage};
+use crate::model::{Format, Run, Status, Turn};
 
 /// A Noxus run: an `id` and any field Noxus runs have (a Cortex run's fields win: see
 /// [`super::SPECIFICITY`]).
@@ -25,34 +25,17 @@ pub(crate) fn run(doc: Doc<'_>) -> Result<Run, NormalizeError> {
     let run_id = doc
         .id
         .ok_or_else(|| NormalizeError::new("/id", "missing `id`"))?;
-    let hash = doc.workflow.and_then(|w| w.workflow_hash);
     Ok(Run {
-        system: super::SYSTEM,
-        format: super::RUN,
-        run_id,
         workflow_id: doc.workflow_id,
-        version: None,
-        version_name: None,
-        workflow_hash: hash,
-        app_id: None,
+        workflow_hash: doc.workflow.and_then(|w| w.workflow_hash),
         status: Status::parse(super::SYSTEM, doc.status.as_deref().unwrap_or("")),
-        termination_source: None,
         turns: vec![Turn {
             input: doc.input,
             output: doc.output,
             ..Turn::default()
         }],
-        usage: Usage::default(),
-        latency: Latency::default(),
-        credits: None,
         started_at: doc.created_at,
         ended_at: doc.finished_at,
-        comments: Vec::new(),
-        error: None,
-        config: None,
-        eval: EvalLink::default(),
-        raw: RawDoc::empty(),
-        raw_sha256: None,
-        origin: Origin::unknown(),
+        ..Run::new(super::RUN, run_id)
     })
 }

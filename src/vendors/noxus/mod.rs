@@ -8,7 +8,7 @@ mod status;
 
 use crate::engine::http::{Auth, Connect, HttpClient, HttpConfig, VendorClient};
 use crate::formats::{Adapter, Detected, Document, NormalizeError};
-use crate::model::{Format, Profile, Run, StatusKind, System};
+use crate::model::{Format, Profile, Run, RunTraits, StatusKind, System};
 use crate::server::{AppState, ServeRoutes};
 
 /// The Noxus vendor.
@@ -24,6 +24,12 @@ const FORMATS: [Format; 1] = [RUN];
 /// Noxus runs are told by fields a Cortex run may share: Cortex's win.
 const SPECIFICITY: u8 = 1;
 
+/// Single-shot, unversioned (only a workflow hash), no stop, no comments; listed per workflow.
+const RUNS: RunTraits = RunTraits {
+    lists_per_workflow: true,
+    ..RunTraits::NONE
+};
+
 impl Profile for Noxus {
     fn name(&self) -> &'static str {
         "noxus"
@@ -31,26 +37,8 @@ impl Profile for Noxus {
     fn status(&self, text: &str) -> StatusKind {
         status::kind(text)
     }
-    fn conversational(&self) -> bool {
-        false
-    }
-    fn versioned(&self) -> bool {
-        false
-    }
-    fn stoppable(&self) -> bool {
-        false
-    }
-    fn evaluates(&self) -> bool {
-        false
-    }
-    fn takes_comments(&self) -> bool {
-        false
-    }
-    fn has_configs(&self) -> bool {
-        false
-    }
-    fn lists_per_workflow(&self) -> bool {
-        true
+    fn runs(&self) -> RunTraits {
+        RUNS
     }
 }
 
