@@ -82,7 +82,13 @@ fn bench(c: &mut Criterion) {
         b.iter_with_large_drop(|| {
             data.iter()
                 .map(|(p, bytes)| {
-                    let out = read_bytes(p, bytes.clone(), None, true);
+                    let out = read_bytes(
+                        p,
+                        bytes.clone(),
+                        reprise::vendors::Registry::builtin().adapters(),
+                        None,
+                        true,
+                    );
                     assert!(out.problems.is_empty());
                     out
                 })
@@ -93,7 +99,15 @@ fn bench(c: &mut Criterion) {
     g.bench_function("read_bytes (rayon, from memory)", |b| {
         b.iter_with_large_drop(|| {
             data.par_iter()
-                .map(|(p, bytes)| read_bytes(p, bytes.clone(), None, false))
+                .map(|(p, bytes)| {
+                    read_bytes(
+                        p,
+                        bytes.clone(),
+                        reprise::vendors::Registry::builtin().adapters(),
+                        None,
+                        false,
+                    )
+                })
                 .collect::<Vec<_>>()
         })
     });
@@ -119,6 +133,7 @@ fn bench(c: &mut Criterion) {
                     format: None,
                     keep_raw,
                     digest: false,
+                    ..LoadOptions::default()
                 },
             )
         };
