@@ -11,6 +11,7 @@ mod config;
 mod inflight;
 mod live;
 mod safety;
+mod single_shot;
 mod vendor;
 
 pub use client::{
@@ -21,4 +22,5 @@ pub use config::{Generation, HttpConfig};
 pub use inflight::InFlight;
 pub use live::HttpEngine;
 pub use safety::{check_side_effects, SideEffectsRefused};
+pub(crate) use single_shot::SingleShotApi;
 pub use vendor::{Connect, Known, ListQuery, NextTurn, Page, VendorClient};
