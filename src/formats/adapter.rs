@@ -35,6 +35,16 @@ pub struct Detected {
     pub specificity: u8,
 }
 
+impl Detected {
+    /// `format`, when one was found, told with `specificity`.
+    pub fn of(format: Option<Format>, specificity: u8) -> Option<Detected> {
+        format.map(|format| Detected {
+            format,
+            specificity,
+        })
+    }
+}
+
 /// A document that parsed but does not make a run: where (a JSON pointer) and why.
 #[derive(Debug)]
 pub struct NormalizeError {

@@ -10,4 +10,4 @@ pub mod interactly;
 pub mod noxus;
 
 pub use registry::Registry;
-pub use vendor::Vendor;
+pub use vendor::{AsAdapter, Vendor};

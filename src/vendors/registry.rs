@@ -33,7 +33,7 @@ pub struct Registry {
 impl Registry {
     /// A registry of `vendors`, in this order.
     pub fn new(vendors: Vec<&'static dyn Vendor>) -> Registry {
-        let adapters = Adapters::new(vendors.iter().map(|v| v.adapter()).collect());
+        let adapters = Adapters::new(vendors.iter().map(|v| v.as_adapter()).collect());
         Registry { vendors, adapters }
     }
 

@@ -9,11 +9,9 @@ use crate::model::{Profile, System};
 use crate::server::ServeRoutes;
 
 /// A vendor plugged into reprise. See ARCHITECTURE.md, "How to add a vendor".
-pub trait Vendor: Profile + Adapter {
+pub trait Vendor: Profile + Adapter + AsAdapter {
     /// Its system's id (`System::new(&VENDOR)`, kept in a `const` by the vendor).
     fn system(&self) -> System;
-    /// Itself as a format adapter (the loader's list holds adapters).
-    fn adapter(&'static self) -> &'static dyn Adapter;
     /// Its live API client, when it has one (`--engine http`, `reprise fetch`).
     fn connector(&'static self) -> Option<&'static dyn Connect> {
         None
@@ -21,5 +19,18 @@ pub trait Vendor: Profile + Adapter {
     /// Its `reprise serve` routes, when it has them.
     fn serve(&'static self) -> Option<&'static dyn ServeRoutes> {
         None
+    }
+}
+
+/// A vendor as its format adapter (the loader's list holds adapters, and Rust 1.85 does not
+/// turn a `dyn Vendor` into a `dyn Adapter`). Every adapter has it.
+pub trait AsAdapter {
+    /// Itself, as an adapter.
+    fn as_adapter(&'static self) -> &'static dyn Adapter;
+}
+
+impl<T: Adapter + 'static> AsAdapter for T {
+    fn as_adapter(&'static self) -> &'static dyn Adapter {
+        self
     }
 }

@@ -79,9 +79,6 @@ impl Vendor for Toy {
     fn system(&self) -> System {
         SYSTEM
     }
-    fn adapter(&'static self) -> &'static dyn Adapter {
-        self
-    }
 }
 
 /// A fake toy engine: it answers each run with what the toy service now says, per workflow.

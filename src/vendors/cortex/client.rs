@@ -6,7 +6,9 @@
 //! `APP/WORKFLOW`.
 
 use crate::engine::http::calls::seg;
-use crate::engine::http::{HttpClient, Known, ListQuery, SingleShotApi};
+use crate::engine::http::{
+    Auth, Connect, HttpClient, HttpConfig, Known, ListQuery, SingleShotApi, VendorClient,
+};
 use crate::engine::{EngineError, StartRequest};
 use crate::formats::Adapters;
 use crate::model::System;
@@ -96,5 +98,22 @@ impl SingleShotApi for Cortex {
     /// `POST …/runs/{run_id}/cancel`.
     fn cancel_url(&self, run: Known<'_>) -> Option<Result<String, EngineError>> {
         Some(self.run_url(run).map(|url| format!("{url}/cancel")))
+    }
+}
+
+impl Connect for super::Cortex {
+    fn system(&self) -> System {
+        super::SYSTEM
+    }
+    fn auth(&self) -> Auth {
+        Auth::Bearer
+    }
+    fn connect(
+        &self,
+        http: HttpClient,
+        base: String,
+        config: &HttpConfig,
+    ) -> Box<dyn VendorClient> {
+        Box::new(Cortex::new(http, base, config.cortex_app_id.clone()))
     }
 }

@@ -1,12 +1,13 @@
 //! Cortex: a single-shot step workflow; `usage` is in credits, not tokens.
 
+use super::Cortex;
 use crate::formats::doc::Doc;
 use crate::formats::lenient::error_text;
-use crate::formats::NormalizeError;
+use crate::formats::{Adapter, Detected, Document, NormalizeError};
 use crate::model::{Format, Run, Status, Turn};
 
 /// A Cortex run: an `id` and any field only Cortex runs have (or an upper-case status).
-pub(crate) fn detect(doc: &Doc<'_>) -> Option<Format> {
+fn detect(doc: &Doc<'_>) -> Option<Format> {
     doc.id.as_ref()?;
     let upper_status = doc
         .status
@@ -28,7 +29,7 @@ pub(crate) fn detect(doc: &Doc<'_>) -> Option<Format> {
 }
 
 /// Normalizes a Cortex run (alone, or one element of a list response).
-pub(crate) fn run(doc: Doc<'_>) -> Result<Run, NormalizeError> {
+fn run(doc: Doc<'_>) -> Result<Run, NormalizeError> {
     let run_id = doc
         .id
         .ok_or_else(|| NormalizeError::new("/id", "missing `id`"))?;
@@ -49,4 +50,23 @@ pub(crate) fn run(doc: Doc<'_>) -> Result<Run, NormalizeError> {
         error: error_text(doc.error),
         ..Run::new(super::RUN, run_id)
     })
+}
+
+const FORMATS: [Format; 1] = [super::RUN];
+
+/// Cortex runs are told by fields no Noxus run has: they win over Noxus's.
+const SPECIFICITY: u8 = 2;
+
+impl Adapter for Cortex {
+    fn formats(&self) -> &'static [Format] {
+        &FORMATS
+    }
+
+    fn detect(&self, doc: &Document<'_>) -> Option<Detected> {
+        Detected::of(detect(&doc.doc), SPECIFICITY)
+    }
+
+    fn normalize(&self, doc: Document<'_>, _: Format) -> Result<Run, NormalizeError> {
+        run(doc.doc)
+    }
 }

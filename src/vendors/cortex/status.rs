@@ -1,9 +1,10 @@
-//! How Cortex spells its run statuses (upper case).
+//! How Cortex spells its run statuses (upper case), and what its runs allow: its `Profile`.
 
-use crate::model::StatusKind;
+use super::Cortex;
+use crate::model::{Profile, RunTraits, StatusKind};
 
 /// What the Cortex status `text` means.
-pub(super) fn kind(text: &str) -> StatusKind {
+fn kind(text: &str) -> StatusKind {
     match text {
         "PENDING" => StatusKind::Queued,
         "RUNNING" => StatusKind::Running,
@@ -12,6 +13,26 @@ pub(super) fn kind(text: &str) -> StatusKind {
         "SKIPPED" => StatusKind::Skipped,
         "FAILED" => StatusKind::Failed,
         _ => StatusKind::Unknown,
+    }
+}
+
+/// Single-shot, versioned, cancellable, no comments; listed per workflow.
+const RUNS: RunTraits = RunTraits {
+    versioned: true,
+    stoppable: true,
+    lists_per_workflow: true,
+    ..RunTraits::NONE
+};
+
+impl Profile for Cortex {
+    fn name(&self) -> &'static str {
+        "cortex"
+    }
+    fn status(&self, text: &str) -> StatusKind {
+        kind(text)
+    }
+    fn runs(&self) -> RunTraits {
+        RUNS
     }
 }
 

@@ -1,8 +1,9 @@
 //! Interactly: the GET envelope, the bare `WorkflowRun`, and the current execute response.
 
+use super::Interactly;
 use crate::formats::doc::{Doc, MessageDoc, PairDoc, StatsDoc, Text};
 use crate::formats::lenient::error_text;
-use crate::formats::NormalizeError;
+use crate::formats::{Adapter, Detected, Document, NormalizeError};
 use crate::model::{
     exact, usage, Comment, ConfigSummary, EdgeSummary, EvalLink, EvaluationConfig, Event, Format,
     Latency, McpServerSummary, ModelLatency, ModelUsage, NodeOutput, NodeSummary, Run, Status,
@@ -12,7 +13,7 @@ use crate::model::{
 /// The Interactly format of a parsed document, if it is one: the envelope by its wrapper, a
 /// run by its fields (a `WorkflowRunInput` also has `workflow_run_id`, with fields no run has),
 /// the execute response by `run_id` and its flags.
-pub(crate) fn detect(doc: &Doc<'_>) -> Option<Format> {
+fn detect(doc: &Doc<'_>) -> Option<Format> {
     if let Some(wrapper) = &doc.workflow_run {
         if wrapper.workflow_run.is_some()
             || wrapper._id.is_some()
@@ -49,7 +50,7 @@ pub(crate) fn detect(doc: &Doc<'_>) -> Option<Format> {
 }
 
 /// Normalizes an envelope: the run is `workflow_run.workflow_run`, the fallback id `workflow_run._id`.
-pub(crate) fn envelope(doc: Doc<'_>) -> Result<Run, NormalizeError> {
+fn envelope(doc: Doc<'_>) -> Result<Run, NormalizeError> {
     let Some(wrapper) = doc.workflow_run else {
         return Err(NormalizeError::new(
             "/workflow_run",
@@ -68,7 +69,7 @@ pub(crate) fn envelope(doc: Doc<'_>) -> Result<Run, NormalizeError> {
 }
 
 /// Normalizes a bare `WorkflowRun`.
-pub(crate) fn bare(doc: Doc<'_>) -> Result<Run, NormalizeError> {
+fn bare(doc: Doc<'_>) -> Result<Run, NormalizeError> {
     run(doc, None, super::RUN)
 }
 
@@ -129,7 +130,7 @@ fn run(doc: Doc<'_>, fallback_id: Option<String>, format: Format) -> Result<Run,
 
 /// Normalizes the current execute response `{run_id, turn_number, events, …}`: one turn, the
 /// status told by its flags, no usage totals (they come from the events).
-pub(crate) fn execute(doc: Doc<'_>) -> Result<Run, NormalizeError> {
+fn execute(doc: Doc<'_>) -> Result<Run, NormalizeError> {
     let run_id = doc
         .run_id
         .ok_or_else(|| NormalizeError::new("/run_id", "missing `run_id`"))?;
@@ -408,6 +409,32 @@ fn config(doc: crate::formats::doc::HydratedDoc<'_>) -> ConfigSummary {
     summary.edges = exact(summary.edges);
     summary.tools = exact(summary.tools);
     summary
+}
+
+const FORMATS: [Format; 3] = [super::ENVELOPE, super::RUN, super::EXECUTE];
+
+/// Interactly's fields (an envelope's wrapper, `workflow_run_id`, …) are its own: they win over
+/// the `id` the other vendors look at.
+const SPECIFICITY: u8 = 3;
+
+impl Adapter for Interactly {
+    fn formats(&self) -> &'static [Format] {
+        &FORMATS
+    }
+
+    fn detect(&self, doc: &Document<'_>) -> Option<Detected> {
+        Detected::of(detect(&doc.doc), SPECIFICITY)
+    }
+
+    fn normalize(&self, doc: Document<'_>, format: Format) -> Result<Run, NormalizeError> {
+        if format == super::ENVELOPE {
+            envelope(doc.doc)
+        } else if format == super::EXECUTE {
+            execute(doc.doc)
+        } else {
+            bare(doc.doc)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
-//! How Interactly spells its run statuses (`WorkflowRunStatus`).
+//! How Interactly spells its run statuses (`WorkflowRunStatus`), and what its runs allow:
+//! its `Profile`.
 
-use crate::model::StatusKind;
+use super::Interactly;
+use crate::model::{Profile, RunTraits, StatusKind};
 
 /// What the Interactly status `text` means.
-pub(super) fn kind(text: &str) -> StatusKind {
+fn kind(text: &str) -> StatusKind {
     match text {
         "not_started" => StatusKind::NotStarted,
         "started" => StatusKind::Started,
@@ -15,6 +17,29 @@ pub(super) fn kind(text: &str) -> StatusKind {
         "cancelled" => StatusKind::Cancelled,
         "aborted_looping_risk" => StatusKind::AbortedLoopingRisk,
         _ => StatusKind::Unknown,
+    }
+}
+
+/// Conversations, versioned, stopped, evaluated by Interactly itself, commented; one list for all workflows.
+const RUNS: RunTraits = RunTraits {
+    conversational: true,
+    versioned: true,
+    stoppable: true,
+    evaluates: true,
+    takes_comments: true,
+    has_configs: true,
+    lists_per_workflow: false,
+};
+
+impl Profile for Interactly {
+    fn name(&self) -> &'static str {
+        "interactly"
+    }
+    fn status(&self, text: &str) -> StatusKind {
+        kind(text)
+    }
+    fn runs(&self) -> RunTraits {
+        RUNS
     }
 }
 

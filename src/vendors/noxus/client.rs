@@ -5,7 +5,9 @@
 //! `reprise fetch` lists with `GET /v1/workflows/{workflow_id}/runs?page=&size=` (assumed).
 
 use crate::engine::http::calls::seg;
-use crate::engine::http::{HttpClient, Known, ListQuery, SingleShotApi};
+use crate::engine::http::{
+    Auth, Connect, HttpClient, HttpConfig, Known, ListQuery, SingleShotApi, VendorClient,
+};
 use crate::engine::{EngineError, StartRequest};
 use crate::formats::Adapters;
 use crate::model::System;
@@ -68,5 +70,17 @@ impl SingleShotApi for Noxus {
 
     fn cursor(&self) -> bool {
         false
+    }
+}
+
+impl Connect for super::Noxus {
+    fn system(&self) -> System {
+        super::SYSTEM
+    }
+    fn auth(&self) -> Auth {
+        Auth::ApiKey
+    }
+    fn connect(&self, http: HttpClient, base: String, _: &HttpConfig) -> Box<dyn VendorClient> {
+        Box::new(Noxus::new(http, base))
     }
 }

@@ -1,12 +1,13 @@
 //! Noxus: a single-shot DAG run. No version number (only `workflow_hash`), no token usage.
 
+use super::Noxus;
 use crate::formats::doc::Doc;
-use crate::formats::NormalizeError;
+use crate::formats::{Adapter, Detected, Document, NormalizeError};
 use crate::model::{Format, Run, Status, Turn};
 
 /// A Noxus run: an `id` and any field Noxus runs have (a Cortex run's fields win: see
 /// [`super::SPECIFICITY`]).
-pub(crate) fn detect(doc: &Doc<'_>) -> Option<Format> {
+fn detect(doc: &Doc<'_>) -> Option<Format> {
     doc.id.as_ref()?;
     if doc.progress.is_some()
         || doc.group_id.is_some()
@@ -21,7 +22,7 @@ pub(crate) fn detect(doc: &Doc<'_>) -> Option<Format> {
 }
 
 /// Normalizes a Noxus run (with or without `output`).
-pub(crate) fn run(doc: Doc<'_>) -> Result<Run, NormalizeError> {
+fn run(doc: Doc<'_>) -> Result<Run, NormalizeError> {
     let run_id = doc
         .id
         .ok_or_else(|| NormalizeError::new("/id", "missing `id`"))?;
@@ -38,4 +39,23 @@ pub(crate) fn run(doc: Doc<'_>) -> Result<Run, NormalizeError> {
         ended_at: doc.finished_at,
         ..Run::new(super::RUN, run_id)
     })
+}
+
+const FORMATS: [Format; 1] = [super::RUN];
+
+/// Noxus runs are told by fields a Cortex run may share: Cortex's win.
+const SPECIFICITY: u8 = 1;
+
+impl Adapter for Noxus {
+    fn formats(&self) -> &'static [Format] {
+        &FORMATS
+    }
+
+    fn detect(&self, doc: &Document<'_>) -> Option<Detected> {
+        Detected::of(detect(&doc.doc), SPECIFICITY)
+    }
+
+    fn normalize(&self, doc: Document<'_>, _: Format) -> Result<Run, NormalizeError> {
+        run(doc.doc)
+    }
 }

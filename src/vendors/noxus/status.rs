@@ -1,9 +1,10 @@
-//! How Noxus spells its run statuses.
+//! How Noxus spells its run statuses, and what its runs allow: its `Profile`.
 
-use crate::model::StatusKind;
+use super::Noxus;
+use crate::model::{Profile, RunTraits, StatusKind};
 
 /// What the Noxus status `text` means.
-pub(super) fn kind(text: &str) -> StatusKind {
+fn kind(text: &str) -> StatusKind {
     match text {
         "queued" => StatusKind::Queued,
         "running" => StatusKind::Running,
@@ -12,6 +13,24 @@ pub(super) fn kind(text: &str) -> StatusKind {
         "failed" => StatusKind::Failed,
         "stopped" => StatusKind::Stopped,
         _ => StatusKind::Unknown,
+    }
+}
+
+/// Single-shot, unversioned (only a workflow hash), no stop, no comments; listed per workflow.
+const RUNS: RunTraits = RunTraits {
+    lists_per_workflow: true,
+    ..RunTraits::NONE
+};
+
+impl Profile for Noxus {
+    fn name(&self) -> &'static str {
+        "noxus"
+    }
+    fn status(&self, text: &str) -> StatusKind {
+        kind(text)
+    }
+    fn runs(&self) -> RunTraits {
+        RUNS
     }
 }
 
