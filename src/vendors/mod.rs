@@ -2,6 +2,7 @@
 //! client and `reprise serve` routes) behind the [`Vendor`] trait, listed in a [`Registry`].
 //! Outside this module no code names a system: it asks the system's `Profile`.
 
+mod builtin;
 mod registry;
 mod vendor;
 

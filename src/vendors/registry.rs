@@ -11,7 +11,7 @@ use crate::model::{Format, System};
 use crate::server::{ServeOptions, ServeRoutes, Server};
 
 /// The built-in vendors, in report order. A new vendor is one line here.
-const BUILTIN: [&dyn Vendor; 3] = [&interactly::Interactly, &noxus::Noxus, &cortex::Cortex];
+const BUILTIN: [&dyn Vendor; 3] = [&interactly::INTERACTLY, &noxus::NOXUS, &cortex::CORTEX];
 
 static BUILTIN_REGISTRY: LazyLock<Registry> = LazyLock::new(|| Registry::new(BUILTIN.to_vec()));
 
@@ -61,7 +61,7 @@ impl Registry {
 
     /// The live engine over the APIs of the vendors that have a client and a base URL.
     pub fn http_engine(&self, config: HttpConfig) -> Result<HttpEngine, EngineError> {
-        let connectors: Vec<&dyn Connect> =
+        let connectors: Vec<&'static dyn Connect> =
             self.vendors.iter().filter_map(|v| v.connector()).collect();
         HttpEngine::new(config, &connectors)
     }

@@ -11,7 +11,7 @@ use crate::server::ServeRoutes;
 /// A vendor plugged into reprise. See ARCHITECTURE.md, "How to add a vendor".
 pub trait Vendor: Profile + Adapter + AsAdapter {
     /// Its system's id (`System::new(&VENDOR)`, kept in a `const` by the vendor).
-    fn system(&self) -> System;
+    fn system(&'static self) -> System;
     /// Its live API client, when it has one (`--engine http`, `reprise fetch`).
     fn connector(&'static self) -> Option<&'static dyn Connect> {
         None

@@ -76,7 +76,7 @@ impl Adapter for Toy {
 }
 
 impl Vendor for Toy {
-    fn system(&self) -> System {
+    fn system(&'static self) -> System {
         SYSTEM
     }
 }

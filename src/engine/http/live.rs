@@ -40,7 +40,10 @@ pub struct HttpEngine {
 impl HttpEngine {
     /// Builds the client of every vendor in `vendors` that has a base URL
     /// (`crate::vendors::Registry::http_engine` passes the registered ones).
-    pub fn new(config: HttpConfig, vendors: &[&dyn Connect]) -> Result<HttpEngine, EngineError> {
+    pub fn new(
+        config: HttpConfig,
+        vendors: &[&'static dyn Connect],
+    ) -> Result<HttpEngine, EngineError> {
         let client_config = Arc::new(config.client.clone());
         let limits = Limits::new(&client_config);
         let mut clients = BTreeMap::new();

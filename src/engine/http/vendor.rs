@@ -111,7 +111,7 @@ fn unsupported<'a, T: 'a>(what: &'static str) -> BoxFuture<'a, Result<T, EngineE
 /// How a vendor builds its client.
 pub trait Connect: Send + Sync {
     /// The system the client talks to.
-    fn system(&self) -> System;
+    fn system(&'static self) -> System;
     /// How its requests carry the token.
     fn auth(&self) -> Auth;
     /// The client for the API at `base` (no trailing slash) over `http`.

@@ -6,9 +6,7 @@
 //! `APP/WORKFLOW`.
 
 use crate::engine::http::calls::seg;
-use crate::engine::http::{
-    Auth, Connect, HttpClient, HttpConfig, Known, ListQuery, SingleShotApi, VendorClient,
-};
+use crate::engine::http::{HttpClient, HttpConfig, Known, ListQuery, SingleShotApi, VendorClient};
 use crate::engine::{EngineError, StartRequest};
 use crate::formats::Adapters;
 use crate::model::System;
@@ -101,19 +99,11 @@ impl SingleShotApi for Cortex {
     }
 }
 
-impl Connect for super::Cortex {
-    fn system(&self) -> System {
-        super::SYSTEM
-    }
-    fn auth(&self) -> Auth {
-        Auth::Bearer
-    }
-    fn connect(
-        &self,
-        http: HttpClient,
-        base: String,
-        config: &HttpConfig,
-    ) -> Box<dyn VendorClient> {
-        Box::new(Cortex::new(http, base, config.cortex_app_id.clone()))
-    }
+/// The client for the API at `base` (no trailing slash) over `http`.
+pub(super) fn connect(
+    http: HttpClient,
+    base: String,
+    config: &HttpConfig,
+) -> Box<dyn VendorClient> {
+    Box::new(Cortex::new(http, base, config.cortex_app_id.clone()))
 }

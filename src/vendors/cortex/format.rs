@@ -1,13 +1,12 @@
 //! Cortex: a single-shot step workflow; `usage` is in credits, not tokens.
 
-use super::Cortex;
 use crate::formats::doc::Doc;
 use crate::formats::lenient::error_text;
-use crate::formats::{Adapter, Detected, Document, NormalizeError};
+use crate::formats::NormalizeError;
 use crate::model::{Format, Run, Status, Turn};
 
 /// A Cortex run: an `id` and any field only Cortex runs have (or an upper-case status).
-fn detect(doc: &Doc<'_>) -> Option<Format> {
+pub(super) fn detect(doc: &Doc<'_>) -> Option<Format> {
     doc.id.as_ref()?;
     let upper_status = doc
         .status
@@ -29,7 +28,7 @@ fn detect(doc: &Doc<'_>) -> Option<Format> {
 }
 
 /// Normalizes a Cortex run (alone, or one element of a list response).
-fn run(doc: Doc<'_>) -> Result<Run, NormalizeError> {
+pub(super) fn normalize(doc: Doc<'_>, _: Format) -> Result<Run, NormalizeError> {
     let run_id = doc
         .id
         .ok_or_else(|| NormalizeError::new("/id", "missing `id`"))?;
@@ -52,21 +51,11 @@ fn run(doc: Doc<'_>) -> Result<Run, NormalizeError> {
     })
 }
 
-const FORMATS: [Format; 1] = [super::RUN];
+/// Its formats.
+pub(super) fn formats() -> &'static [Format] {
+    const FORMATS: [Format; 1] = [super::RUN];
+    &FORMATS
+}
 
 /// Cortex runs are told by fields no Noxus run has: they win over Noxus's.
-const SPECIFICITY: u8 = 2;
-
-impl Adapter for Cortex {
-    fn formats(&self) -> &'static [Format] {
-        &FORMATS
-    }
-
-    fn detect(&self, doc: &Document<'_>) -> Option<Detected> {
-        Detected::of(detect(&doc.doc), SPECIFICITY)
-    }
-
-    fn normalize(&self, doc: Document<'_>, _: Format) -> Result<Run, NormalizeError> {
-        run(doc.doc)
-    }
-}
+pub(super) const SPECIFICITY: u8 = 2;

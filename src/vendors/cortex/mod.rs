@@ -1,37 +1,35 @@
-//! Cortex: single-shot step workflows, usage in credits. The vendor's ids and its `Vendor`
-//! impl; `status.rs` holds the `Profile`, `format.rs` the `Adapter`, `client.rs` the live
-//! client and its `Connect`, `routes.rs` the serve routes.
+//! Cortex: single-shot step workflows, usage in credits. Its description ([`CORTEX`]) names
+//! the parts: `status.rs` (status spellings, what runs allow), `format.rs` (detection,
+//! normalization), `client.rs` (the live client), `routes.rs` (the `reprise serve` routes).
 
 mod client;
 mod format;
 mod routes;
 mod status;
 
-use crate::engine::http::Connect;
+use super::builtin::Builtin;
+use crate::engine::http::Auth;
 use crate::model::{Format, System};
-use crate::server::ServeRoutes;
 
 /// The Cortex vendor.
-#[derive(Debug, Clone, Copy)]
-pub struct Cortex;
+pub(crate) static CORTEX: Builtin = Builtin {
+    name: "cortex",
+    status: status::kind,
+    runs: status::RUNS,
+    formats: format::formats,
+    specificity: format::SPECIFICITY,
+    detect: format::detect,
+    normalize: format::normalize,
+    auth: Auth::Bearer,
+    connect: client::connect,
+    routes: routes::routes,
+};
 
 /// Cortex's system id.
-pub const SYSTEM: System = System::new(&Cortex);
+pub const SYSTEM: System = System::new(&CORTEX);
 /// A Cortex run.
 pub const RUN: Format = Format::new(
     SYSTEM,
     "cortex-run",
     "A Cortex run (alone, or as an element of a list response)",
 );
-
-impl crate::vendors::Vendor for Cortex {
-    fn system(&self) -> System {
-        SYSTEM
-    }
-    fn connector(&'static self) -> Option<&'static dyn Connect> {
-        Some(self)
-    }
-    fn serve(&'static self) -> Option<&'static dyn ServeRoutes> {
-        Some(self)
-    }
-}

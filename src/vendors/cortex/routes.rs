@@ -24,7 +24,7 @@ use serde_json::Value;
 use crate::engine::{Engine, LiveHints, RecordedEngine, StartRequest, TurnInput};
 use crate::model::Run;
 use crate::server::{
-    bearer, case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState, ServeRoutes,
+    bearer, case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState,
 };
 
 /// The default and largest page sizes.
@@ -263,10 +263,4 @@ async fn list(
         headers.insert("x-next-page-token", HeaderValue::from(end));
     }
     Ok(res)
-}
-
-impl ServeRoutes for super::Cortex {
-    fn routes(&self, app: &std::sync::Arc<AppState>) -> axum::Router {
-        routes(app)
-    }
 }

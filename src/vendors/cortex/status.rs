@@ -1,10 +1,9 @@
-//! How Cortex spells its run statuses (upper case), and what its runs allow: its `Profile`.
+//! How Cortex spells its run statuses (upper case), and what its runs allow.
 
-use super::Cortex;
-use crate::model::{Profile, RunTraits, StatusKind};
+use crate::model::{RunTraits, StatusKind};
 
 /// What the Cortex status `text` means.
-fn kind(text: &str) -> StatusKind {
+pub(super) fn kind(text: &str) -> StatusKind {
     match text {
         "PENDING" => StatusKind::Queued,
         "RUNNING" => StatusKind::Running,
@@ -17,24 +16,12 @@ fn kind(text: &str) -> StatusKind {
 }
 
 /// Single-shot, versioned, cancellable, no comments; listed per workflow.
-const RUNS: RunTraits = RunTraits {
+pub(super) const RUNS: RunTraits = RunTraits {
     versioned: true,
     stoppable: true,
     lists_per_workflow: true,
     ..RunTraits::NONE
 };
-
-impl Profile for Cortex {
-    fn name(&self) -> &'static str {
-        "cortex"
-    }
-    fn status(&self, text: &str) -> StatusKind {
-        kind(text)
-    }
-    fn runs(&self) -> RunTraits {
-        RUNS
-    }
-}
 
 #[cfg(test)]
 mod tests {

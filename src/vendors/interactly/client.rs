@@ -17,8 +17,8 @@ use crate::engine::http::calls::{
     get_page, get_run, get_run_raw, poll_until_resting, seg, start_call, str_at, unsure_start,
 };
 use crate::engine::http::{
-    Auth, Call, Connect, Generation, HttpClient, HttpConfig, Known, ListQuery, NextTurn, Page,
-    Resend, RetryBudget, Token, VendorClient,
+    Call, Generation, HttpClient, HttpConfig, Known, ListQuery, NextTurn, Page, Resend,
+    RetryBudget, Token, VendorClient,
 };
 use crate::engine::{BoxFuture, EngineError, Reply, Settle, StartRequest, TurnInput};
 use crate::model::{EvalLink, NodeOutput, Origin, RawDoc, Run, Status, StatusKind, Turn};
@@ -575,27 +575,19 @@ impl VendorClient for Interactly {
     }
 }
 
-impl Connect for super::Interactly {
-    fn system(&self) -> crate::model::System {
-        super::SYSTEM
-    }
-    fn auth(&self) -> Auth {
-        Auth::Bearer
-    }
-    fn connect(
-        &self,
-        http: HttpClient,
-        base: String,
-        config: &HttpConfig,
-    ) -> Box<dyn VendorClient> {
-        Box::new(Interactly::new(
-            http,
-            base,
-            config.interactly_generation,
-            config.secret_variables.clone(),
-            config.eval_wait,
-        ))
-    }
+/// The client for the API at `base` (no trailing slash) over `http`.
+pub(super) fn connect(
+    http: HttpClient,
+    base: String,
+    config: &HttpConfig,
+) -> Box<dyn VendorClient> {
+    Box::new(Interactly::new(
+        http,
+        base,
+        config.interactly_generation,
+        config.secret_variables.clone(),
+        config.eval_wait,
+    ))
 }
 
 #[cfg(test)]

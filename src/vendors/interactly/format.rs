@@ -1,9 +1,8 @@
 //! Interactly: the GET envelope, the bare `WorkflowRun`, and the current execute response.
 
-use super::Interactly;
 use crate::formats::doc::{Doc, MessageDoc, PairDoc, StatsDoc, Text};
 use crate::formats::lenient::error_text;
-use crate::formats::{Adapter, Detected, Document, NormalizeError};
+use crate::formats::NormalizeError;
 use crate::model::{
     exact, usage, Comment, ConfigSummary, EdgeSummary, EvalLink, EvaluationConfig, Event, Format,
     Latency, McpServerSummary, ModelLatency, ModelUsage, NodeOutput, NodeSummary, Run, Status,
@@ -13,7 +12,7 @@ use crate::model::{
 /// The Interactly format of a parsed document, if it is one: the envelope by its wrapper, a
 /// run by its fields (a `WorkflowRunInput` also has `workflow_run_id`, with fields no run has),
 /// the execute response by `run_id` and its flags.
-fn detect(doc: &Doc<'_>) -> Option<Format> {
+pub(super) fn detect(doc: &Doc<'_>) -> Option<Format> {
     if let Some(wrapper) = &doc.workflow_run {
         if wrapper.workflow_run.is_some()
             || wrapper._id.is_some()
@@ -47,6 +46,17 @@ fn detect(doc: &Doc<'_>) -> Option<Format> {
         return Some(super::EXECUTE);
     }
     None
+}
+
+/// The document as a run of `format`.
+pub(super) fn normalize(doc: Doc<'_>, format: Format) -> Result<Run, NormalizeError> {
+    if format == super::ENVELOPE {
+        envelope(doc)
+    } else if format == super::EXECUTE {
+        execute(doc)
+    } else {
+        bare(doc)
+    }
 }
 
 /// Normalizes an envelope: the run is `workflow_run.workflow_run`, the fallback id `workflow_run._id`.
@@ -411,31 +421,15 @@ fn config(doc: crate::formats::doc::HydratedDoc<'_>) -> ConfigSummary {
     summary
 }
 
-const FORMATS: [Format; 3] = [super::ENVELOPE, super::RUN, super::EXECUTE];
+/// Its formats.
+pub(super) fn formats() -> &'static [Format] {
+    const FORMATS: [Format; 3] = [super::ENVELOPE, super::RUN, super::EXECUTE];
+    &FORMATS
+}
 
 /// Interactly's fields (an envelope's wrapper, `workflow_run_id`, …) are its own: they win over
 /// the `id` the other vendors look at.
-const SPECIFICITY: u8 = 3;
-
-impl Adapter for Interactly {
-    fn formats(&self) -> &'static [Format] {
-        &FORMATS
-    }
-
-    fn detect(&self, doc: &Document<'_>) -> Option<Detected> {
-        Detected::of(detect(&doc.doc), SPECIFICITY)
-    }
-
-    fn normalize(&self, doc: Document<'_>, format: Format) -> Result<Run, NormalizeError> {
-        if format == super::ENVELOPE {
-            envelope(doc.doc)
-        } else if format == super::EXECUTE {
-            execute(doc.doc)
-        } else {
-            bare(doc.doc)
-        }
-    }
-}
+pub(super) const SPECIFICITY: u8 = 3;
 
 #[cfg(test)]
 mod tests {

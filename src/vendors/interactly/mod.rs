@@ -1,8 +1,8 @@
-//! Interactly: conversational graph workflows, turn by turn. The vendor's ids (system and
-//! formats) and its `Vendor` impl; each file holds one trait's half: `status.rs` the `Profile`,
-//! `format.rs` the `Adapter` (GET envelope, bare `WorkflowRun`, execute response), `client.rs`
-//! the live client and its `Connect`, `routes.rs` the `reprise serve` routes (`layout.rs`: the
-//! byte ranges a partial replay's answers are cut from).
+//! Interactly: conversational graph workflows, turn by turn. Its description ([`INTERACTLY`])
+//! names the parts: `status.rs` (status spellings, what runs allow), `format.rs` (detection;
+//! the GET envelope, the bare `WorkflowRun`, the execute response), `client.rs` (the live
+//! client), `routes.rs` (the `reprise serve` routes; `layout.rs`: the byte ranges a partial
+//! replay's answers are cut from).
 
 mod client;
 mod format;
@@ -10,16 +10,26 @@ mod layout;
 mod routes;
 mod status;
 
-use crate::engine::http::Connect;
+use super::builtin::Builtin;
+use crate::engine::http::Auth;
 use crate::model::{Format, System};
-use crate::server::ServeRoutes;
 
 /// The Interactly vendor.
-#[derive(Debug, Clone, Copy)]
-pub struct Interactly;
+pub(crate) static INTERACTLY: Builtin = Builtin {
+    name: "interactly",
+    status: status::kind,
+    runs: status::RUNS,
+    formats: format::formats,
+    specificity: format::SPECIFICITY,
+    detect: format::detect,
+    normalize: format::normalize,
+    auth: Auth::Bearer,
+    connect: client::connect,
+    routes: routes::routes,
+};
 
 /// Interactly's system id.
-pub const SYSTEM: System = System::new(&Interactly);
+pub const SYSTEM: System = System::new(&INTERACTLY);
 /// `GET …/workflow-runs/{id}`.
 pub const ENVELOPE: Format = Format::new(
     SYSTEM,
@@ -38,15 +48,3 @@ pub const EXECUTE: Format = Format::new(
     "interactly-execute",
     "The current Interactly execute response `{run_id, turn_number, events, …}`",
 );
-
-impl crate::vendors::Vendor for Interactly {
-    fn system(&self) -> System {
-        SYSTEM
-    }
-    fn connector(&'static self) -> Option<&'static dyn Connect> {
-        Some(self)
-    }
-    fn serve(&'static self) -> Option<&'static dyn ServeRoutes> {
-        Some(self)
-    }
-}

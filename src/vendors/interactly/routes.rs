@@ -38,7 +38,7 @@ use super::layout::Layout;
 use crate::engine::{Engine, LiveHints, Reply, StartRequest, TurnInput};
 use crate::model::Run;
 use crate::server::{
-    bearer, case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState, ServeRoutes,
+    bearer, case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState,
 };
 
 /// How many recordings' layouts are kept (each about the size of its events).
@@ -481,12 +481,6 @@ async fn evaluation_result(
         "evaluated_at": eval.ended_at,
     });
     Ok(json_bytes(answer.to_string()))
-}
-
-impl ServeRoutes for super::Interactly {
-    fn routes(&self, app: &std::sync::Arc<AppState>) -> axum::Router {
-        routes(app)
-    }
 }
 
 #[cfg(test)]

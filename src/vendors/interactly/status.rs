@@ -1,11 +1,9 @@
-//! How Interactly spells its run statuses (`WorkflowRunStatus`), and what its runs allow:
-//! its `Profile`.
+//! How Interactly spells its run statuses (`WorkflowRunStatus`), and what its runs allow.
 
-use super::Interactly;
-use crate::model::{Profile, RunTraits, StatusKind};
+use crate::model::{RunTraits, StatusKind};
 
 /// What the Interactly status `text` means.
-fn kind(text: &str) -> StatusKind {
+pub(super) fn kind(text: &str) -> StatusKind {
     match text {
         "not_started" => StatusKind::NotStarted,
         "started" => StatusKind::Started,
@@ -21,7 +19,7 @@ fn kind(text: &str) -> StatusKind {
 }
 
 /// Conversations, versioned, stopped, evaluated by Interactly itself, commented; one list for all workflows.
-const RUNS: RunTraits = RunTraits {
+pub(super) const RUNS: RunTraits = RunTraits {
     conversational: true,
     versioned: true,
     stoppable: true,
@@ -30,18 +28,6 @@ const RUNS: RunTraits = RunTraits {
     has_configs: true,
     lists_per_workflow: false,
 };
-
-impl Profile for Interactly {
-    fn name(&self) -> &'static str {
-        "interactly"
-    }
-    fn status(&self, text: &str) -> StatusKind {
-        kind(text)
-    }
-    fn runs(&self) -> RunTraits {
-        RUNS
-    }
-}
 
 #[cfg(test)]
 mod tests {

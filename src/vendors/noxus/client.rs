@@ -5,9 +5,7 @@
 //! `reprise fetch` lists with `GET /v1/workflows/{workflow_id}/runs?page=&size=` (assumed).
 
 use crate::engine::http::calls::seg;
-use crate::engine::http::{
-    Auth, Connect, HttpClient, HttpConfig, Known, ListQuery, SingleShotApi, VendorClient,
-};
+use crate::engine::http::{HttpClient, HttpConfig, Known, ListQuery, SingleShotApi, VendorClient};
 use crate::engine::{EngineError, StartRequest};
 use crate::formats::Adapters;
 use crate::model::System;
@@ -73,14 +71,7 @@ impl SingleShotApi for Noxus {
     }
 }
 
-impl Connect for super::Noxus {
-    fn system(&self) -> System {
-        super::SYSTEM
-    }
-    fn auth(&self) -> Auth {
-        Auth::ApiKey
-    }
-    fn connect(&self, http: HttpClient, base: String, _: &HttpConfig) -> Box<dyn VendorClient> {
-        Box::new(Noxus::new(http, base))
-    }
+/// The client for the API at `base` (no trailing slash) over `http`.
+pub(super) fn connect(http: HttpClient, base: String, _: &HttpConfig) -> Box<dyn VendorClient> {
+    Box::new(Noxus::new(http, base))
 }

@@ -1,13 +1,12 @@
 //! Noxus: a single-shot DAG run. No version number (only `workflow_hash`), no token usage.
 
-use super::Noxus;
 use crate::formats::doc::Doc;
-use crate::formats::{Adapter, Detected, Document, NormalizeError};
+use crate::formats::NormalizeError;
 use crate::model::{Format, Run, Status, Turn};
 
 /// A Noxus run: an `id` and any field Noxus runs have (a Cortex run's fields win: see
 /// [`super::SPECIFICITY`]).
-fn detect(doc: &Doc<'_>) -> Option<Format> {
+pub(super) fn detect(doc: &Doc<'_>) -> Option<Format> {
     doc.id.as_ref()?;
     if doc.progress.is_some()
         || doc.group_id.is_some()
@@ -22,7 +21,7 @@ fn detect(doc: &Doc<'_>) -> Option<Format> {
 }
 
 /// Normalizes a Noxus run (with or without `output`).
-fn run(doc: Doc<'_>) -> Result<Run, NormalizeError> {
+pub(super) fn normalize(doc: Doc<'_>, _: Format) -> Result<Run, NormalizeError> {
     let run_id = doc
         .id
         .ok_or_else(|| NormalizeError::new("/id", "missing `id`"))?;
@@ -41,21 +40,11 @@ fn run(doc: Doc<'_>) -> Result<Run, NormalizeError> {
     })
 }
 
-const FORMATS: [Format; 1] = [super::RUN];
+/// Its formats.
+pub(super) fn formats() -> &'static [Format] {
+    const FORMATS: [Format; 1] = [super::RUN];
+    &FORMATS
+}
 
 /// Noxus runs are told by fields a Cortex run may share: Cortex's win.
-const SPECIFICITY: u8 = 1;
-
-impl Adapter for Noxus {
-    fn formats(&self) -> &'static [Format] {
-        &FORMATS
-    }
-
-    fn detect(&self, doc: &Document<'_>) -> Option<Detected> {
-        Detected::of(detect(&doc.doc), SPECIFICITY)
-    }
-
-    fn normalize(&self, doc: Document<'_>, _: Format) -> Result<Run, NormalizeError> {
-        run(doc.doc)
-    }
-}
+pub(super) const SPECIFICITY: u8 = 1;

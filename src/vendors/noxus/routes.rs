@@ -19,7 +19,7 @@ use axum::Router;
 use crate::engine::{Engine, LiveHints, StartRequest, TurnInput};
 use crate::model::Run;
 use crate::server::{
-    api_key, case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState, ServeRoutes,
+    api_key, case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState,
 };
 
 /// The Noxus routes behind `X-API-KEY`.
@@ -80,10 +80,4 @@ async fn get_scoped(
         )));
     }
     Ok(json_bytes(recorded_bytes(&state, &run).await?))
-}
-
-impl ServeRoutes for super::Noxus {
-    fn routes(&self, app: &std::sync::Arc<AppState>) -> axum::Router {
-        routes(app)
-    }
 }

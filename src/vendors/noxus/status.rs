@@ -1,10 +1,9 @@
-//! How Noxus spells its run statuses, and what its runs allow: its `Profile`.
+//! How Noxus spells its run statuses, and what its runs allow.
 
-use super::Noxus;
-use crate::model::{Profile, RunTraits, StatusKind};
+use crate::model::{RunTraits, StatusKind};
 
 /// What the Noxus status `text` means.
-fn kind(text: &str) -> StatusKind {
+pub(super) fn kind(text: &str) -> StatusKind {
     match text {
         "queued" => StatusKind::Queued,
         "running" => StatusKind::Running,
@@ -17,22 +16,10 @@ fn kind(text: &str) -> StatusKind {
 }
 
 /// Single-shot, unversioned (only a workflow hash), no stop, no comments; listed per workflow.
-const RUNS: RunTraits = RunTraits {
+pub(super) const RUNS: RunTraits = RunTraits {
     lists_per_workflow: true,
     ..RunTraits::NONE
 };
-
-impl Profile for Noxus {
-    fn name(&self) -> &'static str {
-        "noxus"
-    }
-    fn status(&self, text: &str) -> StatusKind {
-        kind(text)
-    }
-    fn runs(&self) -> RunTraits {
-        RUNS
-    }
-}
 
 #[cfg(test)]
 mod tests {
