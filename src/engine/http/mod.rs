@@ -22,5 +22,5 @@ pub use config::{Generation, HttpConfig};
 pub use inflight::InFlight;
 pub use live::HttpEngine;
 pub use safety::{check_side_effects, SideEffectsRefused};
-pub(crate) use single_shot::SingleShotApi;
+pub(crate) use single_shot::{RunUrls, SingleShot};
 pub use vendor::{Connect, Known, ListQuery, NextTurn, Page, VendorClient};

@@ -1,6 +1,6 @@
 //! The client of a single-shot API (Noxus, Cortex): a run is started by one POST, polled by
 //! GET until it rests, listed by pages, and perhaps cancelled by one POST. A vendor says only
-//! where ([`SingleShotApi`]); the calls, checks and resend rules are the same for all.
+//! where ([`RunUrls`]); the calls, checks and resend rules are the same for all.
 
 use std::sync::Arc;
 
@@ -10,14 +10,8 @@ use crate::engine::{BoxFuture, EngineError, Reply, StartRequest};
 use crate::formats::Adapters;
 use crate::model::{Run, System};
 
-/// Where a single-shot vendor's runs are.
-pub(crate) trait SingleShotApi: Send + Sync + std::fmt::Debug {
-    /// The system the runs are of.
-    fn system(&self) -> System;
-    /// The shared client.
-    fn http(&self) -> &HttpClient;
-    /// The adapters its answers are read with.
-    fn adapters(&self) -> &Adapters;
+/// Where a single-shot vendor's runs are: all a vendor says of its API.
+pub(crate) trait RunUrls: Send + Sync + std::fmt::Debug {
     /// The POST that starts a run of `request`.
     fn start_url(&self, request: &StartRequest) -> Result<String, EngineError>;
     /// The GET of a run.
@@ -34,7 +28,32 @@ pub(crate) trait SingleShotApi: Send + Sync + std::fmt::Debug {
     }
 }
 
-impl<T: SingleShotApi> VendorClient for T {
+/// The live client of a single-shot API at `urls`.
+#[derive(Debug)]
+pub(crate) struct SingleShot<U> {
+    /// The shared client.
+    pub http: HttpClient,
+    /// The system the runs are of.
+    pub system: System,
+    /// The adapters its answers are read with.
+    pub adapters: &'static Adapters,
+    /// Where the runs are.
+    pub urls: U,
+}
+
+impl<U: RunUrls> SingleShot<U> {
+    fn http(&self) -> &HttpClient {
+        &self.http
+    }
+    fn system(&self) -> System {
+        self.system
+    }
+    fn adapters(&self) -> &Adapters {
+        self.adapters
+    }
+}
+
+impl<U: RunUrls> VendorClient for SingleShot<U> {
     /// Starts a run and polls it until it rests (or settles where the recording did). The
     /// reply is turn 0.
     fn start<'a>(
@@ -43,7 +62,7 @@ impl<T: SingleShotApi> VendorClient for T {
         budget: &'a RetryBudget,
     ) -> BoxFuture<'a, Result<Reply, EngineError>> {
         Box::pin(async move {
-            let url = self.start_url(request)?;
+            let url = self.urls.start_url(request)?;
             let (system, adapters) = (self.system(), self.adapters());
             let get = |run_id: String| async move {
                 let run = Known {
@@ -63,7 +82,7 @@ impl<T: SingleShotApi> VendorClient for T {
         budget: &'a RetryBudget,
     ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
         Box::pin(async move {
-            let url = self.run_url(run)?;
+            let url = self.urls.run_url(run)?;
             get_run(self.http(), url, self.system(), self.adapters(), budget).await
         })
     }
@@ -74,7 +93,7 @@ impl<T: SingleShotApi> VendorClient for T {
         budget: &'a RetryBudget,
     ) -> BoxFuture<'a, Result<Arc<[u8]>, EngineError>> {
         Box::pin(async move {
-            let url = self.run_url(run)?;
+            let url = self.urls.run_url(run)?;
             get_run_raw(self.http(), url, self.system(), self.adapters(), budget).await
         })
     }
@@ -85,7 +104,7 @@ impl<T: SingleShotApi> VendorClient for T {
         budget: &'a RetryBudget,
     ) -> BoxFuture<'a, Result<(), EngineError>> {
         Box::pin(async move {
-            let Some(url) = self.cancel_url(run) else {
+            let Some(url) = self.urls.cancel_url(run) else {
                 return Err(EngineError::Unsupported(format!(
                     "stop on {}",
                     self.system()
@@ -104,12 +123,12 @@ impl<T: SingleShotApi> VendorClient for T {
         budget: &'a RetryBudget,
     ) -> BoxFuture<'a, Result<Page, EngineError>> {
         Box::pin(async move {
-            let url = self.list_url(query)?;
+            let url = self.urls.list_url(query)?;
             get_page(
                 self.http(),
                 url,
                 query.size,
-                self.cursor(),
+                self.urls.cursor(),
                 budget,
                 |item| str_at(item, &["id"]).map(str::to_owned),
             )

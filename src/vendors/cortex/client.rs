@@ -6,26 +6,20 @@
 //! `APP/WORKFLOW`.
 
 use crate::engine::http::calls::seg;
-use crate::engine::http::{HttpClient, HttpConfig, Known, ListQuery, SingleShotApi, VendorClient};
+use crate::engine::http::{
+    HttpClient, HttpConfig, Known, ListQuery, RunUrls, SingleShot, VendorClient,
+};
 use crate::engine::{EngineError, StartRequest};
-use crate::formats::Adapters;
-use crate::model::System;
 use crate::vendors::Registry;
 
-/// The Cortex client.
+/// Where Cortex runs are, under `base` (no trailing slash); `app_id` is `--app-id`.
 #[derive(Debug)]
 pub struct Cortex {
-    http: HttpClient,
     base: String,
     app_id: Option<String>,
 }
 
 impl Cortex {
-    /// A client for the API at `base` (no trailing slash).
-    pub fn new(http: HttpClient, base: String, app_id: Option<String>) -> Cortex {
-        Cortex { http, base, app_id }
-    }
-
     /// `…/apps/{app}/workflows/{workflow}/runs`. The app is the one the recorded run names
     /// (`app`), else `--app-id`, else the `APP` of a workflow id written `APP/WORKFLOW`.
     fn runs_url(
@@ -58,19 +52,7 @@ impl Cortex {
     }
 }
 
-impl SingleShotApi for Cortex {
-    fn system(&self) -> System {
-        super::SYSTEM
-    }
-
-    fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
-    fn adapters(&self) -> &Adapters {
-        Registry::builtin().adapters()
-    }
-
+impl RunUrls for Cortex {
     fn start_url(&self, request: &StartRequest) -> Result<String, EngineError> {
         self.runs_url(request.live.app_id.as_deref(), Some(&request.workflow_id))
     }
@@ -105,5 +87,14 @@ pub(super) fn connect(
     base: String,
     config: &HttpConfig,
 ) -> Box<dyn VendorClient> {
-    Box::new(Cortex::new(http, base, config.cortex_app_id.clone()))
+    let urls = Cortex {
+        base,
+        app_id: config.cortex_app_id.clone(),
+    };
+    Box::new(SingleShot {
+        http,
+        system: super::SYSTEM,
+        adapters: Registry::builtin().adapters(),
+        urls,
+    })
 }

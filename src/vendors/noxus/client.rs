@@ -5,39 +5,19 @@
 //! `reprise fetch` lists with `GET /v1/workflows/{workflow_id}/runs?page=&size=` (assumed).
 
 use crate::engine::http::calls::seg;
-use crate::engine::http::{HttpClient, HttpConfig, Known, ListQuery, SingleShotApi, VendorClient};
+use crate::engine::http::{
+    HttpClient, HttpConfig, Known, ListQuery, RunUrls, SingleShot, VendorClient,
+};
 use crate::engine::{EngineError, StartRequest};
-use crate::formats::Adapters;
-use crate::model::System;
 use crate::vendors::Registry;
 
-/// The Noxus client.
+/// Where Noxus runs are, under `base` (no trailing slash).
 #[derive(Debug)]
 pub struct Noxus {
-    http: HttpClient,
     base: String,
 }
 
-impl Noxus {
-    /// A client for the API at `base` (no trailing slash).
-    pub fn new(http: HttpClient, base: String) -> Noxus {
-        Noxus { http, base }
-    }
-}
-
-impl SingleShotApi for Noxus {
-    fn system(&self) -> System {
-        super::SYSTEM
-    }
-
-    fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
-    fn adapters(&self) -> &Adapters {
-        Registry::builtin().adapters()
-    }
-
+impl RunUrls for Noxus {
     fn start_url(&self, request: &StartRequest) -> Result<String, EngineError> {
         let workflow = seg(&request.workflow_id);
         Ok(format!("{}/v1/workflows/{workflow}/runs", self.base))
@@ -73,5 +53,10 @@ impl SingleShotApi for Noxus {
 
 /// The client for the API at `base` (no trailing slash) over `http`.
 pub(super) fn connect(http: HttpClient, base: String, _: &HttpConfig) -> Box<dyn VendorClient> {
-    Box::new(Noxus::new(http, base))
+    Box::new(SingleShot {
+        http,
+        system: super::SYSTEM,
+        adapters: Registry::builtin().adapters(),
+        urls: Noxus { base },
+    })
 }
