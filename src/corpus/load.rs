@@ -365,7 +365,6 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::formats::read_bytes;
 
     /// One bare Interactly run read from `file`, with these top-level fields added.
     fn run(file: &str, id: &str, extra: Value) -> Run {
@@ -374,16 +373,7 @@ mod tests {
         if let (Some(doc), Some(extra)) = (doc.as_object_mut(), extra.as_object()) {
             doc.extend(extra.clone());
         }
-        let bytes = serde_json::to_vec(&doc).unwrap();
-        let mut out = read_bytes(
-            Path::new(file),
-            Arc::from(bytes),
-            crate::vendors::Registry::builtin().adapters(),
-            None,
-            true,
-        );
-        assert!(out.problems.is_empty(), "{:?}", out.problems);
-        out.runs.remove(0)
+        crate::vendors::test_run(file, &doc.to_string())
     }
 
     fn evaluation(file: &str, id: &str, source: Option<&str>) -> Run {

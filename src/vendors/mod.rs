@@ -10,5 +10,7 @@ pub mod cortex;
 pub mod interactly;
 pub mod noxus;
 
+#[cfg(test)]
+pub(crate) use registry::test_run;
 pub use registry::Registry;
 pub use vendor::{AsAdapter, Vendor};

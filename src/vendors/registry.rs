@@ -142,3 +142,18 @@ impl clap::ValueEnum for Format {
         Some(clap::builder::PossibleValue::new(self.as_str()).help(self.about()))
     }
 }
+
+/// One in-test document (JSON text) read as a run of the built-in vendors, from a file named
+/// `file`; the tests of several modules build their runs this way.
+#[cfg(test)]
+pub(crate) fn test_run(file: &str, text: &str) -> crate::model::Run {
+    let mut out = crate::formats::read_bytes(
+        std::path::Path::new(file),
+        std::sync::Arc::from(text.as_bytes()),
+        Registry::builtin().adapters(),
+        None,
+        true,
+    );
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    out.runs.remove(0)
+}

@@ -1,26 +1,15 @@
 //! Cassette matching over small in-test runs.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
 
 use super::*;
-use crate::formats::read_bytes;
 use crate::model::Variables;
 
 /// Parses one in-test document into a run.
 fn run(doc: Value) -> Run {
-    let bytes = serde_json::to_vec(&doc).unwrap();
-    let mut out = read_bytes(
-        Path::new("mem.json"),
-        Arc::from(bytes),
-        crate::vendors::Registry::builtin().adapters(),
-        None,
-        true,
-    );
-    assert!(out.problems.is_empty(), "{:?}", out.problems);
-    out.runs.remove(0)
+    crate::vendors::test_run("mem.json", &doc.to_string())
 }
 
 /// A bare Interactly run: a start turn with `vars`, then one data turn per message.

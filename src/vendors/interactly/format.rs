@@ -522,16 +522,7 @@ mod tests {
                     {{"type": "worker_llm", "llm_usage_info": {{"prompt_tokens": 5, "completion_tokens": 1,
                       "total_tokens": 9, "response_latency_milliseconds": 100}}}}]}}}}]}}"#
             );
-            crate::formats::read_bytes(
-                std::path::Path::new("t.json"),
-                std::sync::Arc::from(text.as_bytes()),
-                crate::vendors::Registry::builtin().adapters(),
-                None,
-                true,
-            )
-            .runs
-            .pop()
-            .expect("loads")
+            crate::vendors::test_run("t.json", &text)
         };
         let figures = |n: &Run| {
             let u = &n.usage;
