@@ -99,18 +99,19 @@ fn bench(c: &mut Criterion) {
     let mut tokens = std::collections::BTreeMap::new();
     tokens.insert(System::Interactly, Token::new("bench"));
     let engine = Arc::new(
-        HttpEngine::new(HttpConfig {
-            client: ClientConfig {
-                concurrency,
-                poll_interval: Duration::from_millis(1),
-                ..ClientConfig::default()
-            },
-            base_urls: [(System::Interactly, url)].into_iter().collect(),
-            tokens,
-            interactly_generation: Generation::Current,
-            ..HttpConfig::default()
-        })
-        .expect("engine"),
+        reprise::vendors::Registry::builtin()
+            .http_engine(HttpConfig {
+                client: ClientConfig {
+                    concurrency,
+                    poll_interval: Duration::from_millis(1),
+                    ..ClientConfig::default()
+                },
+                base_urls: [(System::Interactly, url)].into_iter().collect(),
+                tokens,
+                interactly_generation: Generation::Current,
+                ..HttpConfig::default()
+            })
+            .expect("engine"),
     );
     let run_all = || {
         let engine = engine.clone();
@@ -156,6 +157,7 @@ fn bench(c: &mut Criterion) {
             let out = reprise::formats::read_bytes(
                 std::path::Path::new("bench.json"),
                 doc.clone(),
+                reprise::vendors::Registry::builtin().adapters(),
                 None,
                 true,
             );

@@ -90,7 +90,13 @@ fn weigh_loaded_runs() {
     let before = LIVE.with(|l| l.get());
     let mut runs = Vec::new();
     for (path, bytes) in &data {
-        let out = read_bytes(path, bytes.clone(), None, false);
+        let out = read_bytes(
+            path,
+            bytes.clone(),
+            reprise::vendors::Registry::builtin().adapters(),
+            None,
+            false,
+        );
         assert!(out.problems.is_empty());
         runs.extend(out.runs);
     }
@@ -150,7 +156,13 @@ fn bench(c: &mut Criterion) {
         b.iter_with_large_drop(|| {
             data.iter()
                 .map(|(p, bytes)| {
-                    let out = read_bytes(p, bytes.clone(), None, true);
+                    let out = read_bytes(
+                        p,
+                        bytes.clone(),
+                        reprise::vendors::Registry::builtin().adapters(),
+                        None,
+                        true,
+                    );
                     assert!(out.problems.is_empty());
                     out
                 })
@@ -161,7 +173,15 @@ fn bench(c: &mut Criterion) {
     g.bench_function("read_bytes (rayon, from memory)", |b| {
         b.iter_with_large_drop(|| {
             data.par_iter()
-                .map(|(p, bytes)| read_bytes(p, bytes.clone(), None, false))
+                .map(|(p, bytes)| {
+                    read_bytes(
+                        p,
+                        bytes.clone(),
+                        reprise::vendors::Registry::builtin().adapters(),
+                        None,
+                        false,
+                    )
+                })
                 .collect::<Vec<_>>()
         })
     });
@@ -187,6 +207,7 @@ fn bench(c: &mut Criterion) {
                     format: None,
                     keep_raw,
                     digest: false,
+                    ..LoadOptions::default()
                 },
             )
         };

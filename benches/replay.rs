@@ -87,6 +87,7 @@ fn synthetic(cases: usize) -> Corpus {
     let outcome = read_bytes(
         Path::new("synthetic.jsonl"),
         Arc::from(corpus_bytes(cases)),
+        reprise::vendors::Registry::builtin().adapters(),
         None,
         true,
     );
@@ -158,6 +159,7 @@ fn scale_report() {
             format: None,
             keep_raw: false,
             digest: false,
+            ..LoadOptions::default()
         },
     );
     let loaded = started.elapsed();

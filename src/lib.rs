@@ -25,5 +25,6 @@ pub mod server;
 pub mod snapshot;
 pub mod stats;
 pub mod synth;
+pub mod vendors;
 
 pub use error::{Error, ExitStatus};

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::corpus::{Corpus, LoadOptions};
 use crate::engine::Engine;
+use crate::error::{InputError, RuntimeError, UsageError};
 use crate::model::Run;
 use crate::redact::Redactor;
 use crate::replay::{self, Selection, Summary};
@@ -23,7 +24,6 @@ use crate::report::{
     Terminal, Verdict,
 };
 use crate::snapshot::{SnapshotCheck, SnapshotStage};
-use crate::error::{InputError, RuntimeError, UsageError};
 use crate::{eval, Error, ExitStatus};
 
 /// What `reprise run` was asked to do, with every default resolved.

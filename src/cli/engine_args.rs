@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +12,7 @@ use crate::engine::record::RecordingEngine;
 use crate::engine::Engine;
 use crate::error::{RuntimeError, UsageError};
 use crate::model::System;
+use crate::vendors::Registry;
 use crate::Error;
 
 /// Which engine answers.
@@ -174,7 +174,9 @@ impl EngineArgs {
 
     /// Builds the live engine.
     pub fn http_engine(&self) -> Result<HttpEngine, Error> {
-        Ok(HttpEngine::new(self.http_config()?).map_err(RuntimeError::from)?)
+        Ok(Registry::builtin()
+            .http_engine(self.http_config()?)
+            .map_err(RuntimeError::from)?)
     }
 
     /// The engine these flags ask for, given the recorded engine: the recorded engine itself,
@@ -200,8 +202,11 @@ impl EngineArgs {
 fn per_system(specs: &[String], flag: &str) -> Result<BTreeMap<System, String>, Error> {
     let mut out = BTreeMap::new();
     for spec in specs {
-        match spec.split_once('=') {
-            Some((name, value)) if System::from_str(name).is_ok() => {
+        let named = spec
+            .split_once('=')
+            .and_then(|(name, value)| Some((Registry::builtin().system(name)?, value)));
+        match named {
+            Some((system, value)) => {
                 if value.is_empty() {
                     return Err(UsageError::EmptySystemValue {
                         flag: flag.to_owned(),
@@ -209,18 +214,16 @@ fn per_system(specs: &[String], flag: &str) -> Result<BTreeMap<System, String>, 
                     }
                     .into());
                 }
-                let system =
-                    System::from_str(name).map_err(|why| UsageError::UnknownSystem { why })?;
                 out.insert(system, value.to_owned());
             }
-            _ => {
+            None => {
                 if spec.is_empty() {
                     return Err(UsageError::EmptyValue {
                         flag: flag.to_owned(),
                     }
                     .into());
                 }
-                for system in System::ALL {
+                for system in Registry::builtin().systems() {
                     out.insert(system, spec.clone());
                 }
             }
@@ -232,6 +235,7 @@ fn per_system(specs: &[String], flag: &str) -> Result<BTreeMap<System, String>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vendors::{cortex, interactly, noxus};
 
     #[test]
     fn base_urls_for_all_or_one_system() {
@@ -245,9 +249,9 @@ mod tests {
             "--base-url",
         )
         .unwrap();
-        assert_eq!(m[&System::Interactly], "http://x?a=b");
-        assert_eq!(m[&System::Noxus], "http://x?a=b");
-        assert_eq!(m[&System::Cortex], "http://cx");
+        assert_eq!(m[&interactly::SYSTEM], "http://x?a=b");
+        assert_eq!(m[&noxus::SYSTEM], "http://x?a=b");
+        assert_eq!(m[&cortex::SYSTEM], "http://cx");
         assert!(per_system(&["noxus=".into()], "--base-url").is_err());
     }
 

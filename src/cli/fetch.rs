@@ -52,7 +52,7 @@ pub struct Args {
 /// Runs `fetch`: exit 0 when every listed run was written or already there and the list was
 /// read to its end, 3 otherwise.
 pub fn run(args: Args) -> Result<ExitStatus, Error> {
-    if args.system != System::Interactly && args.workflow.is_none() {
+    if args.system.profile().runs().lists_per_workflow && args.workflow.is_none() {
         return Err(UsageError::FetchNeedsWorkflow {
             system: args.system,
         }
@@ -71,8 +71,11 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
             args.engine.token_env.join(", ")
         );
     }
-    let engine =
-        Arc::new(crate::engine::http::HttpEngine::new(config).map_err(RuntimeError::from)?);
+    let engine = Arc::new(
+        crate::vendors::Registry::builtin()
+            .http_engine(config)
+            .map_err(RuntimeError::from)?,
+    );
     let options = FetchOptions {
         system: args.system,
         workflow_id: args.workflow,

@@ -61,6 +61,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
             format: None,
             keep_raw: false,
             digest: false,
+            ..LoadOptions::default()
         },
     );
     let mut stderr = std::io::stderr().lock();

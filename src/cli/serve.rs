@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::corpus::{Corpus, LoadOptions};
 use crate::engine::{FaultConfig, RecordedEngine};
 use crate::error::{InputError, RuntimeError, UsageError};
-use crate::server::{self, ServeOptions, Server};
+use crate::server::{self, ServeOptions};
 use crate::{Error, ExitStatus};
 
 /// Arguments of `serve`.
@@ -129,6 +129,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         format: None,
         keep_raw: false,
         digest: false,
+        ..LoadOptions::default()
     };
     let cases = Corpus::load(&paths, &options);
     let recordings = Corpus::load(&args.recordings, &options);
@@ -149,20 +150,21 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         .into());
     }
     let count = engine.runs().len();
-    let server = Server::new(
-        Arc::new(engine),
-        ServeOptions {
-            token,
-            faults,
-            log: !args.quiet,
-            connections: server::ConnectionOptions {
-                header_timeout: Duration::from_millis(args.header_timeout_ms),
-                idle_timeout: Duration::from_secs(args.idle_timeout_secs),
-                max_connections: args.max_connections,
+    let server = crate::vendors::Registry::builtin()
+        .server(
+            Arc::new(engine),
+            ServeOptions {
+                token,
+                faults,
+                log: !args.quiet,
+                connections: server::ConnectionOptions {
+                    header_timeout: Duration::from_millis(args.header_timeout_ms),
+                    idle_timeout: Duration::from_secs(args.idle_timeout_secs),
+                    max_connections: args.max_connections,
+                },
             },
-        },
-    )
-    .map_err(|why| UsageError::ServeOptions { why })?;
+        )
+        .map_err(|why| UsageError::ServeOptions { why })?;
     drop((cases, recordings));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -46,6 +46,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
             format: args.format,
             keep_raw: false,
             digest: false,
+            ..LoadOptions::default()
         },
     );
     let mut problems: Vec<String> = corpus.problems.iter().map(ToString::to_string).collect();

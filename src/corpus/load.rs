@@ -7,12 +7,15 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::link::{link, position, Links, Warning};
-use crate::formats::{read_file, Problem};
+use crate::formats::{read_file, Adapters, Problem};
 use crate::model::{Format, Run, System};
 
-/// How to load.
-#[derive(Debug, Clone, Default)]
+/// How to load. The default reads with the built-in vendors' adapters (its `Default` is
+/// implemented beside the vendors' registry, `crate::vendors`).
+#[derive(Debug, Clone)]
 pub struct LoadOptions {
+    /// The adapters that read documents, in order (`Registry::adapters` of the vendors).
+    pub adapters: Adapters,
     /// Skip detection and read every document as this format.
     pub format: Option<Format>,
     /// Keep each file's bytes in memory (else runs re-read their raw document from disk).
@@ -36,6 +39,8 @@ pub struct Corpus {
     pub files: usize,
     /// Bytes read.
     pub bytes: u64,
+    /// The systems of the adapters it was read with, in order.
+    systems: Vec<System>,
     links: Links,
 }
 
@@ -221,7 +226,13 @@ impl Corpus {
         let outcomes: Vec<_> = files
             .par_iter()
             .map(|path| {
-                let read = read_file(path, options.format, options.keep_raw, options.digest);
+                let read = read_file(
+                    path,
+                    &options.adapters,
+                    options.format,
+                    options.keep_raw,
+                    options.digest,
+                );
                 let runs: Vec<Arc<Run>> = read.runs.into_iter().map(Arc::new).collect();
                 let warnings: Vec<Warning> = read
                     .warnings
@@ -248,6 +259,7 @@ impl Corpus {
         corpus.warnings.splice(0..0, warnings);
         corpus.files = files.len();
         corpus.bytes = bytes;
+        corpus.systems = options.adapters.systems();
         corpus
     }
 
@@ -294,6 +306,7 @@ impl Corpus {
             warnings,
             files: 0,
             bytes: 0,
+            systems: Vec::new(),
             links,
         }
     }
@@ -329,11 +342,18 @@ impl Corpus {
         self.links.dangling
     }
 
-    /// Runs per system.
+    /// Runs per system: every system the corpus was read with, in the adapters' order (then
+    /// any other system its runs are of).
     pub fn count_by_system(&self) -> Vec<(System, usize)> {
-        System::ALL
-            .iter()
-            .map(|&s| (s, self.runs.iter().filter(|r| r.system == s).count()))
+        let mut systems = self.systems.clone();
+        for run in &self.runs {
+            if !systems.contains(&run.system) {
+                systems.push(run.system);
+            }
+        }
+        systems
+            .into_iter()
+            .map(|s| (s, self.runs.iter().filter(|r| r.system == s).count()))
             .collect()
     }
 }
@@ -345,7 +365,6 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::formats::read_bytes;
 
     /// One bare Interactly run read from `file`, with these top-level fields added.
     fn run(file: &str, id: &str, extra: Value) -> Run {
@@ -354,10 +373,7 @@ mod tests {
         if let (Some(doc), Some(extra)) = (doc.as_object_mut(), extra.as_object()) {
             doc.extend(extra.clone());
         }
-        let bytes = serde_json::to_vec(&doc).unwrap();
-        let mut out = read_bytes(Path::new(file), Arc::from(bytes), None, true);
-        assert!(out.problems.is_empty(), "{:?}", out.problems);
-        out.runs.remove(0)
+        crate::vendors::test_run(file, &doc.to_string())
     }
 
     fn evaluation(file: &str, id: &str, source: Option<&str>) -> Run {

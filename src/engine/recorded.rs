@@ -61,8 +61,8 @@ pub struct RecordedEngine {
     /// Every run (recordings and evaluation runs), sorted by run id.
     runs: Vec<Arc<Run>>,
     by_id: HashMap<String, u32>,
-    /// Per system (index of `System::ALL`): workflow id → workflow index.
-    workflows: [HashMap<String, u32>; 3],
+    /// Per system: workflow id → workflow index.
+    workflows: HashMap<System, HashMap<String, u32>>,
     /// Per workflow index: (system, workflow id, recorded versions ascending).
     workflow_info: Vec<(System, String, Vec<Option<i64>>)>,
     /// (workflow, version) → its recordings, ascending.
@@ -73,14 +73,6 @@ pub struct RecordedEngine {
     evaluations: HashMap<u32, u32>,
     sessions: Mutex<HashMap<String, Vec<Session>>>,
     latency_factor: f64,
-}
-
-fn system_slot(system: System) -> usize {
-    match system {
-        System::Interactly => 0,
-        System::Noxus => 1,
-        System::Cortex => 2,
-    }
 }
 
 impl RecordedEngine {
@@ -137,13 +129,13 @@ impl RecordedEngine {
     }
 
     fn index_recording(&mut self, i: u32, run: &Run) {
-        let slot = system_slot(run.system);
         let wf_id = run.workflow_id.as_deref().unwrap_or("");
-        let wf = match self.workflows[slot].get(wf_id) {
+        let workflows = self.workflows.entry(run.system).or_default();
+        let wf = match workflows.get(wf_id) {
             Some(&wf) => wf,
             None => {
                 let wf = self.workflow_info.len() as u32;
-                self.workflows[slot].insert(wf_id.to_owned(), wf);
+                workflows.insert(wf_id.to_owned(), wf);
                 self.workflow_info
                     .push((run.system, wf_id.to_owned(), Vec::new()));
                 wf
@@ -306,17 +298,22 @@ impl RecordedEngine {
     }
 
     fn start_now(&self, request: &StartRequest) -> Result<Reply, EngineError> {
-        let slot = system_slot(request.system);
-        let Some(&wf) = self.workflows[slot].get(request.workflow_id.as_str()) else {
+        let found = self
+            .workflows
+            .get(&request.system)
+            .and_then(|w| w.get(request.workflow_id.as_str()));
+        let Some(&wf) = found else {
             return Err(EngineError::Miss(format!(
                 "{} workflow {} has no recordings",
                 request.system, request.workflow_id
             )));
         };
-        // Noxus runs have no version number (only a workflow hash): a version asks for nothing.
-        let version = match request.system {
-            System::Noxus => None,
-            _ => request.version,
+        // Runs without version numbers (Noxus: only a workflow hash): a version asks for
+        // nothing.
+        let version = if request.system.profile().runs().versioned {
+            request.version
+        } else {
+            None
         };
         let chain = matcher::chain_input(matcher::CHAIN_SEED, &request.input, true);
         let case = request
@@ -595,8 +592,8 @@ impl Engine for RecordedEngine {
         run_id: &'a str,
     ) -> BoxFuture<'a, Result<(), EngineError>> {
         Box::pin(async move {
-            if system == System::Noxus {
-                return Err(EngineError::Unsupported("stop on noxus".into()));
+            if !system.profile().runs().stoppable {
+                return Err(EngineError::Unsupported(format!("stop on {system}")));
             }
             self.known(system, run_id)?;
             self.lock_sessions().remove(run_id);
@@ -611,7 +608,7 @@ impl Engine for RecordedEngine {
         _text: &'a str,
     ) -> BoxFuture<'a, Result<(), EngineError>> {
         Box::pin(async move {
-            if system != System::Interactly {
+            if !system.profile().runs().takes_comments {
                 return Err(EngineError::Unsupported(format!("comments on {system}")));
             }
             // Recordings are answered exactly as recorded: a comment is accepted, not kept.

@@ -271,7 +271,7 @@ mod judge_tests {
 
         // The evaluator's run failed: error.
         let mut failed = (*eval_run).clone();
-        failed.status = Status::parse(System::Interactly, "failed");
+        failed.status = Status::parse(crate::vendors::interactly::SYSTEM, "failed");
         let out = verdict(&case, Ok(Some(Arc::new(failed)))).await;
         assert_eq!(out.verdict, Verdict::Error);
         assert!(out.errors[0].contains("ended failed"), "{:?}", out.errors);
@@ -291,7 +291,7 @@ mod judge_tests {
         let out = verdict(&case, Err(EngineError::Timeout(5))).await;
         assert_eq!(out.verdict, Verdict::Error);
         let mut bad_case = (*case).clone();
-        bad_case.status = Status::parse(System::Interactly, "failed");
+        bad_case.status = Status::parse(crate::vendors::interactly::SYSTEM, "failed");
         let out = verdict(&bad_case, Err(EngineError::Timeout(5))).await;
         assert_eq!(out.verdict, Verdict::Fail);
         assert_eq!(out.failures, vec!["run ended failed".to_owned()]);

@@ -16,7 +16,8 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use super::{parse, Problem};
+use super::parse::{parse, strip_position};
+use super::{Adapters, Problem};
 use crate::model::{Format, Origin, RawDoc, Run};
 
 /// What one file gave: its good runs and its problems.
@@ -32,12 +33,18 @@ pub struct FileOutcome {
     pub bytes: u64,
 }
 
-/// Reads and normalizes every run in a file.
+/// Reads and normalizes every run in a file with `adapters` (or as `forced`).
 ///
 /// `keep_raw` holds the file's bytes in memory for every run to share; without it a run keeps
 /// only its byte range and re-reads the file when its raw document is asked for. `digest`
 /// fills each run's [`Run::raw_sha256`] while the bytes are at hand.
-pub fn read_file(path: &Path, forced: Option<Format>, keep_raw: bool, digest: bool) -> FileOutcome {
+pub fn read_file(
+    path: &Path,
+    adapters: &Adapters,
+    forced: Option<Format>,
+    keep_raw: bool,
+    digest: bool,
+) -> FileOutcome {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -50,7 +57,7 @@ pub fn read_file(path: &Path, forced: Option<Format>, keep_raw: bool, digest: bo
     // Shared only when the runs keep it: making the buffer shareable copies it.
     let shared: Option<Arc<[u8]>> = keep_raw.then(|| Arc::from(bytes.as_slice()));
     let buf = shared.as_deref().unwrap_or(&bytes);
-    let mut outcome = read_in(path, buf, shared.clone(), forced);
+    let mut outcome = read_in(path, buf, shared.clone(), adapters, forced);
     if digest {
         for run in &mut outcome.runs {
             run.raw_sha256 = buf
@@ -65,10 +72,11 @@ pub fn read_file(path: &Path, forced: Option<Format>, keep_raw: bool, digest: bo
 pub fn read_bytes(
     path: &Path,
     buf: Arc<[u8]>,
+    adapters: &Adapters,
     forced: Option<Format>,
     keep_raw: bool,
 ) -> FileOutcome {
-    read_in(path, &buf, keep_raw.then(|| buf.clone()), forced)
+    read_in(path, &buf, keep_raw.then(|| buf.clone()), adapters, forced)
 }
 
 /// Reads `buf`; runs share `shared` (the same bytes) when given, else keep file ranges.
@@ -76,12 +84,14 @@ fn read_in(
     path: &Path,
     buf: &[u8],
     shared: Option<Arc<[u8]>>,
+    adapters: &Adapters,
     forced: Option<Format>,
 ) -> FileOutcome {
     let mut reader = Reader {
         path: Arc::from(path),
         buf,
         shared,
+        adapters,
         forced,
         out: FileOutcome {
             bytes: buf.len() as u64,
@@ -97,6 +107,7 @@ struct Reader<'b> {
     buf: &'b [u8],
     /// The same bytes as `buf`, shared by the runs (`keep_raw`).
     shared: Option<Arc<[u8]>>,
+    adapters: &'b Adapters,
     forced: Option<Format>,
     out: FileOutcome,
 }
@@ -144,7 +155,7 @@ impl Reader<'_> {
         if buf[first] == b'[' {
             return self.read_array(text);
         }
-        match parse(text, self.forced) {
+        match parse(text, self.forced, self.adapters) {
             Ok(n) => self.push(n, bom..buf.len(), None, None),
             // Several documents one after another: JSONL in a `.json` file.
             Err(p) if p.message.starts_with("trailing characters") => self.read_lines(),
@@ -187,7 +198,7 @@ impl Reader<'_> {
                         "",
                         format!(
                             "this .jsonl file holds no JSON document per line (its first line is not a whole JSON value), nor one multi-line document: {}",
-                            super::strip_position(&whole.to_string())
+                            strip_position(&whole.to_string())
                         ),
                     );
                     p.line = Some(whole.line());
@@ -202,7 +213,7 @@ impl Reader<'_> {
         let elements: Vec<&RawValue> = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(e) => {
-                let mut p = Problem::at("", super::strip_position(&e.to_string()));
+                let mut p = Problem::at("", strip_position(&e.to_string()));
                 if e.line() > 0 {
                     p.line = Some(e.line());
                     p.column = Some(e.column());
@@ -214,14 +225,14 @@ impl Reader<'_> {
         // Offsets in the whole file (`text` may start after a byte-order mark).
         let base = self.buf.as_ptr() as usize;
         // The elements of a large file are parsed on all cores (an export is one array).
-        let forced = self.forced;
+        let (forced, adapters) = (self.forced, self.adapters);
         let parsed = in_order(
             elements.into_iter().enumerate().collect(),
             self.buf.len() >= PARALLEL_FROM,
             |(index, element): (usize, &RawValue)| {
                 let start = element.get().as_ptr() as usize - base;
                 let range = start..start + element.get().len();
-                (index, range, parse(element.get(), forced))
+                (index, range, parse(element.get(), forced, adapters))
             },
         );
         for (index, range, result) in parsed {
@@ -258,7 +269,7 @@ impl Reader<'_> {
                 lines.push((line_no, range));
             }
         }
-        let forced = self.forced;
+        let (forced, adapters) = (self.forced, self.adapters);
         let parsed = in_order(
             lines,
             buf.len() >= PARALLEL_FROM,
@@ -268,7 +279,7 @@ impl Reader<'_> {
                         "",
                         format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()),
                     )),
-                    Ok(text) => parse(text, forced),
+                    Ok(text) => parse(text, forced, adapters),
                 };
                 (line_no, range, result)
             },
@@ -287,7 +298,7 @@ impl Reader<'_> {
 
     fn push(
         &mut self,
-        n: super::Normalized,
+        mut run: Run,
         range: Range<usize>,
         line: Option<usize>,
         index: Option<usize>,
@@ -303,12 +314,13 @@ impl Reader<'_> {
                 range,
             }
         };
-        let origin = Origin {
+        run.raw = raw;
+        run.origin = Origin {
             path: self.path.clone(),
             line,
             index,
         };
-        self.out.runs.push(n.into_run(raw, origin));
+        self.out.runs.push(run);
     }
 
     fn problem(&mut self, mut p: Problem) {
@@ -345,7 +357,14 @@ mod tests {
     use super::*;
 
     fn read(name: &str, text: &str) -> FileOutcome {
-        read_bytes(Path::new(name), Arc::from(text.as_bytes()), None, true)
+        let builtin = crate::vendors::Registry::builtin();
+        read_bytes(
+            Path::new(name),
+            Arc::from(text.as_bytes()),
+            builtin.adapters(),
+            None,
+            true,
+        )
     }
 
     fn ids(out: &FileOutcome) -> Vec<&str> {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::lenient::{any_bool, any_string, other_shapes, AnyStr, Count, Millis, Signed};
-use crate::model::{exact, sorted_last_wins, Variables};
+use crate::model::{exact, sorted_last_wins, EdgeKind, Event, LlmKind, ToolCall, Variables};
 
 /// Text that may be a string, or a list of parts (`"x"` or `{"text": "x"}`), as LangChain
 /// message `content` is. Borrows from the document when it can (no escapes, one part).
@@ -571,7 +571,7 @@ impl<'l, 'de: 'a, 'a> Visitor<'de> for PushEvent<'l, 'a> {
             None => &mut outer,
         };
         self.0.ids.push(doc.logical_id.take());
-        self.0.events.push(super::interactly::event(doc));
+        self.0.events.push(event(doc));
         Ok(())
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
@@ -602,6 +602,99 @@ impl<'l, 'de: 'a, 'a> Visitor<'de> for PushEvent<'l, 'a> {
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         self.untyped();
         Ok(())
+    }
+}
+
+/// Event text as the model keeps it: a `Box<str>` is a third smaller than a `String`, and
+/// events are most of a loaded run.
+pub(crate) fn boxed(s: Option<Cow<'_, str>>) -> Option<Box<str>> {
+    s.map(|s| s.into_owned().into_boxed_str())
+}
+
+/// The typed event; the fields used are taken out of `doc`.
+pub(crate) fn event(doc: &mut EventDoc<'_>) -> Event {
+    let kind = doc.kind.as_deref().unwrap_or("");
+    if let Some(llm) = LlmKind::from_type(kind) {
+        let message = doc.message.take().unwrap_or_default();
+        return Event::Llm {
+            kind: llm,
+            node: boxed(doc.origin_node_logical_id.take()),
+            message_type: boxed(message.kind),
+            content: message.content.map(Text::boxed),
+            tool_calls: message
+                .tool_calls
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| ToolCall {
+                    name: c.name.unwrap_or_default(),
+                    args: c.args.unwrap_or(serde_json::Value::Null),
+                    id: c.id,
+                })
+                .collect(),
+            tool_name: boxed(message.name),
+            usage: doc.llm_usage_info.take(),
+        };
+    }
+    if let Some(edge) = EdgeKind::from_type(kind) {
+        return Event::Edge {
+            kind: edge,
+            edge_id: boxed(doc.edge_logical_id.take()),
+            source: boxed(doc.source_node_logical_id.take()),
+            source_name: boxed(doc.source_node_name.take()),
+            destination: boxed(doc.destination_node_logical_id.take()),
+            destination_name: boxed(doc.destination_node_name.take()),
+        };
+    }
+    match kind {
+        "assistant_response" => Event::AssistantResponse {
+            node: boxed(doc.origin_node_logical_id.take()),
+            content: doc.content.take().map(Text::owned).unwrap_or_default(),
+            message_type: doc.response_metadata.take().and_then(|m| m.message_type),
+            usage: doc.llm_usage_info.take(),
+        },
+        "user_messages" => Event::UserMessages {
+            node: boxed(doc.origin_node_logical_id.take()),
+            messages: doc
+                .messages
+                .take()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| m.content.map(Text::owned).unwrap_or_default())
+                .collect(),
+        },
+        "say_static" => Event::SayStatic {
+            node: boxed(doc.origin_node_logical_id.take()),
+            content: doc.message.take().and_then(|m| m.content).map(Text::boxed),
+        },
+        "start_node_run" => Event::NodeStart {
+            node: boxed(doc.origin_node_logical_id.take()),
+            node_name: boxed(doc.origin_node_name.take()),
+        },
+        "end_node_run" => Event::NodeEnd {
+            node: boxed(doc.origin_node_logical_id.take()),
+            node_type: doc.run_output.take().and_then(|o| o.kind),
+        },
+        "busy_wait_for_user_message" => Event::BusyWait {
+            node: boxed(doc.origin_node_logical_id.take()),
+        },
+        "workflow_ready_for_input" => Event::ReadyForInput,
+        "end_workflow_iteration" => {
+            let input = doc.run_input_output_pair.take().and_then(|p| p.run_input);
+            let (workflow_id, version) =
+                input.map_or((None, None), |i| (i.workflow_id, i.version_number));
+            Event::IterationEnd {
+                iteration: doc.iteration_number,
+                workflow_id,
+                version,
+            }
+        }
+        "end_workflow" => Event::WorkflowEnd,
+        "workflow_error" => Event::WorkflowError {
+            message: boxed(doc.error_message.take()),
+        },
+        other => Event::Other {
+            kind: other.to_owned(),
+        },
     }
 }
 

@@ -356,6 +356,16 @@ number_fields! {
     cortex_workflow_version: Signed("workflow_version.version") -> i64;
 }
 
+/// A run's `error` as text: a string as is, any other value (an object, a number) as its JSON;
+/// none when missing or null.
+pub(crate) fn error_text(value: Option<serde_json::Value>) -> Option<String> {
+    match value {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(other) => Some(other.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -288,7 +288,9 @@ fn check_scope(
                     limit,
                     ok_or_failed(within(pct, limit, true)),
                     match (b, c) {
-                        (Some(b), Some(c)) => format!("{} -> {}", crate::report::num(b), crate::report::num(c)),
+                        (Some(b), Some(c)) => {
+                            format!("{} -> {}", crate::report::num(b), crate::report::num(c))
+                        }
                         _ => String::new(),
                     },
                 ),

@@ -11,7 +11,7 @@ use super::config::{parse_hydrated, recorded_config_bytes};
 use super::diff::{diff, ConfigDiff};
 use super::graph::Graph;
 use super::walk::{walk, Impact, Outcome, Plan};
-use crate::model::{Run, System};
+use crate::model::Run;
 
 /// One case's row of `impact.csv`.
 #[derive(Debug, Clone)]
@@ -63,7 +63,7 @@ pub fn classify(runs: &[Arc<Run>], cand: &Graph, workflow_id: &str) -> Classifie
     let found: Vec<Result<Option<Vec<u8>>, String>> = cases
         .par_iter()
         .map(|run| {
-            if run.system != System::Interactly || run.config.is_none() {
+            if !run.system.profile().runs().has_configs || run.config.is_none() {
                 return Ok(None);
             }
             let doc = run
@@ -107,7 +107,7 @@ pub fn classify(runs: &[Arc<Run>], cand: &Graph, workflow_id: &str) -> Classifie
         .zip(&sources)
         .map(|(run, source)| {
             let outcome = match source {
-                _ if run.system != System::Interactly => Outcome::undetermined(format!(
+                _ if !run.system.profile().runs().has_configs => Outcome::undetermined(format!(
                     "a {} run: the candidate is an Interactly workflow config, and {} definitions are not re-walked",
                     run.system, run.system
                 )),

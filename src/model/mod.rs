@@ -10,6 +10,7 @@ mod event;
 mod raw;
 mod run;
 mod status;
+mod system;
 pub(crate) mod usage;
 mod variables;
 
@@ -20,7 +21,8 @@ pub use config::{
 };
 pub use event::{EdgeKind, Event, LlmKind, LlmUsageInfo, ToolCall};
 pub use raw::{Origin, RawDoc};
-pub use run::{is_volatile_variable, Comment, EvalLink, Format, NodeOutput, Run, System, Turn};
+pub use run::{is_volatile_variable, Comment, EvalLink, NodeOutput, Run, Turn};
 pub use status::{Status, StatusKind};
+pub use system::{Format, Profile, RunTraits, System};
 pub use usage::{Latency, ModelLatency, ModelUsage, UnusableCount, Usage, UsageSource};
 pub use variables::Variables;

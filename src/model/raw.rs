@@ -27,6 +27,13 @@ impl Origin {
     }
 }
 
+impl Origin {
+    /// No place yet: what an adapter gives a run before the loader says where it was read.
+    pub fn unknown() -> Origin {
+        Origin::file(PathBuf::new())
+    }
+}
+
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.path.display())?;
@@ -56,6 +63,14 @@ pub enum RawDoc {
 }
 
 impl RawDoc {
+    /// No bytes: what an adapter gives a run before the loader sets its document.
+    pub fn empty() -> RawDoc {
+        RawDoc::Memory {
+            buf: Arc::from(&[][..]),
+            range: 0..0,
+        }
+    }
+
     /// The document's bytes, exactly as they were in the file.
     pub fn bytes(&self) -> std::io::Result<Cow<'_, [u8]>> {
         match self {

@@ -2,89 +2,9 @@
 
 use serde::Serialize;
 
-use super::{ConfigSummary, Event, Latency, Origin, RawDoc, Status, Usage, Variables};
-
-/// The system a run was recorded on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum System {
-    /// Interactly: conversational graph workflows, turn by turn.
-    Interactly,
-    /// Noxus: single-shot DAG runs.
-    Noxus,
-    /// Cortex: single-shot step workflows, usage in credits.
-    Cortex,
-}
-
-impl System {
-    /// Every system, in report order.
-    pub const ALL: [System; 3] = [System::Interactly, System::Noxus, System::Cortex];
-
-    /// The lowercase name used in CSV columns and paths.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            System::Interactly => "interactly",
-            System::Noxus => "noxus",
-            System::Cortex => "cortex",
-        }
-    }
-}
-
-impl std::fmt::Display for System {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for System {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        System::ALL
-            .into_iter()
-            .find(|sys| sys.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown system `{s}` (expected interactly, noxus or cortex)"))
-    }
-}
-
-/// The document shape a run was read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum Format {
-    /// Interactly `GET …/workflow-runs/{id}`: `{workflow_run: {_id, …, workflow_run: WorkflowRun}}`.
-    InteractlyEnvelope,
-    /// A bare Interactly `WorkflowRun` (the first-generation execute response).
-    InteractlyRun,
-    /// The current Interactly execute response `{run_id, turn_number, events, …}`.
-    InteractlyExecute,
-    /// A Noxus run.
-    NoxusRun,
-    /// A Cortex run (alone, or as an element of a list response).
-    CortexRun,
-}
-
-impl Format {
-    /// The system this format belongs to.
-    pub fn system(self) -> System {
-        match self {
-            Format::InteractlyEnvelope | Format::InteractlyRun | Format::InteractlyExecute => {
-                System::Interactly
-            }
-            Format::NoxusRun => System::Noxus,
-            Format::CortexRun => System::Cortex,
-        }
-    }
-
-    /// The name used by `--format`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::InteractlyEnvelope => "interactly-envelope",
-            Format::InteractlyRun => "interactly-run",
-            Format::InteractlyExecute => "interactly-execute",
-            Format::NoxusRun => "noxus-run",
-            Format::CortexRun => "cortex-run",
-        }
-    }
-}
+use super::{
+    ConfigSummary, Event, Format, Latency, Origin, RawDoc, Status, System, Usage, Variables,
+};
 
 /// A comment on a run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -253,6 +173,36 @@ pub struct Run {
 }
 
 impl Run {
+    /// A run of `format` named `run_id` and nothing else yet: what an adapter fills in (the
+    /// loader then sets its raw document and origin).
+    pub fn new(format: Format, run_id: String) -> Run {
+        Run {
+            system: format.system(),
+            format,
+            run_id,
+            workflow_id: None,
+            version: None,
+            version_name: None,
+            workflow_hash: None,
+            app_id: None,
+            status: Status::parse(format.system(), ""),
+            termination_source: None,
+            turns: Vec::new(),
+            usage: Usage::default(),
+            latency: Latency::default(),
+            credits: None,
+            started_at: None,
+            ended_at: None,
+            comments: Vec::new(),
+            error: None,
+            config: None,
+            eval: EvalLink::default(),
+            raw: RawDoc::empty(),
+            raw_sha256: None,
+            origin: Origin::unknown(),
+        }
+    }
+
     /// True for a case: a run that is not an evaluation run.
     pub fn is_case(&self) -> bool {
         !self.eval.is_evaluation_run

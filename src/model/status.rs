@@ -1,4 +1,5 @@
-//! Run statuses of the three systems, spelled as each system spells them.
+//! Run statuses: each system's own spelling and what it means (the spellings are mapped by
+//! each vendor, in `crate::vendors::*::status`).
 
 use serde::Serialize;
 
@@ -50,28 +51,7 @@ pub struct Status {
 impl Status {
     /// Classifies `text` as `system` spells its statuses.
     pub fn parse(system: System, text: &str) -> Status {
-        use StatusKind::*;
-        let kind = match (system, text) {
-            (System::Interactly, "not_started") => NotStarted,
-            (System::Interactly, "started") => Started,
-            (System::Interactly | System::Noxus, "running") => Running,
-            (System::Interactly, "paused") => Paused,
-            (System::Interactly, "waiting_for_user_input") => WaitingForInput,
-            (System::Interactly | System::Noxus, "completed") => Completed,
-            (System::Interactly | System::Noxus, "failed") => Failed,
-            (System::Interactly, "cancelled") => Cancelled,
-            (System::Interactly, "aborted_looping_risk") => AbortedLoopingRisk,
-            (System::Noxus, "queued") => Queued,
-            (System::Noxus, "stopped") => Stopped,
-            (System::Noxus, "awaiting_human_feedback") => AwaitingHumanFeedback,
-            (System::Cortex, "PENDING") => Queued,
-            (System::Cortex, "RUNNING") => Running,
-            (System::Cortex, "CANCELLED") => Cancelled,
-            (System::Cortex, "COMPLETED") => Completed,
-            (System::Cortex, "SKIPPED") => Skipped,
-            (System::Cortex, "FAILED") => Failed,
-            _ => Unknown,
-        };
+        let kind = system.profile().status(text);
         Status {
             text: text.to_owned(),
             kind,
@@ -111,34 +91,5 @@ impl Status {
 impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.text)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spellings_are_per_system() {
-        assert_eq!(
-            Status::parse(System::Cortex, "FAILED").kind,
-            StatusKind::Failed
-        );
-        assert_eq!(
-            Status::parse(System::Cortex, "failed").kind,
-            StatusKind::Unknown
-        );
-        assert_eq!(
-            Status::parse(System::Noxus, "queued").kind,
-            StatusKind::Queued
-        );
-        let s = Status::parse(System::Interactly, "aborted_looping_risk");
-        assert!(s.is_failure() && s.is_terminal());
-        let w = Status::parse(System::Interactly, "waiting_for_user_input");
-        assert!(w.is_waiting() && !w.is_terminal());
-        assert_eq!(
-            Status::parse(System::Interactly, "brand_new").text,
-            "brand_new"
-        );
     }
 }

@@ -143,7 +143,6 @@ pub fn review(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::System;
     use crate::snapshot::store::{CheckOptions, SnapshotKey, UpdateMode};
 
     fn setup() -> (tempfile::TempDir, Store) {
@@ -151,7 +150,7 @@ mod tests {
         let store = Store::new(dir.path());
         for (run, body) in [("r1", "a: 1"), ("r2", "a: 2"), ("r3", "a: 3")] {
             let key = SnapshotKey {
-                system: System::Cortex,
+                system: crate::vendors::cortex::SYSTEM,
                 workflow_id: Some("wf".into()),
                 run_id: run.into(),
             };

@@ -549,7 +549,7 @@ mod tests {
 
     fn key() -> SnapshotKey {
         SnapshotKey {
-            system: System::Interactly,
+            system: crate::vendors::interactly::SYSTEM,
             workflow_id: Some("wf1".into()),
             run_id: "run1".into(),
         }
@@ -670,7 +670,7 @@ mod tests {
     #[test]
     fn paths_are_safe() {
         let k = SnapshotKey {
-            system: System::Cortex,
+            system: crate::vendors::cortex::SYSTEM,
             workflow_id: Some("../../etc".into()),
             run_id: "a/b".into(),
         };
@@ -699,7 +699,7 @@ mod tests {
         let ids = ["ü-abc", "é-abc", "a/b", "a_b", "x".repeat(300).leak()];
         for id in ids {
             let key = SnapshotKey {
-                system: System::Noxus,
+                system: crate::vendors::noxus::SYSTEM,
                 workflow_id: Some("wf/1".into()),
                 run_id: id.into(),
             };
@@ -741,7 +741,7 @@ mod tests {
             run_id in "(\\PC|[\\x00-\\x1f\\x7f-\\u{a0}\\u{2028}\\u{2029}\\u{feff}\"\\\\])*",
         ) {
             let key = SnapshotKey {
-                system: System::Noxus,
+                system: crate::vendors::noxus::SYSTEM,
                 workflow_id: None,
                 run_id: run_id.clone(),
             };

@@ -166,12 +166,11 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    use crate::model::System;
     use crate::snapshot::store::SnapshotKey;
 
     fn checked(run: &str, outcome: SnapshotState, old: Option<&str>, new: &str) -> Checked {
         let key = SnapshotKey {
-            system: System::Noxus,
+            system: crate::vendors::noxus::SYSTEM,
             workflow_id: Some("wf".into()),
             run_id: run.into(),
         };

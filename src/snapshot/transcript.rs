@@ -192,30 +192,28 @@ impl Transcript {
             input: None,
             outputs: None,
         };
-        match run.system {
-            System::Interactly => {
-                let names = node_names(run);
-                let mut previous_vars = None;
-                for (i, turn) in turns.iter().enumerate() {
-                    let last = i + 1 == turns.len();
-                    let status = if last {
-                        status.clone()
-                    } else {
-                        turn_end(turn).to_owned()
-                    };
-                    let view = turn_view(&mut session, &names, i, turn, status, &mut previous_vars);
-                    out.turns.push(view);
-                }
+        // A conversation has a view per turn; a single-shot run has its input and outputs.
+        if run.system.profile().runs().conversational {
+            let names = node_names(run);
+            let mut previous_vars = None;
+            for (i, turn) in turns.iter().enumerate() {
+                let last = i + 1 == turns.len();
+                let status = if last {
+                    status.clone()
+                } else {
+                    turn_end(turn).to_owned()
+                };
+                let view = turn_view(&mut session, &names, i, turn, status, &mut previous_vars);
+                out.turns.push(view);
             }
-            System::Noxus | System::Cortex => {
-                let turn = turns.first();
-                out.input = turn
-                    .and_then(|t| t.input.as_ref())
-                    .map(|v| session.value(v));
-                out.outputs = turn
-                    .and_then(|t| t.output.as_ref())
-                    .map(|v| session.value(v));
-            }
+        } else {
+            let turn = turns.first();
+            out.input = turn
+                .and_then(|t| t.input.as_ref())
+                .map(|v| session.value(v));
+            out.outputs = turn
+                .and_then(|t| t.output.as_ref())
+                .map(|v| session.value(v));
         }
         out
     }

@@ -243,6 +243,7 @@ mod tests {
         let out = crate::formats::read_bytes(
             Path::new("c.json"),
             std::sync::Arc::from(doc.into_bytes()),
+            crate::vendors::Registry::builtin().adapters(),
             None,
             true,
         );

@@ -164,6 +164,7 @@ pub(crate) fn load_corpus(keep_raw: bool, path: &str) -> Corpus {
             format: None,
             keep_raw,
             digest: false,
+            ..LoadOptions::default()
         },
     );
     assert!(corpus.problems.is_empty(), "{:?}", corpus.problems);
@@ -175,6 +176,7 @@ pub(crate) fn load_one(text: &str) -> Run {
     let out = reprise::formats::read_bytes(
         Path::new("case.json"),
         Arc::from(text.as_bytes()),
+        reprise::vendors::Registry::builtin().adapters(),
         None,
         true,
     );
@@ -274,7 +276,9 @@ pub(crate) fn config(uri: &str) -> HttpConfig {
 pub(crate) fn engine(server: &MockServer, tweak: impl FnOnce(&mut HttpConfig)) -> HttpEngine {
     let mut c = config(&server.uri());
     tweak(&mut c);
-    HttpEngine::new(c).unwrap()
+    reprise::vendors::Registry::builtin()
+        .http_engine(c)
+        .unwrap()
 }
 
 /// A stored Interactly run (the GET envelope) with `turns` turns.

@@ -18,18 +18,19 @@ fn engine(uri: &str) -> Arc<HttpEngine> {
     let mut tokens = BTreeMap::new();
     tokens.insert(System::Interactly, Token::new("tok"));
     Arc::new(
-        HttpEngine::new(HttpConfig {
-            client: ClientConfig {
-                backoff_base: Duration::from_millis(1),
-                backoff_max: Duration::from_millis(2),
-                ..ClientConfig::default()
-            },
-            base_urls: System::ALL.iter().map(|s| (*s, uri.to_owned())).collect(),
-            tokens,
-            cortex_app_id: Some("app1".into()),
-            ..HttpConfig::default()
-        })
-        .unwrap(),
+        reprise::vendors::Registry::builtin()
+            .http_engine(HttpConfig {
+                client: ClientConfig {
+                    backoff_base: Duration::from_millis(1),
+                    backoff_max: Duration::from_millis(2),
+                    ..ClientConfig::default()
+                },
+                base_urls: System::ALL.iter().map(|s| (*s, uri.to_owned())).collect(),
+                tokens,
+                cortex_app_id: Some("app1".into()),
+                ..HttpConfig::default()
+            })
+            .unwrap(),
     )
 }
 

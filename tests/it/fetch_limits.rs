@@ -14,7 +14,7 @@ use axum::extract::{Path as UrlPath, Query, State};
 use axum::routing::get;
 use axum::Router;
 use futures_util::StreamExt;
-use reprise::engine::http::{ClientConfig, HttpConfig, HttpEngine, Token};
+use reprise::engine::http::{ClientConfig, HttpConfig, Token};
 use reprise::fetch::{fetch, FetchOptions};
 use reprise::model::System;
 
@@ -224,17 +224,18 @@ async fn a_run_over_the_limit_fails_alone_naming_its_url() {
     let out = tempfile::tempdir().unwrap();
     let mut tokens = std::collections::BTreeMap::new();
     tokens.insert(System::Interactly, Token::new("t"));
-    let engine = HttpEngine::new(HttpConfig {
-        client: ClientConfig {
-            // A run body is about 110 bytes; the list page of 2 items is under 100.
-            max_response_bytes: 100,
-            ..ClientConfig::default()
-        },
-        base_urls: System::ALL.iter().map(|s| (*s, url.clone())).collect(),
-        tokens,
-        ..HttpConfig::default()
-    })
-    .unwrap();
+    let engine = reprise::vendors::Registry::builtin()
+        .http_engine(HttpConfig {
+            client: ClientConfig {
+                // A run body is about 110 bytes; the list page of 2 items is under 100.
+                max_response_bytes: 100,
+                ..ClientConfig::default()
+            },
+            base_urls: System::ALL.iter().map(|s| (*s, url.clone())).collect(),
+            tokens,
+            ..HttpConfig::default()
+        })
+        .unwrap();
     let options = FetchOptions {
         system: System::Interactly,
         workflow_id: None,

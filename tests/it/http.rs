@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reprise::engine::http::{check_side_effects, Generation, HttpConfig, HttpEngine, InFlight};
+use reprise::engine::http::{check_side_effects, Generation, HttpConfig, InFlight};
 use reprise::engine::record::RecordingEngine;
 use reprise::engine::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
 use reprise::model::{Run, System};
@@ -832,7 +832,9 @@ async fn every_fixture_replays_through_reprise_serve_as_in_process() {
         c.interactly_generation = generation;
         c.secret_variables.clear();
         c.cortex_app_id = Some(FIXTURE_APP.into());
-        let live = HttpEngine::new(c).unwrap();
+        let live = reprise::vendors::Registry::builtin()
+            .http_engine(c)
+            .unwrap();
         let mut by_system = BTreeMap::new();
         for case in corpus.cases() {
             let expected = outcome(&recorded, case).await;
@@ -866,7 +868,11 @@ async fn record_mode_grows_a_corpus_from_reprise_serve() {
             .filter(|r| r.run_id != missing.run_id)
             .cloned(),
     ));
-    let live = Arc::new(HttpEngine::new(config(&served.url)).unwrap());
+    let live = Arc::new(
+        reprise::vendors::Registry::builtin()
+            .http_engine(config(&served.url))
+            .unwrap(),
+    );
     let dir = tempfile::tempdir().unwrap();
     let recording = RecordingEngine::new(primary, live, dir.path());
     for case in corpus.cases() {

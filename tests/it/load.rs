@@ -49,6 +49,7 @@ fn load(paths: &[&str]) -> Corpus {
             format: None,
             keep_raw: true,
             digest: false,
+            ..LoadOptions::default()
         },
     )
 }
@@ -189,6 +190,7 @@ fn raw_documents_survive_load_unchanged() {
                 keep_raw,
                 // The digest is taken from the same bytes, whichever way they are kept.
                 digest: !keep_raw,
+                ..LoadOptions::default()
             },
         );
         assert!(c.problems.is_empty(), "{:?}", c.problems);
@@ -262,7 +264,15 @@ fn hundred_thousand_deep_nesting_never_overflows() {
     for (i, text) in cases.into_iter().enumerate() {
         for name in ["deep.json", "deep.jsonl"] {
             let bytes: Arc<[u8]> = Arc::from(text.clone().into_bytes());
-            let out = on_small_stack(move || read_bytes(Path::new(name), bytes, None, true));
+            let out = on_small_stack(move || {
+                read_bytes(
+                    Path::new(name),
+                    bytes,
+                    reprise::vendors::Registry::builtin().adapters(),
+                    None,
+                    true,
+                )
+            });
             assert!(out.runs.is_empty(), "case {i} {name} loaded");
             assert_eq!(out.problems.len(), 1, "case {i} {name}: {:?}", out.problems);
         }
@@ -276,7 +286,13 @@ fn huge_numbers_are_errors_wherever_they_are() {
         r#"{"workflow_run_id": "r", "status": "completed", "team_id": 1e400}"#,
         r#"{"workflow_run_id": "r", "status": "completed", "miscellaneous": {"x": [-2.5E+999]}}"#,
     ] {
-        let out = read_bytes(Path::new("n.json"), Arc::from(text.as_bytes()), None, true);
+        let out = read_bytes(
+            Path::new("n.json"),
+            Arc::from(text.as_bytes()),
+            reprise::vendors::Registry::builtin().adapters(),
+            None,
+            true,
+        );
         assert!(out.runs.is_empty(), "{text}");
         assert!(
             out.problems[0].message.contains("out of range"),
@@ -287,7 +303,13 @@ fn huge_numbers_are_errors_wherever_they_are() {
     }
     let ok =
         r#"{"workflow_run_id": "r", "status": "completed", "note": "1e400 as text", "x": 1e-400}"#;
-    let out = read_bytes(Path::new("n.json"), Arc::from(ok.as_bytes()), None, true);
+    let out = read_bytes(
+        Path::new("n.json"),
+        Arc::from(ok.as_bytes()),
+        reprise::vendors::Registry::builtin().adapters(),
+        None,
+        true,
+    );
     assert_eq!(out.runs.len(), 1, "{:?}", out.problems);
 }
 
@@ -366,7 +388,7 @@ proptest! {
     fn arbitrary_json_never_panics(v in arb_json(), jsonl in any::<bool>()) {
         let text = v.to_string();
         let name = if jsonl { "p.jsonl" } else { "p.json" };
-        let out = read_bytes(Path::new(name), Arc::from(text.into_bytes()), None, true);
+        let out = read_bytes(Path::new(name), Arc::from(text.into_bytes()), reprise::vendors::Registry::builtin().adapters(), None, true);
         for run in &out.runs {
             prop_assert!(!run.raw.bytes().unwrap().is_empty());
         }
@@ -375,6 +397,6 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512), jsonl in any::<bool>()) {
         let name = if jsonl { "p.jsonl" } else { "p.json" };
-        let _ = read_bytes(Path::new(name), Arc::from(bytes), None, true);
+        let _ = read_bytes(Path::new(name), Arc::from(bytes), reprise::vendors::Registry::builtin().adapters(), None, true);
     }
 }

@@ -12,6 +12,7 @@ mod live;
 mod load;
 mod names;
 pub(crate) mod odd_files;
+mod plugin;
 mod redaction;
 mod retry;
 pub(crate) mod run;

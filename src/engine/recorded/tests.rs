@@ -1,20 +1,15 @@
 //! Cassette matching over small in-test runs.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
 
 use super::*;
-use crate::formats::read_bytes;
 use crate::model::Variables;
 
 /// Parses one in-test document into a run.
 fn run(doc: Value) -> Run {
-    let bytes = serde_json::to_vec(&doc).unwrap();
-    let mut out = read_bytes(Path::new("mem.json"), Arc::from(bytes), None, true);
-    assert!(out.problems.is_empty(), "{:?}", out.problems);
-    out.runs.remove(0)
+    crate::vendors::test_run("mem.json", &doc.to_string())
 }
 
 /// A bare Interactly run: a start turn with `vars`, then one data turn per message.
@@ -115,13 +110,13 @@ async fn v1_cases_at_version_2_find_the_v2_recordings_of_the_same_inputs() {
     let case = e.run("c1").unwrap().clone();
     assert_eq!(replay(&e, &case, Some(2)).await, ["v2-a", "v2-a", "v2-a"]);
     let eval = e
-        .evaluation(System::Interactly, "v2-a", None)
+        .evaluation(crate::vendors::interactly::SYSTEM, "v2-a", None)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(eval.run_id, "e2");
     assert!(e
-        .evaluation(System::Interactly, "v2-b", None)
+        .evaluation(crate::vendors::interactly::SYSTEM, "v2-b", None)
         .await
         .unwrap()
         .is_none());
@@ -322,19 +317,25 @@ async fn single_shot_systems_match_their_input() {
     );
     // The same workflow id on another system is another workflow.
     let mut wrong = req(&nox);
-    wrong.system = System::Cortex;
+    wrong.system = crate::vendors::cortex::SYSTEM;
     assert!(e.start(&wrong).await.is_err());
     assert!(matches!(
-        e.stop(System::Noxus, "n1").await,
+        e.stop(crate::vendors::noxus::SYSTEM, "n1").await,
         Err(EngineError::Unsupported(_))
     ));
     assert!(matches!(
-        e.comment(System::Cortex, "c1", "hi").await,
+        e.comment(crate::vendors::cortex::SYSTEM, "c1", "hi").await,
         Err(EngineError::Unsupported(_))
     ));
-    assert!(e.stop(System::Cortex, "c1").await.is_ok());
-    assert_eq!(e.get(System::Noxus, "n1").await.unwrap().run_id, "n1");
-    assert!(e.get(System::Cortex, "n1").await.is_err());
+    assert!(e.stop(crate::vendors::cortex::SYSTEM, "c1").await.is_ok());
+    assert_eq!(
+        e.get(crate::vendors::noxus::SYSTEM, "n1")
+            .await
+            .unwrap()
+            .run_id,
+        "n1"
+    );
+    assert!(e.get(crate::vendors::cortex::SYSTEM, "n1").await.is_err());
 }
 
 #[tokio::test]
@@ -343,9 +344,14 @@ async fn stop_drops_a_run_in_flight() {
     let case = e.run("c1").unwrap().clone();
     e.start(&start(&case, Some(1))).await.unwrap();
     assert!(e.in_flight("c1"));
-    e.stop(System::Interactly, "c1").await.unwrap();
+    e.stop(crate::vendors::interactly::SYSTEM, "c1")
+        .await
+        .unwrap();
     assert!(!e.in_flight("c1"));
-    assert!(e.comment(System::Interactly, "c1", "note").await.is_ok());
+    assert!(e
+        .comment(crate::vendors::interactly::SYSTEM, "c1", "note")
+        .await
+        .is_ok());
 }
 
 #[test]

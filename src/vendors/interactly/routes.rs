@@ -22,7 +22,8 @@
 //! - `GET /v1/workflow-runs/{id}/evaluation-result`: `{score, passed, details, evaluated_at}`
 //!   from the linked evaluation run's `workflow_run_evaluator` structured output.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -33,9 +34,12 @@ use axum::Router;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::{case_header, json_bytes, parse_body, raw, recorded_bytes, ApiError, AppState};
+use super::layout::Layout;
 use crate::engine::{Engine, LiveHints, Reply, StartRequest, TurnInput};
-use crate::model::{Format, Run, System};
+use crate::model::Run;
+use crate::server::{
+    bearer, case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState,
+};
 
 /// How many recordings' layouts are kept (each about the size of its events).
 const LAYOUT_CACHE_ENTRIES: usize = 4096;
@@ -43,8 +47,35 @@ const LAYOUT_CACHE_ENTRIES: usize = 4096;
 /// The most characters a comment may have.
 const COMMENT_MAX_CHARS: usize = 5_000;
 
-pub(super) fn routes() -> Router<Arc<AppState>> {
-    Router::new()
+/// A recording and its layout (`None`: it holds no bare `WorkflowRun`).
+type CachedLayout = (Arc<Run>, Arc<Option<Layout>>);
+
+/// What the Interactly routes share: the server's state and Interactly's own.
+pub(super) struct Serve {
+    app: Arc<AppState>,
+    /// Interactly runs in flight on this server: run id → turns answered so far.
+    progress: Mutex<HashMap<String, usize>>,
+    /// Byte layouts of recordings ([`Layout`]), found on first need. Keyed by the recording's
+    /// address: the engine's runs live as long as the server, and the entry holds its run, so
+    /// no other run can take that address.
+    layouts: Mutex<HashMap<usize, CachedLayout>>,
+}
+
+impl std::ops::Deref for Serve {
+    type Target = AppState;
+    fn deref(&self) -> &AppState {
+        &self.app
+    }
+}
+
+/// The Interactly routes behind `Authorization: Bearer`.
+pub(super) fn routes(app: &Arc<AppState>) -> Router {
+    let serve = Serve {
+        app: app.clone(),
+        progress: Mutex::new(HashMap::new()),
+        layouts: Mutex::new(HashMap::new()),
+    };
+    let routes = Router::new()
         .route(
             "/workflows/v1/workflows/{workflow_id}/execute",
             post(execute),
@@ -59,7 +90,8 @@ pub(super) fn routes() -> Router<Arc<AppState>> {
         .route(
             "/v1/workflow-runs/{run_id}/evaluation-result",
             get(evaluation_result),
-        )
+        );
+    bearer(app, routes).with_state(Arc::new(serve))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -129,7 +161,7 @@ enum Generation {
 }
 
 async fn execute(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Serve>>,
     Path(workflow_id): Path<String>,
     Query(query): Query<ExecuteQuery>,
     headers: HeaderMap,
@@ -175,7 +207,7 @@ async fn execute(
     let (run, turns) = match command {
         "start" => {
             let request = StartRequest {
-                system: System::Interactly,
+                system: super::SYSTEM,
                 workflow_id,
                 version: query.version,
                 input,
@@ -194,15 +226,15 @@ async fn execute(
         }
         "stop" => {
             let id = need_id()?;
-            engine.stop(System::Interactly, id).await?;
+            engine.stop(super::SYSTEM, id).await?;
             state.progress_done(id);
-            let run = engine.get(System::Interactly, id).await?;
+            let run = engine.get(super::SYSTEM, id).await?;
             let turns = run.turns.len();
             (run, turns)
         }
         "pause" => {
             let id = need_id()?;
-            let run = engine.get(System::Interactly, id).await?;
+            let run = engine.get(super::SYSTEM, id).await?;
             let turns = state.answered(&run);
             (run, turns)
         }
@@ -220,7 +252,7 @@ async fn execute(
     }
 }
 
-impl AppState {
+impl Serve {
     /// Turns of `run` answered on this server so far (all when it is not in flight).
     fn answered(&self, run: &Run) -> usize {
         self.progress
@@ -240,7 +272,7 @@ impl AppState {
 }
 
 /// Records how far a run got, so GETs show the turns so far while it is in flight.
-fn track(state: &AppState, sent_to: Option<&str>, reply: &Reply) {
+fn track(state: &Serve, sent_to: Option<&str>, reply: &Reply) {
     let mut progress = state.progress.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(old) = sent_to.filter(|old| *old != reply.run_id) {
         progress.remove(old);
@@ -252,9 +284,9 @@ fn track(state: &AppState, sent_to: Option<&str>, reply: &Reply) {
     }
 }
 
-impl AppState {
+impl Serve {
     /// The layout of recording `run` (whose bytes are `bytes`), found once and cached.
-    fn layout(&self, run: &Arc<Run>, bytes: &[u8]) -> Arc<Option<raw::Layout>> {
+    fn layout(&self, run: &Arc<Run>, bytes: &[u8]) -> Arc<Option<Layout>> {
         let key = Arc::as_ptr(run) as usize;
         let lock = || self.layouts.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, layout)) = lock().get(&key) {
@@ -264,7 +296,7 @@ impl AppState {
             }
         }
         // Found outside the lock: two requests racing on a new recording both compute it.
-        let layout = Arc::new(raw::Layout::new(bytes, run.format));
+        let layout = Arc::new(Layout::new(bytes, run.format));
         let mut layouts = lock();
         // Bounded like the disk cache: an evicted layout is found again when next needed.
         if layouts.len() >= LAYOUT_CACHE_ENTRIES {
@@ -278,7 +310,7 @@ impl AppState {
 }
 
 /// The bare `WorkflowRun` with `turns` turns (the recording itself when all are answered).
-fn bare_view(state: &AppState, run: &Arc<Run>, bytes: &Bytes, turns: usize) -> Bytes {
+fn bare_view(state: &Serve, run: &Arc<Run>, bytes: &Bytes, turns: usize) -> Bytes {
     let layout = state.layout(run, bytes);
     layout
         .as_ref()
@@ -288,7 +320,7 @@ fn bare_view(state: &AppState, run: &Arc<Run>, bytes: &Bytes, turns: usize) -> B
 }
 
 /// The recording in its own shape, cut to `turns` turns when fewer than all.
-fn own_view(state: &AppState, run: &Arc<Run>, bytes: &Bytes, turns: usize) -> Bytes {
+fn own_view(state: &Serve, run: &Arc<Run>, bytes: &Bytes, turns: usize) -> Bytes {
     if turns >= run.turns.len() {
         return bytes.clone();
     }
@@ -302,14 +334,14 @@ fn own_view(state: &AppState, run: &Arc<Run>, bytes: &Bytes, turns: usize) -> By
 
 /// The seed envelope view: an enveloped recording as is, a bare one wrapped.
 fn envelope_view(
-    state: &AppState,
+    state: &Serve,
     run: &Arc<Run>,
     bytes: &Bytes,
     turns: usize,
 ) -> Result<Bytes, ApiError> {
     let own = own_view(state, run, bytes, turns);
     match run.format {
-        Format::InteractlyRun => {
+        f if f == super::RUN => {
             let id = serde_json::to_string(&run.run_id).map_err(internal)?;
             let mut out = Vec::with_capacity(own.len() + 64);
             out.extend_from_slice(b"{\"workflow_run\":{\"_id\":");
@@ -331,12 +363,12 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 /// for turn `turns` (1-based) of the recording. A recording stored in this shape is returned
 /// as recorded.
 fn execute_response(
-    state: &AppState,
+    state: &Serve,
     run: &Arc<Run>,
     bytes: &Bytes,
     turns: usize,
 ) -> Result<Bytes, ApiError> {
-    if run.format == Format::InteractlyExecute {
+    if run.format == super::EXECUTE {
         return Ok(bytes.clone());
     }
     let turn = turns.max(1) - 1;
@@ -375,13 +407,13 @@ fn execute_response(
 async fn recording(state: &AppState, run_id: &str) -> Result<Arc<Run>, ApiError> {
     state
         .engine
-        .get(System::Interactly, run_id)
+        .get(super::SYSTEM, run_id)
         .await
         .map_err(|_| ApiError::not_found(format!("workflow run {run_id}")))
 }
 
 async fn get_envelope(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Serve>>,
     Path(run_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let run = recording(&state, &run_id).await?;
@@ -390,7 +422,7 @@ async fn get_envelope(
 }
 
 async fn get_run(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Serve>>,
     Path(run_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let run = recording(&state, &run_id).await?;
@@ -404,7 +436,7 @@ async fn get_run(
 }
 
 async fn comment(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Serve>>,
     Path(run_id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -425,20 +457,20 @@ async fn comment(
     }
     state
         .engine
-        .comment(System::Interactly, &run_id, content)
+        .comment(super::SYSTEM, &run_id, content)
         .await?;
     let bytes = recorded_bytes(&state, &run).await?;
     envelope_view(&state, &run, &bytes, run.turns.len()).map(json_bytes)
 }
 
 async fn evaluation_result(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Serve>>,
     Path(run_id): Path<String>,
 ) -> Result<Response, ApiError> {
     recording(&state, &run_id).await?;
     let eval = state
         .engine
-        .evaluation(System::Interactly, &run_id, None)
+        .evaluation(super::SYSTEM, &run_id, None)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("evaluation result of {run_id}")))?;
     let verdict = eval.evaluator_outputs().next();

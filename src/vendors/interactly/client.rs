@@ -12,16 +12,17 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::client::{Call, HttpClient, Resend, RetryBudget, Token};
-use super::{
-    expect_system, list_ids, parse_run, poll_until_resting, seg, start_call, str_at, unsure_start,
-    ListQuery, Page,
+use super::{RUN, SYSTEM};
+use crate::engine::http::calls::{
+    get_page, get_run, get_run_raw, poll_until_resting, seg, start_call, str_at, unsure_start,
 };
-use crate::engine::{EngineError, Reply, Settle, StartRequest, TurnInput};
-use crate::model::{
-    EvalLink, Format, Latency, NodeOutput, Origin, RawDoc, Run, Status, StatusKind, System, Turn,
-    Usage,
+use crate::engine::http::{
+    Call, Generation, HttpClient, HttpConfig, Known, ListQuery, NextTurn, Page, Resend,
+    RetryBudget, Token, VendorClient,
 };
+use crate::engine::{BoxFuture, EngineError, Reply, Settle, StartRequest, TurnInput};
+use crate::model::{EvalLink, NodeOutput, Origin, RawDoc, Run, Status, StatusKind, Turn};
+use crate::vendors::Registry;
 
 /// The longest pause between two looks for an evaluation.
 const EVAL_POLL_MAX: Duration = Duration::from_secs(5);
@@ -66,16 +67,6 @@ struct Exec<'a> {
     start: Option<&'a StartRequest>,
     /// When the call may be sent again (a start's rule comes from its request).
     resend: Resend,
-}
-
-/// The execute request shape to send. Both response shapes are always accepted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Generation {
-    /// `{run_input, run_id}` answered by `{run_id, turn_number, events, …}`.
-    #[default]
-    Current,
-    /// A bare `WorkflowRunInput` answered by a bare `WorkflowRun`.
-    Legacy,
 }
 
 /// The Interactly client.
@@ -296,14 +287,8 @@ impl Interactly {
 
     /// `GET /workflows/v1/workflow-runs/{id}`.
     pub async fn get(&self, run_id: &str, budget: &RetryBudget) -> Result<Arc<Run>, EngineError> {
-        let url = self.run_url(run_id);
-        let call = Call::get(url.clone());
-        self.http
-            .send(&call, budget, |answer| {
-                let run = parse_run(answer.ok()?, &url, None)?;
-                expect_system(run, System::Interactly, &url).map(Arc::new)
-            })
-            .await
+        let adapters = Registry::builtin().adapters();
+        get_run(&self.http, self.run_url(run_id), SYSTEM, adapters, budget).await
     }
 
     /// The GET answer exactly as received, checked to be an Interactly run.
@@ -312,16 +297,8 @@ impl Interactly {
         run_id: &str,
         budget: &RetryBudget,
     ) -> Result<Arc<[u8]>, EngineError> {
-        let url = self.run_url(run_id);
-        let call = Call::get(url.clone());
-        self.http
-            .send(&call, budget, |answer| {
-                let body = answer.ok()?;
-                let run = parse_run(body.clone(), &url, None)?;
-                expect_system(run, System::Interactly, &url)?;
-                Ok(body)
-            })
-            .await
+        let adapters = Registry::builtin().adapters();
+        get_run_raw(&self.http, self.run_url(run_id), SYSTEM, adapters, budget).await
     }
 
     /// The evaluation Interactly ran for `run_id`. Interactly starts the evaluator itself when
@@ -413,16 +390,7 @@ impl Interactly {
             .collect();
         let len = body.len();
         Ok(Some(Arc::new(Run {
-            system: System::Interactly,
-            format: Format::InteractlyRun,
-            run_id: format!("{run_id}/evaluation-result"),
-            workflow_id: None,
-            version: None,
-            version_name: None,
-            workflow_hash: None,
-            app_id: None,
-            status: Status::parse(System::Interactly, "completed"),
-            termination_source: None,
+            status: Status::parse(SYSTEM, "completed"),
             turns: vec![Turn {
                 node_outputs: vec![NodeOutput {
                     thread: "0".into(),
@@ -433,17 +401,10 @@ impl Interactly {
                 }],
                 ..Turn::default()
             }],
-            usage: Usage::default(),
-            latency: Latency::default(),
-            credits: None,
-            started_at: None,
             ended_at: map
                 .get("evaluated_at")
                 .and_then(|v| v.as_str())
                 .map(str::to_owned),
-            comments: Vec::new(),
-            error: None,
-            config: None,
             eval: EvalLink {
                 is_evaluation_run: true,
                 source_run_id: Some(run_id.to_owned()),
@@ -453,8 +414,8 @@ impl Interactly {
                 buf: body,
                 range: 0..len,
             },
-            raw_sha256: None,
             origin: Origin::file(url),
+            ..Run::new(RUN, format!("{run_id}/evaluation-result"))
         })))
     }
 
@@ -518,29 +479,115 @@ impl Interactly {
         if let Some(t) = &query.since {
             url.push_str(&format!("&created_after={}", seg(t)));
         }
-        let call = Call::get(url.clone());
-        self.http
-            .send(&call, budget, |answer| {
-                let body = answer.ok()?;
-                let (run_ids, next, has_more) = list_ids(&body, &url, |item| {
-                    str_at(item, &["workflow_run", "workflow_run", "workflow_run_id"])
-                        .or_else(|| str_at(item, &["workflow_run", "_id"]))
-                        .or_else(|| str_at(item, &["workflow_run_id"]))
-                        .or_else(|| str_at(item, &["_id"]))
-                        .or_else(|| str_at(item, &["run_id"]))
-                        .or_else(|| str_at(item, &["id"]))
-                        .map(str::to_owned)
-                })?;
-                let last = has_more == Some(false)
-                    || (has_more.is_none() && (run_ids.len() as u32) < query.size);
-                Ok(Page {
-                    run_ids,
-                    next,
-                    last,
-                })
-            })
-            .await
+        get_page(&self.http, url, query.size, false, budget, |item| {
+            str_at(item, &["workflow_run", "workflow_run", "workflow_run_id"])
+                .or_else(|| str_at(item, &["workflow_run", "_id"]))
+                .or_else(|| str_at(item, &["workflow_run_id"]))
+                .or_else(|| str_at(item, &["_id"]))
+                .or_else(|| str_at(item, &["run_id"]))
+                .or_else(|| str_at(item, &["id"]))
+                .map(str::to_owned)
+        })
+        .await
     }
+}
+
+impl VendorClient for Interactly {
+    fn start<'a>(
+        &'a self,
+        request: &'a StartRequest,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+        Box::pin(Interactly::start(self, request, budget))
+    }
+
+    fn send<'a>(
+        &'a self,
+        turn: NextTurn<'a>,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+        Box::pin(Interactly::send(
+            self,
+            turn.workflow_id,
+            turn.run_id,
+            turn.input,
+            turn.answered,
+            turn.settle,
+            budget,
+        ))
+    }
+
+    fn get<'a>(
+        &'a self,
+        run: Known<'a>,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+        Box::pin(Interactly::get(self, run.run_id, budget))
+    }
+
+    fn get_raw<'a>(
+        &'a self,
+        run: Known<'a>,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Arc<[u8]>, EngineError>> {
+        Box::pin(Interactly::get_raw(self, run.run_id, budget))
+    }
+
+    fn evaluation<'a>(
+        &'a self,
+        run_id: &'a str,
+        asked: bool,
+    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+        Box::pin(Interactly::evaluation(self, run_id, asked))
+    }
+
+    fn stop<'a>(
+        &'a self,
+        run: Known<'a>,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<(), EngineError>> {
+        Box::pin(async move {
+            let Some(workflow) = run.workflow_id else {
+                return Err(EngineError::Unsupported(format!(
+                    "stop run {}, which this engine did not start",
+                    run.run_id
+                )));
+            };
+            Interactly::stop(self, workflow, run.run_id, budget).await
+        })
+    }
+
+    fn comment<'a>(
+        &'a self,
+        run_id: &'a str,
+        text: &'a str,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<(), EngineError>> {
+        Box::pin(Interactly::comment(self, run_id, text, budget))
+    }
+
+    fn list_page<'a>(
+        &'a self,
+        query: &'a ListQuery,
+        budget: &'a RetryBudget,
+    ) -> BoxFuture<'a, Result<Page, EngineError>> {
+        Box::pin(Interactly::list_page(self, query, budget))
+    }
+}
+
+/// The client for the API at `base` (no trailing slash) over `http`.
+pub(super) fn connect(
+    http: HttpClient,
+    base: String,
+    config: &HttpConfig,
+) -> Box<dyn VendorClient> {
+    Box::new(Interactly::new(
+        http,
+        base,
+        config.interactly_generation,
+        config.secret_variables.clone(),
+        config.eval_wait,
+    ))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //!
 //! Where the parts are ([`Layout`]: the bare run, its `input_output_pairs` elements, its
 //! `status`, each turn's events) is found once per recording and cached by the server
-//! (`AppState::layout`), so an answer during a replay is a copy of byte ranges, not a parse
+//! (`Serve::layout` in the routes), so an answer during a replay is a copy of byte ranges, not a parse
 //! of the whole recording per request.
 
 use std::borrow::Cow;
@@ -58,8 +58,8 @@ fn shift(base: usize, range: &Range<usize>) -> Range<usize> {
 /// The byte range of the bare `WorkflowRun` inside a recording of `format`.
 fn bare_run_range(doc: &[u8], format: Format) -> Option<Range<usize>> {
     match format {
-        Format::InteractlyRun => Some(0..doc.len()),
-        Format::InteractlyEnvelope => {
+        f if f == crate::vendors::interactly::RUN => Some(0..doc.len()),
+        f if f == crate::vendors::interactly::ENVELOPE => {
             let outer = members(doc)?;
             let wrapper = outer.get("workflow_run")?.clone();
             let inner = members(&doc[wrapper.clone()])?;
@@ -261,7 +261,7 @@ mod tests {
     #[test]
     fn cuts_keep_the_recorded_bytes() {
         let doc = &Bytes::from_static(BARE.as_bytes());
-        let layout = Layout::new(doc, Format::InteractlyRun).unwrap();
+        let layout = Layout::new(doc, crate::vendors::interactly::RUN).unwrap();
         assert_eq!(layout.bare_cut(doc, 2).unwrap(), doc);
         assert_eq!(layout.own_cut(doc, 5).unwrap(), doc);
         let one = String::from_utf8(layout.bare_cut(doc, 1).unwrap().to_vec()).unwrap();
@@ -276,19 +276,19 @@ mod tests {
         );
         // Status after the pairs: splices still land in document order.
         let late = &Bytes::from_static(br#"{"input_output_pairs": [1, 2], "status": "completed"}"#);
-        let layout = Layout::new(late, Format::InteractlyRun).unwrap();
+        let layout = Layout::new(late, crate::vendors::interactly::RUN).unwrap();
         assert_eq!(
             layout.bare_cut(late, 1).unwrap(),
             &br#"{"input_output_pairs": [1], "status": "waiting_for_user_input"}"#[..]
         );
         // No pairs: the bare run whole; not an object: no cut.
         let flat = &Bytes::from_static(br#"{"status": "completed"}"#);
-        let layout = Layout::new(flat, Format::InteractlyRun).unwrap();
+        let layout = Layout::new(flat, crate::vendors::interactly::RUN).unwrap();
         assert_eq!(layout.bare_cut(flat, 0).unwrap(), flat);
         let list = &Bytes::from_static(b"[1]");
-        let layout = Layout::new(list, Format::InteractlyRun).unwrap();
+        let layout = Layout::new(list, crate::vendors::interactly::RUN).unwrap();
         assert!(layout.bare_cut(list, 0).is_none());
-        assert!(Layout::new(b"{}", Format::NoxusRun).is_none());
+        assert!(Layout::new(b"{}", crate::vendors::noxus::RUN).is_none());
     }
 
     #[test]
@@ -297,7 +297,7 @@ mod tests {
             r#"{{"workflow_run": {{"_id": "x", "workflow_run": {BARE}}}, "debug_info": null}}"#
         );
         let doc = &Bytes::from(env.clone());
-        let layout = Layout::new(doc, Format::InteractlyEnvelope).unwrap();
+        let layout = Layout::new(doc, crate::vendors::interactly::ENVELOPE).unwrap();
         assert!(layout.fits(doc) && !layout.fits(BARE.as_bytes()));
         assert_eq!(&doc[layout.run.clone()], BARE.as_bytes());
         assert_eq!(layout.bare_cut(doc, 9).unwrap(), BARE.as_bytes());
@@ -383,9 +383,9 @@ mod tests {
             }
             let doc = Bytes::from(std::fs::read(&path).unwrap());
             let format = if doc.starts_with(br#"{"workflow_run""#) {
-                Format::InteractlyEnvelope
+                crate::vendors::interactly::ENVELOPE
             } else {
-                Format::InteractlyRun
+                crate::vendors::interactly::RUN
             };
             let Some(layout) = Layout::new(&doc, format) else {
                 continue;

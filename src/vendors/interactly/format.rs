@@ -1,20 +1,66 @@
 //! Interactly: the GET envelope, the bare `WorkflowRun`, and the current execute response.
 
-use std::borrow::Cow;
-
-use super::doc::{Doc, EventDoc, MessageDoc, PairDoc, StatsDoc, Text};
-use super::NormalizeError;
+use crate::formats::doc::{Doc, MessageDoc, PairDoc, StatsDoc, Text};
+use crate::formats::lenient::error_text;
+use crate::formats::NormalizeError;
 use crate::model::{
-    exact, usage, Comment, ConfigSummary, EdgeKind, EdgeSummary, EvalLink, EvaluationConfig, Event,
-    Format, Latency, LlmKind, McpServerSummary, ModelLatency, ModelUsage, NodeOutput, NodeSummary,
-    Status, System, ToolCall, ToolSummary, Turn, Usage, UsageSource,
+    exact, usage, Comment, ConfigSummary, EdgeSummary, EvalLink, EvaluationConfig, Event, Format,
+    Latency, McpServerSummary, ModelLatency, ModelUsage, NodeOutput, NodeSummary, Run, Status,
+    ToolSummary, Turn, Usage, UsageSource,
 };
 
-/// The parts of a run the adapters fill; the loader adds the raw document and origin.
-pub(crate) use super::Normalized;
+/// The Interactly format of a parsed document, if it is one: the envelope by its wrapper, a
+/// run by its fields (a `WorkflowRunInput` also has `workflow_run_id`, with fields no run has),
+/// the execute response by `run_id` and its flags.
+pub(super) fn detect(doc: &Doc<'_>) -> Option<Format> {
+    if let Some(wrapper) = &doc.workflow_run {
+        if wrapper.workflow_run.is_some()
+            || wrapper._id.is_some()
+            || wrapper.team_id.is_some()
+            || doc.debug_info.is_some()
+        {
+            return Some(super::ENVELOPE);
+        }
+    }
+    // A WorkflowRunInput also has `workflow_run_id`, with fields no run has; a run with its id
+    // and nothing else (a `WorkflowRun` dumped with `exclude_unset`) is a run.
+    let input_only = doc.command.is_some()
+        || doc.thread_to_node_inputs.is_some()
+        || doc.dynamic_variables.is_some()
+        || doc.runtime_variables.is_some();
+    if doc.input_output_pairs.is_some()
+        || (doc.workflow_run_id.is_some() && !input_only)
+        || doc.workflow_config_fully_hydrated.is_some()
+        || doc.llm_token_usage.is_some()
+        || doc.is_evaluation_run.is_some()
+    {
+        return Some(super::RUN);
+    }
+    if doc.run_id.is_some()
+        && (doc.turn_number.is_some()
+            || doc.events.is_some()
+            || doc.is_waiting_for_input.is_some()
+            || doc.is_completed.is_some()
+            || doc.next_input_hint.is_some())
+    {
+        return Some(super::EXECUTE);
+    }
+    None
+}
+
+/// The document as a run of `format`.
+pub(super) fn normalize(doc: Doc<'_>, format: Format) -> Result<Run, NormalizeError> {
+    if format == super::ENVELOPE {
+        envelope(doc)
+    } else if format == super::EXECUTE {
+        execute(doc)
+    } else {
+        bare(doc)
+    }
+}
 
 /// Normalizes an envelope: the run is `workflow_run.workflow_run`, the fallback id `workflow_run._id`.
-pub(crate) fn envelope(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
+fn envelope(doc: Doc<'_>) -> Result<Run, NormalizeError> {
     let Some(wrapper) = doc.workflow_run else {
         return Err(NormalizeError::new(
             "/workflow_run",
@@ -29,20 +75,15 @@ pub(crate) fn envelope(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
             "missing the run inside the envelope",
         ));
     };
-    run(*inner, fallback_id, Format::InteractlyEnvelope)
-        .map_err(|e| e.under("/workflow_run/workflow_run"))
+    run(*inner, fallback_id, super::ENVELOPE).map_err(|e| e.under("/workflow_run/workflow_run"))
 }
 
 /// Normalizes a bare `WorkflowRun`.
-pub(crate) fn bare(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
-    run(doc, None, Format::InteractlyRun)
+fn bare(doc: Doc<'_>) -> Result<Run, NormalizeError> {
+    run(doc, None, super::RUN)
 }
 
-fn run(
-    doc: Doc<'_>,
-    fallback_id: Option<String>,
-    format: Format,
-) -> Result<Normalized, NormalizeError> {
+fn run(doc: Doc<'_>, fallback_id: Option<String>, format: Format) -> Result<Run, NormalizeError> {
     // DESIGN.md: `workflow_run_id`, else the envelope `_id`; never `logical_id`.
     let run_id = doc.workflow_run_id.clone().or(fallback_id).ok_or_else(|| {
         NormalizeError::new(
@@ -60,24 +101,18 @@ fn run(
         _ => None,
     });
     let (usage, latency) = counts(doc.llm_token_usage, doc.llm_latency_stats, &turns);
-    Ok(Normalized {
-        system: System::Interactly,
-        format,
-        run_id,
+    Ok(Run {
         workflow_id: doc.workflow_id,
         version: doc.version_number,
         version_name: doc.version_name,
-        workflow_hash: None,
-        app_id: None,
         status: Status::parse(
-            System::Interactly,
+            super::SYSTEM,
             doc.status.as_deref().unwrap_or("not_started"),
         ),
         termination_source: doc.termination_source,
         turns,
         usage,
         latency,
-        credits: None,
         started_at: doc.created_at,
         ended_at: doc.updated_at,
         comments: doc
@@ -99,20 +134,17 @@ fn run(
                 .evaluation_run_info
                 .and_then(|i| i.evaluation_workflow_run_id),
         },
+        ..Run::new(format, run_id)
     })
 }
 
 /// Normalizes the current execute response `{run_id, turn_number, events, …}`: one turn, the
 /// status told by its flags, no usage totals (they come from the events).
-pub(crate) fn execute(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
+fn execute(doc: Doc<'_>) -> Result<Run, NormalizeError> {
     let run_id = doc
         .run_id
         .ok_or_else(|| NormalizeError::new("/run_id", "missing `run_id`"))?;
-    let error = match doc.error {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(s),
-        Some(other) => Some(other.to_string()),
-    };
+    let error = error_text(doc.error);
     let status = if error.is_some() {
         "failed"
     } else if doc.is_completed == Some(true) {
@@ -143,27 +175,15 @@ pub(crate) fn execute(doc: Doc<'_>) -> Result<Normalized, NormalizeError> {
             _ => None,
         })
         .unwrap_or((None, None));
-    Ok(Normalized {
-        system: System::Interactly,
-        format: Format::InteractlyExecute,
-        run_id,
+    Ok(Run {
         workflow_id: doc.workflow_id.or(iteration_workflow),
         version: doc.version_number.or(iteration_version),
-        version_name: None,
-        workflow_hash: None,
-        app_id: None,
-        status: Status::parse(System::Interactly, status),
-        termination_source: None,
+        status: Status::parse(super::SYSTEM, status),
         turns,
         usage,
         latency,
-        credits: None,
-        started_at: None,
-        ended_at: None,
-        comments: Vec::new(),
         error,
-        config: None,
-        eval: EvalLink::default(),
+        ..Run::new(super::EXECUTE, run_id)
     })
 }
 
@@ -230,99 +250,6 @@ fn is_user_message(message: &MessageDoc<'_>) -> bool {
         message.kind.as_deref(),
         None | Some("human" | "user" | "HumanMessage")
     )
-}
-
-/// Event text as the model keeps it: a `Box<str>` is a third smaller than a `String`, and
-/// events are most of a loaded run.
-fn boxed(s: Option<Cow<'_, str>>) -> Option<Box<str>> {
-    s.map(|s| s.into_owned().into_boxed_str())
-}
-
-/// The typed event; the fields used are taken out of `doc`.
-pub(crate) fn event(doc: &mut EventDoc<'_>) -> Event {
-    let kind = doc.kind.as_deref().unwrap_or("");
-    if let Some(llm) = LlmKind::from_type(kind) {
-        let message = doc.message.take().unwrap_or_default();
-        return Event::Llm {
-            kind: llm,
-            node: boxed(doc.origin_node_logical_id.take()),
-            message_type: boxed(message.kind),
-            content: message.content.map(Text::boxed),
-            tool_calls: message
-                .tool_calls
-                .unwrap_or_default()
-                .into_iter()
-                .map(|c| ToolCall {
-                    name: c.name.unwrap_or_default(),
-                    args: c.args.unwrap_or(serde_json::Value::Null),
-                    id: c.id,
-                })
-                .collect(),
-            tool_name: boxed(message.name),
-            usage: doc.llm_usage_info.take(),
-        };
-    }
-    if let Some(edge) = EdgeKind::from_type(kind) {
-        return Event::Edge {
-            kind: edge,
-            edge_id: boxed(doc.edge_logical_id.take()),
-            source: boxed(doc.source_node_logical_id.take()),
-            source_name: boxed(doc.source_node_name.take()),
-            destination: boxed(doc.destination_node_logical_id.take()),
-            destination_name: boxed(doc.destination_node_name.take()),
-        };
-    }
-    match kind {
-        "assistant_response" => Event::AssistantResponse {
-            node: boxed(doc.origin_node_logical_id.take()),
-            content: doc.content.take().map(Text::owned).unwrap_or_default(),
-            message_type: doc.response_metadata.take().and_then(|m| m.message_type),
-            usage: doc.llm_usage_info.take(),
-        },
-        "user_messages" => Event::UserMessages {
-            node: boxed(doc.origin_node_logical_id.take()),
-            messages: doc
-                .messages
-                .take()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|m| m.content.map(Text::owned).unwrap_or_default())
-                .collect(),
-        },
-        "say_static" => Event::SayStatic {
-            node: boxed(doc.origin_node_logical_id.take()),
-            content: doc.message.take().and_then(|m| m.content).map(Text::boxed),
-        },
-        "start_node_run" => Event::NodeStart {
-            node: boxed(doc.origin_node_logical_id.take()),
-            node_name: boxed(doc.origin_node_name.take()),
-        },
-        "end_node_run" => Event::NodeEnd {
-            node: boxed(doc.origin_node_logical_id.take()),
-            node_type: doc.run_output.take().and_then(|o| o.kind),
-        },
-        "busy_wait_for_user_message" => Event::BusyWait {
-            node: boxed(doc.origin_node_logical_id.take()),
-        },
-        "workflow_ready_for_input" => Event::ReadyForInput,
-        "end_workflow_iteration" => {
-            let input = doc.run_input_output_pair.take().and_then(|p| p.run_input);
-            let (workflow_id, version) =
-                input.map_or((None, None), |i| (i.workflow_id, i.version_number));
-            Event::IterationEnd {
-                iteration: doc.iteration_number,
-                workflow_id,
-                version,
-            }
-        }
-        "end_workflow" => Event::WorkflowEnd,
-        "workflow_error" => Event::WorkflowError {
-            message: boxed(doc.error_message.take()),
-        },
-        other => Event::Other {
-            kind: other.to_owned(),
-        },
-    }
 }
 
 /// Tokens and latency: the run's own stats first, the events for each figure those leave null
@@ -436,7 +363,7 @@ fn counts(tokens: Option<StatsDoc>, latency: Option<StatsDoc>, turns: &[Turn]) -
     (usage, latency)
 }
 
-fn config(doc: super::doc::HydratedDoc<'_>) -> ConfigSummary {
+fn config(doc: crate::formats::doc::HydratedDoc<'_>) -> ConfigSummary {
     let mut summary = ConfigSummary::default();
     let mut tools = Vec::new();
     if let Some(wc) = doc.workflow_config {
@@ -493,6 +420,16 @@ fn config(doc: super::doc::HydratedDoc<'_>) -> ConfigSummary {
     summary.tools = exact(summary.tools);
     summary
 }
+
+/// Its formats.
+pub(super) fn formats() -> &'static [Format] {
+    const FORMATS: [Format; 3] = [super::ENVELOPE, super::RUN, super::EXECUTE];
+    &FORMATS
+}
+
+/// Interactly's fields (an envelope's wrapper, `workflow_run_id`, …) are its own: they win over
+/// the `id` the other vendors look at.
+pub(super) const SPECIFICITY: u8 = 3;
 
 #[cfg(test)]
 mod tests {
@@ -585,9 +522,9 @@ mod tests {
                     {{"type": "worker_llm", "llm_usage_info": {{"prompt_tokens": 5, "completion_tokens": 1,
                       "total_tokens": 9, "response_latency_milliseconds": 100}}}}]}}}}]}}"#
             );
-            super::super::parse(&text, None).expect("loads")
+            crate::vendors::test_run("t.json", &text)
         };
-        let figures = |n: &super::Normalized| {
+        let figures = |n: &Run| {
             let u = &n.usage;
             (u.calls, u.input_tokens, u.output_tokens, u.total_tokens)
         };

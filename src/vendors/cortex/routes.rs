@@ -21,9 +21,11 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
 
-use super::{case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState};
 use crate::engine::{Engine, LiveHints, RecordedEngine, StartRequest, TurnInput};
-use crate::model::{Run, System};
+use crate::model::Run;
+use crate::server::{
+    bearer, case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState,
+};
 
 /// The default and largest page sizes.
 const TAKE_DEFAULT: usize = 20;
@@ -50,7 +52,7 @@ impl Listing {
             origin: Option<String>,
         }
         let mut by_workflow: HashMap<String, Vec<Listed>> = HashMap::new();
-        for run in engine.runs().iter().filter(|r| r.system == System::Cortex) {
+        for run in engine.runs().iter().filter(|r| r.system == super::SYSTEM) {
             let fields = run
                 .raw
                 .bytes()
@@ -70,8 +72,27 @@ impl Listing {
     }
 }
 
-pub(super) fn routes() -> Router<Arc<AppState>> {
-    Router::new()
+/// What the Cortex routes share: the server's state and the listing of the recordings.
+pub(super) struct Serve {
+    app: Arc<AppState>,
+    /// Cortex listing metadata, read once from the recordings.
+    cortex: Listing,
+}
+
+impl std::ops::Deref for Serve {
+    type Target = AppState;
+    fn deref(&self) -> &AppState {
+        &self.app
+    }
+}
+
+/// The Cortex routes behind `Authorization: Bearer`.
+pub(super) fn routes(app: &Arc<AppState>) -> Router {
+    let serve = Serve {
+        app: app.clone(),
+        cortex: Listing::new(app.engine()),
+    };
+    let routes = Router::new()
         .route(
             "/apps/{app_id}/workflows/{workflow_id}/runs",
             post(start).get(list),
@@ -83,7 +104,8 @@ pub(super) fn routes() -> Router<Arc<AppState>> {
         .route(
             "/apps/{app_id}/workflows/{workflow_id}/runs/{run_id}/cancel",
             post(cancel),
-        )
+        );
+    bearer(app, routes).with_state(Arc::new(serve))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -92,7 +114,7 @@ struct StartQuery {
 }
 
 async fn start(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Serve>>,
     Path((_app_id, workflow_id)): Path<(String, String)>,
     Query(query): Query<StartQuery>,
     headers: HeaderMap,
@@ -100,7 +122,7 @@ async fn start(
 ) -> Result<Response, ApiError> {
     let body = parse_body(&body)?;
     let request = StartRequest {
-        system: System::Cortex,
+        system: super::SYSTEM,
         workflow_id,
         version: query
             .version
@@ -118,7 +140,7 @@ async fn start(
 
 /// The recording, if it belongs to that app (when it names one) and workflow.
 async fn recording(
-    state: &AppState,
+    state: &Serve,
     app_id: &str,
     workflow_id: &str,
     run_id: &str,
@@ -126,7 +148,7 @@ async fn recording(
     let missing = || ApiError::not_found(format!("run {run_id}"));
     let run = state
         .engine
-        .get(System::Cortex, run_id)
+        .get(super::SYSTEM, run_id)
         .await
         .map_err(|_| missing())?;
     let listed = state
@@ -142,7 +164,7 @@ async fn recording(
 }
 
 async fn get_run(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Serve>>,
     Path((app_id, workflow_id, run_id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let run = recording(&state, &app_id, &workflow_id, &run_id).await?;
@@ -150,11 +172,11 @@ async fn get_run(
 }
 
 async fn cancel(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Serve>>,
     Path((app_id, workflow_id, run_id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let run = recording(&state, &app_id, &workflow_id, &run_id).await?;
-    state.engine.stop(System::Cortex, &run_id).await?;
+    state.engine.stop(super::SYSTEM, &run_id).await?;
     Ok(json_bytes(recorded_bytes(&state, &run).await?))
 }
 
@@ -188,7 +210,7 @@ fn passes(filter: Option<&str>, value: Option<&str>) -> bool {
 }
 
 async fn list(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Serve>>,
     Path((app_id, workflow_id)): Path<(String, String)>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiError> {

@@ -16,15 +16,19 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::{case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState};
 use crate::engine::{Engine, LiveHints, StartRequest, TurnInput};
-use crate::model::{Run, System};
+use crate::model::Run;
+use crate::server::{
+    api_key, case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState,
+};
 
-pub(super) fn routes() -> Router<Arc<AppState>> {
-    Router::new()
+/// The Noxus routes behind `X-API-KEY`.
+pub(super) fn routes(app: &Arc<AppState>) -> Router {
+    let routes = Router::new()
         .route("/v1/workflows/{workflow_id}/runs", post(start))
         .route("/v1/workflows/{workflow_id}/runs/{run_id}", get(get_scoped))
-        .route("/v1/runs/{run_id}", get(get_run))
+        .route("/v1/runs/{run_id}", get(get_run));
+    api_key(app, routes).with_state(app.clone())
 }
 
 async fn start(
@@ -35,7 +39,7 @@ async fn start(
 ) -> Result<Response, ApiError> {
     let body = parse_body(&body)?;
     let request = StartRequest {
-        system: System::Noxus,
+        system: super::SYSTEM,
         workflow_id,
         version: None,
         input: TurnInput {
@@ -52,7 +56,7 @@ async fn start(
 async fn recording(state: &AppState, run_id: &str) -> Result<Arc<Run>, ApiError> {
     state
         .engine
-        .get(System::Noxus, run_id)
+        .get(super::SYSTEM, run_id)
         .await
         .map_err(|_| ApiError::not_found(format!("run {run_id}")))
 }

@@ -1,0 +1,35 @@
+//! Cortex: single-shot step workflows, usage in credits. Its description ([`CORTEX`]) names
+//! the parts: `status.rs` (status spellings, what runs allow), `format.rs` (detection,
+//! normalization), `client.rs` (the live client), `routes.rs` (the `reprise serve` routes).
+
+mod client;
+mod format;
+mod routes;
+mod status;
+
+use super::builtin::Builtin;
+use crate::engine::http::Auth;
+use crate::model::{Format, System};
+
+/// The Cortex vendor.
+pub(crate) static CORTEX: Builtin = Builtin {
+    name: "cortex",
+    status: status::kind,
+    runs: status::RUNS,
+    formats: format::formats,
+    specificity: format::SPECIFICITY,
+    detect: format::detect,
+    normalize: format::normalize,
+    auth: Auth::Bearer,
+    connect: client::connect,
+    routes: routes::routes,
+};
+
+/// Cortex's system id.
+pub const SYSTEM: System = System::new(&CORTEX);
+/// A Cortex run.
+pub const RUN: Format = Format::new(
+    SYSTEM,
+    "cortex-run",
+    "A Cortex run (alone, or as an element of a list response)",
+);

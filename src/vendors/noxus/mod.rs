@@ -1,0 +1,32 @@
+//! Noxus: single-shot DAG runs; no version number (only a workflow hash), no token usage. Its
+//! description ([`NOXUS`]) names the parts: `status.rs` (status spellings, what runs allow),
+//! `format.rs` (detection, normalization), `client.rs` (the live client), `routes.rs` (the
+//! `reprise serve` routes).
+
+mod client;
+mod format;
+mod routes;
+mod status;
+
+use super::builtin::Builtin;
+use crate::engine::http::Auth;
+use crate::model::{Format, System};
+
+/// The Noxus vendor.
+pub(crate) static NOXUS: Builtin = Builtin {
+    name: "noxus",
+    status: status::kind,
+    runs: status::RUNS,
+    formats: format::formats,
+    specificity: format::SPECIFICITY,
+    detect: format::detect,
+    normalize: format::normalize,
+    auth: Auth::ApiKey,
+    connect: client::connect,
+    routes: routes::routes,
+};
+
+/// Noxus's system id.
+pub const SYSTEM: System = System::new(&NOXUS);
+/// A Noxus run.
+pub const RUN: Format = Format::new(SYSTEM, "noxus-run", "A Noxus run");
