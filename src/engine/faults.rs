@@ -4,10 +4,14 @@
 //! [`FaultConfig`] says how often; [`FaultInjector`] draws the `n`-th call's fate from a
 //! splitmix64 of (seed, n), so a seed gives the same sequence of faults in every process and
 //! the counts do not depend on timing. [`FaultyEngine`] wraps any [`Engine`] in process; the
-//! server (`reprise serve`) draws from the same injector per request.
+//! server (`reprise serve`) draws from the same injector per request. A request that names
+//! its case (`X-Reprise-Case`) draws from a sequence of its own, keyed by the case, the method
+//! and the path ([`FaultInjector::next_for`]): concurrent cases interleave their requests in
+//! any order, and each request still meets the same fault under the same seed.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
@@ -114,6 +118,8 @@ fn unit(z: u64) -> f64 {
 pub struct FaultInjector {
     config: FaultConfig,
     calls: AtomicU64,
+    /// Calls so far per request key (see [`FaultInjector::next_for`]).
+    keyed: Mutex<HashMap<u64, u64>>,
 }
 
 impl FaultInjector {
@@ -122,6 +128,7 @@ impl FaultInjector {
         FaultInjector {
             config,
             calls: AtomicU64::new(0),
+            keyed: Mutex::new(HashMap::new()),
         }
     }
 
@@ -134,6 +141,23 @@ impl FaultInjector {
     pub fn next(&self) -> Decision {
         let n = self.calls.fetch_add(1, Ordering::Relaxed);
         self.decide(n)
+    }
+
+    /// The fate of the next call with this `key` (the case, method and path of a request): the
+    /// k-th such call meets the fate of the k-th draw of a sequence of the key's own, whatever
+    /// other calls came between.
+    pub fn next_for(&self, key: &str) -> Decision {
+        // FNV-1a: stable across processes and Rust versions (std's hasher is not).
+        let hash = key.bytes().fold(0xCBF2_9CE4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
+        });
+        let k = {
+            let mut keyed = self.keyed.lock().unwrap_or_else(PoisonError::into_inner);
+            let count = keyed.entry(hash).or_insert(0);
+            *count += 1;
+            *count - 1
+        };
+        self.decide(splitmix64(hash ^ k))
     }
 
     /// The fate of call `n` (0-based): a pure function of the seed and `n`.
@@ -360,6 +384,28 @@ mod tests {
         });
         let c: Vec<_> = (0..1000).map(|n| other.decide(n)).collect();
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn a_keyed_request_meets_the_same_fault_however_requests_interleave() {
+        let keys = ["c1 POST /runs", "c2 POST /runs", "c1 GET /runs/r1"];
+        // Forty calls per key, once key by key and once interleaved round-robin.
+        let serial = FaultInjector::new(config());
+        let mut a: Vec<Vec<Decision>> = Vec::new();
+        for key in keys {
+            a.push((0..40).map(|_| serial.next_for(key)).collect());
+        }
+        let mixed = FaultInjector::new(config());
+        let mut b: Vec<Vec<Decision>> = vec![Vec::new(); keys.len()];
+        for _ in 0..40 {
+            for (i, key) in keys.iter().enumerate().rev() {
+                b[i].push(mixed.next_for(key));
+            }
+        }
+        assert_eq!(a, b);
+        // Keys draw sequences of their own, and faults do happen in them.
+        assert_ne!(a[0], a[1]);
+        assert!(a.iter().flatten().any(|d| d.fault != Fault::None));
     }
 
     #[test]

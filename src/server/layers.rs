@@ -146,7 +146,12 @@ pub(super) async fn faults(
     let Some(injector) = &state.faults else {
         return next.run(req).await;
     };
-    let d = injector.next();
+    // A request of a named case draws from its own sequence, so the faults do not depend on
+    // how concurrent cases interleave.
+    let d = match case_header(req.headers()) {
+        Some(case) => injector.next_for(&format!("{case} {} {}", req.method(), req.uri().path())),
+        None => injector.next(),
+    };
     if d.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(d.delay_ms)).await;
     }

@@ -233,11 +233,19 @@ pub(crate) fn status_error(status: u16, body: &[u8]) -> EngineError {
 /// At most 200 characters of a body, for error messages. Bodies may hold patient data, so only
 /// error answers are ever quoted, and only their start.
 fn short(body: &[u8]) -> String {
+    const MAX: usize = 200;
     let text = String::from_utf8_lossy(body);
-    let mut out: String = text.chars().take(200).collect();
-    if text.chars().count() > 200 {
-        out.push('…');
+    if text.chars().count() <= MAX {
+        return text.into_owned();
     }
+    let mut out: String = text.chars().take(MAX).collect();
+    // Half a secret (a JWT, a key, a Basic credential cut at the limit) may no longer look
+    // like one to the redactor: the token the cut falls in is dropped whole.
+    let keep = out
+        .rfind(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '&' | '{' | '}'))
+        .map_or(0, |i| i + 1);
+    out.truncate(keep);
+    out.push('…');
     out
 }
 
@@ -595,6 +603,23 @@ fn random_unit() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quoted_body_never_ends_in_half_a_token() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwYXRpZW50LTQyIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
+        // The JWT straddles the 200-character limit at every offset in turn.
+        for pad in 150..200 {
+            let body = format!("{} token {jwt} tail", "x".repeat(pad));
+            let out = short(body.as_bytes());
+            assert!(out.ends_with('…'), "{out}");
+            assert!(!out.contains("eyJ"), "pad {pad}: {out}");
+            assert!(out.chars().count() <= 201);
+        }
+        // Short bodies are quoted whole; a long one keeps its complete tokens.
+        assert_eq!(short(b"upstream said no"), "upstream said no");
+        let long = format!("error {} end", "word ".repeat(60));
+        assert!(short(long.as_bytes()).starts_with("error word word"));
+    }
 
     #[test]
     fn token_debug_hides_the_value() {
