@@ -3,11 +3,11 @@
 //! The adapters themselves live with their vendors (`crate::vendors`).
 
 mod adapter;
-mod container;
+pub(crate) mod container;
 pub(crate) mod doc;
 pub(crate) mod lenient;
 mod numbers;
-mod parse;
+pub(crate) mod parse;
 mod problem;
 
 pub use adapter::{Adapter, Adapters, Detected, Document, NormalizeError};

@@ -89,6 +89,3 @@ pub(crate) fn pointer_of(path: &serde_path_to_error::Path) -> String {
     }
     out
 }
-
-#[cfg(test)]
-mod tests;
