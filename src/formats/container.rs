@@ -16,7 +16,8 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use super::parse::{parse, strip_position};
+use super::parse::parse;
+use super::problem::strip_position;
 use super::{Adapters, Problem};
 use crate::model::{Format, Origin, RawDoc, Run};
 

@@ -12,5 +12,5 @@ mod problem;
 
 pub use adapter::{Adapter, Adapters, Detected, Document, NormalizeError};
 pub use container::{read_bytes, read_file, FileOutcome};
-pub(crate) use parse::{located, pointer_of};
 pub use problem::Problem;
+pub(crate) use problem::{located, pointer_of};
