@@ -16,7 +16,7 @@ use crate::fetch::FetchError;
 use crate::gate::GateError;
 use crate::model::System;
 use crate::report::history::HistoryError;
-use crate::snapshot::store::SnapshotError;
+use crate::snapshot::SnapshotError;
 use crate::synth::SynthError;
 
 /// How a command ended, as an exit code (DESIGN.md, "Exit codes").

@@ -27,4 +27,7 @@ pub mod stats;
 pub mod synth;
 pub mod vendors;
 
+#[cfg(test)]
+mod builtin_tests;
+
 pub use error::{Error, ExitStatus};

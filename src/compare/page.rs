@@ -340,7 +340,7 @@ fn comment_text(cmp: &Comparison, base: &Side<'_>, cand: &Side<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::tests::case;
+    use crate::compare::comparison::tests::case;
     use crate::compare::{Scope, Summary};
 
     fn side<'a>(dir: &'a Path, report: &'a ReportDir) -> Side<'a> {

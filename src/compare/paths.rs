@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::read::ReadError;
+use super::error::ReadError;
 use crate::report::paths::{Line, FILE};
 
 /// Node names per turn, by run id.

@@ -8,40 +8,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-/// Why a report folder could not be read. Every variant names the file (and line when known).
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    /// The folder does not exist or is not a directory.
-    #[error("{0}: no such report folder")]
-    MissingDir(PathBuf),
-    /// A file could not be opened or read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The header row lacks a column this command needs.
-    #[error("{path}: line 1: missing column `{column}`")]
-    MissingColumn {
-        /// The file.
-        path: PathBuf,
-        /// The column name.
-        column: &'static str,
-    },
-    /// A row is not what the contract says.
-    #[error("{path}: line {line}: {message}")]
-    Malformed {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line number in the file.
-        line: u64,
-        /// What is wrong.
-        message: String,
-    },
-}
+use super::error::ReadError;
 
 pub use crate::report::Verdict;
 pub use crate::snapshot::SnapshotState;

@@ -2,7 +2,7 @@
 //! the runs they evaluated.
 
 mod link;
-mod load;
+pub(crate) mod load;
 mod select;
 
 pub use link::Warning;

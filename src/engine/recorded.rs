@@ -616,6 +616,3 @@ impl Engine for RecordedEngine {
         })
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -3,14 +3,14 @@
 //! The adapters themselves live with their vendors (`crate::vendors`).
 
 mod adapter;
-mod container;
+pub(crate) mod container;
 pub(crate) mod doc;
 pub(crate) mod lenient;
 mod numbers;
-mod parse;
+pub(crate) mod parse;
 mod problem;
 
 pub use adapter::{Adapter, Adapters, Detected, Document, NormalizeError};
 pub use container::{read_bytes, read_file, FileOutcome};
-pub(crate) use parse::{located, pointer_of};
 pub use problem::Problem;
+pub(crate) use problem::{located, pointer_of};

@@ -2,6 +2,7 @@
 //! detects it; errors located by JSON pointer, line and column.
 
 use super::adapter::{Adapters, Document};
+use super::problem::{located, pointer_of};
 use super::{doc, numbers, Problem};
 use crate::model::{Format, Run};
 
@@ -53,42 +54,3 @@ fn locate_error(text: &str) -> Problem {
         }
     }
 }
-
-pub(crate) fn located(pointer: String, err: serde_json::Error) -> Problem {
-    let mut p = Problem::at(&pointer, strip_position(&err.to_string()));
-    if err.line() > 0 {
-        p.line = Some(err.line());
-        p.column = Some(err.column());
-    }
-    p
-}
-
-/// serde_json appends " at line L column C"; the problem carries those separately.
-pub(crate) fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
-}
-
-/// A `serde_path_to_error` path as a JSON pointer (RFC 6901).
-pub(crate) fn pointer_of(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for seg in path.iter() {
-        out.push('/');
-        match seg {
-            Segment::Seq { index } => out.push_str(&index.to_string()),
-            Segment::Map { key } => out.push_str(&key.replace('~', "~0").replace('/', "~1")),
-            Segment::Enum { variant } => out.push_str(variant),
-            // Syntax errors inside a key: the path so far is all that is known.
-            Segment::Unknown => {
-                out.pop();
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests;

@@ -3,8 +3,6 @@
 
 use serde::Serialize;
 
-use super::System;
-
 /// What a status means, across systems. The spelling stays in [`Status::text`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -49,15 +47,6 @@ pub struct Status {
 }
 
 impl Status {
-    /// Classifies `text` as `system` spells its statuses.
-    pub fn parse(system: System, text: &str) -> Status {
-        let kind = system.profile().status(text);
-        Status {
-            text: text.to_owned(),
-            kind,
-        }
-    }
-
     /// The run can not change any more.
     pub fn is_terminal(&self) -> bool {
         matches!(

@@ -6,7 +6,7 @@
 
 use serde::{Serialize, Serializer};
 
-use super::StatusKind;
+use super::{Status, StatusKind};
 
 /// What the rest of the code may know about a system without naming it.
 pub trait Profile: Send + Sync + 'static {
@@ -183,5 +183,18 @@ impl std::fmt::Display for Format {
 impl Serialize for Format {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.name)
+    }
+}
+
+/// Classifying a spelling needs the system's [`Profile`], so it lives with [`System`]; the
+/// status types stay below it.
+impl Status {
+    /// Classifies `text` as `system` spells its statuses.
+    pub fn parse(system: System, text: &str) -> Status {
+        let kind = system.profile().status(text);
+        Status {
+            text: text.to_owned(),
+            kind,
+        }
     }
 }

@@ -6,14 +6,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::OwnedSemaphorePermit;
 
-use super::run::Msg;
 use super::{replay, Options, Progress};
 use crate::engine::{Engine, EngineError};
 use crate::eval;
 use crate::model::Run;
 use crate::report::{CaseFinished, CaseRow, Event, Origin, Repeats, Verdict};
 use crate::snapshot::{SnapshotCheck, SnapshotError};
+
+/// What the case tasks tell the driver ([`super::run`]).
+pub(super) enum Msg {
+    /// Passed to the sinks as it is.
+    Event(Event),
+    /// A case is done; its slot in the reorder window is freed once every earlier case is.
+    Done(Box<CaseFinished>, OwnedSemaphorePermit),
+}
 
 /// Everything a case task needs.
 pub(super) struct Ctx {

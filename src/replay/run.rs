@@ -13,21 +13,13 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
-use super::case::{run_case, Ctx};
+use super::case::{run_case, Ctx, Msg};
 use super::{Options, Summary};
 use crate::engine::Engine;
 use crate::eval;
 use crate::model::Run;
 use crate::report::{CaseFinished, Event, Origin, Sink, SinkError};
 use crate::snapshot::SnapshotCheck;
-
-/// What the case tasks tell the driver.
-pub(super) enum Msg {
-    /// Passed to the sinks as it is.
-    Event(Event),
-    /// A case is done; its slot in the reorder window is freed once every earlier case is.
-    Done(Box<CaseFinished>, OwnedSemaphorePermit),
-}
 
 /// Replays `cases` (sorted by run id) through `engine`, judging each with `eval` and checking
 /// its snapshot with `snapshots`, and hands every [`Event`] to each of `sinks` in turn. The

@@ -1,23 +1,14 @@
 //! The report folder as a sink: one [`ReportWriter`] per file, fed rows in run-id order
 //! (it sits behind [`Ordered`](super::Ordered)) and the aggregate ([`Stats`]) at the end.
 
-use std::io;
 use std::path::{Path, PathBuf};
 
 use super::event::Event;
 use super::sink::{Sink, SinkError};
 use super::{
     html, junit, manifest, markdown, models_csv, paths, pr_comment, runs_csv, summary_csv, CaseRow,
-    RunMeta, Stats,
+    ReportWriter, RunMeta, Stats,
 };
-
-/// One output file.
-pub trait ReportWriter {
-    /// Called once per case, in run id order.
-    fn row(&mut self, row: &CaseRow) -> io::Result<()>;
-    /// Called once at the end.
-    fn finish(&mut self, stats: &Stats, meta: &RunMeta) -> io::Result<()>;
-}
 
 /// A report folder being written.
 pub struct Report {

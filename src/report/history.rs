@@ -11,8 +11,6 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 /// What can go wrong reading a report folder or the history file.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
@@ -35,53 +33,7 @@ pub enum HistoryError {
     },
 }
 
-/// One report in the history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Entry {
-    /// When it was appended (RFC 3339).
-    pub time: String,
-    /// When the run started, from `manifest.json`.
-    #[serde(default)]
-    pub started_at: Option<String>,
-    /// The report folder.
-    pub dir: String,
-    /// The git commit the run was made at.
-    #[serde(default)]
-    pub git_sha: Option<String>,
-    /// `system workflow_id@version` of every workflow the report covers.
-    #[serde(default)]
-    pub workflow_versions: Vec<String>,
-    /// Cases.
-    pub runs: u64,
-    /// Verdict `pass`.
-    pub passed: u64,
-    /// Verdict `fail`.
-    pub failed: u64,
-    /// Verdict `error`.
-    pub errored: u64,
-    /// Verdict `none`.
-    pub unevaluated: u64,
-    /// passed / (passed + failed).
-    pub pass_rate: Option<f64>,
-    /// 95 % Wilson interval, low end.
-    pub pass_rate_low: Option<f64>,
-    /// 95 % Wilson interval, high end.
-    pub pass_rate_high: Option<f64>,
-    /// Tokens.
-    pub total_tokens: Option<f64>,
-    /// Tokens per case.
-    pub mean_tokens: Option<f64>,
-    /// Credits.
-    pub total_credits: Option<f64>,
-    /// LLM call latency p50 (ms).
-    pub latency_ms_p50: Option<f64>,
-    /// LLM call latency p95 (ms).
-    pub latency_ms_p95: Option<f64>,
-    /// Snapshots changed.
-    pub snapshots_changed: u64,
-    /// Snapshots new.
-    pub snapshots_new: u64,
-}
+pub use super::meta::Entry;
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> HistoryError + '_ {
     move |source| HistoryError::Io {

@@ -1,6 +1,6 @@
 //! What produced a report (for `manifest.json`, `summary.md` and `report.html`).
 
-use super::history;
+use serde::{Deserialize, Serialize};
 
 /// What produced a report.
 #[derive(Debug, Clone, Default)]
@@ -24,7 +24,7 @@ pub struct RunMeta {
     /// Stopped early (Ctrl-C): the report covers the cases finished so far.
     pub interrupted: bool,
     /// Earlier reports (`--history FILE`), drawn as a trend by `report.html`.
-    pub history: Vec<history::Entry>,
+    pub history: Vec<Entry>,
     /// `run --impact DIR`: the cases answered from their recordings instead of the engine.
     pub carried: Option<Carried>,
 }
@@ -41,4 +41,52 @@ pub struct Carried {
     pub replayed: u64,
     /// Selected cases impact.csv does not list: replayed.
     pub unlisted: u64,
+}
+
+/// One report in the history (`--history FILE`; read and written by [`super::history`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// When it was appended (RFC 3339).
+    pub time: String,
+    /// When the run started, from `manifest.json`.
+    #[serde(default)]
+    pub started_at: Option<String>,
+    /// The report folder.
+    pub dir: String,
+    /// The git commit the run was made at.
+    #[serde(default)]
+    pub git_sha: Option<String>,
+    /// `system workflow_id@version` of every workflow the report covers.
+    #[serde(default)]
+    pub workflow_versions: Vec<String>,
+    /// Cases.
+    pub runs: u64,
+    /// Verdict `pass`.
+    pub passed: u64,
+    /// Verdict `fail`.
+    pub failed: u64,
+    /// Verdict `error`.
+    pub errored: u64,
+    /// Verdict `none`.
+    pub unevaluated: u64,
+    /// passed / (passed + failed).
+    pub pass_rate: Option<f64>,
+    /// 95 % Wilson interval, low end.
+    pub pass_rate_low: Option<f64>,
+    /// 95 % Wilson interval, high end.
+    pub pass_rate_high: Option<f64>,
+    /// Tokens.
+    pub total_tokens: Option<f64>,
+    /// Tokens per case.
+    pub mean_tokens: Option<f64>,
+    /// Credits.
+    pub total_credits: Option<f64>,
+    /// LLM call latency p50 (ms).
+    pub latency_ms_p50: Option<f64>,
+    /// LLM call latency p95 (ms).
+    pub latency_ms_p95: Option<f64>,
+    /// Snapshots changed.
+    pub snapshots_changed: u64,
+    /// Snapshots new.
+    pub snapshots_new: u64,
 }

@@ -20,6 +20,7 @@ mod markdown;
 mod merge;
 mod meta;
 mod models_csv;
+mod node_path;
 pub mod paths;
 pub mod pr_comment;
 mod progress;
@@ -29,12 +30,13 @@ mod sink;
 mod stats;
 mod summary_csv;
 pub mod terminal;
+mod writer;
 
 /// The snapshot stage's text of a case, carried by its row (for `report.html`).
 pub use crate::snapshot::SnapshotText;
 pub use cells::{num, text as text_cell, wilson};
 pub use event::{CaseFinished, Event, Origin};
-pub use folder::{Report, ReportWriter};
+pub use folder::Report;
 pub use hist::Quantiles;
 pub use manifest::git_sha;
 pub use merge::merge;
@@ -44,6 +46,7 @@ pub use row::{CaseRow, ModelCounts, ModelRow, Repeats, Verdict};
 pub use sink::{Ordered, Sink, SinkError};
 pub use stats::{Counts, ModelStats, Stats};
 pub use terminal::Terminal;
+pub use writer::ReportWriter;
 
 /// Column headers, for tests and tools.
 pub mod headers {

@@ -292,7 +292,7 @@ impl CaseRow {
         }
         models.sort_by(|a, b| (&a.provider, &a.model).cmp(&(&b.provider, &b.model)));
         self.models = models;
-        self.paths = super::paths::of(replayed.config.as_ref(), &replayed.turns);
+        self.paths = super::node_path::of(replayed.config.as_ref(), &replayed.turns);
     }
 
     /// Mean engine-reported LLM call latency, 0 without calls.

@@ -1,17 +1,16 @@
-//! The server's shared state, the [`ServeRoutes`] a vendor plugs in, and [`Server`]: the
+//! The [`ServeRoutes`] a vendor plugs in, and [`Server`]: the
 //! routes merged under the layers every request passes.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::Router;
 
 use super::layers::{faults, log, read_body};
-use super::recordings::DiskCache;
+use super::state::{AppState, DiskCache};
 use super::{ApiError, ConnectionOptions};
 use crate::engine::faults::FaultInjector;
 use crate::engine::{FaultConfig, RecordedEngine};
@@ -27,25 +26,6 @@ pub struct ServeOptions {
     pub log: bool,
     /// Timeouts and the cap of connections.
     pub connections: ConnectionOptions,
-}
-
-/// What every handler shares; a vendor's routes keep their own state beside it.
-pub struct AppState {
-    pub(crate) engine: Arc<RecordedEngine>,
-    pub(super) token: Option<String>,
-    pub(super) faults: Option<FaultInjector>,
-    pub(super) log: bool,
-    /// Time a request body has to arrive (the idle timeout).
-    pub(super) body_timeout: Duration,
-    /// Recordings read from disk, kept for the next answers (see [`super::recorded_bytes`]).
-    pub(super) disk_cache: Mutex<DiskCache>,
-}
-
-impl AppState {
-    /// The recorded engine the routes answer from.
-    pub fn engine(&self) -> &Arc<RecordedEngine> {
-        &self.engine
-    }
 }
 
 /// A vendor's `reprise serve` routes.

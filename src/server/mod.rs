@@ -17,12 +17,14 @@ mod app;
 mod layers;
 mod listen;
 mod recordings;
+mod state;
 
 pub(crate) use answer::ApiError;
 pub(crate) use answer::{case_header, json_bytes, parse_body};
-pub use app::{bind, shutdown_signal, AppState, ServeOptions, ServeRoutes, Server};
+pub use app::{bind, shutdown_signal, ServeOptions, ServeRoutes, Server};
 pub use layers::{api_key, bearer};
 pub use listen::{
     default_max_connections, ConnectionOptions, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
 };
 pub(crate) use recordings::recorded_bytes;
+pub use state::AppState;

@@ -1,7 +1,6 @@
 //! A recording's exact bytes for an answer: shared when held in memory, read from disk (and
 //! kept in a bounded cache) when not.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -13,13 +12,6 @@ use crate::model::{RawDoc, Run};
 /// How many bytes of recordings read from disk the server keeps in memory (see
 /// [`recorded_bytes`]).
 const DISK_CACHE_BYTES: usize = 64 << 20;
-
-/// Recordings read from disk, kept for the next answers: keyed by the recording's address (the engine's runs live as long as the server, and the entry holds its run).
-#[derive(Default)]
-pub(crate) struct DiskCache {
-    entries: HashMap<usize, (Arc<Run>, Bytes)>,
-    total: usize,
-}
 
 /// A recording's exact bytes. A recording held in memory is shared, not copied (the answer
 /// body points into the loaded file). One loaded without its bytes is read from disk on a

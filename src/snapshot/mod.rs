@@ -22,7 +22,7 @@ pub mod transcript;
 
 pub use compare::{Detail, DEFAULT_SIMILARITY};
 pub use stage::SnapshotStage;
-pub use state::{NoSnapshots, SnapshotCheck, SnapshotState, SnapshotText};
-pub use store::{Checked, SnapshotError, SnapshotKey, Store, UpdateMode};
+pub use state::{NoSnapshots, SnapshotCheck, SnapshotError, SnapshotState, SnapshotText};
+pub use store::{Checked, SnapshotKey, Store, UpdateMode};
 pub use summary::SnapshotSummary;
 pub use transcript::Transcript;

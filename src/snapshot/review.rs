@@ -5,7 +5,8 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use super::diff;
-use super::store::{read_snapshot, run_id_of, snap_of_pending, SnapshotError, Store};
+use super::state::SnapshotError;
+use super::store::{read_snapshot, run_id_of, snap_of_pending, Store};
 
 /// What a review did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -9,8 +9,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::state::SnapshotError;
 use super::state::{SnapshotState, SnapshotText};
-use super::store::{CheckOptions, Checked, SnapshotError, SnapshotKey, Store};
+use super::store::{CheckOptions, Checked, SnapshotKey, Store};
 use super::summary::SnapshotSummary;
 use super::transcript::Transcript;
 use crate::model::Run;

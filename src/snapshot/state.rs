@@ -4,9 +4,10 @@
 //! [`SnapshotCheck`] hook through which the replay asks for it. A snapshot that could not be
 //! read or written is a typed [`SnapshotError`] naming its path, never a state.
 
+use std::path::{Path, PathBuf};
+
 use serde::{Deserialize, Serialize};
 
-use super::store::SnapshotError;
 use crate::model::Run;
 
 /// A case's snapshot state (`runs.csv` `snapshot`).
@@ -80,6 +81,30 @@ pub struct NoSnapshots;
 impl SnapshotCheck for NoSnapshots {
     fn check(&self, _: &Run, _: &Run) -> Result<SnapshotState, SnapshotError> {
         Ok(SnapshotState::None)
+    }
+}
+
+/// A snapshot file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// Reading or writing `path` failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// `path` is not a snapshot file.
+    #[error("{path}: not an insta snapshot file: {message}")]
+    Format { path: PathBuf, message: String },
+}
+
+impl SnapshotError {
+    pub(super) fn io(path: &Path, source: std::io::Error) -> SnapshotError {
+        SnapshotError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 

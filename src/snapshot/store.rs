@@ -11,33 +11,9 @@ use std::path::{Path, PathBuf};
 
 use super::compare::{self, Detail};
 use super::diff;
-use super::state::SnapshotState;
+use super::state::{SnapshotError, SnapshotState};
 use crate::model::System;
 use crate::names::{file_stem, is_plain};
-
-/// A snapshot file could not be read or written.
-#[derive(Debug, thiserror::Error)]
-pub enum SnapshotError {
-    /// Reading or writing `path` failed.
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// `path` is not a snapshot file.
-    #[error("{path}: not an insta snapshot file: {message}")]
-    Format { path: PathBuf, message: String },
-}
-
-impl SnapshotError {
-    fn io(path: &Path, source: std::io::Error) -> SnapshotError {
-        SnapshotError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
-    }
-}
 
 /// When to write snapshot files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]

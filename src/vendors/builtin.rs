@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::Vendor;
 use crate::engine::http::{Auth, Connect, HttpClient, HttpConfig, VendorClient};
 use crate::formats::doc::Doc;
-use crate::formats::{Adapter, Detected, Document, NormalizeError};
+use crate::formats::{Adapter, Adapters, Detected, Document, NormalizeError};
 use crate::model::{Format, Profile, Run, RunTraits, StatusKind, System};
 use crate::server::{AppState, ServeRoutes};
 
@@ -30,7 +30,7 @@ pub(crate) struct Builtin {
     /// How its API takes the token.
     pub auth: Auth,
     /// Its live client over the shared one (`client.rs`).
-    pub connect: fn(HttpClient, String, &HttpConfig) -> Box<dyn VendorClient>,
+    pub connect: fn(HttpClient, String, &HttpConfig, &Adapters) -> Box<dyn VendorClient>,
     /// Its `reprise serve` routes (`routes.rs`).
     pub routes: fn(&Arc<AppState>) -> axum::Router,
 }
@@ -71,8 +71,9 @@ impl Connect for Builtin {
         http: HttpClient,
         base: String,
         config: &HttpConfig,
+        adapters: &Adapters,
     ) -> Box<dyn VendorClient> {
-        (self.connect)(http, base, config)
+        (self.connect)(http, base, config, adapters)
     }
 }
 

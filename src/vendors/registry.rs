@@ -63,7 +63,7 @@ impl Registry {
     pub fn http_engine(&self, config: HttpConfig) -> Result<HttpEngine, EngineError> {
         let connectors: Vec<&'static dyn Connect> =
             self.vendors.iter().filter_map(|v| v.connector()).collect();
-        HttpEngine::new(config, &connectors)
+        HttpEngine::new(config, &connectors, &self.adapters)
     }
 
     /// `reprise serve` over `engine`, with the routes of the vendors that have them.

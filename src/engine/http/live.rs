@@ -11,6 +11,7 @@ use super::client::{ClientConfig, HttpClient, Limits, RetryBudget};
 use super::vendor::{Connect, Known, ListQuery, NextTurn, Page, VendorClient};
 use super::HttpConfig;
 use crate::engine::{BoxFuture, Engine, EngineError, Reply, Settle, StartRequest, TurnInput};
+use crate::formats::Adapters;
 use crate::model::{Run, System};
 
 /// A live run this engine started: what later calls for it need.
@@ -38,11 +39,12 @@ pub struct HttpEngine {
 }
 
 impl HttpEngine {
-    /// Builds the client of every vendor in `vendors` that has a base URL
-    /// (`crate::vendors::Registry::http_engine` passes the registered ones).
+    /// Builds the client of every vendor in `vendors` that has a base URL, reading answers
+    /// with `adapters` (`crate::vendors::Registry::http_engine` passes the registered ones).
     pub fn new(
         config: HttpConfig,
         vendors: &[&'static dyn Connect],
+        adapters: &Adapters,
     ) -> Result<HttpEngine, EngineError> {
         let client_config = Arc::new(config.client.clone());
         let limits = Limits::new(&client_config);
@@ -59,7 +61,7 @@ impl HttpEngine {
                 limits.clone(),
             )?;
             let base = url.trim_end_matches('/').to_owned();
-            clients.insert(system, vendor.connect(http, base, &config));
+            clients.insert(system, vendor.connect(http, base, &config, adapters));
         }
         Ok(HttpEngine {
             clients,

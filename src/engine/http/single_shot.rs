@@ -36,7 +36,7 @@ pub(crate) struct SingleShot<U> {
     /// The system the runs are of.
     pub system: System,
     /// The adapters its answers are read with.
-    pub adapters: &'static Adapters,
+    pub adapters: Adapters,
     /// Where the runs are.
     pub urls: U,
 }
@@ -49,7 +49,7 @@ impl<U: RunUrls> SingleShot<U> {
         self.system
     }
     fn adapters(&self) -> &Adapters {
-        self.adapters
+        &self.adapters
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::client::{Auth, HttpClient, RetryBudget};
 use super::HttpConfig;
 use crate::engine::{BoxFuture, EngineError, Reply, Settle, StartRequest, TurnInput};
+use crate::formats::Adapters;
 use crate::model::{Run, System};
 
 /// What the engine knows of a run when it calls for it.
@@ -114,9 +115,15 @@ pub trait Connect: Send + Sync {
     fn system(&'static self) -> System;
     /// How its requests carry the token.
     fn auth(&self) -> Auth;
-    /// The client for the API at `base` (no trailing slash) over `http`.
-    fn connect(&self, http: HttpClient, base: String, config: &HttpConfig)
-        -> Box<dyn VendorClient>;
+    /// The client for the API at `base` (no trailing slash) over `http`; it reads answers
+    /// with `adapters` (the caller's registry: a vendor folder never names its siblings).
+    fn connect(
+        &self,
+        http: HttpClient,
+        base: String,
+        config: &HttpConfig,
+        adapters: &Adapters,
+    ) -> Box<dyn VendorClient>;
 }
 
 /// What to list (for `reprise fetch`).

@@ -10,7 +10,7 @@ use crate::engine::http::{
     HttpClient, HttpConfig, Known, ListQuery, RunUrls, SingleShot, VendorClient,
 };
 use crate::engine::{EngineError, StartRequest};
-use crate::vendors::Registry;
+use crate::formats::Adapters;
 
 /// Where Cortex runs are, under `base` (no trailing slash); `app_id` is `--app-id`.
 #[derive(Debug)]
@@ -86,6 +86,7 @@ pub(super) fn connect(
     http: HttpClient,
     base: String,
     config: &HttpConfig,
+    adapters: &Adapters,
 ) -> Box<dyn VendorClient> {
     let urls = Cortex {
         base,
@@ -94,7 +95,7 @@ pub(super) fn connect(
     Box::new(SingleShot {
         http,
         system: super::SYSTEM,
-        adapters: Registry::builtin().adapters(),
+        adapters: adapters.clone(),
         urls,
     })
 }

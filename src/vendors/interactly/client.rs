@@ -21,8 +21,8 @@ use crate::engine::http::{
     RetryBudget, Token, VendorClient,
 };
 use crate::engine::{BoxFuture, EngineError, Reply, Settle, StartRequest, TurnInput};
+use crate::formats::Adapters;
 use crate::model::{EvalLink, NodeOutput, Origin, RawDoc, Run, Status, StatusKind, Turn};
-use crate::vendors::Registry;
 
 /// The longest pause between two looks for an evaluation.
 const EVAL_POLL_MAX: Duration = Duration::from_secs(5);
@@ -77,6 +77,8 @@ pub struct Interactly {
     generation: Generation,
     secrets: BTreeMap<String, Token>,
     eval_wait: Duration,
+    /// The adapters answers are read with (the registry's that built the engine).
+    adapters: Adapters,
 }
 
 impl Interactly {
@@ -87,6 +89,7 @@ impl Interactly {
         generation: Generation,
         secrets: BTreeMap<String, Token>,
         eval_wait: Duration,
+        adapters: Adapters,
     ) -> Interactly {
         Interactly {
             http,
@@ -94,6 +97,7 @@ impl Interactly {
             generation,
             secrets,
             eval_wait,
+            adapters,
         }
     }
 
@@ -287,8 +291,14 @@ impl Interactly {
 
     /// `GET /workflows/v1/workflow-runs/{id}`.
     pub async fn get(&self, run_id: &str, budget: &RetryBudget) -> Result<Arc<Run>, EngineError> {
-        let adapters = Registry::builtin().adapters();
-        get_run(&self.http, self.run_url(run_id), SYSTEM, adapters, budget).await
+        get_run(
+            &self.http,
+            self.run_url(run_id),
+            SYSTEM,
+            &self.adapters,
+            budget,
+        )
+        .await
     }
 
     /// The GET answer exactly as received, checked to be an Interactly run.
@@ -297,8 +307,14 @@ impl Interactly {
         run_id: &str,
         budget: &RetryBudget,
     ) -> Result<Arc<[u8]>, EngineError> {
-        let adapters = Registry::builtin().adapters();
-        get_run_raw(&self.http, self.run_url(run_id), SYSTEM, adapters, budget).await
+        get_run_raw(
+            &self.http,
+            self.run_url(run_id),
+            SYSTEM,
+            &self.adapters,
+            budget,
+        )
+        .await
     }
 
     /// The evaluation Interactly ran for `run_id`. Interactly starts the evaluator itself when
@@ -580,6 +596,7 @@ pub(super) fn connect(
     http: HttpClient,
     base: String,
     config: &HttpConfig,
+    adapters: &Adapters,
 ) -> Box<dyn VendorClient> {
     Box::new(Interactly::new(
         http,
@@ -587,6 +604,7 @@ pub(super) fn connect(
         config.interactly_generation,
         config.secret_variables.clone(),
         config.eval_wait,
+        adapters.clone(),
     ))
 }
 

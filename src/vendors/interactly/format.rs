@@ -435,6 +435,21 @@ pub(super) const SPECIFICITY: u8 = 3;
 mod tests {
     use super::*;
 
+    /// One in-test document read with the Interactly adapter alone: the folder names neither
+    /// its siblings nor the registry (which names it).
+    fn read_alone(text: &str) -> Run {
+        let only: &'static dyn crate::formats::Adapter = &super::super::INTERACTLY;
+        let mut out = crate::formats::read_bytes(
+            std::path::Path::new("t.json"),
+            std::sync::Arc::from(text.as_bytes()),
+            &crate::formats::Adapters::new(vec![only]),
+            None,
+            true,
+        );
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        out.runs.remove(0)
+    }
+
     fn kinds(events: &[Event]) -> Vec<String> {
         events
             .iter()
@@ -522,7 +537,7 @@ mod tests {
                     {{"type": "worker_llm", "llm_usage_info": {{"prompt_tokens": 5, "completion_tokens": 1,
                       "total_tokens": 9, "response_latency_milliseconds": 100}}}}]}}}}]}}"#
             );
-            crate::vendors::test_run("t.json", &text)
+            read_alone(&text)
         };
         let figures = |n: &Run| {
             let u = &n.usage;

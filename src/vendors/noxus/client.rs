@@ -9,7 +9,7 @@ use crate::engine::http::{
     HttpClient, HttpConfig, Known, ListQuery, RunUrls, SingleShot, VendorClient,
 };
 use crate::engine::{EngineError, StartRequest};
-use crate::vendors::Registry;
+use crate::formats::Adapters;
 
 /// Where Noxus runs are, under `base` (no trailing slash).
 #[derive(Debug)]
@@ -52,11 +52,16 @@ impl RunUrls for Noxus {
 }
 
 /// The client for the API at `base` (no trailing slash) over `http`.
-pub(super) fn connect(http: HttpClient, base: String, _: &HttpConfig) -> Box<dyn VendorClient> {
+pub(super) fn connect(
+    http: HttpClient,
+    base: String,
+    _: &HttpConfig,
+    adapters: &Adapters,
+) -> Box<dyn VendorClient> {
     Box::new(SingleShot {
         http,
         system: super::SYSTEM,
-        adapters: Registry::builtin().adapters(),
+        adapters: adapters.clone(),
         urls: Noxus { base },
     })
 }

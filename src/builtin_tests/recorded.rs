@@ -4,7 +4,12 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::*;
+use std::time::Duration;
+
+use crate::corpus::Corpus;
+use crate::engine::recorded::*;
+use crate::engine::{Engine, EngineError, StartRequest, TurnInput};
+use crate::model::Run;
 use crate::model::Variables;
 
 /// Parses one in-test document into a run.

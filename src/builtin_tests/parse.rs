@@ -1,4 +1,6 @@
-use super::*;
+use crate::formats::parse::*;
+use crate::formats::Problem;
+use crate::model::{Format, Run};
 use crate::vendors::{cortex, interactly, noxus, Registry};
 
 /// [`parse`] with the built-in vendors.
