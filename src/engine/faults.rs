@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
+use super::{Engine, EngineError, EngineFuture, Reply, StartRequest, TurnInput};
 use crate::model::{Run, System};
 
 /// How often each fault happens. Rates are probabilities per call in `[0, 1]`; the error,
@@ -193,6 +193,17 @@ impl<E: Engine> FaultyEngine<E> {
         &self.inner
     }
 
+    /// Makes `call` (only once the gate lets it through) behind the next decision.
+    fn gated<'a, T: 'a>(
+        &'a self,
+        call: impl FnOnce() -> EngineFuture<'a, T> + Send + 'a,
+    ) -> EngineFuture<'a, T> {
+        Box::pin(async move {
+            self.gate().await?;
+            call().await
+        })
+    }
+
     /// Applies the next decision: waits, then fails or lets the call through.
     async fn gate(&self) -> Result<(), EngineError> {
         let d = self.injector.next();
@@ -220,33 +231,16 @@ impl<E: Engine> Engine for FaultyEngine<E> {
         self.inner.name()
     }
 
-    fn start<'a>(&'a self, request: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
-        Box::pin(async move {
-            self.gate().await?;
-            self.inner.start(request).await
-        })
+    fn start<'a>(&'a self, request: &'a StartRequest) -> EngineFuture<'a, Reply> {
+        self.gated(move || self.inner.start(request))
     }
 
-    fn send<'a>(
-        &'a self,
-        run_id: &'a str,
-        input: &'a TurnInput,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
-        Box::pin(async move {
-            self.gate().await?;
-            self.inner.send(run_id, input).await
-        })
+    fn send<'a>(&'a self, run_id: &'a str, input: &'a TurnInput) -> EngineFuture<'a, Reply> {
+        self.gated(move || self.inner.send(run_id, input))
     }
 
-    fn get<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
-        Box::pin(async move {
-            self.gate().await?;
-            self.inner.get(system, run_id).await
-        })
+    fn get<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, Arc<Run>> {
+        self.gated(move || self.inner.get(system, run_id))
     }
 
     fn evaluation<'a>(
@@ -254,22 +248,12 @@ impl<E: Engine> Engine for FaultyEngine<E> {
         system: System,
         run_id: &'a str,
         evaluator: Option<(&'a str, Option<i64>)>,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
-        Box::pin(async move {
-            self.gate().await?;
-            self.inner.evaluation(system, run_id, evaluator).await
-        })
+    ) -> EngineFuture<'a, Option<Arc<Run>>> {
+        self.gated(move || self.inner.evaluation(system, run_id, evaluator))
     }
 
-    fn stop<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
-        Box::pin(async move {
-            self.gate().await?;
-            self.inner.stop(system, run_id).await
-        })
+    fn stop<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, ()> {
+        self.gated(move || self.inner.stop(system, run_id))
     }
 
     fn comment<'a>(
@@ -277,11 +261,8 @@ impl<E: Engine> Engine for FaultyEngine<E> {
         system: System,
         run_id: &'a str,
         text: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
-        Box::pin(async move {
-            self.gate().await?;
-            self.inner.comment(system, run_id, text).await
-        })
+    ) -> EngineFuture<'a, ()> {
+        self.gated(move || self.inner.comment(system, run_id, text))
     }
 }
 

@@ -202,7 +202,7 @@ mod judge_tests {
 
     use super::*;
     use crate::corpus::{Corpus, LoadOptions};
-    use crate::engine::{BoxFuture, Reply, StartRequest, TurnInput};
+    use crate::engine::{EngineFuture, Reply, StartRequest};
     use crate::model::{Status, System};
 
     /// Answers every evaluation with `eval` (or an error).
@@ -212,29 +212,15 @@ mod judge_tests {
         fn name(&self) -> &str {
             "test"
         }
-        fn start<'a>(&'a self, _: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
+        fn start<'a>(&'a self, _: &'a StartRequest) -> EngineFuture<'a, Reply> {
             Box::pin(async { Err(EngineError::Unsupported("start".into())) })
-        }
-        fn send<'a>(
-            &'a self,
-            _: &'a str,
-            _: &'a TurnInput,
-        ) -> BoxFuture<'a, Result<Reply, EngineError>> {
-            Box::pin(async { Err(EngineError::Unsupported("send".into())) })
-        }
-        fn get<'a>(
-            &'a self,
-            _: System,
-            _: &'a str,
-        ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
-            Box::pin(async { Err(EngineError::Unsupported("get".into())) })
         }
         fn evaluation<'a>(
             &'a self,
             _: System,
             _: &'a str,
             _: Option<(&'a str, Option<i64>)>,
-        ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+        ) -> EngineFuture<'a, Option<Arc<Run>>> {
             let answer = self.0.clone();
             Box::pin(async move { answer })
         }

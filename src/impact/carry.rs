@@ -13,9 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::report::HEADER;
 use super::walk::Impact;
 use crate::corpus::Corpus;
-use crate::engine::{
-    BoxFuture, Engine, EngineError, RecordedEngine, Reply, StartRequest, TurnInput,
-};
+use crate::engine::{Engine, EngineFuture, RecordedEngine, Reply, StartRequest, TurnInput};
 use crate::model::{Run, System};
 use crate::report::Carried;
 
@@ -219,7 +217,7 @@ impl Engine for CarryingEngine {
         self.live.name()
     }
 
-    fn start<'a>(&'a self, request: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn start<'a>(&'a self, request: &'a StartRequest) -> EngineFuture<'a, Reply> {
         let carried = request
             .case_run_id
             .as_deref()
@@ -241,19 +239,11 @@ impl Engine for CarryingEngine {
         })
     }
 
-    fn send<'a>(
-        &'a self,
-        run_id: &'a str,
-        input: &'a TurnInput,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn send<'a>(&'a self, run_id: &'a str, input: &'a TurnInput) -> EngineFuture<'a, Reply> {
         self.owner(run_id).send(run_id, input)
     }
 
-    fn get<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+    fn get<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, Arc<Run>> {
         self.owner(run_id).get(system, run_id)
     }
 
@@ -262,15 +252,11 @@ impl Engine for CarryingEngine {
         system: System,
         run_id: &'a str,
         evaluator: Option<(&'a str, Option<i64>)>,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+    ) -> EngineFuture<'a, Option<Arc<Run>>> {
         self.owner(run_id).evaluation(system, run_id, evaluator)
     }
 
-    fn stop<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    fn stop<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, ()> {
         self.owner(run_id).stop(system, run_id)
     }
 
@@ -279,7 +265,7 @@ impl Engine for CarryingEngine {
         system: System,
         run_id: &'a str,
         text: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    ) -> EngineFuture<'a, ()> {
         self.owner(run_id).comment(system, run_id, text)
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::*;
 use crate::corpus::{Corpus, LoadOptions};
 use crate::engine::Engine;
-use crate::engine::{BoxFuture, EngineError, Reply, StartRequest, TurnInput};
+use crate::engine::{EngineError, EngineFuture, Reply, StartRequest, TurnInput};
 use crate::eval;
 use crate::model::Run;
 use crate::model::System;
@@ -33,7 +33,7 @@ impl Engine for SelfEngine {
     fn name(&self) -> &str {
         "recorded"
     }
-    fn start<'a>(&'a self, r: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn start<'a>(&'a self, r: &'a StartRequest) -> EngineFuture<'a, Reply> {
         Box::pin(async move {
             self.starts.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(self.delay).await;
@@ -57,11 +57,7 @@ impl Engine for SelfEngine {
             })
         })
     }
-    fn send<'a>(
-        &'a self,
-        id: &'a str,
-        _: &'a TurnInput,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn send<'a>(&'a self, id: &'a str, _: &'a TurnInput) -> EngineFuture<'a, Reply> {
         Box::pin(async move {
             let run = self
                 .corpus
@@ -75,7 +71,7 @@ impl Engine for SelfEngine {
             })
         })
     }
-    fn get<'a>(&'a self, _: System, id: &'a str) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+    fn get<'a>(&'a self, _: System, id: &'a str) -> EngineFuture<'a, Arc<Run>> {
         Box::pin(async move {
             self.corpus
                 .get(id)
@@ -88,7 +84,7 @@ impl Engine for SelfEngine {
         _: System,
         id: &'a str,
         _: Option<(&'a str, Option<i64>)>,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+    ) -> EngineFuture<'a, Option<Arc<Run>>> {
         Box::pin(async move {
             let n = self.evaluations.fetch_add(1, Ordering::SeqCst);
             if let (Some(other), 1) = (&self.flaky_with, n % 2) {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::client::{ClientConfig, HttpClient, Limits, RetryBudget};
 use super::vendor::{Connect, Known, ListQuery, NextTurn, Page, VendorClient};
 use super::HttpConfig;
-use crate::engine::{BoxFuture, Engine, EngineError, Reply, Settle, StartRequest, TurnInput};
+use crate::engine::{Engine, EngineError, EngineFuture, Reply, Settle, StartRequest, TurnInput};
 use crate::model::{Run, System};
 
 /// A live run this engine started: what later calls for it need.
@@ -154,7 +154,7 @@ impl Engine for HttpEngine {
         "http"
     }
 
-    fn start<'a>(&'a self, request: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn start<'a>(&'a self, request: &'a StartRequest) -> EngineFuture<'a, Reply> {
         Box::pin(async move {
             let budget = Arc::new(RetryBudget::new(self.config.retry_budget));
             let reply = self.client(request.system)?.start(request, &budget).await?;
@@ -171,11 +171,7 @@ impl Engine for HttpEngine {
         })
     }
 
-    fn send<'a>(
-        &'a self,
-        run_id: &'a str,
-        input: &'a TurnInput,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn send<'a>(&'a self, run_id: &'a str, input: &'a TurnInput) -> EngineFuture<'a, Reply> {
         Box::pin(async move {
             let Some(info) = self.info(run_id) else {
                 return Err(EngineError::Unsupported(format!(
@@ -206,11 +202,7 @@ impl Engine for HttpEngine {
         })
     }
 
-    fn get<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+    fn get<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, Arc<Run>> {
         Box::pin(async move {
             let budget = self.budget(run_id);
             let info = self.info(run_id);
@@ -226,7 +218,7 @@ impl Engine for HttpEngine {
         system: System,
         run_id: &'a str,
         evaluator: Option<(&'a str, Option<i64>)>,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+    ) -> EngineFuture<'a, Option<Arc<Run>>> {
         Box::pin(async move {
             if !system.profile().runs().evaluates {
                 return Ok(None);
@@ -237,11 +229,7 @@ impl Engine for HttpEngine {
         })
     }
 
-    fn stop<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    fn stop<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, ()> {
         Box::pin(async move {
             if !system.profile().runs().stoppable {
                 return Err(EngineError::Unsupported(format!("stop on {system}")));
@@ -260,7 +248,7 @@ impl Engine for HttpEngine {
         system: System,
         run_id: &'a str,
         text: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    ) -> EngineFuture<'a, ()> {
         Box::pin(async move {
             if !system.profile().runs().takes_comments {
                 return Err(EngineError::Unsupported(format!("comments on {system}")));

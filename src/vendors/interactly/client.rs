@@ -20,7 +20,7 @@ use crate::engine::http::{
     Call, Generation, HttpClient, HttpConfig, Known, ListQuery, NextTurn, Page, Resend,
     RetryBudget, Token, VendorClient,
 };
-use crate::engine::{BoxFuture, EngineError, Reply, Settle, StartRequest, TurnInput};
+use crate::engine::{EngineError, EngineFuture, Reply, Settle, StartRequest, TurnInput};
 use crate::model::{EvalLink, NodeOutput, Origin, RawDoc, Run, Status, StatusKind, Turn};
 use crate::vendors::Registry;
 
@@ -497,15 +497,11 @@ impl VendorClient for Interactly {
         &'a self,
         request: &'a StartRequest,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    ) -> EngineFuture<'a, Reply> {
         Box::pin(Interactly::start(self, request, budget))
     }
 
-    fn send<'a>(
-        &'a self,
-        turn: NextTurn<'a>,
-        budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn send<'a>(&'a self, turn: NextTurn<'a>, budget: &'a RetryBudget) -> EngineFuture<'a, Reply> {
         Box::pin(Interactly::send(
             self,
             turn.workflow_id,
@@ -517,11 +513,7 @@ impl VendorClient for Interactly {
         ))
     }
 
-    fn get<'a>(
-        &'a self,
-        run: Known<'a>,
-        budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+    fn get<'a>(&'a self, run: Known<'a>, budget: &'a RetryBudget) -> EngineFuture<'a, Arc<Run>> {
         Box::pin(Interactly::get(self, run.run_id, budget))
     }
 
@@ -529,7 +521,7 @@ impl VendorClient for Interactly {
         &'a self,
         run: Known<'a>,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Arc<[u8]>, EngineError>> {
+    ) -> EngineFuture<'a, Arc<[u8]>> {
         Box::pin(Interactly::get_raw(self, run.run_id, budget))
     }
 
@@ -537,15 +529,11 @@ impl VendorClient for Interactly {
         &'a self,
         run_id: &'a str,
         asked: bool,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+    ) -> EngineFuture<'a, Option<Arc<Run>>> {
         Box::pin(Interactly::evaluation(self, run_id, asked))
     }
 
-    fn stop<'a>(
-        &'a self,
-        run: Known<'a>,
-        budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    fn stop<'a>(&'a self, run: Known<'a>, budget: &'a RetryBudget) -> EngineFuture<'a, ()> {
         Box::pin(async move {
             let Some(workflow) = run.workflow_id else {
                 return Err(EngineError::Unsupported(format!(
@@ -562,7 +550,7 @@ impl VendorClient for Interactly {
         run_id: &'a str,
         text: &'a str,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    ) -> EngineFuture<'a, ()> {
         Box::pin(Interactly::comment(self, run_id, text, budget))
     }
 
@@ -570,7 +558,7 @@ impl VendorClient for Interactly {
         &'a self,
         query: &'a ListQuery,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Page, EngineError>> {
+    ) -> EngineFuture<'a, Page> {
         Box::pin(Interactly::list_page(self, query, budget))
     }
 }
