@@ -4,6 +4,7 @@
 
 mod builtin;
 mod registry;
+mod serve;
 mod vendor;
 
 pub mod cortex;
