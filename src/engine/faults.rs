@@ -10,8 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Engine, EngineError, EngineFuture, Reply, StartRequest, TurnInput};
-use crate::model::{Run, System};
+use super::{forward_run_calls, Engine, EngineError, EngineFuture, Reply, StartRequest};
 
 /// How often each fault happens. Rates are probabilities per call in `[0, 1]`; the error,
 /// rate-limit, malformed and drop rates are exclusive (their sum is at most 1); a delay may
@@ -193,6 +192,11 @@ impl<E: Engine> FaultyEngine<E> {
         &self.inner
     }
 
+    /// The wrapped engine, whatever the run (for [`forward_run_calls`]).
+    fn inner_of(&self, _run_id: &str) -> &E {
+        &self.inner
+    }
+
     /// Makes `call` (only once the gate lets it through) behind the next decision.
     fn gated<'a, T: 'a>(
         &'a self,
@@ -235,35 +239,7 @@ impl<E: Engine> Engine for FaultyEngine<E> {
         self.gated(move || self.inner.start(request))
     }
 
-    fn send<'a>(&'a self, run_id: &'a str, input: &'a TurnInput) -> EngineFuture<'a, Reply> {
-        self.gated(move || self.inner.send(run_id, input))
-    }
-
-    fn get<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, Arc<Run>> {
-        self.gated(move || self.inner.get(system, run_id))
-    }
-
-    fn evaluation<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-        evaluator: Option<(&'a str, Option<i64>)>,
-    ) -> EngineFuture<'a, Option<Arc<Run>>> {
-        self.gated(move || self.inner.evaluation(system, run_id, evaluator))
-    }
-
-    fn stop<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, ()> {
-        self.gated(move || self.inner.stop(system, run_id))
-    }
-
-    fn comment<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-        text: &'a str,
-    ) -> EngineFuture<'a, ()> {
-        self.gated(move || self.inner.comment(system, run_id, text))
-    }
+    forward_run_calls!(inner_of, gated);
 }
 
 #[cfg(test)]

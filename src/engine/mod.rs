@@ -35,6 +35,73 @@ pub(crate) fn unsupported<'a, T: 'a>(what: impl Into<String>) -> EngineFuture<'a
     Box::pin(async move { Err(EngineError::Unsupported(what)) })
 }
 
+/// Writes the run calls (`send`, `get`, `evaluation`, `stop`, `comment`) of an [`Engine`] that
+/// wraps others: each call goes to the engine `self.$route(run_id)` names, through
+/// `self.$around(|| call)` when given (e.g. a fault gate), so a wrapper states only how it
+/// routes and what it adds, never the five calls again.
+macro_rules! forward_run_calls {
+    ($route:ident $(, $around:ident)?) => {
+        fn send<'a>(
+            &'a self,
+            run_id: &'a str,
+            input: &'a $crate::engine::TurnInput,
+        ) -> $crate::engine::EngineFuture<'a, $crate::engine::Reply> {
+            $crate::engine::forward_run_calls!(@call self $(, $around)?, move || {
+                self.$route(run_id).send(run_id, input)
+            })
+        }
+
+        fn get<'a>(
+            &'a self,
+            system: $crate::model::System,
+            run_id: &'a str,
+        ) -> $crate::engine::EngineFuture<'a, ::std::sync::Arc<$crate::model::Run>> {
+            $crate::engine::forward_run_calls!(@call self $(, $around)?, move || {
+                self.$route(run_id).get(system, run_id)
+            })
+        }
+
+        fn evaluation<'a>(
+            &'a self,
+            system: $crate::model::System,
+            run_id: &'a str,
+            evaluator: Option<(&'a str, Option<i64>)>,
+        ) -> $crate::engine::EngineFuture<'a, Option<::std::sync::Arc<$crate::model::Run>>> {
+            $crate::engine::forward_run_calls!(@call self $(, $around)?, move || {
+                self.$route(run_id).evaluation(system, run_id, evaluator)
+            })
+        }
+
+        fn stop<'a>(
+            &'a self,
+            system: $crate::model::System,
+            run_id: &'a str,
+        ) -> $crate::engine::EngineFuture<'a, ()> {
+            $crate::engine::forward_run_calls!(@call self $(, $around)?, move || {
+                self.$route(run_id).stop(system, run_id)
+            })
+        }
+
+        fn comment<'a>(
+            &'a self,
+            system: $crate::model::System,
+            run_id: &'a str,
+            text: &'a str,
+        ) -> $crate::engine::EngineFuture<'a, ()> {
+            $crate::engine::forward_run_calls!(@call self $(, $around)?, move || {
+                self.$route(run_id).comment(system, run_id, text)
+            })
+        }
+    };
+    (@call $this:ident, $call:expr) => {
+        ($call)()
+    };
+    (@call $this:ident, $around:ident, $call:expr) => {
+        $this.$around($call)
+    };
+}
+pub(crate) use forward_run_calls;
+
 /// An engine that runs workflows.
 ///
 /// Only [`Engine::name`] and [`Engine::start`] are required: an engine that cannot take a

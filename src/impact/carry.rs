@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::report::HEADER;
 use super::walk::Impact;
 use crate::corpus::Corpus;
-use crate::engine::{Engine, EngineFuture, RecordedEngine, Reply, StartRequest, TurnInput};
-use crate::model::{Run, System};
+use crate::engine::{forward_run_calls, Engine, EngineFuture, RecordedEngine, Reply, StartRequest};
+use crate::model::Run;
 use crate::report::Carried;
 
 /// Why `impact.csv` cannot be used: the file, the line and what is wrong there.
@@ -239,35 +239,7 @@ impl Engine for CarryingEngine {
         })
     }
 
-    fn send<'a>(&'a self, run_id: &'a str, input: &'a TurnInput) -> EngineFuture<'a, Reply> {
-        self.owner(run_id).send(run_id, input)
-    }
-
-    fn get<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, Arc<Run>> {
-        self.owner(run_id).get(system, run_id)
-    }
-
-    fn evaluation<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-        evaluator: Option<(&'a str, Option<i64>)>,
-    ) -> EngineFuture<'a, Option<Arc<Run>>> {
-        self.owner(run_id).evaluation(system, run_id, evaluator)
-    }
-
-    fn stop<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, ()> {
-        self.owner(run_id).stop(system, run_id)
-    }
-
-    fn comment<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-        text: &'a str,
-    ) -> EngineFuture<'a, ()> {
-        self.owner(run_id).comment(system, run_id, text)
-    }
+    forward_run_calls!(owner);
 }
 
 #[cfg(test)]
