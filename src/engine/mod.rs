@@ -35,6 +35,26 @@ pub(crate) fn unsupported<'a, T: 'a>(what: impl Into<String>) -> EngineFuture<'a
     Box::pin(async move { Err(EngineError::Unsupported(what)) })
 }
 
+/// `Ok` when runs of `system` can be stopped; otherwise the error every engine gives (the one
+/// [`Engine::stop`]'s default gives).
+pub(crate) fn check_stoppable(system: System) -> Result<(), EngineError> {
+    if system.profile().runs().stoppable {
+        Ok(())
+    } else {
+        Err(EngineError::Unsupported(format!("stop on {system}")))
+    }
+}
+
+/// `Ok` when runs of `system` take comments; otherwise the error every engine gives (the one
+/// [`Engine::comment`]'s default gives).
+pub(crate) fn check_takes_comments(system: System) -> Result<(), EngineError> {
+    if system.profile().runs().takes_comments {
+        Ok(())
+    } else {
+        Err(EngineError::Unsupported(format!("comments on {system}")))
+    }
+}
+
 /// Writes the run calls (`send`, `get`, `evaluation`, `stop`, `comment`) of an [`Engine`] that
 /// wraps others: each call goes to the engine `self.$route(run_id)` names, through
 /// `self.$around(|| call)` when given (e.g. a fault gate), so a wrapper states only how it

@@ -29,7 +29,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{Engine, EngineError, EngineFuture, Reply, StartRequest, TurnInput};
+use super::{
+    check_stoppable, check_takes_comments, Engine, EngineError, EngineFuture, Reply, StartRequest,
+    TurnInput,
+};
 use crate::corpus::Corpus;
 use crate::model::{Event, Run, System, Turn};
 
@@ -580,9 +583,7 @@ impl Engine for RecordedEngine {
 
     fn stop<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, ()> {
         Box::pin(async move {
-            if !system.profile().runs().stoppable {
-                return Err(EngineError::Unsupported(format!("stop on {system}")));
-            }
+            check_stoppable(system)?;
             self.known(system, run_id)?;
             self.lock_sessions().remove(run_id);
             Ok(())
@@ -596,9 +597,7 @@ impl Engine for RecordedEngine {
         _text: &'a str,
     ) -> EngineFuture<'a, ()> {
         Box::pin(async move {
-            if !system.profile().runs().takes_comments {
-                return Err(EngineError::Unsupported(format!("comments on {system}")));
-            }
+            check_takes_comments(system)?;
             // Recordings are answered exactly as recorded: a comment is accepted, not kept.
             self.known(system, run_id).map(|_| ())
         })

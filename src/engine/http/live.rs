@@ -10,7 +10,10 @@ use std::time::Duration;
 use super::client::{ClientConfig, HttpClient, Limits, RetryBudget};
 use super::vendor::{Connect, Known, ListQuery, NextTurn, Page, VendorClient};
 use super::HttpConfig;
-use crate::engine::{Engine, EngineError, EngineFuture, Reply, Settle, StartRequest, TurnInput};
+use crate::engine::{
+    check_stoppable, check_takes_comments, Engine, EngineError, EngineFuture, Reply, Settle,
+    StartRequest, TurnInput,
+};
 use crate::model::{Run, System};
 
 /// A live run this engine started: what later calls for it need.
@@ -231,9 +234,7 @@ impl Engine for HttpEngine {
 
     fn stop<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, ()> {
         Box::pin(async move {
-            if !system.profile().runs().stoppable {
-                return Err(EngineError::Unsupported(format!("stop on {system}")));
-            }
+            check_stoppable(system)?;
             let budget = self.budget(run_id);
             let info = self.info(run_id);
             let client = self.client(system)?;
@@ -250,9 +251,7 @@ impl Engine for HttpEngine {
         text: &'a str,
     ) -> EngineFuture<'a, ()> {
         Box::pin(async move {
-            if !system.profile().runs().takes_comments {
-                return Err(EngineError::Unsupported(format!("comments on {system}")));
-            }
+            check_takes_comments(system)?;
             let budget = self.budget(run_id);
             self.client(system)?.comment(run_id, text, &budget).await
         })
