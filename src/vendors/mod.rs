@@ -5,6 +5,7 @@
 mod builtin;
 mod registry;
 mod serve;
+mod single_shot;
 mod vendor;
 
 pub mod cortex;
