@@ -10,6 +10,8 @@ pub mod http;
 pub mod record;
 pub mod recorded;
 mod request;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::future::Future;
 use std::pin::Pin;
