@@ -290,36 +290,8 @@ mod tests {
         fn start<'a>(
             &'a self,
             _: &'a crate::engine::StartRequest,
-        ) -> crate::engine::BoxFuture<'a, Result<crate::engine::Reply, crate::engine::EngineError>>
-        {
+        ) -> crate::engine::EngineFuture<'a, crate::engine::Reply> {
             Box::pin(async { Err(crate::engine::EngineError::Miss(String::new())) })
-        }
-        fn send<'a>(
-            &'a self,
-            _: &'a str,
-            _: &'a crate::engine::TurnInput,
-        ) -> crate::engine::BoxFuture<'a, Result<crate::engine::Reply, crate::engine::EngineError>>
-        {
-            Box::pin(async { Err(crate::engine::EngineError::Miss(String::new())) })
-        }
-        fn get<'a>(
-            &'a self,
-            _: System,
-            _: &'a str,
-        ) -> crate::engine::BoxFuture<'a, Result<Arc<crate::model::Run>, crate::engine::EngineError>>
-        {
-            Box::pin(async { Err(crate::engine::EngineError::Miss(String::new())) })
-        }
-        fn evaluation<'a>(
-            &'a self,
-            _: System,
-            _: &'a str,
-            _: Option<(&'a str, Option<i64>)>,
-        ) -> crate::engine::BoxFuture<
-            'a,
-            Result<Option<Arc<crate::model::Run>>, crate::engine::EngineError>,
-        > {
-            Box::pin(async { Ok(None) })
         }
     }
 

@@ -14,8 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
-use crate::model::{Run, System};
+use super::{forward_run_calls, Engine, EngineError, EngineFuture, Reply, StartRequest};
 
 /// How often each fault happens. Rates are probabilities per call in `[0, 1]`; the error,
 /// rate-limit, malformed and drop rates are exclusive (their sum is at most 1); a delay may
@@ -217,6 +216,22 @@ impl<E: Engine> FaultyEngine<E> {
         &self.inner
     }
 
+    /// The wrapped engine, whatever the run (for [`forward_run_calls`]).
+    fn inner_of(&self, _run_id: &str) -> &E {
+        &self.inner
+    }
+
+    /// Makes `call` (only once the gate lets it through) behind the next decision.
+    fn gated<'a, T: 'a>(
+        &'a self,
+        call: impl FnOnce() -> EngineFuture<'a, T> + Send + 'a,
+    ) -> EngineFuture<'a, T> {
+        Box::pin(async move {
+            self.gate().await?;
+            call().await
+        })
+    }
+
     /// Applies the next decision: waits, then fails or lets the call through.
     async fn gate(&self) -> Result<(), EngineError> {
         let d = self.injector.next();
@@ -244,69 +259,11 @@ impl<E: Engine> Engine for FaultyEngine<E> {
         self.inner.name()
     }
 
-    fn start<'a>(&'a self, request: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
-        Box::pin(async move {
-            self.gate().await?;
-            self.inner.start(request).await
-        })
+    fn start<'a>(&'a self, request: &'a StartRequest) -> EngineFuture<'a, Reply> {
+        self.gated(move || self.inner.start(request))
     }
 
-    fn send<'a>(
-        &'a self,
-        run_id: &'a str,
-        input: &'a TurnInput,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
-        Box::pin(async move {
-            self.gate().await?;
-            self.inner.send(run_id, input).await
-        })
-    }
-
-    fn get<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
-        Box::pin(async move {
-            self.gate().await?;
-            self.inner.get(system, run_id).await
-        })
-    }
-
-    fn evaluation<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-        evaluator: Option<(&'a str, Option<i64>)>,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
-        Box::pin(async move {
-            self.gate().await?;
-            self.inner.evaluation(system, run_id, evaluator).await
-        })
-    }
-
-    fn stop<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
-        Box::pin(async move {
-            self.gate().await?;
-            self.inner.stop(system, run_id).await
-        })
-    }
-
-    fn comment<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-        text: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
-        Box::pin(async move {
-            self.gate().await?;
-            self.inner.comment(system, run_id, text).await
-        })
-    }
+    forward_run_calls!(inner_of, gated);
 }
 
 #[cfg(test)]

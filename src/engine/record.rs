@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
+use super::{Engine, EngineError, EngineFuture, Reply, StartRequest, TurnInput};
 use crate::model::{Run, System};
 use crate::names::file_stem;
 
@@ -81,7 +81,7 @@ impl<P: Engine + ?Sized, L: Engine + ?Sized> Engine for RecordingEngine<P, L> {
         "record"
     }
 
-    fn start<'a>(&'a self, request: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn start<'a>(&'a self, request: &'a StartRequest) -> EngineFuture<'a, Reply> {
         Box::pin(async move {
             match self.primary.start(request).await {
                 Err(EngineError::Miss(_)) => {
@@ -95,11 +95,7 @@ impl<P: Engine + ?Sized, L: Engine + ?Sized> Engine for RecordingEngine<P, L> {
         })
     }
 
-    fn send<'a>(
-        &'a self,
-        run_id: &'a str,
-        input: &'a TurnInput,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn send<'a>(&'a self, run_id: &'a str, input: &'a TurnInput) -> EngineFuture<'a, Reply> {
         Box::pin(async move {
             if self.is_live(run_id) {
                 let reply = self.live.send(run_id, input).await?;
@@ -111,11 +107,7 @@ impl<P: Engine + ?Sized, L: Engine + ?Sized> Engine for RecordingEngine<P, L> {
         })
     }
 
-    fn get<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+    fn get<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, Arc<Run>> {
         Box::pin(async move {
             if self.is_live(run_id) {
                 let run = self.live.get(system, run_id).await?;
@@ -132,7 +124,7 @@ impl<P: Engine + ?Sized, L: Engine + ?Sized> Engine for RecordingEngine<P, L> {
         system: System,
         run_id: &'a str,
         evaluator: Option<(&'a str, Option<i64>)>,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+    ) -> EngineFuture<'a, Option<Arc<Run>>> {
         Box::pin(async move {
             if !self.is_live(run_id) {
                 return self.primary.evaluation(system, run_id, evaluator).await;
@@ -152,11 +144,7 @@ impl<P: Engine + ?Sized, L: Engine + ?Sized> Engine for RecordingEngine<P, L> {
         })
     }
 
-    fn stop<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    fn stop<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, ()> {
         if self.is_live(run_id) {
             self.live.stop(system, run_id)
         } else {
@@ -169,7 +157,7 @@ impl<P: Engine + ?Sized, L: Engine + ?Sized> Engine for RecordingEngine<P, L> {
         system: System,
         run_id: &'a str,
         text: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    ) -> EngineFuture<'a, ()> {
         if self.is_live(run_id) {
             self.live.comment(system, run_id, text)
         } else {

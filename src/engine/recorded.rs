@@ -29,7 +29,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
+use super::{
+    check_stoppable, check_takes_comments, Engine, EngineError, EngineFuture, Reply, StartRequest,
+    TurnInput,
+};
 use crate::corpus::Corpus;
 use crate::model::{Event, Run, System, Turn};
 
@@ -540,7 +543,7 @@ impl Engine for RecordedEngine {
         "recorded"
     }
 
-    fn start<'a>(&'a self, request: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn start<'a>(&'a self, request: &'a StartRequest) -> EngineFuture<'a, Reply> {
         Box::pin(async move {
             let reply = self.start_now(request)?;
             self.replay_latency(&reply).await;
@@ -548,11 +551,7 @@ impl Engine for RecordedEngine {
         })
     }
 
-    fn send<'a>(
-        &'a self,
-        run_id: &'a str,
-        input: &'a TurnInput,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn send<'a>(&'a self, run_id: &'a str, input: &'a TurnInput) -> EngineFuture<'a, Reply> {
         Box::pin(async move {
             let reply = self.send_now(run_id, input)?;
             self.replay_latency(&reply).await;
@@ -560,11 +559,7 @@ impl Engine for RecordedEngine {
         })
     }
 
-    fn get<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+    fn get<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, Arc<Run>> {
         Box::pin(async move {
             let i = self.known(system, run_id)?;
             Ok(self.runs[i as usize].clone())
@@ -576,7 +571,7 @@ impl Engine for RecordedEngine {
         system: System,
         run_id: &'a str,
         _evaluator: Option<(&'a str, Option<i64>)>,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+    ) -> EngineFuture<'a, Option<Arc<Run>>> {
         Box::pin(async move {
             let i = self.known(system, run_id)?;
             Ok(self
@@ -586,15 +581,9 @@ impl Engine for RecordedEngine {
         })
     }
 
-    fn stop<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    fn stop<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, ()> {
         Box::pin(async move {
-            if !system.profile().runs().stoppable {
-                return Err(EngineError::Unsupported(format!("stop on {system}")));
-            }
+            check_stoppable(system)?;
             self.known(system, run_id)?;
             self.lock_sessions().remove(run_id);
             Ok(())
@@ -606,11 +595,9 @@ impl Engine for RecordedEngine {
         system: System,
         run_id: &'a str,
         _text: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    ) -> EngineFuture<'a, ()> {
         Box::pin(async move {
-            if !system.profile().runs().takes_comments {
-                return Err(EngineError::Unsupported(format!("comments on {system}")));
-            }
+            check_takes_comments(system)?;
             // Recordings are answered exactly as recorded: a comment is accepted, not kept.
             self.known(system, run_id).map(|_| ())
         })

@@ -202,50 +202,19 @@ mod judge_tests {
 
     use super::*;
     use crate::corpus::{Corpus, LoadOptions};
-    use crate::engine::{BoxFuture, Reply, StartRequest, TurnInput};
-    use crate::model::{Status, System};
-
-    /// Answers every evaluation with `eval` (or an error).
-    struct EvalOnly(Result<Option<Arc<Run>>, EngineError>);
-
-    impl Engine for EvalOnly {
-        fn name(&self) -> &str {
-            "test"
-        }
-        fn start<'a>(&'a self, _: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
-            Box::pin(async { Err(EngineError::Unsupported("start".into())) })
-        }
-        fn send<'a>(
-            &'a self,
-            _: &'a str,
-            _: &'a TurnInput,
-        ) -> BoxFuture<'a, Result<Reply, EngineError>> {
-            Box::pin(async { Err(EngineError::Unsupported("send".into())) })
-        }
-        fn get<'a>(
-            &'a self,
-            _: System,
-            _: &'a str,
-        ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
-            Box::pin(async { Err(EngineError::Unsupported("get".into())) })
-        }
-        fn evaluation<'a>(
-            &'a self,
-            _: System,
-            _: &'a str,
-            _: Option<(&'a str, Option<i64>)>,
-        ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
-            let answer = self.0.clone();
-            Box::pin(async move { answer })
-        }
-    }
+    use crate::engine::testing::SelfEngine;
+    use crate::model::Status;
 
     fn load(file: &str) -> Corpus {
         Corpus::load(&[PathBuf::from(file)], &LoadOptions::default())
     }
 
     async fn verdict(case: &Run, answer: Result<Option<Arc<Run>>, EngineError>) -> Outcome {
-        judge(&EvalOnly(answer), case, case, &Settings::default()).await
+        let engine = SelfEngine {
+            evaluation_answer: Some(answer),
+            ..SelfEngine::new(Corpus::default())
+        };
+        judge(&engine, case, case, &Settings::default()).await
     }
 
     #[tokio::test]

@@ -13,10 +13,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::report::HEADER;
 use super::walk::Impact;
 use crate::corpus::Corpus;
-use crate::engine::{
-    BoxFuture, Engine, EngineError, RecordedEngine, Reply, StartRequest, TurnInput,
-};
-use crate::model::{Run, System};
+use crate::engine::{forward_run_calls, Engine, EngineFuture, RecordedEngine, Reply, StartRequest};
+use crate::model::Run;
 use crate::report::Carried;
 
 /// Why `impact.csv` cannot be used: the file, the line and what is wrong there.
@@ -219,7 +217,7 @@ impl Engine for CarryingEngine {
         self.live.name()
     }
 
-    fn start<'a>(&'a self, request: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn start<'a>(&'a self, request: &'a StartRequest) -> EngineFuture<'a, Reply> {
         let carried = request
             .case_run_id
             .as_deref()
@@ -241,47 +239,7 @@ impl Engine for CarryingEngine {
         })
     }
 
-    fn send<'a>(
-        &'a self,
-        run_id: &'a str,
-        input: &'a TurnInput,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
-        self.owner(run_id).send(run_id, input)
-    }
-
-    fn get<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
-        self.owner(run_id).get(system, run_id)
-    }
-
-    fn evaluation<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-        evaluator: Option<(&'a str, Option<i64>)>,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
-        self.owner(run_id).evaluation(system, run_id, evaluator)
-    }
-
-    fn stop<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
-        self.owner(run_id).stop(system, run_id)
-    }
-
-    fn comment<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-        text: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
-        self.owner(run_id).comment(system, run_id, text)
-    }
+    forward_run_calls!(owner);
 }
 
 #[cfg(test)]

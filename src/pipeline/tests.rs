@@ -2,111 +2,25 @@
 //! into a report folder ([`replay_to_folder`], `--resume`, `--retry-errors`, `--repeat`), and
 //! straight to test sinks ([`replay::run`]: the events, a sink failure stopping the run).
 
-use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::*;
 use crate::corpus::{Corpus, LoadOptions};
-use crate::engine::Engine;
-use crate::engine::{BoxFuture, EngineError, Reply, StartRequest, TurnInput};
+use crate::engine::testing::SelfEngine;
 use crate::eval;
 use crate::model::Run;
-use crate::model::System;
 use crate::replay::{run, NoSnapshots, Options};
 use crate::report::{Event, RunMeta, Sink, SinkError, Stats};
 
-/// Answers a start with the case's own recording; fails the cases in `broken`.
-struct SelfEngine {
-    corpus: Corpus,
-    broken: HashSet<String>,
-    starts: AtomicUsize,
-    /// Every other evaluation answers with this (failing) evaluation run instead.
-    flaky_with: Option<String>,
-    evaluations: AtomicUsize,
-    /// Each start takes this long.
-    delay: std::time::Duration,
-}
-
-impl Engine for SelfEngine {
-    fn name(&self) -> &str {
-        "recorded"
-    }
-    fn start<'a>(&'a self, r: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
-        Box::pin(async move {
-            self.starts.fetch_add(1, Ordering::SeqCst);
-            tokio::time::sleep(self.delay).await;
-            let id = r.case_run_id.clone().unwrap_or_default();
-            if self.broken.contains(&id) {
-                return Err(EngineError::Server {
-                    status: 500,
-                    message: "boom".into(),
-                    retry_after_ms: None,
-                });
-            }
-            let run = self
-                .corpus
-                .get(&id)
-                .cloned()
-                .ok_or_else(|| EngineError::Miss(id.clone()))?;
-            Ok(Reply {
-                run_id: id,
-                turn: 0,
-                run,
-            })
-        })
-    }
-    fn send<'a>(
-        &'a self,
-        id: &'a str,
-        _: &'a TurnInput,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
-        Box::pin(async move {
-            let run = self
-                .corpus
-                .get(id)
-                .cloned()
-                .ok_or_else(|| EngineError::Miss(id.into()))?;
-            Ok(Reply {
-                run_id: id.into(),
-                turn: run.turns.len().saturating_sub(1),
-                run,
-            })
-        })
-    }
-    fn get<'a>(&'a self, _: System, id: &'a str) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
-        Box::pin(async move {
-            self.corpus
-                .get(id)
-                .cloned()
-                .ok_or_else(|| EngineError::Miss(id.into()))
-        })
-    }
-    fn evaluation<'a>(
-        &'a self,
-        _: System,
-        id: &'a str,
-        _: Option<(&'a str, Option<i64>)>,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
-        Box::pin(async move {
-            let n = self.evaluations.fetch_add(1, Ordering::SeqCst);
-            if let (Some(other), 1) = (&self.flaky_with, n % 2) {
-                return Ok(self.corpus.get(other).cloned());
-            }
-            Ok(self.corpus.evaluation_of(id).cloned())
-        })
-    }
-}
-
 fn engine(broken: &[&str]) -> Arc<SelfEngine> {
     Arc::new(SelfEngine {
-        corpus: Corpus::load(&[PathBuf::from("fixtures")], &LoadOptions::default()),
         broken: broken.iter().map(|s| s.to_string()).collect(),
-        starts: AtomicUsize::new(0),
-        flaky_with: None,
-        evaluations: AtomicUsize::new(0),
-        delay: std::time::Duration::ZERO,
+        ..SelfEngine::new(Corpus::load(
+            &[PathBuf::from("fixtures")],
+            &LoadOptions::default(),
+        ))
     })
 }
 

@@ -11,6 +11,28 @@ use crate::formats::{Adapter, Adapters, Detected, Document, NormalizeError};
 use crate::model::{Format, Profile, Run, RunTraits, StatusKind, System};
 use crate::server::{AppState, ServeRoutes};
 
+/// A built-in vendor's [`Builtin`] from its name, its [`Auth`] and the parts its folder holds
+/// under the usual names (`status::kind`, `status::RUNS`, `format::{formats, SPECIFICITY,
+/// detect, normalize}`, `client::connect`, `routes::routes`), so the three folders cannot
+/// wire their parts differently by a slip.
+macro_rules! builtin {
+    ($name:literal, $auth:expr) => {
+        $crate::vendors::builtin::Builtin {
+            name: $name,
+            status: status::kind,
+            runs: status::RUNS,
+            formats: format::formats,
+            specificity: format::SPECIFICITY,
+            detect: format::detect,
+            normalize: format::normalize,
+            auth: $auth,
+            connect: client::connect,
+            routes: routes::routes,
+        }
+    };
+}
+pub(crate) use builtin;
+
 /// A built-in vendor, described.
 pub(crate) struct Builtin {
     /// The lowercase name (CSV columns, paths, `--base-url NAME=URL`).

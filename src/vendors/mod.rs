@@ -4,6 +4,8 @@
 
 mod builtin;
 mod registry;
+mod serve;
+mod single_shot;
 mod vendor;
 
 pub mod cortex;

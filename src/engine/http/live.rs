@@ -10,7 +10,10 @@ use std::time::Duration;
 use super::client::{ClientConfig, HttpClient, Limits, RetryBudget};
 use super::vendor::{Connect, Known, ListQuery, NextTurn, Page, VendorClient};
 use super::HttpConfig;
-use crate::engine::{BoxFuture, Engine, EngineError, Reply, Settle, StartRequest, TurnInput};
+use crate::engine::{
+    check_stoppable, check_takes_comments, Engine, EngineError, EngineFuture, Reply, Settle,
+    StartRequest, TurnInput,
+};
 use crate::formats::Adapters;
 use crate::model::{Run, System};
 
@@ -156,7 +159,7 @@ impl Engine for HttpEngine {
         "http"
     }
 
-    fn start<'a>(&'a self, request: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn start<'a>(&'a self, request: &'a StartRequest) -> EngineFuture<'a, Reply> {
         Box::pin(async move {
             let budget = Arc::new(RetryBudget::new(self.config.retry_budget));
             let reply = self.client(request.system)?.start(request, &budget).await?;
@@ -173,11 +176,7 @@ impl Engine for HttpEngine {
         })
     }
 
-    fn send<'a>(
-        &'a self,
-        run_id: &'a str,
-        input: &'a TurnInput,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn send<'a>(&'a self, run_id: &'a str, input: &'a TurnInput) -> EngineFuture<'a, Reply> {
         Box::pin(async move {
             let Some(info) = self.info(run_id) else {
                 return Err(EngineError::Unsupported(format!(
@@ -208,11 +207,7 @@ impl Engine for HttpEngine {
         })
     }
 
-    fn get<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+    fn get<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, Arc<Run>> {
         Box::pin(async move {
             let budget = self.budget(run_id);
             let info = self.info(run_id);
@@ -228,7 +223,7 @@ impl Engine for HttpEngine {
         system: System,
         run_id: &'a str,
         evaluator: Option<(&'a str, Option<i64>)>,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+    ) -> EngineFuture<'a, Option<Arc<Run>>> {
         Box::pin(async move {
             if !system.profile().runs().evaluates {
                 return Ok(None);
@@ -239,15 +234,9 @@ impl Engine for HttpEngine {
         })
     }
 
-    fn stop<'a>(
-        &'a self,
-        system: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    fn stop<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, ()> {
         Box::pin(async move {
-            if !system.profile().runs().stoppable {
-                return Err(EngineError::Unsupported(format!("stop on {system}")));
-            }
+            check_stoppable(system)?;
             let budget = self.budget(run_id);
             let info = self.info(run_id);
             let client = self.client(system)?;
@@ -262,11 +251,9 @@ impl Engine for HttpEngine {
         system: System,
         run_id: &'a str,
         text: &'a str,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    ) -> EngineFuture<'a, ()> {
         Box::pin(async move {
-            if !system.profile().runs().takes_comments {
-                return Err(EngineError::Unsupported(format!("comments on {system}")));
-            }
+            check_takes_comments(system)?;
             let budget = self.budget(run_id);
             self.client(system)?.comment(run_id, text, &budget).await
         })

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::calls::{get_page, get_run, get_run_raw, start_single_shot, str_at};
 use super::{Call, HttpClient, Known, ListQuery, Page, RetryBudget, VendorClient};
-use crate::engine::{BoxFuture, EngineError, Reply, StartRequest};
+use crate::engine::{EngineError, EngineFuture, Reply, StartRequest};
 use crate::formats::Adapters;
 use crate::model::{Run, System};
 
@@ -60,7 +60,7 @@ impl<U: RunUrls> VendorClient for SingleShot<U> {
         &'a self,
         request: &'a StartRequest,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    ) -> EngineFuture<'a, Reply> {
         Box::pin(async move {
             let url = self.urls.start_url(request)?;
             let (system, adapters) = (self.system(), self.adapters());
@@ -76,11 +76,7 @@ impl<U: RunUrls> VendorClient for SingleShot<U> {
         })
     }
 
-    fn get<'a>(
-        &'a self,
-        run: Known<'a>,
-        budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+    fn get<'a>(&'a self, run: Known<'a>, budget: &'a RetryBudget) -> EngineFuture<'a, Arc<Run>> {
         Box::pin(async move {
             let url = self.urls.run_url(run)?;
             get_run(self.http(), url, self.system(), self.adapters(), budget).await
@@ -91,18 +87,14 @@ impl<U: RunUrls> VendorClient for SingleShot<U> {
         &'a self,
         run: Known<'a>,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Arc<[u8]>, EngineError>> {
+    ) -> EngineFuture<'a, Arc<[u8]>> {
         Box::pin(async move {
             let url = self.urls.run_url(run)?;
             get_run_raw(self.http(), url, self.system(), self.adapters(), budget).await
         })
     }
 
-    fn stop<'a>(
-        &'a self,
-        run: Known<'a>,
-        budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    fn stop<'a>(&'a self, run: Known<'a>, budget: &'a RetryBudget) -> EngineFuture<'a, ()> {
         Box::pin(async move {
             let Some(url) = self.urls.cancel_url(run) else {
                 return Err(EngineError::Unsupported(format!(
@@ -121,7 +113,7 @@ impl<U: RunUrls> VendorClient for SingleShot<U> {
         &'a self,
         query: &'a ListQuery,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Page, EngineError>> {
+    ) -> EngineFuture<'a, Page> {
         Box::pin(async move {
             let url = self.urls.list_url(query)?;
             get_page(

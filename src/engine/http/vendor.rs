@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::client::{Auth, HttpClient, RetryBudget};
 use super::HttpConfig;
-use crate::engine::{BoxFuture, EngineError, Reply, Settle, StartRequest, TurnInput};
+use crate::engine::{unsupported, EngineFuture, Reply, Settle, StartRequest, TurnInput};
 use crate::formats::Adapters;
 use crate::model::{Run, System};
 
@@ -45,44 +45,32 @@ pub trait VendorClient: Send + Sync + std::fmt::Debug {
         &'a self,
         request: &'a StartRequest,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>>;
+    ) -> EngineFuture<'a, Reply>;
     /// Sends the next turn of a conversational run.
-    fn send<'a>(
-        &'a self,
-        turn: NextTurn<'a>,
-        budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn send<'a>(&'a self, turn: NextTurn<'a>, budget: &'a RetryBudget) -> EngineFuture<'a, Reply> {
         let _ = (turn, budget);
         unsupported("further turns")
     }
     /// The run as the server has it now.
-    fn get<'a>(
-        &'a self,
-        run: Known<'a>,
-        budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>>;
+    fn get<'a>(&'a self, run: Known<'a>, budget: &'a RetryBudget) -> EngineFuture<'a, Arc<Run>>;
     /// The run's document exactly as the server sent it, checked to be a run of the system.
     fn get_raw<'a>(
         &'a self,
         run: Known<'a>,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Arc<[u8]>, EngineError>>;
+    ) -> EngineFuture<'a, Arc<[u8]>>;
     /// The evaluation run the system started itself for `run_id`, when there is one;
     /// `asked`: the case names an evaluator (wait for it).
     fn evaluation<'a>(
         &'a self,
         run_id: &'a str,
         asked: bool,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+    ) -> EngineFuture<'a, Option<Arc<Run>>> {
         let _ = (run_id, asked);
         Box::pin(async { Ok(None) })
     }
     /// Stops (or cancels) a run.
-    fn stop<'a>(
-        &'a self,
-        run: Known<'a>,
-        budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    fn stop<'a>(&'a self, run: Known<'a>, budget: &'a RetryBudget) -> EngineFuture<'a, ()> {
         let _ = (run, budget);
         unsupported("stop")
     }
@@ -92,7 +80,7 @@ pub trait VendorClient: Send + Sync + std::fmt::Debug {
         run_id: &'a str,
         text: &'a str,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    ) -> EngineFuture<'a, ()> {
         let _ = (run_id, text, budget);
         unsupported("comments")
     }
@@ -101,12 +89,7 @@ pub trait VendorClient: Send + Sync + std::fmt::Debug {
         &'a self,
         query: &'a ListQuery,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Page, EngineError>>;
-}
-
-/// The answer of a call the vendor's API does not have.
-fn unsupported<'a, T: 'a>(what: &'static str) -> BoxFuture<'a, Result<T, EngineError>> {
-    Box::pin(async move { Err(EngineError::Unsupported(what.into())) })
+    ) -> EngineFuture<'a, Page>;
 }
 
 /// How a vendor builds its client.

@@ -87,16 +87,19 @@ fn hash_value<H: Hasher>(value: &Value, h: &mut H) {
     }
 }
 
-fn hash_parts(
+/// The chain hash after a turn: the previous hash, the turn's variables (counted on the first
+/// turn only), its user messages and its `input` (a null one counts as none).
+fn chain<'v, K: AsRef<str> + ?Sized + 'v>(
     prev: u64,
     first: bool,
-    vars: Vec<(&str, &Value)>,
+    vars: impl IntoIterator<Item = (&'v K, &'v Value)>,
     messages: &[String],
     input: Option<&Value>,
 ) -> u64 {
     let mut h = hasher();
     prev.hash(&mut h);
     if first {
+        let vars = counted(vars);
         vars.len().hash(&mut h);
         for (k, v) in vars {
             k.hash(&mut h);
@@ -107,7 +110,7 @@ fn hash_parts(
     for m in messages {
         m.hash(&mut h);
     }
-    match input {
+    match input.filter(|v| !v.is_null()) {
         None => 0u8.hash(&mut h),
         Some(v) => {
             1u8.hash(&mut h);
@@ -119,33 +122,19 @@ fn hash_parts(
 
 /// The chain hash after a recorded turn (`first`: it is the run's first turn).
 pub(crate) fn chain_recorded(prev: u64, turn: &Turn, first: bool) -> u64 {
-    let vars = if first {
-        counted(recorded_variables(turn))
-    } else {
-        Vec::new()
-    };
-    hash_parts(
-        prev,
-        first,
-        vars,
-        &turn.user_messages,
-        turn.input.as_ref().filter(|v| !v.is_null()),
-    )
+    let vars = recorded_variables(turn);
+    chain(prev, first, vars, &turn.user_messages, turn.input.as_ref())
 }
 
 /// The chain hash after a caller's turn input.
 pub(crate) fn chain_input(prev: u64, input: &TurnInput, first: bool) -> u64 {
-    let vars = if first {
-        counted(&input.dynamic_variables)
-    } else {
-        Vec::new()
-    };
-    hash_parts(
+    let vars = &input.dynamic_variables;
+    chain(
         prev,
         first,
         vars,
         &input.user_messages,
-        input.input.as_ref().filter(|v| !v.is_null()),
+        input.input.as_ref(),
     )
 }
 

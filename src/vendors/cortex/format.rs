@@ -3,7 +3,8 @@
 use crate::formats::doc::Doc;
 use crate::formats::lenient::error_text;
 use crate::formats::NormalizeError;
-use crate::model::{Format, Run, Status, Turn};
+use crate::model::{Format, Run};
+use crate::vendors::single_shot;
 
 /// A Cortex run: an `id` and any field only Cortex runs have (or an upper-case status).
 pub(super) fn detect(doc: &Doc<'_>) -> Option<Format> {
@@ -28,26 +29,17 @@ pub(super) fn detect(doc: &Doc<'_>) -> Option<Format> {
 }
 
 /// Normalizes a Cortex run (alone, or one element of a list response).
-pub(super) fn normalize(doc: Doc<'_>, _: Format) -> Result<Run, NormalizeError> {
-    let run_id = doc
-        .id
-        .ok_or_else(|| NormalizeError::new("/id", "missing `id`"))?;
+pub(super) fn normalize(mut doc: Doc<'_>, _: Format) -> Result<Run, NormalizeError> {
+    let run = single_shot::run(super::RUN, &mut doc)?;
     Ok(Run {
-        workflow_id: doc.workflow_id,
         version: doc.version.or(doc.workflow_version.and_then(|v| v.version)),
         app_id: doc.app_id,
-        status: Status::parse(super::SYSTEM, doc.status.as_deref().unwrap_or("")),
-        turns: vec![Turn {
-            input: doc.input,
-            output: doc.output,
-            ..Turn::default()
-        }],
         // `usage.calls` and `usage.steps` repeat the total: only `total` counts.
         credits: doc.usage.and_then(|u| u.total),
         started_at: doc.started_at.or(doc.created_at),
         ended_at: doc.ended_at,
         error: error_text(doc.error),
-        ..Run::new(super::RUN, run_id)
+        ..run
     })
 }
 

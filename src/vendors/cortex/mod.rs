@@ -7,23 +7,12 @@ mod format;
 mod routes;
 mod status;
 
-use super::builtin::Builtin;
+use super::builtin::{builtin, Builtin};
 use crate::engine::http::Auth;
 use crate::model::{Format, System};
 
 /// The Cortex vendor.
-pub(crate) static CORTEX: Builtin = Builtin {
-    name: "cortex",
-    status: status::kind,
-    runs: status::RUNS,
-    formats: format::formats,
-    specificity: format::SPECIFICITY,
-    detect: format::detect,
-    normalize: format::normalize,
-    auth: Auth::Bearer,
-    connect: client::connect,
-    routes: routes::routes,
-};
+pub(crate) static CORTEX: Builtin = builtin!("cortex", Auth::Bearer);
 
 /// Cortex's system id.
 pub const SYSTEM: System = System::new(&CORTEX);

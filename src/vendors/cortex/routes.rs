@@ -21,11 +21,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
 
-use crate::engine::{Engine, LiveHints, RecordedEngine, StartRequest, TurnInput};
+use crate::engine::{Engine, RecordedEngine};
 use crate::model::Run;
-use crate::server::{
-    bearer, case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState,
-};
+use crate::server::{bearer, json_bytes, parse_body, recorded_bytes, ApiError, AppState};
+use crate::vendors::serve::start_single_shot;
 
 /// The default and largest page sizes.
 const TAKE_DEFAULT: usize = 20;
@@ -121,21 +120,10 @@ async fn start(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let body = parse_body(&body)?;
-    let request = StartRequest {
-        system: super::SYSTEM,
-        workflow_id,
-        version: query
-            .version
-            .or_else(|| body.get("version").and_then(Value::as_i64)),
-        input: TurnInput {
-            input: body.get("input").filter(|v| !v.is_null()).cloned(),
-            ..TurnInput::default()
-        },
-        case_run_id: case_header(&headers),
-        live: LiveHints::default(),
-    };
-    let reply = state.engine.start(&request).await?;
-    Ok(json_bytes(recorded_bytes(&state, &reply.run).await?))
+    let version = query
+        .version
+        .or_else(|| body.get("version").and_then(Value::as_i64));
+    start_single_shot(&state, super::SYSTEM, workflow_id, version, &body, &headers).await
 }
 
 /// The recording, if it belongs to that app (when it names one) and workflow.

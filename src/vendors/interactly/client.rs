@@ -20,7 +20,7 @@ use crate::engine::http::{
     Call, Generation, HttpClient, HttpConfig, Known, ListQuery, NextTurn, Page, Resend,
     RetryBudget, Token, VendorClient,
 };
-use crate::engine::{BoxFuture, EngineError, Reply, Settle, StartRequest, TurnInput};
+use crate::engine::{EngineError, EngineFuture, Reply, Settle, StartRequest, TurnInput};
 use crate::formats::Adapters;
 use crate::model::{EvalLink, NodeOutput, Origin, RawDoc, Run, Status, StatusKind, Turn};
 
@@ -513,15 +513,11 @@ impl VendorClient for Interactly {
         &'a self,
         request: &'a StartRequest,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    ) -> EngineFuture<'a, Reply> {
         Box::pin(Interactly::start(self, request, budget))
     }
 
-    fn send<'a>(
-        &'a self,
-        turn: NextTurn<'a>,
-        budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn send<'a>(&'a self, turn: NextTurn<'a>, budget: &'a RetryBudget) -> EngineFuture<'a, Reply> {
         Box::pin(Interactly::send(
             self,
             turn.workflow_id,
@@ -533,11 +529,7 @@ impl VendorClient for Interactly {
         ))
     }
 
-    fn get<'a>(
-        &'a self,
-        run: Known<'a>,
-        budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+    fn get<'a>(&'a self, run: Known<'a>, budget: &'a RetryBudget) -> EngineFuture<'a, Arc<Run>> {
         Box::pin(Interactly::get(self, run.run_id, budget))
     }
 
@@ -545,7 +537,7 @@ impl VendorClient for Interactly {
         &'a self,
         run: Known<'a>,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Arc<[u8]>, EngineError>> {
+    ) -> EngineFuture<'a, Arc<[u8]>> {
         Box::pin(Interactly::get_raw(self, run.run_id, budget))
     }
 
@@ -553,15 +545,11 @@ impl VendorClient for Interactly {
         &'a self,
         run_id: &'a str,
         asked: bool,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+    ) -> EngineFuture<'a, Option<Arc<Run>>> {
         Box::pin(Interactly::evaluation(self, run_id, asked))
     }
 
-    fn stop<'a>(
-        &'a self,
-        run: Known<'a>,
-        budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    fn stop<'a>(&'a self, run: Known<'a>, budget: &'a RetryBudget) -> EngineFuture<'a, ()> {
         Box::pin(async move {
             let Some(workflow) = run.workflow_id else {
                 return Err(EngineError::Unsupported(format!(
@@ -578,7 +566,7 @@ impl VendorClient for Interactly {
         run_id: &'a str,
         text: &'a str,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    ) -> EngineFuture<'a, ()> {
         Box::pin(Interactly::comment(self, run_id, text, budget))
     }
 
@@ -586,7 +574,7 @@ impl VendorClient for Interactly {
         &'a self,
         query: &'a ListQuery,
         budget: &'a RetryBudget,
-    ) -> BoxFuture<'a, Result<Page, EngineError>> {
+    ) -> EngineFuture<'a, Page> {
         Box::pin(Interactly::list_page(self, query, budget))
     }
 }

@@ -10,23 +10,12 @@ mod layout;
 mod routes;
 mod status;
 
-use super::builtin::Builtin;
+use super::builtin::{builtin, Builtin};
 use crate::engine::http::Auth;
 use crate::model::{Format, System};
 
 /// The Interactly vendor.
-pub(crate) static INTERACTLY: Builtin = Builtin {
-    name: "interactly",
-    status: status::kind,
-    runs: status::RUNS,
-    formats: format::formats,
-    specificity: format::SPECIFICITY,
-    detect: format::detect,
-    normalize: format::normalize,
-    auth: Auth::Bearer,
-    connect: client::connect,
-    routes: routes::routes,
-};
+pub(crate) static INTERACTLY: Builtin = builtin!("interactly", Auth::Bearer);
 
 /// Interactly's system id.
 pub const SYSTEM: System = System::new(&INTERACTLY);

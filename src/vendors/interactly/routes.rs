@@ -40,6 +40,7 @@ use crate::model::Run;
 use crate::server::{
     bearer, case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState,
 };
+use crate::vendors::serve;
 
 /// How many recordings' layouts are kept (each about the size of its events).
 const LAYOUT_CACHE_ENTRIES: usize = 4096;
@@ -405,11 +406,7 @@ fn execute_response(
 }
 
 async fn recording(state: &AppState, run_id: &str) -> Result<Arc<Run>, ApiError> {
-    state
-        .engine
-        .get(super::SYSTEM, run_id)
-        .await
-        .map_err(|_| ApiError::not_found(format!("workflow run {run_id}")))
+    serve::recording(state, super::SYSTEM, "workflow run", run_id).await
 }
 
 async fn get_envelope(

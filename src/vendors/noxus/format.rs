@@ -2,7 +2,8 @@
 
 use crate::formats::doc::Doc;
 use crate::formats::NormalizeError;
-use crate::model::{Format, Run, Status, Turn};
+use crate::model::{Format, Run};
+use crate::vendors::single_shot;
 
 /// A Noxus run: an `id` and any field Noxus runs have (a Cortex run's fields win: see
 /// [`super::SPECIFICITY`]).
@@ -21,22 +22,13 @@ pub(super) fn detect(doc: &Doc<'_>) -> Option<Format> {
 }
 
 /// Normalizes a Noxus run (with or without `output`).
-pub(super) fn normalize(doc: Doc<'_>, _: Format) -> Result<Run, NormalizeError> {
-    let run_id = doc
-        .id
-        .ok_or_else(|| NormalizeError::new("/id", "missing `id`"))?;
+pub(super) fn normalize(mut doc: Doc<'_>, _: Format) -> Result<Run, NormalizeError> {
+    let run = single_shot::run(super::RUN, &mut doc)?;
     Ok(Run {
-        workflow_id: doc.workflow_id,
         workflow_hash: doc.workflow.and_then(|w| w.workflow_hash),
-        status: Status::parse(super::SYSTEM, doc.status.as_deref().unwrap_or("")),
-        turns: vec![Turn {
-            input: doc.input,
-            output: doc.output,
-            ..Turn::default()
-        }],
         started_at: doc.created_at,
         ended_at: doc.finished_at,
-        ..Run::new(super::RUN, run_id)
+        ..run
     })
 }
 

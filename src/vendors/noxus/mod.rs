@@ -8,23 +8,12 @@ mod format;
 mod routes;
 mod status;
 
-use super::builtin::Builtin;
+use super::builtin::{builtin, Builtin};
 use crate::engine::http::Auth;
 use crate::model::{Format, System};
 
 /// The Noxus vendor.
-pub(crate) static NOXUS: Builtin = Builtin {
-    name: "noxus",
-    status: status::kind,
-    runs: status::RUNS,
-    formats: format::formats,
-    specificity: format::SPECIFICITY,
-    detect: format::detect,
-    normalize: format::normalize,
-    auth: Auth::ApiKey,
-    connect: client::connect,
-    routes: routes::routes,
-};
+pub(crate) static NOXUS: Builtin = builtin!("noxus", Auth::ApiKey);
 
 /// Noxus's system id.
 pub const SYSTEM: System = System::new(&NOXUS);

@@ -16,11 +16,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::engine::{Engine, LiveHints, StartRequest, TurnInput};
 use crate::model::Run;
-use crate::server::{
-    api_key, case_header, json_bytes, parse_body, recorded_bytes, ApiError, AppState,
-};
+use crate::server::{api_key, json_bytes, parse_body, recorded_bytes, ApiError, AppState};
+use crate::vendors::serve::{self, start_single_shot};
 
 /// The Noxus routes behind `X-API-KEY`.
 pub(super) fn routes(app: &Arc<AppState>) -> Router {
@@ -38,27 +36,11 @@ async fn start(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let body = parse_body(&body)?;
-    let request = StartRequest {
-        system: super::SYSTEM,
-        workflow_id,
-        version: None,
-        input: TurnInput {
-            input: body.get("input").filter(|v| !v.is_null()).cloned(),
-            ..TurnInput::default()
-        },
-        case_run_id: case_header(&headers),
-        live: LiveHints::default(),
-    };
-    let reply = state.engine.start(&request).await?;
-    Ok(json_bytes(recorded_bytes(&state, &reply.run).await?))
+    start_single_shot(&state, super::SYSTEM, workflow_id, None, &body, &headers).await
 }
 
 async fn recording(state: &AppState, run_id: &str) -> Result<Arc<Run>, ApiError> {
-    state
-        .engine
-        .get(super::SYSTEM, run_id)
-        .await
-        .map_err(|_| ApiError::not_found(format!("run {run_id}")))
+    serve::recording(state, super::SYSTEM, "run", run_id).await
 }
 
 async fn get_run(
