@@ -220,6 +220,10 @@ impl<E: Engine> Engine for FaultyEngine<E> {
         self.inner.name()
     }
 
+    fn goes_live(&self, case_run_id: &str) -> bool {
+        self.inner.goes_live(case_run_id)
+    }
+
     fn start<'a>(&'a self, request: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
         Box::pin(async move {
             self.gate().await?;

@@ -56,6 +56,14 @@ pub trait Engine: Send + Sync {
         evaluator: Option<(&'a str, Option<i64>)>,
     ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>>;
 
+    /// Whether the case `case_run_id` will reach the engine behind this one (the vendor, for
+    /// the live engine). The side-effect refusal applies only to such cases: a wrapper that
+    /// answers some cases from their recordings (`run --impact`) says `false` for those.
+    fn goes_live(&self, case_run_id: &str) -> bool {
+        let _ = case_run_id;
+        true
+    }
+
     /// Stops a run in flight.
     fn stop<'a>(
         &'a self,
