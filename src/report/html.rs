@@ -3,7 +3,9 @@
 //! `<script type="application/json">`; the page's small vanilla JS draws the overview, the
 //! SVG charts, the case table (filtered on arrays, drawn a page at a time) and the case view.
 //!
-//! Every text in it was redacted upstream (rows' reasons and errors, snapshot transcripts).
+//! Every text in it was redacted upstream (rows' reasons and errors, the evaluator's per-turn
+//! texts, snapshot transcripts). With `run --impact`, the carried cases and why (from
+//! `impact.csv`, as summary.md lists them) mark the overview and the case table.
 //! Memory stays bounded: each case keeps a compact row; transcripts are kept for failing,
 //! erroring and changed cases (up to [`PROBLEM_TEXT_BUDGET`]) and for the others up to
 //! [`PLAIN_TEXT_BUDGET`] bytes; the page says how many were left out.
@@ -30,7 +32,7 @@ const TEMPLATE: &str = include_str!("html/report.html");
 const SLOT: &str = "/*REPRISE_DATA*/";
 
 /// The columns of a case row in the page's data, in order.
-const CASE_COLUMNS: [&str; 17] = [
+const CASE_COLUMNS: [&str; 18] = [
     "run_id",
     "system",
     "workflow_id",
@@ -48,6 +50,7 @@ const CASE_COLUMNS: [&str; 17] = [
     "reasons",
     "text",
     "replay_run_id",
+    "turn_results",
 ];
 
 /// A case's text as the page gets it.
@@ -215,6 +218,7 @@ impl Html {
             "text_budget": PLAIN_TEXT_BUDGET,
             "compare": self.compare,
             "history": meta.history,
+            "carried": meta.carried,
         })
     }
 }
@@ -336,6 +340,12 @@ impl ReportWriter for Html {
             }
         }
         let latency = (row.latency_calls > 0).then(|| row.latency_ms_mean());
+        // Per turn: [turn, passed, score, text] (texts were redacted by the evaluation).
+        let turn_results: Vec<Value> = row
+            .turn_results
+            .iter()
+            .map(|t| json!([t.turn, t.passed, t.score, t.text]))
+            .collect();
         let case = json!([
             row.run_id,
             row.system,
@@ -354,6 +364,7 @@ impl ReportWriter for Html {
             reasons,
             text,
             row.replay_run_id,
+            turn_results,
         ]);
         push_json(&mut self.cases, &case);
         Ok(())

@@ -224,18 +224,7 @@ fn snapshots_with_one_change(dir: &Path) -> (String, String, usize) {
 
 #[test]
 fn report_html_in_headless_chromium() {
-    let Some(exe) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "Chromium is missing under CI (.ci/run installs it from Debian)"
-        );
-        eprintln!("skipped: no chromium on PATH (set REPRISE_CHROMIUM)");
-        return;
-    };
-    let browser = Browser {
-        exe,
-        profile: tempfile::tempdir().unwrap(),
-    };
+    let Some(browser) = browser() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let snaps = tmp.path().join("snapshots");
     let (changed_id, old_line, turns) = snapshots_with_one_change(&snaps);
@@ -508,6 +497,104 @@ fn report_html_in_headless_chromium() {
         .expect("a trend chart");
     let chart = &page.dom[chart..chart + page.dom[chart..].find("</svg>").unwrap()];
     assert_eq!(chart.matches("<circle").count(), 2, "{chart}");
+}
+
+/// The browser, or `None` (skipped) when it is missing outside CI.
+fn browser() -> Option<Browser> {
+    let Some(exe) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Chromium is missing under CI (.ci/run installs it from Debian)"
+        );
+        eprintln!("skipped: no chromium on PATH (set REPRISE_CHROMIUM)");
+        return None;
+    };
+    Some(Browser {
+        exe,
+        profile: tempfile::tempdir().unwrap(),
+    })
+}
+
+/// A case with turn-by-turn evaluation (the fixture whose evaluator judged every turn, with
+/// its second turn made a failure whose text names an e-mail address): its case view shows
+/// each turn's result, score and the evaluator's redacted text, in a table and beside the
+/// turn of the transcript.
+#[test]
+fn the_case_view_shows_per_turn_evaluator_results() {
+    let Some(browser) = browser() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/interactly/07-intake-turn-by-turn.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    let run = &mut doc["workflow_run"]["workflow_run"];
+    let id = run["workflow_run_id"].as_str().unwrap().to_owned();
+    run["input_output_pairs"][1]["evaluation"] = serde_json::json!({
+        "passed": false, "score": 0.25,
+        "reason": "No weekday slot offered; the caller was told to write to jane.doe@example.com"
+    });
+    let corpus = tmp.path().join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    std::fs::write(corpus.join("07.json"), doc.to_string()).unwrap();
+    let out = tmp.path().join("out");
+    let o = reprise()
+        .arg("run")
+        .arg(&corpus)
+        .args(["--no-progress", "--snapshots"])
+        .arg(tmp.path().join("snaps"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let (_, runs) = table(&out.join("runs.csv"));
+    assert_eq!(runs[&id]["verdict"], "fail");
+
+    let page = browser.open(&out.join("report.html"), &format!("case={id}"));
+    let start = page
+        .dom
+        .find(r#"<table id="turn-results">"#)
+        .expect("the table");
+    let table = &page.dom[start..start + page.dom[start..].find("</table>").unwrap()];
+    let rows: Vec<&str> = table.split("<tr data-turn=").skip(1).collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    let want = [
+        (
+            r#""1">"#,
+            "v-pass",
+            ">1<",
+            "Greeting used the patient's name and clinic.",
+        ),
+        (
+            r#""2">"#,
+            "v-fail",
+            ">0.25<",
+            "No weekday slot offered; the caller was told to write to ",
+        ),
+        (
+            r#""3">"#,
+            "v-pass",
+            ">1<",
+            "Booking confirmed and call closed politely.",
+        ),
+    ];
+    for (row, (turn, verdict, score, text)) in rows.iter().zip(want) {
+        assert!(row.starts_with(turn), "{row}");
+        for part in [verdict, score, text] {
+            assert!(row.contains(part), "{part} not in {row}");
+        }
+    }
+    assert!(!page.dom.contains("jane.doe@example.com"), "not redacted");
+    // Beside the transcript: each turn's block says its result.
+    let shown = page.texts("data-turn-result", "2");
+    assert_eq!(shown.len(), 1);
+    assert_eq!(page.dom.matches(r#"<div class="turn">"#).count(), 3);
+    let turn2 = page.dom.find(r#"data-turn-result="2""#).unwrap();
+    let line = &page.dom[turn2..turn2 + page.dom[turn2..].find("</div>").unwrap()];
+    assert!(
+        line.contains("evaluator: fail") && line.contains("(score 0.25)"),
+        "{line}"
+    );
 }
 
 /// `$GITHUB_STEP_SUMMARY` gets the PR comment's cap: a compare of 5,000 new failures (whose
