@@ -32,14 +32,14 @@ fn chromium() -> Option<PathBuf> {
     None
 }
 
-struct Browser {
+pub(crate) struct Browser {
     exe: PathBuf,
     profile: tempfile::TempDir,
 }
 
 /// What Chromium gave back: the DOM and its log (console messages are `CONSOLE` lines).
-struct Page {
-    dom: String,
+pub(crate) struct Page {
+    pub(crate) dom: String,
     log: String,
 }
 
@@ -63,7 +63,7 @@ impl Browser {
         c
     }
 
-    fn open(&self, file: &Path, hash: &str) -> Page {
+    pub(crate) fn open(&self, file: &Path, hash: &str) -> Page {
         let out = self
             .command()
             .arg("--dump-dom")
@@ -130,7 +130,7 @@ impl Page {
     }
 
     /// The text of every element with `attr="value"`.
-    fn texts(&self, attr: &str, value: &str) -> Vec<String> {
+    pub(crate) fn texts(&self, attr: &str, value: &str) -> Vec<String> {
         let needle = format!(r#"{attr}="{value}""#);
         let mut out = Vec::new();
         let mut rest = self.dom.as_str();
@@ -169,7 +169,7 @@ impl Page {
     }
 
     /// The `data-run-id`s of the rows inside the element `<table id="{table}">`.
-    fn row_ids(&self, table: &str) -> Vec<String> {
+    pub(crate) fn row_ids(&self, table: &str) -> Vec<String> {
         let start = self
             .dom
             .find(&format!(r#"<table id="{table}">"#))
@@ -500,7 +500,7 @@ fn report_html_in_headless_chromium() {
 }
 
 /// The browser, or `None` (skipped) when it is missing outside CI.
-fn browser() -> Option<Browser> {
+pub(crate) fn browser() -> Option<Browser> {
     let Some(exe) = chromium() else {
         assert!(
             std::env::var_os("CI").is_none(),

@@ -597,6 +597,51 @@ fn run_impact_replays_only_the_affected_cases_through_serve() {
         carried.iter().map(String::as_str).collect::<Vec<_>>()
     );
 
+    // The PR comment and report.html say it too: how many were carried, and which.
+    let comment = read(&cand.join("pr-comment.md"));
+    assert!(
+        comment.contains(&format!(
+            "**Carried from recordings** (`run --impact`, `{}`): {} case(s) `unaffected`, answered by their recorded run and evaluation; {} replayed.",
+            impact_dir.join("impact.csv").display(),
+            carried.len(),
+            affected.len()
+        )),
+        "{comment}"
+    );
+    assert!(
+        comment.contains("case(s): the walk is identical"),
+        "{comment}"
+    );
+    if let Some(browser) = crate::html::browser() {
+        let html = cand.join("report.html");
+        let page = browser.open(&html, "");
+        assert_eq!(
+            page.texts("id", "carried-count"),
+            [carried.len().to_string()]
+        );
+        assert_eq!(
+            page.texts("id", "replayed-count"),
+            [affected.len().to_string()]
+        );
+        assert!(page.dom.contains(r#"<table id="carried-reasons">"#));
+        // The case table filters on the origin: exactly the carried cases, each badged.
+        let page = browser.open(&html, "tab=cases&origin=carried");
+        let shown: BTreeSet<String> = page.row_ids("cases").into_iter().collect();
+        assert_eq!(shown, carried.iter().cloned().collect::<BTreeSet<_>>());
+        assert_eq!(
+            page.dom.matches(r#"<span class="badge""#).count(),
+            carried.len().min(100)
+        );
+        let page = browser.open(&html, "tab=cases&origin=replayed");
+        let shown: BTreeSet<String> = page.row_ids("cases").into_iter().collect();
+        assert_eq!(shown, affected.iter().cloned().collect::<BTreeSet<_>>());
+        let page = browser.open(&html, &format!("case={}", carried[0]));
+        assert!(
+            page.dom.contains("carried from its recording: "),
+            "case view"
+        );
+    }
+
     // compare and gate work on it: no carried case can flip (its verdict is the baseline's).
     let o = reprise()
         .arg("compare")
