@@ -42,3 +42,14 @@ pub struct Carried {
     /// Selected cases impact.csv does not list: replayed.
     pub unlisted: u64,
 }
+
+impl Carried {
+    /// How many cases were carried for each reason, by reason.
+    pub fn by_reason(&self) -> std::collections::BTreeMap<&str, usize> {
+        let mut reasons = std::collections::BTreeMap::new();
+        for (_, why) in &self.cases {
+            *reasons.entry(why.as_str()).or_default() += 1;
+        }
+        reasons
+    }
+}

@@ -210,11 +210,7 @@ fn carried(s: &mut String, c: &super::Carried) {
         c.cases.len(),
         c.replayed + c.unlisted,
     );
-    let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
-    for (_, why) in &c.cases {
-        *reasons.entry(why.as_str()).or_default() += 1;
-    }
-    let mut reasons: Vec<(&str, usize)> = reasons.into_iter().collect();
+    let mut reasons: Vec<(&str, usize)> = c.by_reason().into_iter().collect();
     // The most common reasons first.
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     for (why, n) in reasons.iter().take(CARRIED_REASONS_LISTED) {
