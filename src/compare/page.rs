@@ -254,6 +254,36 @@ pub fn comment(cmp: &Comparison, base: &Side<'_>, cand: &Side<'_>) -> String {
     cap(&comment_text(cmp, base, cand), pr_comment::LIMIT)
 }
 
+/// Path divergences listed by the comment (comparison.csv has every `path:` row).
+const PATHS_IN_COMMENT: usize = 10;
+
+/// The comment's "Path divergences" section: the first few paired cases whose node path
+/// departs (where, and both nodes), with a count of the rest.
+fn path_divergences(s: &mut String, paths: &[PathDivergence]) {
+    if paths.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "### Path divergences ({})\n", paths.len());
+    for p in paths.iter().take(PATHS_IN_COMMENT) {
+        let _ = writeln!(
+            s,
+            "- `{}` turn {}: {} → {}",
+            inline(&p.run_id),
+            p.turn,
+            inline(&p.baseline),
+            inline(&p.candidate)
+        );
+    }
+    if paths.len() > PATHS_IN_COMMENT {
+        let _ = writeln!(
+            s,
+            "- …and {} more (comparison.csv lists every `path:` row)",
+            paths.len() - PATHS_IN_COMMENT
+        );
+    }
+    s.push('\n');
+}
+
 fn comment_text(cmp: &Comparison, base: &Side<'_>, cand: &Side<'_>) -> String {
     let (b, c) = (&cmp.baseline, &cmp.candidate);
     let ci = |m: &super::Metrics| wilson(m.passed, m.passed + m.failed);
@@ -332,6 +362,7 @@ fn comment_text(cmp: &Comparison, base: &Side<'_>, cand: &Side<'_>) -> String {
     if !fixed.is_empty() {
         let _ = writeln!(s, "Fixed ({}): {}\n", fixed.len(), fixed.join(", "));
     }
+    path_divergences(&mut s, &cmp.paths);
     s.push_str(pr_comment::HTML_POINTER);
     s.push('\n');
     s
@@ -390,6 +421,32 @@ mod tests {
         assert_eq!(d["flips"][0][0], "x");
         assert_eq!(d["flips"][0][6], 3);
         assert_eq!(d["flips"][1][6], -2);
+    }
+
+    #[test]
+    fn the_comment_lists_the_first_path_divergences_with_a_count() {
+        let paths: Vec<PathDivergence> = (0..12)
+            .map(|i| PathDivergence {
+                run_id: format!("run-{i:02}"),
+                turn: 2,
+                baseline: "Collect reason".into(),
+                candidate: super::super::paths::NONE.into(),
+            })
+            .collect();
+        let mut s = String::new();
+        path_divergences(&mut s, &paths[..1]);
+        assert_eq!(
+            s,
+            "### Path divergences (1)\n\n- `run-00` turn 2: Collect reason → (none)\n\n"
+        );
+        let mut s = String::new();
+        path_divergences(&mut s, &paths);
+        assert!(s.starts_with("### Path divergences (12)\n"), "{s}");
+        assert_eq!(s.lines().filter(|l| l.starts_with("- `run-")).count(), 10);
+        assert!(s.contains("- …and 2 more (comparison.csv lists every `path:` row)\n"));
+        let mut none = String::new();
+        path_divergences(&mut none, &[]);
+        assert_eq!(none, "");
     }
 
     #[test]

@@ -10,8 +10,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use assert_cmd::Command as BinCommand;
-use reprise::compare::page::{self, Side};
-use reprise::compare::{Comparison, PathDivergence, ReportDir, Scope};
 
 use crate::common::{reprise, table};
 
@@ -385,33 +383,57 @@ fn report_html_in_headless_chromium() {
     );
     // No node paths in this comparison: the section says so.
     assert!(page.dom.contains(r#"id="paths-none""#));
-    // With path divergences, the section lists them (the page written through the library,
-    // as `compare` does, with one divergence of the first new failure).
+    // With node paths on both sides (each folder's paths.jsonl; the baseline's with one
+    // case's turn 2 starting at another node), `compare` adds a `path:` row and the page and
+    // the comment list it.
+    let paths = std::fs::read_to_string(run_dir.join("paths.jsonl")).unwrap();
+    let mut diverged = None;
+    let mut base_paths = String::new();
+    for line in paths.lines() {
+        let mut l: serde_json::Value = serde_json::from_str(line).unwrap();
+        let turn2 = l["turns"].get(1).and_then(|t| t.get(0)).cloned();
+        if let (None, Some(node)) = (&diverged, turn2) {
+            diverged = Some((l["run_id"].as_str().unwrap().to_owned(), node));
+            l["turns"][1][0] = "Baseline-only node".into();
+        }
+        base_paths.push_str(&format!("{l}\n"));
+    }
+    let (path_id, node) = diverged.expect("a case with a second turn in paths.jsonl");
+    let node = node.as_str().unwrap().to_owned();
+    std::fs::write(base_dir.join("paths.jsonl"), base_paths).unwrap();
     let with_paths = tmp.path().join("cmp-paths");
-    std::fs::create_dir_all(&with_paths).unwrap();
-    let (b, c) = (
-        ReportDir::read(&base_dir).unwrap(),
-        ReportDir::read(&run_dir).unwrap(),
+    succeed(
+        reprise()
+            .arg("compare")
+            .arg(&base_dir)
+            .arg(&run_dir)
+            .arg("--out")
+            .arg(&with_paths),
     );
-    let cmp = Comparison::new(&b, &c, &Scope::All);
-    let paths = [PathDivergence {
-        run_id: first.clone(),
-        baseline: "node-before".into(),
-        candidate: "node-after".into(),
-        turn: 2,
-    }];
-    let (bs, cs) = (
-        Side::read(&base_dir, &b).unwrap(),
-        Side::read(&run_dir, &c).unwrap(),
+    let csv = std::fs::read_to_string(with_paths.join("comparison.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().filter(|l| l.starts_with("path:")).collect();
+    assert_eq!(
+        rows,
+        [format!(
+            "path:{path_id},Baseline-only node,{node},,,diverged at turn 2"
+        )]
     );
-    page::write_html(&cmp, &bs, &cs, &with_paths, &paths, Vec::new()).unwrap();
     let p = browser.open(&with_paths.join("report.html"), "tab=compare");
-    assert_eq!(p.row_ids("paths"), std::slice::from_ref(&first));
+    assert_eq!(p.row_ids("paths"), std::slice::from_ref(&path_id));
     assert!(
-        p.dom.contains("<td>node-before</td><td>node-after</td>"),
+        p.dom.contains(&format!(
+            r#"<td class="n">2</td><td>Baseline-only node</td><td>{node}</td>"#
+        )),
         "paths table"
     );
     assert!(!p.dom.contains(r#"id="paths-none""#));
+    let comment = std::fs::read_to_string(with_paths.join("pr-comment.md")).unwrap();
+    assert!(
+        comment.contains(&format!(
+            "### Path divergences (1)\n\n- `{path_id}` turn 2: Baseline-only node → {node}\n"
+        )),
+        "{comment}"
+    );
     // A flipped case side by side: baseline pass, candidate fail with its reasons, and both
     // transcripts turn by turn (the baseline's from its journal).
     let page = browser.open(&html, &format!("case={first}"));
