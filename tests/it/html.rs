@@ -358,17 +358,18 @@ fn report_html_in_headless_chromium() {
             .arg("--to")
             .arg(&history),
     );
-    let cmp_dir = tmp.path().join("cmp");
-    succeed(
-        reprise()
-            .arg("compare")
+    // `reprise compare` of the baseline and the run into `out`.
+    let compare = |out: &Path| {
+        let mut c = reprise();
+        c.arg("compare")
             .arg(&base_dir)
             .arg(&run_dir)
             .arg("--out")
-            .arg(&cmp_dir)
-            .arg("--history")
-            .arg(&history),
-    );
+            .arg(out);
+        c
+    };
+    let cmp_dir = tmp.path().join("cmp");
+    succeed(compare(&cmp_dir).arg("--history").arg(&history));
     let html = cmp_dir.join("report.html");
     let page = browser.open(&html, "");
     assert_eq!(page.texts("id", "new-failures"), [failed.len().to_string()]);
@@ -402,14 +403,7 @@ fn report_html_in_headless_chromium() {
     let node = node.as_str().unwrap().to_owned();
     std::fs::write(base_dir.join("paths.jsonl"), base_paths).unwrap();
     let with_paths = tmp.path().join("cmp-paths");
-    succeed(
-        reprise()
-            .arg("compare")
-            .arg(&base_dir)
-            .arg(&run_dir)
-            .arg("--out")
-            .arg(&with_paths),
-    );
+    succeed(&mut compare(&with_paths));
     let csv = std::fs::read_to_string(with_paths.join("comparison.csv")).unwrap();
     let rows: Vec<&str> = csv.lines().filter(|l| l.starts_with("path:")).collect();
     assert_eq!(
