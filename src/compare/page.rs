@@ -93,6 +93,13 @@ impl<'a> Side<'a> {
             .unwrap_or_default()
     }
 
+    /// The evaluator's per-turn results as the page gets them (see `report::html`).
+    fn turn_results(&self, id: &str) -> Value {
+        self.rows
+            .get(id)
+            .map_or(Value::Array(Vec::new()), html::turn_results)
+    }
+
     fn verdict(&self, id: &str) -> &'static str {
         self.report
             .cases
@@ -174,7 +181,8 @@ pub fn data(
                 cand.verdict(&f.run_id),
                 base.reasons(&f.run_id),
                 cand.reasons(&f.run_id),
-                base_texts.get(f.run_id.as_str()).copied().unwrap_or(-1)
+                base_texts.get(f.run_id.as_str()).copied().unwrap_or(-1),
+                base.turn_results(&f.run_id)
             ])
         })
         .collect();
@@ -421,6 +429,25 @@ mod tests {
         assert_eq!(d["flips"][0][0], "x");
         assert_eq!(d["flips"][0][6], 3);
         assert_eq!(d["flips"][1][6], -2);
+        assert_eq!(
+            d["flips"][0][7],
+            json!([]),
+            "no journal, no per-turn results"
+        );
+        let mut bs = bs;
+        let mut row = CaseRow::new("x", "interactly", "wf");
+        row.turn_results = vec![crate::report::TurnResult {
+            turn: 2,
+            passed: false,
+            score: Some(0.25),
+            text: Some("no slot offered".into()),
+        }];
+        bs.rows.insert("x".into(), row);
+        let d = data(&cmp, &bs, &cs, &texts, &paths);
+        assert_eq!(
+            d["flips"][0][7],
+            json!([[2, false, 0.25, "no slot offered"]])
+        );
     }
 
     #[test]

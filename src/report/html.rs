@@ -223,6 +223,15 @@ impl Html {
     }
 }
 
+/// A case's per-turn evaluator results as the page reads them: `[turn, passed, score, text]`
+/// each (the texts were redacted by the evaluation).
+pub fn turn_results(row: &CaseRow) -> Value {
+    row.turn_results
+        .iter()
+        .map(|t| json!([t.turn, t.passed, t.score, t.text]))
+        .collect()
+}
+
 /// Appends `value` as JSON to a comma-separated list.
 fn push_json<T: Serialize>(list: &mut String, value: &T) {
     if !list.is_empty() {
@@ -340,12 +349,6 @@ impl ReportWriter for Html {
             }
         }
         let latency = (row.latency_calls > 0).then(|| row.latency_ms_mean());
-        // Per turn: [turn, passed, score, text] (texts were redacted by the evaluation).
-        let turn_results: Vec<Value> = row
-            .turn_results
-            .iter()
-            .map(|t| json!([t.turn, t.passed, t.score, t.text]))
-            .collect();
         let case = json!([
             row.run_id,
             row.system,
@@ -364,7 +367,7 @@ impl ReportWriter for Html {
             reasons,
             text,
             row.replay_run_id,
-            turn_results,
+            turn_results(row),
         ]);
         push_json(&mut self.cases, &case);
         Ok(())

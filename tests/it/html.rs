@@ -142,7 +142,7 @@ impl Page {
     }
 
     /// The markup of the `<div id="{id}">` (up to its closing tag, nested divs included).
-    fn element(&self, id: &str) -> &str {
+    pub(crate) fn element(&self, id: &str) -> &str {
         let start = self
             .dom
             .find(&format!(r#"<div id="{id}">"#))
@@ -541,28 +541,32 @@ fn the_case_view_shows_per_turn_evaluator_results() {
     let tmp = tempfile::tempdir().unwrap();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/interactly/07-intake-turn-by-turn.json");
-    let mut doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    let original = std::fs::read_to_string(fixture).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&original).unwrap();
     let run = &mut doc["workflow_run"]["workflow_run"];
     let id = run["workflow_run_id"].as_str().unwrap().to_owned();
     run["input_output_pairs"][1]["evaluation"] = serde_json::json!({
         "passed": false, "score": 0.25,
         "reason": "No weekday slot offered; the caller was told to write to jane.doe@example.com"
     });
-    let corpus = tmp.path().join("corpus");
-    std::fs::create_dir_all(&corpus).unwrap();
-    std::fs::write(corpus.join("07.json"), doc.to_string()).unwrap();
-    let out = tmp.path().join("out");
-    let o = reprise()
-        .arg("run")
-        .arg(&corpus)
-        .args(["--no-progress", "--snapshots"])
-        .arg(tmp.path().join("snaps"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    // `reprise run` of `text` as the only case, into `name`.
+    let run = |name: &str, text: &str| {
+        let corpus = tmp.path().join(format!("corpus-{name}"));
+        std::fs::create_dir_all(&corpus).unwrap();
+        std::fs::write(corpus.join("07.json"), text).unwrap();
+        let out = tmp.path().join(name);
+        succeed(
+            reprise()
+                .arg("run")
+                .arg(&corpus)
+                .args(["--no-progress", "--snapshots"])
+                .arg(tmp.path().join(format!("snaps-{name}")))
+                .arg("--out")
+                .arg(&out),
+        );
+        out
+    };
+    let out = run("out", &doc.to_string());
     let (_, runs) = table(&out.join("runs.csv"));
     assert_eq!(runs[&id]["verdict"], "fail");
 
@@ -611,6 +615,39 @@ fn the_case_view_shows_per_turn_evaluator_results() {
         line.contains("evaluator: fail") && line.contains("(score 0.25)"),
         "{line}"
     );
+
+    // A compare against the fixture as recorded (every turn passed): the flipped case's two
+    // sides each show their own per-turn results beside their transcript.
+    let base = run("base", &original);
+    let cmp = tmp.path().join("cmp");
+    succeed(
+        reprise()
+            .arg("compare")
+            .arg(&base)
+            .arg(&out)
+            .arg("--out")
+            .arg(&cmp),
+    );
+    let page = browser.open(&cmp.join("report.html"), &format!("case={id}"));
+    let (b, c) = (
+        page.element("side-baseline"),
+        page.element("side-candidate"),
+    );
+    let results = |side: &str| -> Vec<String> {
+        side.split(r#"data-turn-result=""#)
+            .skip(1)
+            .map(|r| {
+                let r = &r[..r.find("</div>").unwrap()];
+                let said = ["pass", "fail"]
+                    .into_iter()
+                    .find(|v| r.contains(&format!("evaluator: {v}")))
+                    .unwrap_or("?");
+                format!("{}:{said}", &r[..1])
+            })
+            .collect()
+    };
+    assert_eq!(results(b), ["1:pass", "2:pass", "3:pass"], "{b}");
+    assert_eq!(results(c), ["1:pass", "2:fail", "3:pass"], "{c}");
 }
 
 /// `$GITHUB_STEP_SUMMARY` gets the PR comment's cap: a compare of 5,000 new failures (whose
