@@ -93,6 +93,13 @@ impl<'a> Side<'a> {
             .unwrap_or_default()
     }
 
+    /// The evaluator's per-turn results as the page gets them (see `report::html`).
+    fn turn_results(&self, id: &str) -> Value {
+        self.rows
+            .get(id)
+            .map_or(Value::Array(Vec::new()), html::turn_results)
+    }
+
     fn verdict(&self, id: &str) -> &'static str {
         self.report
             .cases
@@ -174,7 +181,8 @@ pub fn data(
                 cand.verdict(&f.run_id),
                 base.reasons(&f.run_id),
                 cand.reasons(&f.run_id),
-                base_texts.get(f.run_id.as_str()).copied().unwrap_or(-1)
+                base_texts.get(f.run_id.as_str()).copied().unwrap_or(-1),
+                base.turn_results(&f.run_id)
             ])
         })
         .collect();
@@ -252,6 +260,36 @@ fn pp(x: Option<f64>) -> String {
 /// The comparison's `pr-comment.md` body, capped.
 pub fn comment(cmp: &Comparison, base: &Side<'_>, cand: &Side<'_>) -> String {
     cap(&comment_text(cmp, base, cand), pr_comment::LIMIT)
+}
+
+/// Path divergences listed by the comment (comparison.csv has every `path:` row).
+const PATHS_IN_COMMENT: usize = 10;
+
+/// The comment's "Path divergences" section: the first few paired cases whose node path
+/// departs (where, and both nodes), with a count of the rest.
+fn path_divergences(s: &mut String, paths: &[PathDivergence]) {
+    if paths.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "### Path divergences ({})\n", paths.len());
+    for p in paths.iter().take(PATHS_IN_COMMENT) {
+        let _ = writeln!(
+            s,
+            "- `{}` turn {}: {} → {}",
+            inline(&p.run_id),
+            p.turn,
+            inline(&p.baseline),
+            inline(&p.candidate)
+        );
+    }
+    if paths.len() > PATHS_IN_COMMENT {
+        let _ = writeln!(
+            s,
+            "- …and {} more (comparison.csv lists every `path:` row)",
+            paths.len() - PATHS_IN_COMMENT
+        );
+    }
+    s.push('\n');
 }
 
 fn comment_text(cmp: &Comparison, base: &Side<'_>, cand: &Side<'_>) -> String {
@@ -332,6 +370,7 @@ fn comment_text(cmp: &Comparison, base: &Side<'_>, cand: &Side<'_>) -> String {
     if !fixed.is_empty() {
         let _ = writeln!(s, "Fixed ({}): {}\n", fixed.len(), fixed.join(", "));
     }
+    path_divergences(&mut s, &cmp.paths);
     s.push_str(pr_comment::HTML_POINTER);
     s.push('\n');
     s
@@ -390,6 +429,51 @@ mod tests {
         assert_eq!(d["flips"][0][0], "x");
         assert_eq!(d["flips"][0][6], 3);
         assert_eq!(d["flips"][1][6], -2);
+        assert_eq!(
+            d["flips"][0][7],
+            json!([]),
+            "no journal, no per-turn results"
+        );
+        let mut bs = bs;
+        let mut row = CaseRow::new("x", "interactly", "wf");
+        row.turn_results = vec![crate::report::TurnResult {
+            turn: 2,
+            passed: false,
+            score: Some(0.25),
+            text: Some("no slot offered".into()),
+        }];
+        bs.rows.insert("x".into(), row);
+        let d = data(&cmp, &bs, &cs, &texts, &paths);
+        assert_eq!(
+            d["flips"][0][7],
+            json!([[2, false, 0.25, "no slot offered"]])
+        );
+    }
+
+    #[test]
+    fn the_comment_lists_the_first_path_divergences_with_a_count() {
+        let paths: Vec<PathDivergence> = (0..12)
+            .map(|i| PathDivergence {
+                run_id: format!("run-{i:02}"),
+                turn: 2,
+                baseline: "Collect reason".into(),
+                candidate: super::super::paths::NONE.into(),
+            })
+            .collect();
+        let mut s = String::new();
+        path_divergences(&mut s, &paths[..1]);
+        assert_eq!(
+            s,
+            "### Path divergences (1)\n\n- `run-00` turn 2: Collect reason → (none)\n\n"
+        );
+        let mut s = String::new();
+        path_divergences(&mut s, &paths);
+        assert!(s.starts_with("### Path divergences (12)\n"), "{s}");
+        assert_eq!(s.lines().filter(|l| l.starts_with("- `run-")).count(), 10);
+        assert!(s.contains("- …and 2 more (comparison.csv lists every `path:` row)\n"));
+        let mut none = String::new();
+        path_divergences(&mut none, &[]);
+        assert_eq!(none, "");
     }
 
     #[test]

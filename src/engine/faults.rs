@@ -259,6 +259,10 @@ impl<E: Engine> Engine for FaultyEngine<E> {
         self.inner.name()
     }
 
+    fn goes_live(&self, case_run_id: &str) -> bool {
+        self.inner.goes_live(case_run_id)
+    }
+
     fn start<'a>(&'a self, request: &'a StartRequest) -> EngineFuture<'a, Reply> {
         self.gated(move || self.inner.start(request))
     }

@@ -159,6 +159,14 @@ pub trait Engine: Send + Sync {
         unsupported(format!("evaluation of {system} run {run_id}"))
     }
 
+    /// Whether the case `case_run_id` will reach the engine behind this one (the vendor, for
+    /// the live engine). The side-effect refusal applies only to such cases: a wrapper that
+    /// answers some cases from their recordings (`run --impact`) says `false` for those.
+    fn goes_live(&self, case_run_id: &str) -> bool {
+        let _ = case_run_id;
+        true
+    }
+
     /// Stops a run in flight.
     fn stop<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, ()> {
         let _ = run_id;

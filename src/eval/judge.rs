@@ -6,7 +6,7 @@ use super::spec::AssertionSpec;
 use crate::engine::{Engine, EngineError};
 use crate::model::Run;
 use crate::redact::Redactor;
-use crate::report::Verdict;
+use crate::report::{TurnResult, Verdict};
 
 /// Comments are at most this many characters (Interactly).
 pub const COMMENT_MAX_CHARS: usize = 5000;
@@ -23,6 +23,8 @@ pub struct Outcome {
     pub eval_tokens: u64,
     /// Assertions that failed.
     pub assertions_failed: u64,
+    /// The evaluator's per-turn results (texts redacted).
+    pub turn_results: Vec<TurnResult>,
     /// Why it failed (redacted, one line each).
     pub failures: Vec<String>,
     /// Why it errored (redacted).
@@ -66,6 +68,7 @@ pub async fn judge(
         eval_run_id: None,
         eval_tokens: 0,
         assertions_failed: 0,
+        turn_results: Vec::new(),
         failures: Vec::new(),
         errors: Vec::new(),
         notes: Vec::new(),
@@ -123,12 +126,18 @@ pub async fn judge(
         Err(e) => out.errors.push(line(&format!("evaluation: {e}"))),
     }
 
-    for (i, j) in settings.rules.turns(replayed) {
+    for (i, j, text) in settings.rules.turns(replayed) {
         judged = true;
         if !j.passed {
             out.failures
                 .push(format!("turn {} evaluation failed", i + 1));
         }
+        out.turn_results.push(TurnResult {
+            turn: i as u64 + 1,
+            passed: j.passed,
+            score: j.score,
+            text: text.map(line),
+        });
     }
 
     let (asserted, failures) = check_assertions(&settings.assertions, replayed, &settings.redactor);
@@ -186,6 +195,7 @@ mod tests {
             eval_run_id: None,
             eval_tokens: 0,
             assertions_failed: 0,
+            turn_results: Vec::new(),
             failures: vec!["x".repeat(10_000)],
             errors: vec![],
             notes: Vec::new(),
@@ -215,6 +225,43 @@ mod judge_tests {
             ..SelfEngine::new(Corpus::default())
         };
         judge(&engine, case, case, &Settings::default()).await
+    }
+
+    #[tokio::test]
+    async fn per_turn_results_are_typed_and_their_texts_redacted() {
+        let case = load("fixtures/interactly/07-intake-turn-by-turn.json")
+            .cases()
+            .next()
+            .cloned()
+            .unwrap();
+        let mut run = (*case).clone();
+        run.turns[1].evaluation = Some(serde_json::json!({
+            "passed": false, "score": 0.25, "reason": "no slot offered; call jane.doe@example.com"
+        }));
+        let out = verdict(&run, Ok(None)).await;
+        let got: Vec<(u64, bool, Option<f64>)> = out
+            .turn_results
+            .iter()
+            .map(|t| (t.turn, t.passed, t.score))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, true, Some(1.0)),
+                (2, false, Some(0.25)),
+                (3, true, Some(1.0))
+            ]
+        );
+        assert_eq!(
+            out.turn_results[0].text.as_deref(),
+            Some("Greeting used the patient's name and clinic.")
+        );
+        let failed = out.turn_results[1].text.as_deref().unwrap();
+        assert!(failed.starts_with("no slot offered; call "), "{failed}");
+        assert!(!failed.contains("jane.doe@example.com"), "{failed}");
+        // The reasons stay as they were.
+        assert_eq!(out.failures, ["turn 2 evaluation failed"]);
+        assert_eq!(out.verdict, Verdict::Fail);
     }
 
     #[tokio::test]

@@ -30,6 +30,7 @@ impl Settings {
                 passed_pointer: section.passed_pointer.clone(),
                 score_pointer: section.score_pointer.clone(),
                 threshold: section.threshold,
+                reason_pointer: section.reason_pointer.clone(),
             },
             assertions: section.assertions.clone(),
             evaluator: None,

@@ -7,6 +7,7 @@
 //! passed_pointer = "/passed"   # JSON pointer into the evaluator node's structured_output
 //! score_pointer = "/score"
 //! threshold = 0.5              # score ≥ threshold passes when there is no `passed`
+//! reason_pointer = "/reason"   # a per-turn evaluation's text, for report.html
 //!
 //! [[evaluation.assertions]]
 //! name = "greets the caller"
@@ -41,6 +42,9 @@ pub struct EvaluationSection {
     pub score_pointer: String,
     /// A score at or above this passes (used when there is no boolean).
     pub threshold: f64,
+    /// JSON pointer to the evaluator's short text in a per-turn evaluation (shown in
+    /// `report.html`'s case view).
+    pub reason_pointer: String,
     /// Local assertions.
     pub assertions: Vec<AssertionSpec>,
 }
@@ -51,6 +55,7 @@ impl Default for EvaluationSection {
             passed_pointer: "/passed".into(),
             score_pointer: "/score".into(),
             threshold: 0.5,
+            reason_pointer: "/reason".into(),
             assertions: Vec::new(),
         }
     }

@@ -1,6 +1,7 @@
 //! Reading an evaluator's verdict: the `structured_output` of its `workflow_run_evaluator`
 //! node (last turn first), `passed` when present, else `score ≥ threshold`. Per-turn results
-//! (`input_output_pairs[].evaluation`) are read the same way.
+//! (`input_output_pairs[].evaluation`, a free-form dict in the vendor's model) are read the
+//! same way, with the text at `reason_pointer`.
 
 use crate::model::Run;
 
@@ -13,6 +14,8 @@ pub struct VerdictRules {
     pub score_pointer: String,
     /// A score at or above this passes.
     pub threshold: f64,
+    /// JSON pointer to the evaluator's short text (a string) in a per-turn evaluation.
+    pub reason_pointer: String,
 }
 
 impl Default for VerdictRules {
@@ -21,6 +24,7 @@ impl Default for VerdictRules {
             passed_pointer: "/passed".into(),
             score_pointer: "/score".into(),
             threshold: 0.5,
+            reason_pointer: "/reason".into(),
         }
     }
 }
@@ -65,16 +69,16 @@ impl VerdictRules {
             })
     }
 
-    /// Per-turn results of `run`: (turn index, judgement) for turns with an evaluation.
-    pub fn turns(&self, run: &Run) -> Vec<(usize, Judged)> {
+    /// Per-turn results of `run`: (turn index, judgement, the evaluator's text at
+    /// `reason_pointer`, unredacted) for turns with an evaluation that has the fields.
+    pub fn turns<'r>(&self, run: &'r Run) -> Vec<(usize, Judged, Option<&'r str>)> {
         run.turns
             .iter()
             .enumerate()
             .filter_map(|(i, t)| {
-                t.evaluation
-                    .as_ref()
-                    .and_then(|e| self.read(e))
-                    .map(|j| (i, j))
+                let e = t.evaluation.as_ref()?;
+                let text = e.pointer(&self.reason_pointer).and_then(|v| v.as_str());
+                self.read(e).map(|j| (i, j, text))
             })
             .collect()
     }
@@ -102,6 +106,7 @@ mod tests {
             passed_pointer: "/result/ok".into(),
             score_pointer: "/result/s".into(),
             threshold: 0.8,
+            reason_pointer: "/why".into(),
         };
         assert!(!custom.read(&json!({"result": {"s": 0.79}})).unwrap().passed);
         assert!(

@@ -239,6 +239,10 @@ impl Engine for CarryingEngine {
         })
     }
 
+    fn goes_live(&self, case_run_id: &str) -> bool {
+        !self.carried.contains(case_run_id) && self.live.goes_live(case_run_id)
+    }
+
     forward_run_calls!(owner);
 }
 
@@ -268,6 +272,19 @@ mod tests {
             "edge X -> Y is disabled; the thread now ends"
         );
         assert_eq!(p.cases["c"], (Impact::Undetermined, "=odd".to_owned()));
+    }
+
+    #[test]
+    fn carried_cases_do_not_go_live() {
+        let empty = Corpus::default();
+        let live: Arc<dyn Engine> = Arc::new(RecordedEngine::from_corpora(&[&empty]));
+        let engine = CarryingEngine::new(
+            RecordedEngine::from_corpora(&[&empty]),
+            live,
+            ["carried".to_owned()],
+        );
+        assert!(!engine.goes_live("carried"));
+        assert!(engine.goes_live("affected"));
     }
 
     #[test]

@@ -52,6 +52,7 @@ impl Ctx {
         row.eval_tokens = outcome.eval_tokens;
         row.score = outcome.score;
         row.assertions_failed = outcome.assertions_failed;
+        row.turn_results = outcome.turn_results;
         row.verdict = outcome.verdict;
         row.reasons.extend(outcome.failures);
         row.reasons.extend(outcome.errors.iter().cloned());

@@ -150,7 +150,9 @@ pub async fn replay(
     progress: &Progress,
 ) -> Result<Replayed, DriveError> {
     let (live, version, retries) = (options.live, options.version, options.retries);
-    if options.refuse_side_effects {
+    // Only a case that reaches the live engine can repeat a side effect: one answered from
+    // its recording (`run --impact` carrying it) never does.
+    if options.refuse_side_effects && engine.goes_live(&case.run_id) {
         check_side_effects(case, false)?;
     }
     // A run with no turns (never started, or none recorded) has no input to send: it replays

@@ -3,7 +3,9 @@
 //! `<script type="application/json">`; the page's small vanilla JS draws the overview, the
 //! SVG charts, the case table (filtered on arrays, drawn a page at a time) and the case view.
 //!
-//! Every text in it was redacted upstream (rows' reasons and errors, snapshot transcripts).
+//! Every text in it was redacted upstream (rows' reasons and errors, the evaluator's per-turn
+//! texts, snapshot transcripts). With `run --impact`, the carried cases and why (from
+//! `impact.csv`, as summary.md lists them) mark the overview and the case table.
 //! Memory stays bounded: each case keeps a compact row; transcripts are kept for failing,
 //! erroring and changed cases (up to [`PROBLEM_TEXT_BUDGET`]) and for the others up to
 //! [`PLAIN_TEXT_BUDGET`] bytes; the page says how many were left out.
@@ -30,7 +32,7 @@ const TEMPLATE: &str = include_str!("html/report.html");
 const SLOT: &str = "/*REPRISE_DATA*/";
 
 /// The columns of a case row in the page's data, in order.
-const CASE_COLUMNS: [&str; 17] = [
+const CASE_COLUMNS: [&str; 18] = [
     "run_id",
     "system",
     "workflow_id",
@@ -48,6 +50,7 @@ const CASE_COLUMNS: [&str; 17] = [
     "reasons",
     "text",
     "replay_run_id",
+    "turn_results",
 ];
 
 /// A case's text as the page gets it.
@@ -215,8 +218,18 @@ impl Html {
             "text_budget": PLAIN_TEXT_BUDGET,
             "compare": self.compare,
             "history": meta.history,
+            "carried": meta.carried,
         })
     }
+}
+
+/// A case's per-turn evaluator results as the page reads them: `[turn, passed, score, text]`
+/// each (the texts were redacted by the evaluation).
+pub fn turn_results(row: &CaseRow) -> Value {
+    row.turn_results
+        .iter()
+        .map(|t| json!([t.turn, t.passed, t.score, t.text]))
+        .collect()
 }
 
 /// Appends `value` as JSON to a comma-separated list.
@@ -354,6 +367,7 @@ impl ReportWriter for Html {
             reasons,
             text,
             row.replay_run_id,
+            turn_results(row),
         ]);
         push_json(&mut self.cases, &case);
         Ok(())

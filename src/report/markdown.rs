@@ -143,12 +143,8 @@ fn carried(s: &mut String, c: &super::Carried) {
     if c.cases.is_empty() {
         return;
     }
-    let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
-    for (_, why) in &c.cases {
-        *reasons.entry(why.as_str()).or_default() += 1;
-    }
     let _ = writeln!(s, "| why | cases |\n|---|---|");
-    for (why, n) in reasons {
+    for (why, n) in c.by_reason() {
         let _ = writeln!(s, "| {} | {n} |", cell(why));
     }
     let _ = writeln!(s, "\n| run_id | why |\n|---|---|");

@@ -43,6 +43,17 @@ pub struct Carried {
     pub unlisted: u64,
 }
 
+impl Carried {
+    /// How many cases were carried for each reason, by reason.
+    pub fn by_reason(&self) -> std::collections::BTreeMap<&str, usize> {
+        let mut reasons = std::collections::BTreeMap::new();
+        for (_, why) in &self.cases {
+            *reasons.entry(why.as_str()).or_default() += 1;
+        }
+        reasons
+    }
+}
+
 /// One report in the history (`--history FILE`; read and written by [`super::history`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {

@@ -42,7 +42,7 @@ pub use manifest::git_sha;
 pub use merge::merge;
 pub use meta::{Carried, RunMeta};
 pub use progress::Progress;
-pub use row::{CaseRow, ModelCounts, ModelRow, Repeats, Verdict};
+pub use row::{CaseRow, ModelCounts, ModelRow, Repeats, TurnResult, Verdict};
 pub use sink::{Ordered, Sink, SinkError};
 pub use stats::{Counts, ModelStats, Stats};
 pub use terminal::Terminal;

@@ -174,6 +174,9 @@ pub fn for_run(stats: &Stats, meta: &RunMeta) -> String {
         stats.snapshots_changed,
         stats.snapshots_new
     );
+    if let Some(c) = &meta.carried {
+        carried(&mut s, c);
+    }
     if !stats.problems.is_empty() {
         let _ = writeln!(s, "### Failing and erroring cases\n");
         for (id, v, why) in &stats.problems {
@@ -187,6 +190,42 @@ pub fn for_run(stats: &Stats, meta: &RunMeta) -> String {
     s.push_str(HTML_POINTER);
     s.push('\n');
     s
+}
+
+/// Reasons listed by the comment's carried section (summary.md and manifest.json have all).
+const CARRIED_REASONS_LISTED: usize = 5;
+
+/// `run --impact`: how many cases kept their recorded verdicts, why, and how many were
+/// replayed.
+fn carried(s: &mut String, c: &super::Carried) {
+    let unlisted = if c.unlisted > 0 {
+        format!(", {} of them not listed in impact.csv", c.unlisted)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        s,
+        "**Carried from recordings** (`run --impact`, `{}`): {} case(s) `unaffected`, answered by their recorded run and evaluation; {} replayed{unlisted}.\n",
+        inline(&c.source),
+        c.cases.len(),
+        c.replayed + c.unlisted,
+    );
+    let mut reasons: Vec<(&str, usize)> = c.by_reason().into_iter().collect();
+    // The most common reasons first.
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    for (why, n) in reasons.iter().take(CARRIED_REASONS_LISTED) {
+        let _ = writeln!(s, "- {n} case(s): {}", inline(why));
+    }
+    if reasons.len() > CARRIED_REASONS_LISTED {
+        let _ = writeln!(
+            s,
+            "- …and {} more reason(s) (summary.md lists them)",
+            reasons.len() - CARRIED_REASONS_LISTED
+        );
+    }
+    if !reasons.is_empty() {
+        s.push('\n');
+    }
 }
 
 /// Puts the gate's verdict under the title of the comment in `dir` (after `run` applied the
@@ -281,6 +320,37 @@ mod tests {
         assert!(total <= LIMIT, "{total}");
         // Nothing more once even a note does not fit.
         assert_eq!(step_summary_part(LIMIT - 10, &snaps), "");
+    }
+
+    #[test]
+    fn the_run_comment_says_what_was_carried_and_why() {
+        let stats = Stats::default();
+        let plain = for_run(&stats, &RunMeta::default());
+        assert!(!plain.contains("Carried"), "{plain}");
+        let mut cases: Vec<(String, String)> = (0..7)
+            .map(|i| (format!("run-{i}"), format!("reason {}", i % 6)))
+            .collect();
+        cases.push(("run-x".into(), "reason 0".into()));
+        let meta = RunMeta {
+            carried: Some(super::super::Carried {
+                source: "reports/impact/impact.csv".into(),
+                cases,
+                replayed: 3,
+                unlisted: 1,
+            }),
+            ..RunMeta::default()
+        };
+        let text = for_run(&stats, &meta);
+        assert!(
+            text.contains("**Carried from recordings** (`run --impact`, `reports/impact/impact.csv`): 8 case(s) `unaffected`, answered by their recorded run and evaluation; 4 replayed, 1 of them not listed in impact.csv."),
+            "{text}"
+        );
+        // The most common reason first; five listed, the sixth counted.
+        assert!(
+            text.contains("- 3 case(s): reason 0\n- 1 case(s): reason 1\n- 1 case(s): reason 2\n"),
+            "{text}"
+        );
+        assert!(text.contains("- …and 1 more reason(s)"), "{text}");
     }
 
     #[test]

@@ -103,6 +103,22 @@ fn mean_ms(total_ms: f64, calls: u64) -> f64 {
     }
 }
 
+/// The evaluator's result for one turn of a case (Interactly's turn-by-turn evaluation:
+/// `input_output_pairs[].evaluation`, read with the `[evaluation]` pointers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TurnResult {
+    /// 1-based turn.
+    pub turn: u64,
+    /// Whether the turn passed.
+    pub passed: bool,
+    /// The turn's score, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// The evaluator's short text for the turn (redacted, one line), when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
 /// How the repeats of a case (`--repeat N`) went.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Repeats {
@@ -162,6 +178,9 @@ pub struct CaseRow {
     pub score: Option<f64>,
     /// How many assertions failed.
     pub assertions_failed: u64,
+    /// The evaluator's per-turn results (turns with an evaluation only), for `report.html`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub turn_results: Vec<TurnResult>,
     /// match | changed | new | none.
     pub snapshot: SnapshotState,
     /// Why the harness could not finish (verdict `error`), redacted.
@@ -218,6 +237,7 @@ impl CaseRow {
             verdict: Verdict::None,
             score: None,
             assertions_failed: 0,
+            turn_results: Vec::new(),
             snapshot: SnapshotState::None,
             error: None,
             reasons: Vec::new(),

@@ -10,8 +10,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use assert_cmd::Command as BinCommand;
-use reprise::compare::page::{self, Side};
-use reprise::compare::{Comparison, PathDivergence, ReportDir, Scope};
 
 use crate::common::{reprise, table};
 
@@ -32,14 +30,14 @@ fn chromium() -> Option<PathBuf> {
     None
 }
 
-struct Browser {
+pub(crate) struct Browser {
     exe: PathBuf,
     profile: tempfile::TempDir,
 }
 
 /// What Chromium gave back: the DOM and its log (console messages are `CONSOLE` lines).
-struct Page {
-    dom: String,
+pub(crate) struct Page {
+    pub(crate) dom: String,
     log: String,
 }
 
@@ -63,7 +61,7 @@ impl Browser {
         c
     }
 
-    fn open(&self, file: &Path, hash: &str) -> Page {
+    pub(crate) fn open(&self, file: &Path, hash: &str) -> Page {
         let out = self
             .command()
             .arg("--dump-dom")
@@ -130,7 +128,7 @@ impl Page {
     }
 
     /// The text of every element with `attr="value"`.
-    fn texts(&self, attr: &str, value: &str) -> Vec<String> {
+    pub(crate) fn texts(&self, attr: &str, value: &str) -> Vec<String> {
         let needle = format!(r#"{attr}="{value}""#);
         let mut out = Vec::new();
         let mut rest = self.dom.as_str();
@@ -144,7 +142,7 @@ impl Page {
     }
 
     /// The markup of the `<div id="{id}">` (up to its closing tag, nested divs included).
-    fn element(&self, id: &str) -> &str {
+    pub(crate) fn element(&self, id: &str) -> &str {
         let start = self
             .dom
             .find(&format!(r#"<div id="{id}">"#))
@@ -169,7 +167,7 @@ impl Page {
     }
 
     /// The `data-run-id`s of the rows inside the element `<table id="{table}">`.
-    fn row_ids(&self, table: &str) -> Vec<String> {
+    pub(crate) fn row_ids(&self, table: &str) -> Vec<String> {
         let start = self
             .dom
             .find(&format!(r#"<table id="{table}">"#))
@@ -224,18 +222,7 @@ fn snapshots_with_one_change(dir: &Path) -> (String, String, usize) {
 
 #[test]
 fn report_html_in_headless_chromium() {
-    let Some(exe) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "Chromium is missing under CI (.ci/run installs it from Debian)"
-        );
-        eprintln!("skipped: no chromium on PATH (set REPRISE_CHROMIUM)");
-        return;
-    };
-    let browser = Browser {
-        exe,
-        profile: tempfile::tempdir().unwrap(),
-    };
+    let Some(browser) = browser() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let snaps = tmp.path().join("snapshots");
     let (changed_id, old_line, turns) = snapshots_with_one_change(&snaps);
@@ -371,17 +358,18 @@ fn report_html_in_headless_chromium() {
             .arg("--to")
             .arg(&history),
     );
-    let cmp_dir = tmp.path().join("cmp");
-    succeed(
-        reprise()
-            .arg("compare")
+    // `reprise compare` of the baseline and the run into `out`.
+    let compare = |out: &Path| {
+        let mut c = reprise();
+        c.arg("compare")
             .arg(&base_dir)
             .arg(&run_dir)
             .arg("--out")
-            .arg(&cmp_dir)
-            .arg("--history")
-            .arg(&history),
-    );
+            .arg(out);
+        c
+    };
+    let cmp_dir = tmp.path().join("cmp");
+    succeed(compare(&cmp_dir).arg("--history").arg(&history));
     let html = cmp_dir.join("report.html");
     let page = browser.open(&html, "");
     assert_eq!(page.texts("id", "new-failures"), [failed.len().to_string()]);
@@ -396,33 +384,50 @@ fn report_html_in_headless_chromium() {
     );
     // No node paths in this comparison: the section says so.
     assert!(page.dom.contains(r#"id="paths-none""#));
-    // With path divergences, the section lists them (the page written through the library,
-    // as `compare` does, with one divergence of the first new failure).
+    // With node paths on both sides (each folder's paths.jsonl; the baseline's with one
+    // case's turn 2 starting at another node), `compare` adds a `path:` row and the page and
+    // the comment list it.
+    let paths = std::fs::read_to_string(run_dir.join("paths.jsonl")).unwrap();
+    let mut diverged = None;
+    let mut base_paths = String::new();
+    for line in paths.lines() {
+        let mut l: serde_json::Value = serde_json::from_str(line).unwrap();
+        let turn2 = l["turns"].get(1).and_then(|t| t.get(0)).cloned();
+        if let (None, Some(node)) = (&diverged, turn2) {
+            diverged = Some((l["run_id"].as_str().unwrap().to_owned(), node));
+            l["turns"][1][0] = "Baseline-only node".into();
+        }
+        base_paths.push_str(&format!("{l}\n"));
+    }
+    let (path_id, node) = diverged.expect("a case with a second turn in paths.jsonl");
+    let node = node.as_str().unwrap().to_owned();
+    std::fs::write(base_dir.join("paths.jsonl"), base_paths).unwrap();
     let with_paths = tmp.path().join("cmp-paths");
-    std::fs::create_dir_all(&with_paths).unwrap();
-    let (b, c) = (
-        ReportDir::read(&base_dir).unwrap(),
-        ReportDir::read(&run_dir).unwrap(),
+    succeed(&mut compare(&with_paths));
+    let csv = std::fs::read_to_string(with_paths.join("comparison.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().filter(|l| l.starts_with("path:")).collect();
+    assert_eq!(
+        rows,
+        [format!(
+            "path:{path_id},Baseline-only node,{node},,,diverged at turn 2"
+        )]
     );
-    let cmp = Comparison::new(&b, &c, &Scope::All);
-    let paths = [PathDivergence {
-        run_id: first.clone(),
-        baseline: "node-before".into(),
-        candidate: "node-after".into(),
-        turn: 2,
-    }];
-    let (bs, cs) = (
-        Side::read(&base_dir, &b).unwrap(),
-        Side::read(&run_dir, &c).unwrap(),
-    );
-    page::write_html(&cmp, &bs, &cs, &with_paths, &paths, Vec::new()).unwrap();
     let p = browser.open(&with_paths.join("report.html"), "tab=compare");
-    assert_eq!(p.row_ids("paths"), std::slice::from_ref(&first));
+    assert_eq!(p.row_ids("paths"), std::slice::from_ref(&path_id));
     assert!(
-        p.dom.contains("<td>node-before</td><td>node-after</td>"),
+        p.dom.contains(&format!(
+            r#"<td class="n">2</td><td>Baseline-only node</td><td>{node}</td>"#
+        )),
         "paths table"
     );
     assert!(!p.dom.contains(r#"id="paths-none""#));
+    let comment = std::fs::read_to_string(with_paths.join("pr-comment.md")).unwrap();
+    assert!(
+        comment.contains(&format!(
+            "### Path divergences (1)\n\n- `{path_id}` turn 2: Baseline-only node → {node}\n"
+        )),
+        "{comment}"
+    );
     // A flipped case side by side: baseline pass, candidate fail with its reasons, and both
     // transcripts turn by turn (the baseline's from its journal).
     let page = browser.open(&html, &format!("case={first}"));
@@ -508,6 +513,141 @@ fn report_html_in_headless_chromium() {
         .expect("a trend chart");
     let chart = &page.dom[chart..chart + page.dom[chart..].find("</svg>").unwrap()];
     assert_eq!(chart.matches("<circle").count(), 2, "{chart}");
+}
+
+/// The browser, or `None` (skipped) when it is missing outside CI.
+pub(crate) fn browser() -> Option<Browser> {
+    let Some(exe) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Chromium is missing under CI (.ci/run installs it from Debian)"
+        );
+        eprintln!("skipped: no chromium on PATH (set REPRISE_CHROMIUM)");
+        return None;
+    };
+    Some(Browser {
+        exe,
+        profile: tempfile::tempdir().unwrap(),
+    })
+}
+
+/// A case with turn-by-turn evaluation (the fixture whose evaluator judged every turn, with
+/// its second turn made a failure whose text names an e-mail address): its case view shows
+/// each turn's result, score and the evaluator's redacted text, in a table and beside the
+/// turn of the transcript.
+#[test]
+fn the_case_view_shows_per_turn_evaluator_results() {
+    let Some(browser) = browser() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/interactly/07-intake-turn-by-turn.json");
+    let original = std::fs::read_to_string(fixture).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let run = &mut doc["workflow_run"]["workflow_run"];
+    let id = run["workflow_run_id"].as_str().unwrap().to_owned();
+    run["input_output_pairs"][1]["evaluation"] = serde_json::json!({
+        "passed": false, "score": 0.25,
+        "reason": "No weekday slot offered; the caller was told to write to jane.doe@example.com"
+    });
+    // `reprise run` of `text` as the only case, into `name`.
+    let run = |name: &str, text: &str| {
+        let corpus = tmp.path().join(format!("corpus-{name}"));
+        std::fs::create_dir_all(&corpus).unwrap();
+        std::fs::write(corpus.join("07.json"), text).unwrap();
+        let out = tmp.path().join(name);
+        succeed(
+            reprise()
+                .arg("run")
+                .arg(&corpus)
+                .args(["--no-progress", "--snapshots"])
+                .arg(tmp.path().join(format!("snaps-{name}")))
+                .arg("--out")
+                .arg(&out),
+        );
+        out
+    };
+    let out = run("out", &doc.to_string());
+    let (_, runs) = table(&out.join("runs.csv"));
+    assert_eq!(runs[&id]["verdict"], "fail");
+
+    let page = browser.open(&out.join("report.html"), &format!("case={id}"));
+    let start = page
+        .dom
+        .find(r#"<table id="turn-results">"#)
+        .expect("the table");
+    let table = &page.dom[start..start + page.dom[start..].find("</table>").unwrap()];
+    let rows: Vec<&str> = table.split("<tr data-turn=").skip(1).collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    let want = [
+        (
+            r#""1">"#,
+            "v-pass",
+            ">1<",
+            "Greeting used the patient's name and clinic.",
+        ),
+        (
+            r#""2">"#,
+            "v-fail",
+            ">0.25<",
+            "No weekday slot offered; the caller was told to write to ",
+        ),
+        (
+            r#""3">"#,
+            "v-pass",
+            ">1<",
+            "Booking confirmed and call closed politely.",
+        ),
+    ];
+    for (row, (turn, verdict, score, text)) in rows.iter().zip(want) {
+        assert!(row.starts_with(turn), "{row}");
+        for part in [verdict, score, text] {
+            assert!(row.contains(part), "{part} not in {row}");
+        }
+    }
+    assert!(!page.dom.contains("jane.doe@example.com"), "not redacted");
+    // Beside the transcript: each turn's block says its result.
+    let shown = page.texts("data-turn-result", "2");
+    assert_eq!(shown.len(), 1);
+    assert_eq!(page.dom.matches(r#"<div class="turn">"#).count(), 3);
+    let turn2 = page.dom.find(r#"data-turn-result="2""#).unwrap();
+    let line = &page.dom[turn2..turn2 + page.dom[turn2..].find("</div>").unwrap()];
+    assert!(
+        line.contains("evaluator: fail") && line.contains("(score 0.25)"),
+        "{line}"
+    );
+
+    // A compare against the fixture as recorded (every turn passed): the flipped case's two
+    // sides each show their own per-turn results beside their transcript.
+    let base = run("base", &original);
+    let cmp = tmp.path().join("cmp");
+    succeed(
+        reprise()
+            .arg("compare")
+            .arg(&base)
+            .arg(&out)
+            .arg("--out")
+            .arg(&cmp),
+    );
+    let page = browser.open(&cmp.join("report.html"), &format!("case={id}"));
+    let (b, c) = (
+        page.element("side-baseline"),
+        page.element("side-candidate"),
+    );
+    let results = |side: &str| -> Vec<String> {
+        side.split(r#"data-turn-result=""#)
+            .skip(1)
+            .map(|r| {
+                let r = &r[..r.find("</div>").unwrap()];
+                let said = ["pass", "fail"]
+                    .into_iter()
+                    .find(|v| r.contains(&format!("evaluator: {v}")))
+                    .unwrap_or("?");
+                format!("{}:{said}", &r[..1])
+            })
+            .collect()
+    };
+    assert_eq!(results(b), ["1:pass", "2:pass", "3:pass"], "{b}");
+    assert_eq!(results(c), ["1:pass", "2:fail", "3:pass"], "{c}");
 }
 
 /// `$GITHUB_STEP_SUMMARY` gets the PR comment's cap: a compare of 5,000 new failures (whose

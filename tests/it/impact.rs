@@ -345,6 +345,156 @@ fn run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Option<i32>, String) {
     )
 }
 
+/// A synthetic corpus with its version-2 recordings, and `reprise impact` of one workflow's
+/// version-2 config that leaves some cases unaffected and affects others.
+struct ImpactSetup {
+    tmp: tempfile::TempDir,
+    corpus: PathBuf,
+    cases: PathBuf,
+    impact_dir: PathBuf,
+    /// `--filter workflow=…` of that workflow.
+    filter: String,
+    /// The cases impact.csv classes `unaffected`.
+    carried: Vec<String>,
+    /// The others.
+    affected: Vec<String>,
+}
+
+/// Gives every Interactly run under `dir` (its `.json` and `.jsonl` files) an MCP server in
+/// its workflow config: a side effect that a live replay refuses without
+/// `--allow-side-effects` (the same server in every version, so no walk changes).
+fn add_mcp_server(dir: &Path) {
+    fn edit(doc: &mut serde_json::Value) {
+        let run = match doc.pointer_mut("/workflow_run/workflow_run") {
+            Some(run) => run,
+            None => doc,
+        };
+        if let Some(wc) = run.pointer_mut("/workflow_config_fully_hydrated/workflow_config") {
+            wc["mcp_servers"] = serde_json::json!([
+                {"name": "crm", "server_url": "https://mcp.example.invalid/crm"}
+            ]);
+        }
+    }
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        let text = match path.extension().and_then(|x| x.to_str()) {
+            Some("json") => {
+                let mut doc: serde_json::Value = serde_json::from_str(&read(&path)).expect("json");
+                edit(&mut doc);
+                doc.to_string()
+            }
+            Some("jsonl") => read(&path)
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| {
+                    let mut doc: serde_json::Value = serde_json::from_str(l).expect("json line");
+                    edit(&mut doc);
+                    format!("{doc}\n")
+                })
+                .collect(),
+            _ => continue,
+        };
+        std::fs::write(&path, text).expect("write");
+    }
+}
+
+impl ImpactSetup {
+    /// With `side_effects`, every case and recording has an MCP server ([`add_mcp_server`]).
+    fn new(side_effects: bool) -> ImpactSetup {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let corpus = tmp.path().join("corpus");
+        synth(&corpus, "80");
+        let cases = corpus.join("interactly");
+        let v2 = corpus.join("recordings-v2/interactly");
+        if side_effects {
+            add_mcp_server(&cases);
+            add_mcp_server(&v2);
+        }
+        let runs = synth_runs(&cases);
+        let v2_runs = synth_runs(&v2);
+        let (workflow, impact_dir, carried, affected) = v2_runs
+            .iter()
+            .filter_map(|r| Some((r["workflow_id"].as_str()?.to_owned(), r)))
+            .find_map(|(w, v2_run)| {
+                let cand = tmp.path().join(format!("v2-{w}.json"));
+                std::fs::write(&cand, v2_run["workflow_config_fully_hydrated"].to_string())
+                    .expect("write");
+                let out = tmp.path().join(format!("impact-{w}"));
+                let rows = impact_rows(&cases, &cand, &w, &out);
+                // run_id and impact come before the free-text reason.
+                let (carried, affected): (Vec<&String>, Vec<&String>) = rows
+                    .iter()
+                    .partition(|r| r.split(',').nth(3) == Some("unaffected"));
+                let id = |r: &&String| r.split(',').next().unwrap_or_default().to_owned();
+                let carried: Vec<String> = carried.iter().map(id).collect();
+                let affected: Vec<String> = affected.iter().map(id).collect();
+                (!carried.is_empty() && !affected.is_empty()).then_some((w, out, carried, affected))
+            })
+            .expect("a workflow with unaffected and affected cases");
+        assert!(runs.iter().any(|r| r["workflow_id"] == workflow.as_str()));
+        ImpactSetup {
+            filter: format!("workflow={workflow}"),
+            tmp,
+            corpus,
+            cases,
+            impact_dir,
+            carried,
+            affected,
+        }
+    }
+
+    /// `reprise serve` over the cases and the version-2 recordings, logging to `log_path`.
+    fn serve(&self, log_path: &Path) -> crate::common::Served {
+        let log = std::fs::File::create(log_path).expect("log");
+        crate::common::serve_logging(
+            &[
+                self.corpus.to_str().expect("utf-8 path"),
+                "--recordings",
+                self.corpus
+                    .join("recordings-v2")
+                    .to_str()
+                    .expect("utf-8 path"),
+            ],
+            log,
+        )
+    }
+
+    /// `reprise run` of the workflow's cases at version 2 through `url` into `out` (with
+    /// `--impact` when `impact`), plus `extra`: exit code and stderr.
+    fn run_live(
+        &self,
+        url: &str,
+        out: &Path,
+        impact: bool,
+        extra: &[&str],
+    ) -> (Option<i32>, String) {
+        use std::ffi::OsStr;
+        let snaps = self.tmp.path().join("snaps");
+        let mut args: Vec<&OsStr> = vec![
+            self.cases.as_os_str(),
+            OsStr::new("--filter"),
+            OsStr::new(&self.filter),
+            OsStr::new("--engine"),
+            OsStr::new("http"),
+            OsStr::new("--base-url"),
+            OsStr::new(url),
+            OsStr::new("--version"),
+            OsStr::new("2"),
+            OsStr::new("--eval-wait-secs"),
+            OsStr::new("5"),
+            OsStr::new("--out"),
+            out.as_os_str(),
+            OsStr::new("--snapshots"),
+            snaps.as_os_str(),
+        ];
+        if impact {
+            args.extend([OsStr::new("--impact"), self.impact_dir.as_os_str()]);
+        }
+        args.extend(extra.iter().map(OsStr::new));
+        run(&args)
+    }
+}
+
 /// The issue's CI story end to end on a synthetic corpus: `reprise impact` with the version-2
 /// config of a workflow, then `reprise run --impact --engine http --version 2` against
 /// `reprise serve` over the version-2 recordings. Only the `diverges`/`undetermined` cases
@@ -355,36 +505,16 @@ fn run_impact_replays_only_the_affected_cases_through_serve() {
     use std::collections::BTreeSet;
     use std::ffi::OsStr;
 
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let corpus = tmp.path().join("corpus");
-    synth(&corpus, "80");
-    let cases = corpus.join("interactly");
-    let v2 = corpus.join("recordings-v2/interactly");
-
-    // A workflow whose version 2 leaves some cases unaffected and affects others.
-    let runs = synth_runs(&cases);
-    let v2_runs = synth_runs(&v2);
-    let (workflow, impact_dir, carried, affected) = v2_runs
-        .iter()
-        .filter_map(|r| Some((r["workflow_id"].as_str()?.to_owned(), r)))
-        .find_map(|(w, v2_run)| {
-            let cand = tmp.path().join(format!("v2-{w}.json"));
-            std::fs::write(&cand, v2_run["workflow_config_fully_hydrated"].to_string())
-                .expect("write");
-            let out = tmp.path().join(format!("impact-{w}"));
-            let rows = impact_rows(&cases, &cand, &w, &out);
-            // run_id and impact come before the free-text reason.
-            let (carried, affected): (Vec<&String>, Vec<&String>) = rows
-                .iter()
-                .partition(|r| r.split(',').nth(3) == Some("unaffected"));
-            let id = |r: &&String| r.split(',').next().unwrap_or_default().to_owned();
-            let carried: Vec<String> = carried.iter().map(id).collect();
-            let affected: Vec<String> = affected.iter().map(id).collect();
-            (!carried.is_empty() && !affected.is_empty()).then_some((w, out, carried, affected))
-        })
-        .expect("a workflow with unaffected and affected cases");
-    assert!(runs.iter().any(|r| r["workflow_id"] == workflow.as_str()));
-    let filter = format!("workflow={workflow}");
+    let setup = ImpactSetup::new(false);
+    let ImpactSetup {
+        tmp,
+        cases,
+        impact_dir,
+        filter,
+        carried,
+        affected,
+        ..
+    } = &setup;
     let snaps = tmp.path().join("snaps");
 
     // The baseline: version 1 from the recordings.
@@ -402,36 +532,9 @@ fn run_impact_replays_only_the_affected_cases_through_serve() {
 
     // The candidate: version 2 through the server, only what impact could not settle.
     let log_path = tmp.path().join("serve.log");
-    let log = std::fs::File::create(&log_path).expect("log");
-    let served = crate::common::serve_logging(
-        &[
-            corpus.to_str().expect("utf-8 path"),
-            "--recordings",
-            corpus.join("recordings-v2").to_str().expect("utf-8 path"),
-        ],
-        log,
-    );
+    let served = setup.serve(&log_path);
     let cand = tmp.path().join("cand");
-    let (code, stderr) = run(&[
-        cases.as_os_str(),
-        OsStr::new("--filter"),
-        OsStr::new(&filter),
-        OsStr::new("--impact"),
-        impact_dir.as_os_str(),
-        OsStr::new("--engine"),
-        OsStr::new("http"),
-        OsStr::new("--base-url"),
-        OsStr::new(&served.url),
-        OsStr::new("--version"),
-        OsStr::new("2"),
-        OsStr::new("--allow-side-effects"),
-        OsStr::new("--eval-wait-secs"),
-        OsStr::new("5"),
-        OsStr::new("--out"),
-        cand.as_os_str(),
-        OsStr::new("--snapshots"),
-        snaps.as_os_str(),
-    ]);
+    let (code, stderr) = setup.run_live(&served.url, &cand, true, &["--allow-side-effects"]);
     drop(served);
     assert_eq!(code, Some(0), "{stderr}");
 
@@ -445,7 +548,7 @@ fn run_impact_replays_only_the_affected_cases_through_serve() {
         .collect();
     let want: BTreeSet<&str> = affected.iter().map(String::as_str).collect();
     assert_eq!(reached, want);
-    for id in &carried {
+    for id in carried {
         assert!(!log.contains(id.as_str()), "{id} reached the server");
     }
 
@@ -455,14 +558,14 @@ fn run_impact_replays_only_the_affected_cases_through_serve() {
     let (cand_head, cand_rows) = crate::common::table(&cand.join("runs.csv"));
     assert_eq!(base_head, cand_head);
     assert_eq!(cand_rows.len(), carried.len() + affected.len());
-    for id in &carried {
+    for id in carried {
         let (b, c) = (&base_rows[id], &cand_rows[id]);
         for col in ["verdict", "score", "total_tokens", "eval_run_id", "version"] {
             assert_eq!(b[col], c[col], "{id}: {col}");
         }
         assert_eq!(c["replay_run_id"], *id);
     }
-    for id in &affected {
+    for id in affected {
         let c = &cand_rows[id];
         assert_ne!(c["replay_run_id"], *id, "{id}: not replayed at version 2");
         assert_eq!(c["version"], "2", "{id}");
@@ -494,6 +597,51 @@ fn run_impact_replays_only_the_affected_cases_through_serve() {
         carried.iter().map(String::as_str).collect::<Vec<_>>()
     );
 
+    // The PR comment and report.html say it too: how many were carried, and which.
+    let comment = read(&cand.join("pr-comment.md"));
+    assert!(
+        comment.contains(&format!(
+            "**Carried from recordings** (`run --impact`, `{}`): {} case(s) `unaffected`, answered by their recorded run and evaluation; {} replayed.",
+            impact_dir.join("impact.csv").display(),
+            carried.len(),
+            affected.len()
+        )),
+        "{comment}"
+    );
+    assert!(
+        comment.contains("case(s): the walk is identical"),
+        "{comment}"
+    );
+    if let Some(browser) = crate::html::browser() {
+        let html = cand.join("report.html");
+        let page = browser.open(&html, "");
+        assert_eq!(
+            page.texts("id", "carried-count"),
+            [carried.len().to_string()]
+        );
+        assert_eq!(
+            page.texts("id", "replayed-count"),
+            [affected.len().to_string()]
+        );
+        assert!(page.dom.contains(r#"<table id="carried-reasons">"#));
+        // The case table filters on the origin: exactly the carried cases, each badged.
+        let page = browser.open(&html, "tab=cases&origin=carried");
+        let shown: BTreeSet<String> = page.row_ids("cases").into_iter().collect();
+        assert_eq!(shown, carried.iter().cloned().collect::<BTreeSet<_>>());
+        assert_eq!(
+            page.dom.matches(r#"<span class="badge""#).count(),
+            carried.len().min(100)
+        );
+        let page = browser.open(&html, "tab=cases&origin=replayed");
+        let shown: BTreeSet<String> = page.row_ids("cases").into_iter().collect();
+        assert_eq!(shown, affected.iter().cloned().collect::<BTreeSet<_>>());
+        let page = browser.open(&html, &format!("case={}", carried[0]));
+        assert!(
+            page.dom.contains("carried from its recording: "),
+            "case view"
+        );
+    }
+
     // compare and gate work on it: no carried case can flip (its verdict is the baseline's).
     let o = reprise()
         .arg("compare")
@@ -502,7 +650,7 @@ fn run_impact_replays_only_the_affected_cases_through_serve() {
         .expect("runs");
     assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
     let comparison = read(&cand.join("comparison.csv"));
-    for id in &carried {
+    for id in carried {
         assert!(!comparison.contains(&format!("flip:{id},")), "{comparison}");
     }
     let o = reprise()
@@ -514,6 +662,72 @@ fn run_impact_replays_only_the_affected_cases_through_serve() {
         .output()
         .expect("runs");
     assert_eq!(o.status.code(), Some(0), "{o:?}");
+}
+
+/// `run --impact --engine http` without `--allow-side-effects`: a carried case never reaches
+/// the vendor, so it is not refused for side effects and carries its recorded verdict; an
+/// affected case with side effects is still refused. Which cases have side effects is what
+/// the same live run without `--impact` refuses.
+#[test]
+fn run_impact_refuses_side_effects_only_for_cases_that_go_live() {
+    use std::collections::BTreeSet;
+
+    let setup = ImpactSetup::new(true);
+    let tmp = setup.tmp.path();
+    let log_path = tmp.join("serve.log");
+    let served = setup.serve(&log_path);
+    let refused = |dir: &Path| -> BTreeSet<String> {
+        let (_, rows) = crate::common::table(&dir.join("runs.csv"));
+        rows.into_iter()
+            .filter(|(_, r)| r["error"].contains("--allow-side-effects"))
+            .map(|(id, _)| id)
+            .collect()
+    };
+    // Every case live: the side-effect cases are refused.
+    let all_live = tmp.join("all-live");
+    let (code, stderr) = setup.run_live(&served.url, &all_live, false, &[]);
+    assert!(matches!(code, Some(0 | 1 | 3)), "{stderr}");
+    let side_effects = refused(&all_live);
+    let carried_se: Vec<&String> = setup
+        .carried
+        .iter()
+        .filter(|id| side_effects.contains(*id))
+        .collect();
+    let affected_se: BTreeSet<String> = setup
+        .affected
+        .iter()
+        .filter(|id| side_effects.contains(*id))
+        .cloned()
+        .collect();
+    assert!(
+        !carried_se.is_empty() && !affected_se.is_empty(),
+        "side-effect cases among both the carried and the affected: {side_effects:?}"
+    );
+
+    // With --impact: only the affected side-effect cases are refused.
+    let base = tmp.join("base");
+    let (code, stderr) = run(&[
+        setup.cases.as_os_str(),
+        std::ffi::OsStr::new("--filter"),
+        std::ffi::OsStr::new(&setup.filter),
+        std::ffi::OsStr::new("--out"),
+        base.as_os_str(),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let cand = tmp.join("cand");
+    let (code, stderr) = setup.run_live(&served.url, &cand, true, &[]);
+    drop(served);
+    assert!(matches!(code, Some(0 | 1 | 3)), "{stderr}");
+    assert_eq!(refused(&cand), affected_se);
+    let (_, base_rows) = crate::common::table(&base.join("runs.csv"));
+    let (_, cand_rows) = crate::common::table(&cand.join("runs.csv"));
+    for id in carried_se {
+        let (b, c) = (&base_rows[id], &cand_rows[id]);
+        for col in ["verdict", "score", "total_tokens", "eval_run_id", "error"] {
+            assert_eq!(b[col], c[col], "{id}: {col}");
+        }
+        assert_eq!(c["replay_run_id"], *id);
+    }
 }
 
 /// A missing or malformed impact.csv is refused (exit 2), naming the file and the line.
