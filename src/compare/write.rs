@@ -114,15 +114,7 @@ fn latency_note(cmp: &Comparison) -> &'static str {
 
 /// The terminal rendering: an aligned side-by-side table, the flips and the McNemar p.
 pub fn terminal(cmp: &Comparison) -> String {
-    let header = [
-        "metric",
-        "baseline",
-        "candidate",
-        "delta",
-        "delta_pct",
-        "verdict",
-    ]
-    .map(String::from);
+    let header = CSV_HEADER.map(String::from);
     let rows = table_rows(&cmp.rows());
     let mut widths = [0usize; 6];
     for r in std::iter::once(&header).chain(rows.iter()) {
