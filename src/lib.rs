@@ -5,6 +5,7 @@
 //! [`model`] is the normalized run every stage reads; [`cli`] only parses and dispatches.
 
 pub mod cli;
+pub mod commands;
 pub mod compare;
 pub mod config;
 pub mod corpus;

@@ -3,28 +3,30 @@
 //! [`run`]; a test can do the same in-process, or call [`replay_to_folder`] with its own
 //! engine and cases.
 //!
-//! The parts that depend on other commands' flags and files (the engine flags, the snapshot
-//! flags, `--history`, the `[gate]` of `reprise.toml`) come from the caller through [`Setup`],
-//! so this module never depends on `cli`.
+//! The snapshot settings and `--history` are plain values of [`RunOptions`]; the snapshot
+//! stage and the `[gate]` of `reprise.toml` run through [`crate::commands`]. Only the engine
+//! comes from the caller, through [`Setup`]: it is built from the engine flags (`EngineArgs`,
+//! shared by `run`, `serve`, `fetch`, `impact`), whose clap struct is the one place they are
+//! turned into an HTTP client; so this module never depends on `cli`.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::commands::snapshots::RunSnapshots;
 use crate::config::Config;
 use crate::corpus::{Corpus, LoadOptions};
 use crate::engine::Engine;
 use crate::error::{InputError, RuntimeError, UsageError};
 use crate::model::Run;
-use crate::redact::Redactor;
 use crate::replay::{self, Selection, Summary};
 use crate::report::{
     history, journal, CaseRow, Ordered, Progress, Report, RunMeta, Sink, SinkError, Stats,
     Terminal, Verdict,
 };
-use crate::snapshot::{SnapshotCheck, SnapshotStage};
-use crate::{eval, Error, ExitStatus};
+use crate::snapshot::SnapshotCheck;
+use crate::{commands, eval, Error, ExitStatus};
 
 /// What `reprise run` was asked to do, with every default resolved.
 #[derive(Debug, Clone)]
@@ -54,27 +56,16 @@ pub struct RunOptions {
     /// `--impact DIR`: the output folder of `reprise impact`; its `unaffected` cases are
     /// answered from their recordings, the others by the engine.
     pub impact: Option<PathBuf>,
+    /// `--history FILE`: earlier reports for `report.html`'s trend.
+    pub history: Option<PathBuf>,
+    /// The snapshot folder and settings.
+    pub snapshots: RunSnapshots,
 }
 
-/// The parts of a run the caller supplies (see the module doc), called in this order.
+/// The engine of a run, which the caller builds from its engine flags (see the module doc).
 pub trait Setup {
-    /// The one redactor of the run.
-    fn redactor(&self) -> Result<Arc<Redactor>, Error>;
     /// The engine over the cases and the extra recordings.
     fn engine(&self, corpus: &Corpus, recordings: &Corpus) -> Result<Arc<dyn Engine>, Error>;
-    /// Earlier reports for `report.html`'s trend.
-    fn history(&self) -> Result<Vec<history::Entry>, Error>;
-    /// The snapshot stage.
-    fn snapshots(&self, redactor: Arc<Redactor>) -> Result<SnapshotStage, Error>;
-    /// After the replay: the snapshot summary; `counts` is the report's (changed, new).
-    fn after_snapshots(
-        &self,
-        stage: &SnapshotStage,
-        whole_corpus: bool,
-        counts: (u64, u64),
-    ) -> Result<ExitStatus, Error>;
-    /// After a complete run: the `[gate]` of `reprise.toml` over the report.
-    fn after_run(&self) -> Result<ExitStatus, Error>;
 }
 
 fn now() -> String {
@@ -163,7 +154,7 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
     let started_at = now();
     validate(&o)?;
     // One redactor for everything this run writes or prints.
-    let redactor = setup.redactor()?;
+    let redactor = Arc::new(config.redactor()?);
     let mut settings = eval::Settings::from_config(&config.evaluation);
     settings.comment = o.comment;
     settings.redactor = redactor.clone();
@@ -244,7 +235,7 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
         started_at,
         ended_at: String::new(),
         interrupted: false,
-        history: setup.history()?,
+        history: history::load(o.history.as_deref())?,
         carried,
     };
     let jobs = o.replay.jobs.max(1);
@@ -259,7 +250,7 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
         .map_err(RuntimeError::AsyncRuntime)?;
     // The snapshot stage fills the `snapshot` column; every selected case's snapshot belongs
     // to this run (resumed ones too), the rest are orphans when nothing was filtered out.
-    let snapshots = Arc::new(setup.snapshots(redactor.clone())?);
+    let snapshots = Arc::new(commands::snapshots::stage(&o.snapshots, redactor.clone())?);
     cases.iter().for_each(|c| snapshots.mark_seen(c));
     let whole_corpus = o.selection.filters.is_empty()
         && o.selection.sample.is_none()
@@ -304,8 +295,10 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
         carried_note,
         &o.out,
     ));
-    status = status.worst(setup.after_snapshots(
+    status = status.worst(commands::snapshots::finish(
         &snapshots,
+        &o.snapshots,
+        &o.out,
         whole_corpus,
         (stats.snapshots_changed, stats.snapshots_new),
     )?);
@@ -313,7 +306,7 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
     // The `[gate]` thresholds of reprise.toml, when given, judge the report just written
     // (not a partial one: an interrupted run is resumed first).
     if !summary.interrupted {
-        status = status.worst(setup.after_run()?);
+        status = status.worst(commands::gate::after_run(&o.out, config)?);
     }
     // The process ends right after: freeing every run one by one would only add to the wall
     // time (about a tenth of a second per 10,000 cases), so the memory goes back with the process.

@@ -47,7 +47,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         let path = path.to_path_buf();
         move |e| Error::io(&path, e)
     };
-    let history = super::history::load(args.history.as_deref())?;
+    let history = crate::report::history::load(args.history.as_deref())?;
     let mut base_side = page::Side::read(&args.baseline, &base)
         .map_err(io_err(&args.baseline.join(journal::FILE)))?;
     let mut cand_side = page::Side::read(&args.candidate, &cand)

@@ -2,10 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::compare::ReportDir;
+use crate::commands::gate::GateOptions;
 use crate::config::Config;
-use crate::error::{InputError, UsageError};
-use crate::gate::{self, render, Thresholds};
+use crate::gate::Thresholds;
 use crate::{Error, ExitStatus};
 
 /// Arguments of `gate`. Flags override the same keys of `[gate]` in `reprise.toml`.
@@ -50,96 +49,28 @@ pub struct Args {
 }
 
 impl Args {
-    fn thresholds(&self) -> Thresholds {
-        Thresholds {
-            min_pass_rate: self.min_pass_rate,
-            max_pass_rate_drop: self.max_pass_rate_drop,
-            max_new_failures: self.max_new_failures,
-            max_token_increase_pct: self.max_token_increase_pct,
-            max_latency_p95_increase_pct: self.max_latency_p95_increase_pct,
-            max_errors: self.max_errors,
-            max_unevaluated: self.max_unevaluated,
-            require_snapshots_match: self.require_snapshots_match.then_some(true),
-            max_mcnemar_p: self.max_mcnemar_p,
+    /// The typed options of the command.
+    fn options(&self) -> GateOptions {
+        GateOptions {
+            dir: self.dir.clone(),
+            baseline: self.baseline.clone(),
+            thresholds: Thresholds {
+                min_pass_rate: self.min_pass_rate,
+                max_pass_rate_drop: self.max_pass_rate_drop,
+                max_new_failures: self.max_new_failures,
+                max_token_increase_pct: self.max_token_increase_pct,
+                max_latency_p95_increase_pct: self.max_latency_p95_increase_pct,
+                max_errors: self.max_errors,
+                max_unevaluated: self.max_unevaluated,
+                require_snapshots_match: self.require_snapshots_match.then_some(true),
+                max_mcnemar_p: self.max_mcnemar_p,
+            },
+            json: self.json,
         }
     }
 }
 
 /// Runs `gate`: 0 passed, 1 a threshold failed, 2 bad input or usage.
 pub fn run(args: Args, config: Option<&Path>) -> Result<ExitStatus, Error> {
-    let config = Config::load(config)?;
-    let plan = config.gate.plan(&args.thresholds());
-    let baseline_dir = args.baseline.clone().or(config.gate.baseline.clone());
-    let candidate = ReportDir::read(&args.dir).map_err(InputError::from)?;
-    let baseline = match &baseline_dir {
-        Some(d) => Some(ReportDir::read(d).map_err(InputError::from)?),
-        None => None,
-    };
-    let outcome = gate::evaluate(&candidate, baseline.as_ref(), &plan).map_err(UsageError::from)?;
-    if args.json {
-        print!("{}", render::json(&outcome));
-    } else {
-        print!("{}", render::text(&outcome));
-    }
-    // The folder's PR comment (from `run` or `compare`) gets the verdict, so the sticky
-    // comment says whether the gate blocked the change.
-    let comment = args.dir.join(crate::report::pr_comment::FILE);
-    if !plan.is_empty() && comment.is_file() {
-        crate::report::pr_comment::add_gate(&args.dir, outcome.passed, &failed_checks(&outcome))
-            .map_err(|e| Error::io(&comment, e))?;
-    }
-    Ok(if outcome.passed {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Regression
-    })
-}
-
-/// The failed checks of `outcome`, one line each, for the PR comment.
-fn failed_checks(outcome: &gate::Outcome) -> Vec<String> {
-    outcome
-        .checks
-        .iter()
-        .filter(|c| c.result == gate::CheckResult::Failed)
-        .map(|c| {
-            format!(
-                "{}{}: {} (limit {})",
-                c.threshold,
-                c.workflow
-                    .as_deref()
-                    .map(|w| format!(" for {w}"))
-                    .unwrap_or_default(),
-                c.actual
-                    .map(crate::report::num)
-                    .unwrap_or_else(|| "–".into()),
-                crate::report::num(c.limit)
-            )
-        })
-        .collect()
-}
-
-/// For `reprise run`: applies the `[gate]` thresholds of `config` (if any) to the report just
-/// written in `dir`, printing one line per check. Returns `Success` when none are given.
-/// Baseline thresholds without a configured baseline are a usage error, as in `gate`.
-pub fn after_run(dir: &Path, config: &Config) -> Result<ExitStatus, Error> {
-    let plan = config.gate.plan(&Thresholds::default());
-    if plan.is_empty() {
-        return Ok(ExitStatus::Success);
-    }
-    let candidate = ReportDir::read(dir).map_err(InputError::from)?;
-    let baseline = match &config.gate.baseline {
-        Some(d) => Some(ReportDir::read(d).map_err(InputError::from)?),
-        None => None,
-    };
-    let outcome = gate::evaluate(&candidate, baseline.as_ref(), &plan).map_err(UsageError::from)?;
-    print!("{}", render::text(&outcome));
-    let failed = failed_checks(&outcome);
-    let comment = dir.join(crate::report::pr_comment::FILE);
-    crate::report::pr_comment::add_gate(dir, outcome.passed, &failed)
-        .map_err(|e| Error::io(&comment, e))?;
-    Ok(if outcome.passed {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Regression
-    })
+    crate::commands::gate::run(&args.options(), &Config::load(config)?)
 }

@@ -1,7 +1,6 @@
-//! `reprise history append DIR --to FILE` and `reprise history show FILE`; and the
-//! `--history FILE` of `run` and `report merge`.
+//! `reprise history append DIR --to FILE` and `reprise history show FILE`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::report::history::{self, Entry};
 use crate::{Error, ExitStatus};
@@ -29,23 +28,6 @@ pub enum HistoryCommand {
         /// The history file.
         file: PathBuf,
     },
-}
-
-/// Reads the history file of `--history` (none given: no history). A missing file is an
-/// empty history (the first run of a new history); bad lines are warned about and skipped.
-pub fn load(file: Option<&Path>) -> Result<Vec<Entry>, Error> {
-    let Some(file) = file else {
-        return Ok(Vec::new());
-    };
-    if !file.exists() {
-        eprintln!("note: {}: no history yet", file.display());
-        return Ok(Vec::new());
-    }
-    let (entries, bad) = history::read(file)?;
-    for b in &bad {
-        eprintln!("warning: {b}: not a history entry, skipped");
-    }
-    Ok(entries)
 }
 
 /// Runs `history`: exit 0, or 2 for a bad report folder or bad history lines.

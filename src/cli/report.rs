@@ -47,7 +47,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
             }
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             let mut meta = merged_meta(&dirs, now);
-            meta.history = super::history::load(history.as_deref())?;
+            meta.history = crate::report::history::load(history.as_deref())?;
             let (stats, bad) =
                 report::merge(&dirs, &out, &meta).map_err(|e| Error::io(e.path, e.source))?;
             let mut stdout = std::io::stdout().lock();

@@ -1,6 +1,6 @@
 //! `reprise run [PATH...]`: replay every case through an engine, evaluate, write the reports.
-//! Parses the flags into [`RunOptions`] once, supplies the parts that come from other
-//! commands' flags ([`Setup`]: engine, snapshots, history, gate) and calls [`pipeline::run`].
+//! Parses the flags into [`RunOptions`] once, supplies the engine built from the engine flags
+//! ([`Setup`]) and calls [`pipeline::run`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,10 +14,7 @@ use crate::engine::record::RecordingEngine;
 use crate::engine::{Engine, FaultConfig, FaultyEngine, RecordedEngine};
 use crate::error::UsageError;
 use crate::pipeline::{self, RunOptions, Setup};
-use crate::redact::Redactor;
 use crate::replay::{self, Selection};
-use crate::report::history::Entry;
-use crate::snapshot::SnapshotStage;
 use crate::{Error, ExitStatus};
 
 /// Arguments of `run`.
@@ -215,6 +212,8 @@ impl Args {
             progress: !self.no_progress,
             fail_on_failures: self.fail_on_failures,
             impact: self.impact.clone(),
+            history: self.history.clone(),
+            snapshots: self.snapshot.options(self.snapshots.clone()),
         }
     }
 }
@@ -222,49 +221,15 @@ impl Args {
 /// The parts of the run that come from other commands' flags and files.
 struct CliSetup<'a> {
     args: &'a Args,
-    config: &'a Config,
 }
 
 impl Setup for CliSetup<'_> {
-    fn redactor(&self) -> Result<Arc<Redactor>, Error> {
-        super::snapshots::redactor_for(self.config)
-    }
     fn engine(&self, corpus: &Corpus, recordings: &Corpus) -> Result<Arc<dyn Engine>, Error> {
         build_engine(self.args, corpus, recordings)
-    }
-    fn history(&self) -> Result<Vec<Entry>, Error> {
-        super::history::load(self.args.history.as_deref())
-    }
-    fn snapshots(&self, redactor: Arc<Redactor>) -> Result<SnapshotStage, Error> {
-        super::snapshots::stage_for(&self.args.snapshot, &self.args.snapshots, redactor)
-    }
-    fn after_snapshots(
-        &self,
-        stage: &SnapshotStage,
-        whole_corpus: bool,
-        counts: (u64, u64),
-    ) -> Result<ExitStatus, Error> {
-        super::snapshots::finish_run(
-            stage,
-            &self.args.snapshot,
-            &self.args.out,
-            whole_corpus,
-            counts,
-        )
-    }
-    fn after_run(&self) -> Result<ExitStatus, Error> {
-        super::gate::after_run(&self.args.out, self.config)
     }
 }
 
 /// Runs `run`.
 pub fn run(args: Args, config: &Config) -> Result<ExitStatus, Error> {
-    pipeline::run(
-        args.options(),
-        config,
-        &CliSetup {
-            args: &args,
-            config,
-        },
-    )
+    pipeline::run(args.options(), config, &CliSetup { args: &args })
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use crate::commands::snapshots::RunSnapshots;
 use crate::error::UsageError;
 use crate::snapshot::review::{pending_diff, review, select_pending};
 use crate::snapshot::store::{run_id_of, snap_of_pending, Store};
@@ -162,65 +163,16 @@ pub struct RunArgs {
     pub prune_orphans: bool,
 }
 
-/// The one redactor of a command, from `[redaction]` of `config` (a bad rule is a config
-/// error naming the file).
-pub fn redactor_for(
-    config: &crate::config::Config,
-) -> Result<std::sync::Arc<crate::redact::Redactor>, Error> {
-    Ok(std::sync::Arc::new(config.redactor()?))
-}
-
-/// Builds the snapshot stage of `reprise run` over `dir`, redacting with `redactor`.
-pub fn stage_for(
-    args: &RunArgs,
-    dir: &std::path::Path,
-    redactor: std::sync::Arc<crate::redact::Redactor>,
-) -> Result<crate::snapshot::SnapshotStage, Error> {
-    if !(0.0..=1.0).contains(&args.similarity) {
-        return Err(UsageError::Similarity.into());
+impl RunArgs {
+    /// The typed snapshot settings of `run`, over the snapshot folder `dir`.
+    pub fn options(&self, dir: PathBuf) -> RunSnapshots {
+        RunSnapshots {
+            dir,
+            check: self.check,
+            mode: self.update_snapshots,
+            detail: self.snapshot_detail,
+            similarity: self.similarity,
+            prune_orphans: self.prune_orphans,
+        }
     }
-    Ok(crate::snapshot::SnapshotStage::new(
-        Store::new(dir),
-        redactor,
-        crate::snapshot::store::CheckOptions {
-            mode: args.update_snapshots.resolve(),
-            check: args.check,
-            detail: args.snapshot_detail,
-            similarity: args.similarity,
-        },
-    ))
-}
-
-/// After the replay: prints the snapshot summary (each changed or new run id with its diff),
-/// appends it to `<out>/summary.md`, and says whether `--check` failed.
-/// `whole_corpus`: no case was filtered out, so orphans can be told. `report_counts`: the
-/// report's (changed, new), which also count cases resumed from the journal.
-pub fn finish_run(
-    stage: &crate::snapshot::SnapshotStage,
-    args: &RunArgs,
-    out_dir: &std::path::Path,
-    whole_corpus: bool,
-    report_counts: (u64, u64),
-) -> Result<ExitStatus, Error> {
-    let summary = stage.finish(whole_corpus, args.prune_orphans)?;
-    let color = console::Term::stdout().is_term() && console::colors_enabled();
-    print!("{}", summary.render_terminal(color, args.check));
-    let section = summary.render_markdown(Some(report_counts), args.check);
-    // summary.md, and the GitHub job summary (under the cap shared with the report's append).
-    let md = out_dir.join("summary.md");
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&md)
-        .map_err(|e| Error::io(&md, e))?;
-    write!(file, "\n{section}").map_err(|e| Error::io(&md, e))?;
-    crate::report::pr_comment::append_step_summary(&format!("\n{section}"))
-        .map_err(|e| Error::io(e.path, e.source))?;
-    // Resumed cases count too: their rows carry the outcome they had.
-    let any = summary.is_regression() || report_counts.0 + report_counts.1 > 0;
-    Ok(if args.check && any {
-        ExitStatus::Regression
-    } else {
-        ExitStatus::Success
-    })
 }

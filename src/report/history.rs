@@ -182,6 +182,24 @@ pub fn read(file: &Path) -> Result<(Vec<Entry>, Vec<String>), HistoryError> {
     Ok((entries, bad))
 }
 
+/// Reads the history file of `--history` (`run`, `compare`, `report merge`; none given: no
+/// history). A missing file is an empty history (the first run of a new history); bad lines
+/// are warned about on stderr and skipped.
+pub fn load(file: Option<&Path>) -> Result<Vec<Entry>, HistoryError> {
+    let Some(file) = file else {
+        return Ok(Vec::new());
+    };
+    if !file.exists() {
+        eprintln!("note: {}: no history yet", file.display());
+        return Ok(Vec::new());
+    }
+    let (entries, bad) = read(file)?;
+    for b in &bad {
+        eprintln!("warning: {b}: not a history entry, skipped");
+    }
+    Ok(entries)
+}
+
 fn opt(x: Option<f64>) -> String {
     x.map(super::num).unwrap_or_else(|| "–".into())
 }
