@@ -1,10 +1,13 @@
 //! The commands' orchestration as library functions, each over a small plain options struct
 //! the `cli` fills once from its flags: `reprise gate` and the `[gate]` after `reprise run`
-//! ([`gate`]), the snapshot stage of `reprise run` ([`snapshots`]).
+//! ([`gate`]), the snapshot stage of `reprise run` ([`snapshots`]),
+//! `reprise compare` ([`compare`]) and `reprise validate` ([`validate`]).
 //!
 //! It sits above the domain modules (it joins `config`, `error`, `gate`, `compare`,
 //! `report` and `snapshot`, which cannot import one another that way without a cycle: `config`
 //! and `error` import `gate`, `report` imports `snapshot`); only `cli` and `pipeline` import it.
 
+pub mod compare;
 pub mod gate;
 pub mod snapshots;
+pub mod validate;
