@@ -1,7 +1,8 @@
 //! The commands' orchestration as library functions, each over a small plain options struct
 //! the `cli` fills once from its flags: `reprise gate` and the `[gate]` after `reprise run`
 //! ([`gate`]), the snapshot stage of `reprise run` ([`snapshots`]),
-//! `reprise compare` ([`compare`]) and `reprise validate` ([`validate`]).
+//! `reprise compare` ([`compare`]), `reprise validate` ([`validate`]), `reprise impact`
+//! ([`impact`]) and `reprise report merge` ([`report`]).
 //!
 //! It sits above the domain modules (it joins `config`, `error`, `gate`, `compare`,
 //! `report` and `snapshot`, which cannot import one another that way without a cycle: `config`
@@ -9,5 +10,7 @@
 
 pub mod compare;
 pub mod gate;
+pub mod impact;
+pub mod report;
 pub mod snapshots;
 pub mod validate;
