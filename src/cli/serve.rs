@@ -1,16 +1,12 @@
 //! `reprise serve [PATH...] [--recordings DIR] --addr 127.0.0.1:PORT`: the recorded engine
-//! behind the vendors' HTTP routes. Parses flags, loads, and hands over to `crate::server`.
+//! behind the vendors' HTTP routes: the flags of [`crate::commands::serve`].
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
 
-use crate::corpus::{Corpus, LoadOptions};
-use crate::engine::{FaultConfig, RecordedEngine};
-use crate::error::{InputError, RuntimeError, UsageError};
-use crate::server::{self, ServeOptions};
+use crate::commands::serve::ServeCommand;
+use crate::engine::FaultConfig;
+use crate::server;
 use crate::{Error, ExitStatus};
 
 /// Arguments of `serve`.
@@ -96,98 +92,19 @@ impl From<&FaultArgs> for FaultConfig {
     }
 }
 
-/// Runs `serve` until Ctrl-C or SIGTERM.
+/// Runs `serve` (see [`crate::commands::serve::run`]).
 pub fn run(args: Args) -> Result<ExitStatus, Error> {
-    let token = match &args.token_env {
-        None => None,
-        Some(var) => match std::env::var(var) {
-            Ok(v) if !v.trim().is_empty() => Some(v.trim().to_owned()),
-            _ => return Err(UsageError::TokenEnvUnset { var: var.clone() }.into()),
-        },
-    };
     let faults = FaultConfig::from(&args.faults);
-    faults
-        .validate()
-        .map_err(|why| UsageError::Faults { why })?;
-    if !(args.latency_factor >= 0.0 && args.latency_factor.is_finite()) {
-        return Err(UsageError::LatencyFactor {
-            value: args.latency_factor,
-        }
-        .into());
-    }
-    if args.header_timeout_ms == 0 || args.idle_timeout_secs == 0 || args.max_connections == Some(0)
-    {
-        return Err(UsageError::ServeLimitZero.into());
-    }
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("fixtures")]
-    } else {
-        args.paths.clone()
-    };
-    // Only file offsets are kept: a large recording set is read from disk per answer.
-    let options = LoadOptions {
-        format: None,
-        keep_raw: false,
-        digest: false,
-        ..LoadOptions::default()
-    };
-    let cases = Corpus::load(&paths, &options);
-    let recordings = Corpus::load(&args.recordings, &options);
-    let problems = cases.problems.len() + recordings.problems.len();
-    if problems > 0 {
-        eprintln!(
-            "reprise serve: {problems} bad file(s), document(s) or line(s) skipped (see `reprise validate`)"
-        );
-    }
-    let engine = RecordedEngine::from_corpora(&[&cases, &recordings])
-        .with_latency_factor(args.latency_factor);
-    if engine.runs().is_empty() {
-        let searched: Vec<PathBuf> = paths.iter().chain(&args.recordings).cloned().collect();
-        return Err(InputError::NothingFound {
-            what: "runs",
-            paths: searched,
-        }
-        .into());
-    }
-    let count = engine.runs().len();
-    let server = crate::vendors::Registry::builtin()
-        .server(
-            Arc::new(engine),
-            ServeOptions {
-                token,
-                faults,
-                log: !args.quiet,
-                connections: server::ConnectionOptions {
-                    header_timeout: Duration::from_millis(args.header_timeout_ms),
-                    idle_timeout: Duration::from_secs(args.idle_timeout_secs),
-                    max_connections: args.max_connections,
-                },
-            },
-        )
-        .map_err(|why| UsageError::ServeOptions { why })?;
-    drop((cases, recordings));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(RuntimeError::AsyncRuntime)?;
-    runtime.block_on(async move {
-        let listener = server::bind(args.addr)
-            .await
-            .map_err(|source| RuntimeError::Listen {
-                addr: args.addr,
-                source,
-            })?;
-        let local = listener.local_addr().map_err(RuntimeError::LocalAddr)?;
-        // The first stdout line is the address (tests and scripts read it; port 0 picks one).
-        let mut out = std::io::stdout();
-        let _ = writeln!(out, "listening on http://{local}");
-        let _ = out.flush();
-        eprintln!("reprise serve: {count} recorded run(s) on http://{local}; Ctrl-C to stop");
-        server
-            .serve(listener, server::shutdown_signal())
-            .await
-            .map_err(RuntimeError::Server)?;
-        eprintln!("reprise serve: stopped");
-        Ok(ExitStatus::Success)
+    crate::commands::serve::run(ServeCommand {
+        paths: args.paths,
+        recordings: args.recordings,
+        addr: args.addr,
+        token_env: args.token_env,
+        latency_factor: args.latency_factor,
+        quiet: args.quiet,
+        header_timeout_ms: args.header_timeout_ms,
+        idle_timeout_secs: args.idle_timeout_secs,
+        max_connections: args.max_connections,
+        faults,
     })
 }

@@ -2,7 +2,8 @@
 //! the `cli` fills once from its flags: `reprise gate` and the `[gate]` after `reprise run`
 //! ([`gate`]), the snapshot stage of `reprise run` ([`snapshots`]),
 //! `reprise compare` ([`compare`]), `reprise validate` ([`validate`]), `reprise impact`
-//! ([`impact`]) and `reprise report merge` ([`report`]).
+//! ([`impact`]) `reprise report merge` ([`report`]) and `reprise serve`
+//! ([`serve`]).
 //!
 //! It sits above the domain modules (it joins `config`, `error`, `gate`, `compare`,
 //! `report` and `snapshot`, which cannot import one another that way without a cycle: `config`
@@ -12,5 +13,6 @@ pub mod compare;
 pub mod gate;
 pub mod impact;
 pub mod report;
+pub mod serve;
 pub mod snapshots;
 pub mod validate;
