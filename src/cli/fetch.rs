@@ -1,17 +1,11 @@
-//! `reprise fetch`: download runs from a live engine into a corpus folder.
-//!
-//! Exit codes: 0 when every listed run was written or already there; 3 when a run failed, the
-//! list could not be read (an answer over `--max-response-bytes` included), or listing stopped
-//! at `--max-pages` before the server said the list ended (the runs listed so far are written
-//! either way).
+//! `reprise fetch`: the flags of [`crate::commands::fetch`].
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use crate::cli::engine_args::EngineArgs;
+use crate::commands::fetch::FetchCommand;
 use crate::engine::http::DEFAULT_MAX_RESPONSE_BYTES;
-use crate::error::{RuntimeError, UsageError};
-use crate::fetch::{fetch, FetchOptions, DEFAULT_MAX_PAGES};
+use crate::fetch::DEFAULT_MAX_PAGES;
 use crate::model::System;
 use crate::{Error, ExitStatus};
 
@@ -49,75 +43,21 @@ pub struct Args {
     pub engine: EngineArgs,
 }
 
-/// Runs `fetch`: exit 0 when every listed run was written or already there and the list was
-/// read to its end, 3 otherwise.
+/// Runs `fetch` (see [`crate::commands::fetch::run`]); the live client's settings come from
+/// the engine flags, built when the command asks for them.
 pub fn run(args: Args) -> Result<ExitStatus, Error> {
-    if args.system.profile().runs().lists_per_workflow && args.workflow.is_none() {
-        return Err(UsageError::FetchNeedsWorkflow {
-            system: args.system,
-        }
-        .into());
-    }
-    if args.max_pages == 0 || args.max_response_bytes == 0 {
-        return Err(UsageError::FetchLimitZero.into());
-    }
-    let mut config = args.engine.http_config()?;
-    config.client.max_response_bytes = args.max_response_bytes;
-    if !config.tokens.contains_key(&args.system) {
-        // Never the value: only which variable was read.
-        eprintln!(
-            "reprise: warning: no API token for {} (set {})",
-            args.system,
-            args.engine.token_env.join(", ")
-        );
-    }
-    let engine = Arc::new(
-        crate::vendors::Registry::builtin()
-            .http_engine(config)
-            .map_err(RuntimeError::from)?,
-    );
-    let options = FetchOptions {
+    let Args { engine, .. } = &args;
+    let command = FetchCommand {
         system: args.system,
-        workflow_id: args.workflow,
-        since: args.since,
+        workflow: args.workflow.clone(),
+        since: args.since.clone(),
         limit: args.limit,
-        out: args.out,
         page_size: args.page_size,
         max_pages: args.max_pages,
-        concurrency: args.engine.http_concurrency,
-        progress: true,
+        max_response_bytes: args.max_response_bytes,
+        out: args.out.clone(),
+        token_env: engine.token_env.clone(),
+        concurrency: engine.http_concurrency,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(RuntimeError::AsyncRuntime)?;
-    let summary = runtime
-        .block_on(fetch(engine, &options))
-        .map_err(RuntimeError::from)?;
-    println!(
-        "fetched {} {} run(s) into {}: {} downloaded, {} already there, {} failed",
-        summary.listed,
-        options.system,
-        options.out.display(),
-        summary.downloaded,
-        summary.skipped,
-        summary.failed.len()
-    );
-    // A failure may quote a response body: its secrets never reach the terminal.
-    let redactor = crate::redact::Redactor::secrets_only();
-    for (run_id, why) in &summary.failed {
-        eprintln!("reprise: {run_id}: {}", redactor.line(None, why));
-    }
-    if summary.cut_at_max_pages {
-        eprintln!(
-            "reprise: stopped after {} list page(s) (--max-pages {}) before the server said the list ended; \
-             runs after that page were not fetched (raise --max-pages, or narrow with --since)",
-            summary.pages, options.max_pages
-        );
-    }
-    Ok(if summary.failed.is_empty() && !summary.cut_at_max_pages {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Engine
-    })
+    crate::commands::fetch::run(command, || engine.http_config())
 }
