@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use crate::report::history::{self, Entry};
 use crate::{Error, ExitStatus};
 
 /// Arguments of `history`.
@@ -30,27 +29,10 @@ pub enum HistoryCommand {
     },
 }
 
-/// Runs `history`: exit 0, or 2 for a bad report folder or bad history lines.
+/// Runs `history` (see [`crate::commands::history`]).
 pub fn run(args: Args) -> Result<ExitStatus, Error> {
     match args.command {
-        HistoryCommand::Append { dir, to } => {
-            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let entry = Entry::of_report(&dir, now)?;
-            history::append(&to, &entry)?;
-            eprintln!("appended {} to {}", dir.display(), to.display());
-            Ok(ExitStatus::Success)
-        }
-        HistoryCommand::Show { file } => {
-            let (entries, bad) = history::read(&file)?;
-            print!("{}", history::table(&entries));
-            for b in &bad {
-                eprintln!("error: {b}: not a history entry, skipped");
-            }
-            Ok(if bad.is_empty() {
-                ExitStatus::Success
-            } else {
-                ExitStatus::Input
-            })
-        }
+        HistoryCommand::Append { dir, to } => crate::commands::history::append(&dir, &to),
+        HistoryCommand::Show { file } => crate::commands::history::show(&file),
     }
 }
