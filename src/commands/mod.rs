@@ -1,7 +1,8 @@
 //! The commands' orchestration as library functions, each over a small plain options struct
 //! that `cli` fills once from its flags (`reprise run` itself is [`crate::pipeline`]):
 //! - [`gate`]: `reprise gate`, and the `[gate]` of `reprise.toml` after `reprise run`;
-//! - [`snapshots`]: the snapshot stage of `reprise run` and its summary;
+//! - [`snapshots`]: the snapshot stage of `reprise run` and its summary; [`pending`]:
+//!   `reprise snapshots pending|accept|reject|review`;
 //! - [`compare`], [`validate`], [`impact`], [`serve`], [`fetch`]: those commands;
 //! - [`report`]: `reprise report merge`; [`history`]: `reprise history append|show`.
 //!
@@ -14,6 +15,7 @@ pub mod fetch;
 pub mod gate;
 pub mod history;
 pub mod impact;
+pub mod pending;
 pub mod report;
 pub mod serve;
 pub mod snapshots;
