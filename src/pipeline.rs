@@ -6,8 +6,9 @@
 //! The snapshot settings and `--history` are plain values of [`RunOptions`]; the snapshot
 //! stage and the `[gate]` of `reprise.toml` run through [`crate::commands`]. Only the engine
 //! comes from the caller, through [`Setup`]: it is built from the engine flags (`EngineArgs`,
-//! shared by `run`, `serve`, `fetch`, `impact`), whose clap struct is the one place they are
-//! turned into an HTTP client; so this module never depends on `cli`.
+//! shared by `run` and `fetch`, with the recording, fault and latency flags of `run`), whose
+//! clap struct is the one place they are turned into an HTTP client; so this module never
+//! depends on `cli`.
 
 use std::collections::HashMap;
 use std::io::Write;
