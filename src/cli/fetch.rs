@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use crate::cli::engine_args::EngineArgs;
 use crate::commands::fetch::FetchCommand;
 use crate::engine::http::DEFAULT_MAX_RESPONSE_BYTES;
-use crate::fetch::DEFAULT_MAX_PAGES;
+use crate::fetch::{FetchOptions, DEFAULT_MAX_PAGES};
 use crate::model::System;
 use crate::{Error, ExitStatus};
 
@@ -48,16 +48,19 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitStatus, Error> {
     let Args { engine, .. } = &args;
     let command = FetchCommand {
-        system: args.system,
-        workflow: args.workflow.clone(),
-        since: args.since.clone(),
-        limit: args.limit,
-        page_size: args.page_size,
-        max_pages: args.max_pages,
+        fetch: FetchOptions {
+            system: args.system,
+            workflow_id: args.workflow.clone(),
+            since: args.since.clone(),
+            limit: args.limit,
+            out: args.out.clone(),
+            page_size: args.page_size,
+            max_pages: args.max_pages,
+            concurrency: engine.http_concurrency,
+            progress: true,
+        },
         max_response_bytes: args.max_response_bytes,
-        out: args.out.clone(),
         token_env: engine.token_env.clone(),
-        concurrency: engine.http_concurrency,
     };
     crate::commands::fetch::run(command, || engine.http_config())
 }

@@ -5,38 +5,22 @@
 //! at `--max-pages` before the server said the list ended (the runs listed so far are written
 //! either way).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::engine::http::HttpConfig;
 use crate::error::{RuntimeError, UsageError};
 use crate::fetch::{fetch, FetchOptions};
-use crate::model::System;
 use crate::{Error, ExitStatus};
 
 /// What `reprise fetch` was asked (the live client's settings come apart, see [`run`]).
 #[derive(Debug, Clone)]
 pub struct FetchCommand {
-    /// The system to download from.
-    pub system: System,
-    /// Only this workflow's runs (required where runs are listed per workflow).
-    pub workflow: Option<String>,
-    /// Only runs created at or after this time.
-    pub since: Option<String>,
-    /// At most this many runs.
-    pub limit: Option<usize>,
-    /// Runs per list page.
-    pub page_size: u32,
-    /// At most this many list pages.
-    pub max_pages: u32,
+    /// What to download and where.
+    pub fetch: FetchOptions,
     /// Largest answer read, in bytes.
     pub max_response_bytes: u64,
-    /// The corpus folder.
-    pub out: PathBuf,
     /// The environment variables the token is read from (named in the missing-token warning).
     pub token_env: Vec<String>,
-    /// Downloads in flight.
-    pub concurrency: usize,
 }
 
 /// Runs `fetch`: exit 0 when every listed run was written or already there and the list was
@@ -47,22 +31,23 @@ pub fn run(
     args: FetchCommand,
     http_config: impl FnOnce() -> Result<HttpConfig, Error>,
 ) -> Result<ExitStatus, Error> {
-    if args.system.profile().runs().lists_per_workflow && args.workflow.is_none() {
+    let options = args.fetch;
+    if options.system.profile().runs().lists_per_workflow && options.workflow_id.is_none() {
         return Err(UsageError::FetchNeedsWorkflow {
-            system: args.system,
+            system: options.system,
         }
         .into());
     }
-    if args.max_pages == 0 || args.max_response_bytes == 0 {
+    if options.max_pages == 0 || args.max_response_bytes == 0 {
         return Err(UsageError::FetchLimitZero.into());
     }
     let mut config = http_config()?;
     config.client.max_response_bytes = args.max_response_bytes;
-    if !config.tokens.contains_key(&args.system) {
+    if !config.tokens.contains_key(&options.system) {
         // Never the value: only which variable was read.
         eprintln!(
             "reprise: warning: no API token for {} (set {})",
-            args.system,
+            options.system,
             args.token_env.join(", ")
         );
     }
@@ -71,17 +56,6 @@ pub fn run(
             .http_engine(config)
             .map_err(RuntimeError::from)?,
     );
-    let options = FetchOptions {
-        system: args.system,
-        workflow_id: args.workflow,
-        since: args.since,
-        limit: args.limit,
-        out: args.out,
-        page_size: args.page_size,
-        max_pages: args.max_pages,
-        concurrency: args.concurrency,
-        progress: true,
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
