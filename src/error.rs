@@ -163,12 +163,6 @@ pub enum UsageError {
         /// The flag.
         flag: String,
     },
-    /// A system name reprise does not know.
-    #[error("{why}")]
-    UnknownSystem {
-        /// Why (from `System::from_str`).
-        why: String,
-    },
     /// `serve --token-env VAR` with VAR unset or empty.
     #[error("--token-env {var}: the environment variable is not set or empty")]
     TokenEnvUnset {

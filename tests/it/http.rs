@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use reprise::engine::http::{check_side_effects, Generation, HttpConfig, InFlight};
 use reprise::engine::record::RecordingEngine;
-use reprise::engine::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
+use reprise::engine::{Engine, EngineError, EngineFuture, Reply, StartRequest, TurnInput};
 use reprise::model::{Run, System};
 use serde_json::{json, Value};
 use wiremock::matchers::{
@@ -692,17 +692,13 @@ impl Engine for Empty {
     fn name(&self) -> &str {
         "empty"
     }
-    fn start<'a>(&'a self, _: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn start<'a>(&'a self, _: &'a StartRequest) -> EngineFuture<'a, Reply> {
         Box::pin(async { Err(EngineError::Miss("nothing recorded".into())) })
     }
-    fn send<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a TurnInput,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn send<'a>(&'a self, _: &'a str, _: &'a TurnInput) -> EngineFuture<'a, Reply> {
         Box::pin(async { Err(EngineError::Miss("nothing recorded".into())) })
     }
-    fn get<'a>(&'a self, _: System, _: &'a str) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+    fn get<'a>(&'a self, _: System, _: &'a str) -> EngineFuture<'a, Arc<Run>> {
         Box::pin(async { Err(EngineError::Miss("nothing recorded".into())) })
     }
     fn evaluation<'a>(
@@ -710,7 +706,7 @@ impl Engine for Empty {
         _: System,
         _: &'a str,
         _: Option<(&'a str, Option<i64>)>,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+    ) -> EngineFuture<'a, Option<Arc<Run>>> {
         Box::pin(async { Ok(None) })
     }
 }

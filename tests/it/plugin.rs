@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use reprise::corpus::{Corpus, LoadOptions};
-use reprise::engine::{BoxFuture, Engine, EngineError, Reply, StartRequest, TurnInput};
+use reprise::engine::{Engine, EngineError, EngineFuture, Reply, StartRequest, TurnInput};
 use reprise::formats::{Adapter, Detected, Document, NormalizeError};
 use reprise::model::{Format, Profile, Run, RunTraits, Status, StatusKind, System, Turn};
 use reprise::snapshot::store::CheckOptions;
@@ -92,7 +92,7 @@ impl Engine for ToyEngine {
         "toy"
     }
 
-    fn start<'a>(&'a self, request: &'a StartRequest) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn start<'a>(&'a self, request: &'a StartRequest) -> EngineFuture<'a, Reply> {
         Box::pin(async move {
             assert_eq!(request.system, SYSTEM, "a toy case reaches the toy engine");
             let (state, said) = self
@@ -113,19 +113,11 @@ impl Engine for ToyEngine {
         })
     }
 
-    fn send<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a TurnInput,
-    ) -> BoxFuture<'a, Result<Reply, EngineError>> {
+    fn send<'a>(&'a self, _: &'a str, _: &'a TurnInput) -> EngineFuture<'a, Reply> {
         Box::pin(async { Err(EngineError::Unsupported("toy runs are single-shot".into())) })
     }
 
-    fn get<'a>(
-        &'a self,
-        _: System,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<Arc<Run>, EngineError>> {
+    fn get<'a>(&'a self, _: System, run_id: &'a str) -> EngineFuture<'a, Arc<Run>> {
         Box::pin(async move { Err(EngineError::Miss(run_id.to_owned())) })
     }
 
@@ -134,7 +126,7 @@ impl Engine for ToyEngine {
         _: System,
         _: &'a str,
         _: Option<(&'a str, Option<i64>)>,
-    ) -> BoxFuture<'a, Result<Option<Arc<Run>>, EngineError>> {
+    ) -> EngineFuture<'a, Option<Arc<Run>>> {
         Box::pin(async { Ok(None) })
     }
 }
