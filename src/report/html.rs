@@ -6,11 +6,14 @@
 //! Every text in it was redacted upstream (rows' reasons and errors, the evaluator's per-turn
 //! texts, snapshot transcripts). With `run --impact`, the carried cases and why (from
 //! `impact.csv`, as summary.md lists them) mark the overview and the case table.
-//! Memory stays bounded: each case keeps a compact row; transcripts are kept for failing,
-//! erroring and changed cases (up to [`PROBLEM_TEXT_BUDGET`]) and for the others up to
-//! [`PLAIN_TEXT_BUDGET`] bytes; the page says how many were left out.
+//! Memory stays bounded: each case's compact row goes to a file beside the page once the rows
+//! pass [`SPOOL_IN_MEMORY`] bytes (a million cases make a gigabyte of rows), and the page is
+//! written piece by piece; transcripts are kept for failing, erroring and changed cases (up
+//! to [`PROBLEM_TEXT_BUDGET`]) and for the others up to [`PLAIN_TEXT_BUDGET`] bytes; the page
+//! says how many were left out.
 
-use std::io;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -26,6 +29,9 @@ use crate::snapshot::SnapshotState;
 pub const PLAIN_TEXT_BUDGET: usize = 4 << 20;
 /// Transcript bytes kept for failing, erroring and changed cases.
 pub const PROBLEM_TEXT_BUDGET: usize = 8 << 20;
+
+/// Case rows kept in memory before they go to a file beside the page.
+pub const SPOOL_IN_MEMORY: usize = 8 << 20;
 
 const TEMPLATE: &str = include_str!("html/report.html");
 /// Where the data goes in the template.
@@ -71,8 +77,8 @@ pub fn keeps_text_first(row: &CaseRow) -> bool {
 pub struct Html {
     path: PathBuf,
     /// The case rows, as JSON arrays joined by commas (compact: a `Value` per case would
-    /// take several times the memory).
-    cases: String,
+    /// take several times the memory), `<` already escaped.
+    cases: Spool,
     /// The kept texts, as JSON objects joined by commas.
     texts: String,
     texts_kept: usize,
@@ -88,7 +94,7 @@ impl Html {
     pub fn new(dir: &Path) -> Html {
         Html {
             path: dir.join("report.html"),
-            cases: String::new(),
+            cases: Spool::new(dir.join(".report.cases.tmp")),
             texts: String::new(),
             texts_kept: 0,
             plain_bytes: 0,
@@ -241,17 +247,99 @@ fn push_json<T: Serialize>(list: &mut String, value: &T) {
     list.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "null".into()));
 }
 
-/// The page: the template with the data in its slot (`rest`, an object, gets `cases` and
-/// `texts` added). `<` is written as `\u003c` inside the JSON, so no text can close the
-/// script tag or open a comment.
-fn render(rest: &Value, cases: &str, texts: &str) -> String {
+/// Writes the page: the template with the data in its slot (`rest`, an object, gets `cases`
+/// and `texts` added). `<` is written as `\u003c` inside the JSON, so no text can close the
+/// script tag or open a comment (the rows were escaped as they came).
+fn render(out: &mut impl Write, rest: &Value, cases: &mut Spool, texts: &str) -> io::Result<()> {
+    let Some((head, tail)) = TEMPLATE.split_once(SLOT) else {
+        return out.write_all(TEMPLATE.as_bytes());
+    };
     let rest = rest.to_string();
-    let json = format!(
-        "{{\"cases\":[{cases}],\"texts\":[{texts}],{}",
-        rest.strip_prefix('{').unwrap_or("}")
-    )
-    .replace('<', "\\u003c");
-    TEMPLATE.replacen(SLOT, &json, 1)
+    out.write_all(head.as_bytes())?;
+    out.write_all(b"{\"cases\":[")?;
+    cases.copy_to(out)?;
+    out.write_all(b"],\"texts\":[")?;
+    out.write_all(texts.replace('<', "\\u003c").as_bytes())?;
+    out.write_all(b"],")?;
+    let rest = rest
+        .strip_prefix('{')
+        .unwrap_or("}")
+        .replace('<', "\\u003c");
+    out.write_all(rest.as_bytes())?;
+    out.write_all(tail.as_bytes())
+}
+
+/// A comma-separated list of JSON values: in memory until it passes [`SPOOL_IN_MEMORY`]
+/// bytes, then in a file (removed once copied into the page).
+struct Spool {
+    path: PathBuf,
+    memory: String,
+    file: Option<BufWriter<File>>,
+}
+
+impl Spool {
+    fn new(path: PathBuf) -> Spool {
+        Spool {
+            path,
+            memory: String::new(),
+            file: None,
+        }
+    }
+
+    /// Appends one value (`json`), after a comma unless it is the first.
+    fn push(&mut self, json: &str) -> io::Result<()> {
+        let named = |e: io::Error, path: &Path| {
+            io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+        };
+        if let Some(file) = &mut self.file {
+            return file
+                .write_all(b",")
+                .and_then(|()| file.write_all(json.as_bytes()))
+                .map_err(|e| named(e, &self.path));
+        }
+        if !self.memory.is_empty() {
+            self.memory.push(',');
+        }
+        self.memory.push_str(json);
+        if self.memory.len() > SPOOL_IN_MEMORY {
+            let mut file = File::create(&self.path)
+                .map(BufWriter::new)
+                .map_err(|e| named(e, &self.path))?;
+            file.write_all(self.memory.as_bytes())
+                .map_err(|e| named(e, &self.path))?;
+            self.memory = String::new();
+            self.file = Some(file);
+        }
+        Ok(())
+    }
+
+    /// Writes the list to `out` and removes its file.
+    fn copy_to(&mut self, out: &mut impl Write) -> io::Result<()> {
+        let named = |e: io::Error, path: &Path| {
+            io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+        };
+        let Some(file) = self.file.take() else {
+            return out.write_all(self.memory.as_bytes());
+        };
+        // Flushed and closed before it is read back.
+        drop(
+            file.into_inner()
+                .map_err(|e| named(e.into_error(), &self.path))?,
+        );
+        let mut spooled = File::open(&self.path).map_err(|e| named(e, &self.path))?;
+        io::copy(&mut spooled, out)?;
+        let _ = std::fs::remove_file(&self.path);
+        Ok(())
+    }
+
+    /// The list as text (tests).
+    #[cfg(test)]
+    fn text(&self) -> String {
+        match &self.file {
+            None => self.memory.clone(),
+            Some(_) => std::fs::read_to_string(&self.path).unwrap_or_default(),
+        }
+    }
 }
 
 /// The data blob as [`read_texts`] needs it: run ids, text indexes and the texts.
@@ -369,13 +457,16 @@ impl ReportWriter for Html {
             row.replay_run_id,
             turn_results(row),
         ]);
-        push_json(&mut self.cases, &case);
-        Ok(())
+        let mut json = String::new();
+        push_json(&mut json, &case);
+        self.cases.push(&json.replace('<', "\\u003c"))
     }
 
     fn finish(&mut self, stats: &Stats, meta: &RunMeta) -> io::Result<()> {
-        let page = render(&self.data(stats, meta), &self.cases, &self.texts);
-        std::fs::write(&self.path, page)
+        let rest = self.data(stats, meta);
+        let mut out = BufWriter::new(File::create(&self.path)?);
+        render(&mut out, &rest, &mut self.cases, &self.texts)?;
+        out.flush()
     }
 }
 
@@ -474,7 +565,7 @@ mod tests {
         }
         h.row(&row("d", Verdict::Fail, SnapshotState::Match, &big))
             .unwrap();
-        let cases: Vec<Value> = serde_json::from_str(&format!("[{}]", h.cases)).unwrap();
+        let cases: Vec<Value> = serde_json::from_str(&format!("[{}]", h.cases.text())).unwrap();
         let texts: Vec<i64> = cases.iter().map(|c| c[15].as_i64().unwrap()).collect();
         assert_eq!(texts, [0, -2, -2, 1]);
         assert_eq!(h.omitted, 2);
