@@ -25,20 +25,49 @@ pub const LIMIT: usize = 60_000;
 /// `text` cut at a line boundary so it is at most `limit` bytes, ending with how many lines
 /// were left out. Text within the limit is returned as is.
 pub fn cap(text: &str, limit: usize) -> String {
-    if text.len() <= limit {
-        return text.to_owned();
+    cap_head(&Head::whole(text), limit)
+}
+
+/// The start of a text and what the whole holds: enough to cap it, so a long text (the
+/// snapshot section of a large run) need not be held to be capped.
+#[derive(Debug, Clone, Copy)]
+pub struct Head<'a> {
+    /// The text's first bytes: all of it, or more than any limit it is capped to.
+    pub head: &'a str,
+    /// The whole text's length in bytes.
+    pub len: usize,
+    /// The whole text's number of lines (as `str::lines` counts them).
+    pub lines: usize,
+}
+
+impl<'a> Head<'a> {
+    /// A text held whole.
+    pub fn whole(text: &'a str) -> Head<'a> {
+        Head {
+            head: text,
+            len: text.len(),
+            lines: text.lines().count(),
+        }
+    }
+}
+
+/// [`cap`] over a [`Head`] (whose `head` holds more than `limit` bytes when the text is longer).
+fn cap_head(text: &Head<'_>, limit: usize) -> String {
+    if text.len <= limit {
+        return text.head.to_owned();
     }
     // Room for the note itself.
     let budget = limit.saturating_sub(120);
     let mut cut = 0;
-    for (i, _) in text.match_indices('\n') {
+    for (i, _) in text.head.match_indices('\n') {
         if i + 1 > budget {
             break;
         }
         cut = i + 1;
     }
-    let left_out = text[cut..].lines().count();
-    let mut out = text[..cut].to_owned();
+    // The part kept ends at a line break: the lines left out are all the others.
+    let left_out = text.lines - text.head[..cut].matches('\n').count();
+    let mut out = text.head[..cut].to_owned();
     let _ = write!(
         out,
         "\n…{left_out} more line(s) left out to stay under the {GITHUB_LIMIT}-character comment limit; see the report folder.\n"
@@ -54,18 +83,18 @@ const NOTE_ROOM: usize = 160;
 /// it while it fits under [`LIMIT`] with room left for one more note; else as much as fits,
 /// cut at a line with the count of lines left out; else only that count (or nothing, when
 /// not even a note fits).
-fn step_summary_part(used: usize, text: &str) -> String {
+fn step_summary_part(used: usize, text: &Head<'_>) -> String {
     let avail = LIMIT.saturating_sub(used);
     let room = avail.saturating_sub(NOTE_ROOM);
-    if text.len() <= room {
-        return text.to_owned();
+    if text.len <= room {
+        return text.head.to_owned();
     }
     if room >= NOTE_ROOM {
-        return cap(text, room);
+        return cap_head(text, room);
     }
     let note = format!(
         "\n…{} more line(s) left out to stay under the {GITHUB_LIMIT}-character limit; see the report folder.\n",
-        text.lines().count()
+        text.lines
     );
     if note.len() <= avail {
         note
@@ -96,6 +125,12 @@ impl From<StepSummaryError> for io::Error {
 /// run's summary, then its snapshot section, then a compare's section in the same step), cut
 /// at a line with a count of the lines left out.
 pub fn append_step_summary(text: &str) -> Result<(), StepSummaryError> {
+    append_step_summary_head(&Head::whole(text))
+}
+
+/// [`append_step_summary`] of a text known by its [`Head`] (which holds more than [`LIMIT`]
+/// bytes when the text is longer).
+pub fn append_step_summary_head(text: &Head<'_>) -> Result<(), StepSummaryError> {
     let Some(step) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
         return Ok(());
     };
@@ -297,11 +332,11 @@ mod tests {
         };
         // Small appends go in whole.
         let small = lines(10, "a");
-        assert_eq!(step_summary_part(0, &small), small);
+        assert_eq!(step_summary_part(0, &Head::whole(&small)), small);
         // A large first append is cut with the count of lines left out, leaving room for a
         // note of the next one.
         let big = lines(5_000, "b");
-        let first = step_summary_part(0, &big);
+        let first = step_summary_part(0, &Head::whole(&big));
         assert!(first.len() <= LIMIT - NOTE_ROOM, "{}", first.len());
         let kept = first.lines().filter(|l| l.starts_with("- `b-")).count();
         assert!(
@@ -311,7 +346,7 @@ mod tests {
         );
         // The next append gets only its count, and the total stays under GitHub's limit.
         let snaps = lines(300, "c");
-        let second = step_summary_part(first.len(), &snaps);
+        let second = step_summary_part(first.len(), &Head::whole(&snaps));
         assert_eq!(
             second.trim(),
             format!("…300 more line(s) left out to stay under the {GITHUB_LIMIT}-character limit; see the report folder.")
@@ -319,7 +354,37 @@ mod tests {
         let total = first.len() + second.len();
         assert!(total <= LIMIT, "{total}");
         // Nothing more once even a note does not fit.
-        assert_eq!(step_summary_part(LIMIT - 10, &snaps), "");
+        assert_eq!(step_summary_part(LIMIT - 10, &Head::whole(&snaps)), "");
+    }
+
+    #[test]
+    fn a_long_text_is_capped_from_its_head_as_from_the_whole() {
+        // Lines of every length, with and without a last line break, at every used size.
+        for n in [0usize, 1, 7, 900, 4_000, 9_000] {
+            for end in ["", "\n", "tail without break"] {
+                let text: String = (0..n)
+                    .map(|i| format!("{}\n", "x".repeat(i % 97)))
+                    .collect::<String>()
+                    + end;
+                let keep = (LIMIT + 1).min(text.len());
+                let keep = (keep..=text.len())
+                    .find(|&k| text.is_char_boundary(k))
+                    .unwrap_or(text.len());
+                let head = Head {
+                    head: &text[..keep],
+                    len: text.len(),
+                    lines: text.lines().count(),
+                };
+                for used in [0, 1_000, LIMIT - 500, LIMIT - 10] {
+                    assert_eq!(
+                        step_summary_part(used, &head),
+                        step_summary_part(used, &Head::whole(&text)),
+                        "{n} lines, end {end:?}, used {used}"
+                    );
+                }
+                assert_eq!(cap_head(&head, 30_000), cap(&text, 30_000));
+            }
+        }
     }
 
     #[test]

@@ -9,11 +9,13 @@
 //! - [`review`]: pending snapshots: list, accept, reject, interactive review.
 //! - [`stage`]: the snapshot stage of `reprise run`.
 //! - [`summary`]: what a run's snapshot stage found, for the terminal and `summary.md`.
+//! - [`spill`]: the changed and new bodies, kept in a temporary file until the summary.
 //! - [`state`]: a case's [`SnapshotState`] and the [`SnapshotCheck`] hook of the replay.
 
 pub mod compare;
 pub mod diff;
 pub mod review;
+pub mod spill;
 pub mod stage;
 pub mod state;
 pub mod store;

@@ -3,18 +3,20 @@
 //!
 //! Called concurrently by the replay tasks; results are kept per run id (a repeated case is
 //! `changed`/`new` if any repeat was) and sorted at the end, so output does not depend on
-//! `--jobs`.
+//! `--jobs`. A match is only counted; a difference keeps its names in memory and its bodies
+//! in the [`Spill`] file, so memory does not grow with the transcripts.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::spill::{Spill, Spilled};
 use super::state::SnapshotError;
 use super::state::{SnapshotState, SnapshotText};
 use super::store::{CheckOptions, Checked, SnapshotKey, Store};
 use super::summary::SnapshotSummary;
 use super::transcript::Transcript;
-use crate::model::Run;
+use crate::model::{Run, System};
 use crate::redact::Redactor;
 
 /// The snapshot stage of one run.
@@ -23,8 +25,18 @@ pub struct SnapshotStage {
     store: Store,
     redactor: Arc<Redactor>,
     options: CheckOptions,
-    results: Mutex<BTreeMap<String, Checked>>,
+    results: Mutex<HashMap<Box<str>, Kept>>,
     seen: Mutex<HashSet<PathBuf>>,
+    spill: Arc<Spill>,
+}
+
+/// What the stage keeps of a checked case.
+#[derive(Debug)]
+enum Kept {
+    /// Counted only.
+    Match,
+    /// Changed or new: its names, without the bodies (which are in the spill file).
+    Differs(Box<Checked>, Spilled),
 }
 
 impl SnapshotStage {
@@ -34,8 +46,9 @@ impl SnapshotStage {
             store,
             redactor,
             options,
-            results: Mutex::new(BTreeMap::new()),
+            results: Mutex::new(HashMap::new()),
             seen: Mutex::new(HashSet::new()),
+            spill: Arc::new(Spill::default()),
         }
     }
 
@@ -50,8 +63,13 @@ impl SnapshotStage {
 
     /// Marks a case's snapshot as belonging to this run (cases taken from a journal are not
     /// checked again but their snapshots are not orphans).
-    pub fn mark_seen(&self, case: &Run) {
-        let path = self.store.path_of(&Self::key_of(case));
+    pub fn mark_seen(&self, system: System, workflow_id: Option<&str>, run_id: &str) {
+        let key = SnapshotKey {
+            system,
+            workflow_id: workflow_id.map(str::to_owned),
+            run_id: run_id.to_owned(),
+        };
+        let path = self.store.path_of(&key);
         self.seen
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -72,7 +90,7 @@ impl SnapshotStage {
         case: &Run,
         replayed: &Run,
     ) -> Result<(SnapshotState, SnapshotText), SnapshotError> {
-        self.mark_seen(case);
+        self.mark_seen(case.system, case.workflow_id.as_deref(), &case.run_id);
         let turns = case.turns.len().max(1).min(replayed.turns.len());
         let transcript = Transcript::build(replayed, turns, &self.redactor);
         let key = Self::key_of(case);
@@ -87,21 +105,31 @@ impl SnapshotStage {
         let outcome = checked.outcome;
         let text = SnapshotText {
             diff: (outcome == SnapshotState::Changed)
-                .then(|| checked.diff.clone())
+                .then(|| checked.diff.take())
                 .flatten(),
             transcript: body,
         };
-        if outcome == SnapshotState::Match {
-            // A match is only counted: do not keep two copies of its body until the summary.
-            checked.old = None;
-            checked.new = String::new();
-        }
         let mut results = self.results.lock().unwrap_or_else(PoisonError::into_inner);
         let keep_old = results
-            .get(&key.run_id)
-            .is_some_and(|old| old.outcome != SnapshotState::Match);
+            .get(key.run_id.as_str())
+            .is_some_and(|old| matches!(old, Kept::Differs(..)));
         if !keep_old {
-            results.insert(key.run_id.clone(), checked);
+            let kept = if outcome == SnapshotState::Match {
+                Kept::Match
+            } else {
+                let at = self
+                    .spill
+                    .put(checked.old.as_deref(), &checked.new)
+                    .map_err(|e| SnapshotError::Io {
+                        path: std::env::temp_dir(),
+                        source: e,
+                    })?;
+                checked.old = None;
+                checked.new = String::new();
+                checked.diff = None;
+                Kept::Differs(Box::new(checked), at)
+            };
+            results.insert(key.run_id.into_boxed_str(), kept);
         }
         Ok((outcome, text))
     }
@@ -120,13 +148,14 @@ impl SnapshotStage {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .len();
-        let mut summary = SnapshotSummary {
-            // Cases of this run that were not checked: not replayed (errors), or resumed.
-            none: seen.saturating_sub(results.len()),
-            ..SnapshotSummary::default()
-        };
-        for (_, checked) in results {
-            summary.add(checked);
+        let mut summary = SnapshotSummary::with_spill(self.spill.clone());
+        // Cases of this run that were not checked: not replayed (errors), or resumed.
+        summary.none = seen.saturating_sub(results.len());
+        for (_, kept) in results {
+            match kept {
+                Kept::Match => summary.matched += 1,
+                Kept::Differs(checked, at) => summary.add_spilled(*checked, at),
+            }
         }
         if find_orphans {
             let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);

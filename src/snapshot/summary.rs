@@ -1,13 +1,19 @@
 //! What the snapshot stage of a run found: counts for `summary.csv`, and each changed or new
 //! case named with its diff for the terminal and `summary.md`.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::sync::Arc;
+
 use super::diff;
+use super::spill::{Spill, Spilled};
 use super::state::SnapshotState;
 use super::store::{Checked, Orphan};
-use std::fmt::Write as _;
 
-/// The snapshot results of one run. Keeps the bodies of changed and new cases only, so its
-/// size follows the number of differences, not the corpus.
+/// The snapshot results of one run. Keeps the bodies of changed and new cases only, and those
+/// of a run's stage in its spill file ([`Spill`]): its memory follows the number of
+/// differences' names, not their transcripts. The renderings write as they go.
 #[derive(Debug, Clone, Default)]
 pub struct SnapshotSummary {
     /// Cases that matched.
@@ -20,6 +26,9 @@ pub struct SnapshotSummary {
     pub orphans: Vec<Orphan>,
     /// How many orphans were deleted (`--prune-orphans`).
     pub pruned: usize,
+    /// Where the differences' bodies are, by run id, when they were spilled.
+    spilled: HashMap<String, Spilled>,
+    spill: Option<Arc<Spill>>,
 }
 
 impl SnapshotSummary {
@@ -30,6 +39,20 @@ impl SnapshotSummary {
             SnapshotState::Changed | SnapshotState::New => self.differences.push(checked),
             SnapshotState::None => self.none += 1,
         }
+    }
+
+    /// A summary whose differences may keep their bodies in `spill`.
+    pub fn with_spill(spill: Arc<Spill>) -> SnapshotSummary {
+        SnapshotSummary {
+            spill: Some(spill),
+            ..SnapshotSummary::default()
+        }
+    }
+
+    /// Records a changed or new case whose bodies were spilled at `at`.
+    pub fn add_spilled(&mut self, checked: Checked, at: Spilled) {
+        self.spilled.insert(checked.key.run_id.clone(), at);
+        self.add(checked);
     }
 
     /// Records a case that has no transcript.
@@ -66,28 +89,44 @@ impl SnapshotSummary {
         !self.differences.is_empty()
     }
 
-    fn diff_of(c: &Checked, color: bool) -> String {
-        let old = c.old.as_deref().unwrap_or("");
+    /// A difference's bodies: read back from the spill file when they were spilled.
+    fn bodies<'c>(&self, c: &'c Checked) -> io::Result<(Option<Cow<'c, str>>, Cow<'c, str>)> {
+        match (self.spilled.get(&c.key.run_id), &self.spill) {
+            (Some(&at), Some(spill)) => {
+                let (old, new) = spill.get(at)?;
+                Ok((old.map(Cow::Owned), Cow::Owned(new)))
+            }
+            _ => Ok((c.old.as_deref().map(Cow::Borrowed), Cow::Borrowed(&c.new))),
+        }
+    }
+
+    fn diff_of(&self, c: &Checked, color: bool) -> io::Result<String> {
+        let (old, new) = self.bodies(c)?;
         let rel = c.key.relative_path().display().to_string();
-        let old_name = if c.old.is_some() {
+        let old_name = if old.is_some() {
             format!("old {rel}")
         } else {
             "/dev/null".to_owned()
         };
+        let old = old.as_deref().unwrap_or("");
         let new_name = format!("new {rel}");
-        if color {
-            diff::colored(old, &c.new, &old_name, &new_name)
+        Ok(if color {
+            diff::colored(old, &new, &old_name, &new_name)
         } else {
-            diff::unified(old, &c.new, &old_name, &new_name)
-        }
+            diff::unified(old, &new, &old_name, &new_name)
+        })
     }
 
     /// For the terminal (colored when `color`): one line of counts, then each changed or new
     /// case named by run id with its diff (new ones without it unless `new_diffs`: a first run
-    /// would print the whole corpus), then the orphans.
-    pub fn render_terminal(&self, color: bool, new_diffs: bool) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
+    /// would print the whole corpus), then the orphans. Written as it goes.
+    pub fn write_terminal(
+        &self,
+        out: &mut dyn Write,
+        color: bool,
+        new_diffs: bool,
+    ) -> io::Result<()> {
+        writeln!(
             out,
             "snapshots: {} match, {} changed, {} new, {} none, {} orphaned",
             self.matched,
@@ -95,69 +134,91 @@ impl SnapshotSummary {
             self.new_count(),
             self.none,
             self.orphans.len()
-        );
+        )?;
         for c in &self.differences {
             let where_ = match &c.written {
                 Some(p) => format!(" (written {})", p.display()),
                 None => String::new(),
             };
-            let _ = writeln!(
+            writeln!(
                 out,
                 "snapshot {}: {}{}",
                 c.outcome.as_str(),
                 c.key.run_id,
                 where_
-            );
+            )?;
             if c.outcome == SnapshotState::Changed || new_diffs {
-                out.push_str(&Self::diff_of(c, color));
+                out.write_all(self.diff_of(c, color)?.as_bytes())?;
             }
         }
         for o in &self.orphans {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "warning: orphaned snapshot {} (run {})",
                 o.path.display(),
                 o.run_id
-            );
+            )?;
         }
         if self.pruned > 0 {
-            let _ = writeln!(out, "pruned {} orphaned snapshots", self.pruned);
+            writeln!(out, "pruned {} orphaned snapshots", self.pruned)?;
         }
-        out
+        Ok(())
+    }
+
+    /// [`write_terminal`](Self::write_terminal) into a string.
+    pub fn render_terminal(&self, color: bool, new_diffs: bool) -> String {
+        let mut out = Vec::new();
+        // Writing to memory fails only when a spilled body cannot be read back; what was
+        // written until then is shown.
+        let _ = self.write_terminal(&mut out, color, new_diffs);
+        String::from_utf8_lossy(&out).into_owned()
     }
 
     /// The `## Snapshots` section of `summary.md`: the counts (`report_counts`, the
     /// (changed, new) of the report's rows when given, so a resumed run writes the same file),
-    /// each changed case with its diff, new ones with theirs only under `--check`, orphans.
-    pub fn render_markdown(&self, report_counts: Option<(u64, u64)>, check: bool) -> String {
+    /// then each changed case (and, under `--check`, each new one) with its diff, then the
+    /// orphans. Written as it goes.
+    pub fn write_markdown(
+        &self,
+        out: &mut dyn Write,
+        report_counts: Option<(u64, u64)>,
+        check: bool,
+    ) -> io::Result<()> {
         let (changed, new) =
             report_counts.unwrap_or((self.changed() as u64, self.new_count() as u64));
-        let mut out = String::from("## Snapshots\n\n");
-        let _ = writeln!(
+        out.write_all(b"## Snapshots\n\n")?;
+        writeln!(
             out,
             "| changed | new | orphaned |\n|---|---|---|\n| {changed} | {new} | {} |\n",
             self.orphans.len()
-        );
+        )?;
         for c in &self.differences {
             if c.outcome == SnapshotState::New && !check {
                 continue;
             }
-            let _ = writeln!(
+            writeln!(
                 out,
                 "### `{}` ({})\n\n```diff\n{}```\n",
                 c.key.run_id,
                 c.outcome.as_str(),
-                Self::diff_of(c, false).replace("```", "'''")
-            );
+                self.diff_of(c, false)?.replace("```", "'''")
+            )?;
         }
         if !self.orphans.is_empty() {
-            out.push_str("Orphaned snapshots:\n\n");
+            out.write_all(b"Orphaned snapshots:\n\n")?;
             for o in &self.orphans {
-                let _ = writeln!(out, "- `{}` (run `{}`)", o.path.display(), o.run_id);
+                writeln!(out, "- `{}` (run `{}`)", o.path.display(), o.run_id)?;
             }
-            out.push('\n');
+            out.write_all(b"\n")?;
         }
-        out
+        Ok(())
+    }
+
+    /// [`write_markdown`](Self::write_markdown) into a string.
+    pub fn render_markdown(&self, report_counts: Option<(u64, u64)>, check: bool) -> String {
+        let mut out = Vec::new();
+        let _ = self.write_markdown(&mut out, report_counts, check);
+        String::from_utf8_lossy(&out).into_owned()
     }
 }
 
