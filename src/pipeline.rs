@@ -17,11 +17,10 @@ use std::sync::Arc;
 
 use crate::commands::snapshots::RunSnapshots;
 use crate::config::Config;
-use crate::corpus::{Corpus, LoadOptions};
+use crate::corpus::{Index, LoadOptions};
 use crate::engine::Engine;
 use crate::error::{InputError, RuntimeError, UsageError};
-use crate::model::Run;
-use crate::replay::{self, Selection, Summary};
+use crate::replay::{self, Cases, Selection, Summary};
 use crate::report::{
     history, journal, CaseRow, Ordered, Progress, Report, RunMeta, Sink, SinkError, Stats,
     Terminal, Verdict,
@@ -65,8 +64,12 @@ pub struct RunOptions {
 
 /// The engine of a run, which the caller builds from its engine flags (see the module doc).
 pub trait Setup {
-    /// The engine over the cases and the extra recordings.
-    fn engine(&self, corpus: &Corpus, recordings: &Corpus) -> Result<Arc<dyn Engine>, Error>;
+    /// The engine over the cases' index and the extra recordings'.
+    fn engine(
+        &self,
+        corpus: &Arc<Index>,
+        recordings: &Arc<Index>,
+    ) -> Result<Arc<dyn Engine>, Error>;
 }
 
 fn now() -> String {
@@ -93,7 +96,7 @@ fn validate(o: &RunOptions) -> Result<(), Error> {
 /// ones), among `cases`; and how many journal lines were unreadable.
 pub fn resumable(
     out: &Path,
-    cases: &[Arc<Run>],
+    cases: &Cases,
     retry_errors: bool,
 ) -> Result<(HashMap<String, CaseRow>, usize), SinkError> {
     let (mut finished, bad) = journal::read(out).map_err(|source| SinkError {
@@ -103,7 +106,7 @@ pub fn resumable(
     if retry_errors {
         finished.retain(|_, r| r.verdict != Verdict::Error);
     }
-    let wanted: std::collections::HashSet<&str> = cases.iter().map(|c| c.run_id.as_str()).collect();
+    let wanted: std::collections::HashSet<&str> = cases.entries().map(|c| &*c.run_id).collect();
     finished.retain(|id, _| wanted.contains(id.as_str()));
     Ok((finished, bad))
 }
@@ -123,9 +126,10 @@ pub struct Folder<'a, W> {
 /// [`replay::run`] into a report folder: the journal (keeping `options.finished`), the
 /// progress bar, and in run-id order the report files and the terminal summary. Returns what
 /// the replay did and the report's aggregate; a file that cannot be written stops the run.
+/// `cases` may be runs in memory (`Cases::from_runs`) or an index's.
 pub async fn replay_to_folder<W: Write + Send>(
     engine: Arc<dyn Engine>,
-    cases: Vec<Arc<Run>>,
+    cases: impl Into<Cases>,
     eval: eval::Settings,
     snapshots: Arc<dyn SnapshotCheck>,
     options: replay::Options,
@@ -145,7 +149,7 @@ pub async fn replay_to_folder<W: Write + Send>(
     let summary = {
         let mut ordered = Ordered::new(vec![&mut report, &mut terminal]);
         let sinks: &mut [&mut dyn Sink] = &mut [&mut journal, &mut progress, &mut ordered];
-        replay::run(engine, cases, eval, snapshots, options, sinks).await?
+        replay::run(engine, cases.into(), eval, snapshots, options, sinks).await?
     };
     Ok((summary, report.into_stats()))
 }
@@ -168,19 +172,21 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
     let paths = &o.paths;
 
     let load_started = std::time::Instant::now();
-    // The manifest's corpus digest hashes every case document: done while each file is read.
-    let corpus = Corpus::load(
+    // An index of every document, not the runs: a case is read back when its turn comes, so
+    // memory does not grow with the corpus. The manifest's corpus digest hashes every
+    // document while its file is read.
+    let corpus = Arc::new(Index::load(
         paths,
         &LoadOptions {
             digest: true,
             ..LoadOptions::default()
         },
-    );
-    let recordings = if o.recordings.is_empty() {
-        Corpus::default()
+    ));
+    let recordings = Arc::new(if o.recordings.is_empty() {
+        Index::from_runs([])
     } else {
-        Corpus::load(&o.recordings, &LoadOptions::default())
-    };
+        Index::load(&o.recordings, &LoadOptions::default())
+    });
     let load_secs = load_started.elapsed().as_secs_f64();
     let mut status = ExitStatus::Success;
     for p in corpus.problems.iter().chain(&recordings.problems) {
@@ -197,7 +203,7 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
         eprintln!("warning: {w}");
     }
     // A corpus of nothing is no green run (`--check` included): an input error.
-    if corpus.runs.is_empty() {
+    if corpus.is_empty() {
         return Err(InputError::NothingFound {
             what: "runs",
             paths: paths.clone(),
@@ -207,16 +213,18 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
     if corpus.cases().next().is_none() {
         return Err(InputError::OnlyEvaluationRuns {
             paths: paths.clone(),
-            runs: corpus.runs.len(),
+            runs: corpus.len(),
         }
         .into());
     }
 
-    let cases = o.selection.apply(corpus.cases());
+    let cases = Cases::new(corpus.clone(), o.selection.apply(&corpus));
     let mut engine = setup.engine(&corpus, &recordings)?;
     let mut carried = None;
     if let Some(dir) = &o.impact {
-        let (e, c) = crate::impact::carry::carrying(dir, &cases, &corpus, engine)
+        let recorded = crate::engine::RecordedEngine::from_indexes(vec![corpus.clone()]);
+        let selected = cases.entries().map(|c| &*c.run_id);
+        let (e, c) = crate::impact::carry::carrying(dir, selected, recorded, engine)
             .map_err(|e| InputError::ImpactPlan(Box::new(e)))?;
         (engine, carried) = (e, Some(c));
     }
@@ -231,7 +239,7 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
             .selection
             .shard
             .map(|s| format!("{}/{}", s.index, s.count)),
-        corpus_digest: replay::corpus_digest(&corpus.runs),
+        corpus_digest: replay::corpus_digest(&corpus),
         git_sha: crate::report::git_sha(),
         started_at,
         ended_at: String::new(),
@@ -252,7 +260,9 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
     // The snapshot stage fills the `snapshot` column; every selected case's snapshot belongs
     // to this run (resumed ones too), the rest are orphans when nothing was filtered out.
     let snapshots = Arc::new(commands::snapshots::stage(&o.snapshots, redactor.clone())?);
-    cases.iter().for_each(|c| snapshots.mark_seen(c));
+    for c in cases.entries() {
+        snapshots.mark_seen(c.system(), c.workflow_id.as_deref(), &c.run_id);
+    }
     let whole_corpus = o.selection.filters.is_empty()
         && o.selection.sample.is_none()
         && o.selection.shard.is_none();
@@ -283,7 +293,7 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
         .map_err(io_error)?;
     let replay_secs = replay_started.elapsed().as_secs_f64();
     let loaded = Loaded {
-        runs: corpus.runs.len() + recordings.runs.len(),
+        runs: corpus.len() + recordings.len(),
         files: corpus.files + recordings.files,
         bytes: corpus.bytes + recordings.bytes,
         secs: load_secs,
@@ -309,8 +319,8 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
     if !summary.interrupted {
         status = status.worst(commands::gate::after_run(&o.out, config)?);
     }
-    // The process ends right after: freeing every run one by one would only add to the wall
-    // time (about a tenth of a second per 10,000 cases), so the memory goes back with the process.
+    // The process ends right after: freeing every entry one by one would only add to the
+    // wall time, so the memory goes back with the process.
     std::mem::forget(corpus);
     std::mem::forget(recordings);
     Ok(status)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::cli::engine_args::{EngineArgs, EngineKind};
 use crate::config::Config;
-use crate::corpus::{Corpus, Filter, Shard};
+use crate::corpus::{Filter, Index, Shard};
 use crate::engine::http::InFlight;
 use crate::engine::record::RecordingEngine;
 use crate::engine::{Engine, FaultConfig, FaultyEngine, RecordedEngine};
@@ -110,11 +110,12 @@ pub struct Args {
 /// Builds the chosen engine over the cases and the extra recordings.
 fn build_engine(
     args: &Args,
-    corpus: &Corpus,
-    recordings: &Corpus,
+    corpus: &Arc<Index>,
+    recordings: &Arc<Index>,
 ) -> Result<Arc<dyn Engine>, Error> {
     let recorded = || {
-        RecordedEngine::from_corpora(&[corpus, recordings]).with_latency_factor(args.latency_replay)
+        RecordedEngine::from_indexes(vec![corpus.clone(), recordings.clone()])
+            .with_latency_factor(args.latency_replay)
     };
     if args.inject_errors > 0.0
         && (args.engine.engine != EngineKind::Recorded || args.engine.record)
@@ -224,7 +225,11 @@ struct CliSetup<'a> {
 }
 
 impl Setup for CliSetup<'_> {
-    fn engine(&self, corpus: &Corpus, recordings: &Corpus) -> Result<Arc<dyn Engine>, Error> {
+    fn engine(
+        &self,
+        corpus: &Arc<Index>,
+        recordings: &Arc<Index>,
+    ) -> Result<Arc<dyn Engine>, Error> {
         build_engine(self.args, corpus, recordings)
     }
 }

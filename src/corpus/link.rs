@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::model::{Origin, Run, UnusableCount};
+use crate::model::{EvalLink, Origin, Run, UnusableCount};
 
 /// Something odd in a corpus that does not make it unusable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,27 +103,83 @@ impl Links {
     }
 }
 
+/// What linking, ordering and warnings read of a run: a loaded [`Run`] or an index
+/// [`Entry`](super::Entry) answer alike.
+pub(crate) trait Record {
+    fn run_id(&self) -> &str;
+    fn eval(&self) -> &EvalLink;
+    fn origin(&self) -> Origin;
+    /// The counts read as unknown, and how many more there were.
+    fn unusable(&self) -> (&[UnusableCount], usize);
+    fn is_case(&self) -> bool {
+        !self.eval().is_evaluation_run
+    }
+}
+
+impl Record for Arc<Run> {
+    fn run_id(&self) -> &str {
+        &self.run_id
+    }
+    fn eval(&self) -> &EvalLink {
+        &self.eval
+    }
+    fn origin(&self) -> Origin {
+        self.origin.clone()
+    }
+    fn unusable(&self) -> (&[UnusableCount], usize) {
+        (&self.usage.unusable, self.usage.unusable_more)
+    }
+}
+
 /// Where the run with this id is in `runs` (sorted by id, ids unique).
-pub(crate) fn position(runs: &[Arc<Run>], run_id: &str) -> Option<usize> {
-    runs.binary_search_by(|r| r.run_id.as_str().cmp(run_id))
-        .ok()
+pub(crate) fn position<R: Record>(runs: &[R], run_id: &str) -> Option<usize> {
+    runs.binary_search_by(|r| r.run_id().cmp(run_id)).ok()
+}
+
+/// Sorts `all` (in file order) by run id, keeping the first copy of each id; the later copies
+/// are warnings, in file order, as they were read.
+pub(crate) fn unique<R: Record>(all: Vec<R>) -> (Vec<R>, Vec<Warning>) {
+    // Sorting positions, not the records: copies of one id come out together, in file order,
+    // and no id is cloned or hashed.
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    order.sort_unstable_by(|&a, &b| all[a].run_id().cmp(all[b].run_id()).then(a.cmp(&b)));
+    let mut kept_at: Vec<usize> = Vec::with_capacity(all.len());
+    let mut duplicates: Vec<(usize, Warning)> = Vec::new();
+    for &i in &order {
+        match kept_at.last() {
+            Some(&first) if all[first].run_id() == all[i].run_id() => duplicates.push((
+                i,
+                Warning::DuplicateRunId {
+                    run_id: all[i].run_id().to_owned(),
+                    kept: all[first].origin(),
+                    dropped: all[i].origin(),
+                },
+            )),
+            _ => kept_at.push(i),
+        }
+    }
+    drop(order);
+    let mut slots: Vec<Option<R>> = all.into_iter().map(Some).collect();
+    let kept = kept_at.iter().filter_map(|&i| slots[i].take()).collect();
+    duplicates.sort_unstable_by_key(|&(i, _)| i);
+    (kept, duplicates.into_iter().map(|(_, w)| w).collect())
 }
 
 /// Links every evaluation run of `runs` (sorted by id, ids unique) to its source. The warnings
 /// also name the runs with counts read as unknown, so every per-run warning is made here.
-pub(crate) fn link(runs: &[Arc<Run>]) -> (Links, Vec<Warning>) {
+pub(crate) fn link<R: Record>(runs: &[R]) -> (Links, Vec<Warning>) {
     let mut links = Links {
         evaluation: vec![NONE; runs.len()],
         ..Links::default()
     };
     let mut warnings: Vec<Warning> = runs
         .iter()
-        .filter(|r| !r.usage.unusable.is_empty())
+        .filter(|r| !r.unusable().0.is_empty())
         .map(|r| Warning::UnusableCounts {
-            run_id: r.run_id.clone(),
-            origin: r.origin.clone(),
-            counts: r.usage.unusable.clone(),
-            more: r.usage.unusable_more,
+            run_id: r.run_id().to_owned(),
+            origin: r.origin(),
+            counts: r.unusable().0.to_vec(),
+            more: r.unusable().1,
         })
         .collect();
     for (i, run) in runs.iter().enumerate() {
@@ -131,35 +187,35 @@ pub(crate) fn link(runs: &[Arc<Run>]) -> (Links, Vec<Warning>) {
             continue;
         }
         let Some(source) = run
-            .eval
+            .eval()
             .source_run_id
             .as_deref()
             .and_then(|s| position(runs, s))
         else {
             links.dangling += 1;
             warnings.push(Warning::DanglingEvaluation {
-                run_id: run.run_id.clone(),
-                source_run_id: run.eval.source_run_id.clone(),
-                origin: run.origin.clone(),
+                run_id: run.run_id().to_owned(),
+                source_run_id: run.eval().source_run_id.clone(),
+                origin: run.origin(),
             });
             continue;
         };
         links.linked += 1;
-        let named = runs[source].eval.evaluation_run_id.as_deref();
+        let named = runs[source].eval().evaluation_run_id.as_deref();
         match links.evaluation_of(source) {
             // The source names another evaluation run, and has it: keep that one.
-            Some(existing) if named == Some(runs[existing].run_id.as_str()) => {}
+            Some(existing) if named == Some(runs[existing].run_id()) => {}
             // Runs are sorted by id, so without a name the highest id (the latest) wins.
             _ => links.evaluation[source] = i,
         }
     }
     for run in runs.iter().filter(|r| r.is_case()) {
-        if let Some(eval_id) = &run.eval.evaluation_run_id {
+        if let Some(eval_id) = &run.eval().evaluation_run_id {
             if position(runs, eval_id).is_none() {
                 warnings.push(Warning::MissingEvaluationRun {
-                    run_id: run.run_id.clone(),
+                    run_id: run.run_id().to_owned(),
                     evaluation_run_id: eval_id.clone(),
-                    origin: run.origin.clone(),
+                    origin: run.origin(),
                 });
             }
         }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::link::{link, position, Links, Warning};
+use super::link::{link, position, unique, Links, Warning};
 use crate::formats::{read_file, Adapters, Problem};
 use crate::model::{Format, Run, System};
 
@@ -213,52 +213,79 @@ fn is_json_name(path: &Path) -> bool {
     )
 }
 
+/// What reading every file under some paths gave: each run as `keep` made it, in file order,
+/// with the problems and warnings of the files and the walk.
+pub(crate) struct ReadAll<T> {
+    pub runs: Vec<T>,
+    pub problems: Vec<Problem>,
+    pub warnings: Vec<Warning>,
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// Reads every file under `paths` on all cores; each run is handed to `keep` on the worker
+/// that read it (a loaded corpus keeps the whole run, the index a small entry of it).
+pub(crate) fn read_all<T: Send>(
+    paths: &[PathBuf],
+    options: &LoadOptions,
+    keep: impl Fn(Run) -> T + Sync,
+) -> ReadAll<T> {
+    let Found {
+        files,
+        mut problems,
+        warnings: walk_warnings,
+    } = walk(paths);
+    let outcomes: Vec<_> = files
+        .par_iter()
+        .map(|path| {
+            let read = read_file(
+                path,
+                &options.adapters,
+                options.format,
+                options.keep_raw,
+                options.digest,
+            );
+            let runs: Vec<T> = read.runs.into_iter().map(&keep).collect();
+            let warnings: Vec<Warning> = read
+                .warnings
+                .into_iter()
+                .map(|message| Warning::File {
+                    path: path.clone(),
+                    message,
+                })
+                .collect();
+            (runs, read.problems, warnings, read.bytes)
+        })
+        .collect();
+    let mut runs = Vec::with_capacity(outcomes.iter().map(|o| o.0.len()).sum());
+    let mut bytes = 0;
+    let mut warnings = walk_warnings;
+    for (file_runs, file_problems, file_warnings, file_bytes) in outcomes {
+        bytes += file_bytes;
+        runs.extend(file_runs);
+        problems.extend(file_problems);
+        warnings.extend(file_warnings);
+    }
+    ReadAll {
+        runs,
+        problems,
+        warnings,
+        files: files.len(),
+        bytes,
+    }
+}
+
 impl Corpus {
     /// Loads every run under `paths`, in parallel.
     pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Corpus {
-        let Found {
-            files,
-            mut problems,
-            warnings: walk_warnings,
-        } = walk(paths);
         // Runs are moved into their `Arc` on the worker that read them: copying every run
         // into one list first would be serial work on fresh memory.
-        let outcomes: Vec<_> = files
-            .par_iter()
-            .map(|path| {
-                let read = read_file(
-                    path,
-                    &options.adapters,
-                    options.format,
-                    options.keep_raw,
-                    options.digest,
-                );
-                let runs: Vec<Arc<Run>> = read.runs.into_iter().map(Arc::new).collect();
-                let warnings: Vec<Warning> = read
-                    .warnings
-                    .into_iter()
-                    .map(|message| Warning::File {
-                        path: path.clone(),
-                        message,
-                    })
-                    .collect();
-                (runs, read.problems, warnings, read.bytes)
-            })
-            .collect();
-        let mut runs = Vec::with_capacity(outcomes.iter().map(|o| o.0.len()).sum());
-        let mut bytes = 0;
-        let mut warnings = walk_warnings;
-        for (file_runs, file_problems, file_warnings, file_bytes) in outcomes {
-            bytes += file_bytes;
-            runs.extend(file_runs);
-            problems.extend(file_problems);
-            warnings.extend(file_warnings);
-        }
-        let mut corpus = Corpus::from_shared(runs);
-        corpus.problems.splice(0..0, problems);
-        corpus.warnings.splice(0..0, warnings);
-        corpus.files = files.len();
-        corpus.bytes = bytes;
+        let read = read_all(paths, options, Arc::new);
+        let mut corpus = Corpus::from_shared(read.runs);
+        corpus.problems.splice(0..0, read.problems);
+        corpus.warnings.splice(0..0, read.warnings);
+        corpus.files = read.files;
+        corpus.bytes = read.bytes;
         corpus.systems = options.adapters.systems();
         corpus
     }
@@ -270,34 +297,7 @@ impl Corpus {
 
     /// [`Corpus::from_runs`] for runs already shared.
     fn from_shared(all: Vec<Arc<Run>>) -> Corpus {
-        // Sorting borrowed ids with their file position, not the runs: copies of one id come
-        // out together, in file order, and no id is cloned or hashed.
-        let mut order: Vec<(&str, usize)> = all
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.run_id.as_str(), i))
-            .collect();
-        order.sort_unstable();
-        let mut kept: Vec<Arc<Run>> = Vec::with_capacity(all.len());
-        let mut duplicates: Vec<(usize, Warning)> = Vec::new();
-        for &(id, i) in &order {
-            match kept.last() {
-                Some(first) if first.run_id == id => duplicates.push((
-                    i,
-                    Warning::DuplicateRunId {
-                        run_id: id.to_owned(),
-                        kept: first.origin.clone(),
-                        dropped: all[i].origin.clone(),
-                    },
-                )),
-                _ => kept.push(Arc::clone(&all[i])),
-            }
-        }
-        drop(order);
-        drop(all);
-        // Warned about in file order, as the copies were read.
-        duplicates.sort_unstable_by_key(|&(i, _)| i);
-        let mut warnings: Vec<Warning> = duplicates.into_iter().map(|(_, w)| w).collect();
+        let (kept, mut warnings) = unique(all);
         let (links, link_warnings) = link(&kept);
         warnings.extend(link_warnings);
         Corpus {

@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use sha2::{Digest, Sha256};
 
-use crate::model::Run;
+use super::Entry;
 
 /// `--shard K/N`: case `c` belongs to shard `hash(run_id) mod N == K-1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,12 +82,12 @@ impl FromStr for Filter {
 
 impl Filter {
     /// True when the run passes this filter.
-    pub fn matches(&self, run: &Run) -> bool {
+    pub fn matches(&self, run: &Entry) -> bool {
         match self {
             Filter::Workflow(w) => run.workflow_id.as_deref() == Some(w.as_str()),
             Filter::Version(v) => run.version == Some(*v),
-            Filter::System(s) => run.system == *s,
-            Filter::Status(s) => run.status.text == *s,
+            Filter::System(s) => run.system() == *s,
+            Filter::Status(s) => *run.status == **s,
         }
     }
 }

@@ -57,6 +57,10 @@ pub enum EngineError {
     /// Not retried: the same request would bring the same answer.
     #[error("the answer of {url} is larger than {limit} bytes (--max-response-bytes); reading stopped there")]
     TooLarge { url: String, limit: u64 },
+    /// A recording could not be read back from its file (it changed or went away during the
+    /// run): the text names the file.
+    #[error("{0}")]
+    Recording(String),
 }
 
 /// ` (retry after N ms)` when the server said so.
@@ -86,7 +90,8 @@ impl EngineError {
             | EngineError::Exhausted { .. }
             | EngineError::TooLarge { .. }
             | EngineError::Unsure(_)
-            | EngineError::Unsupported(_) => false,
+            | EngineError::Unsupported(_)
+            | EngineError::Recording(_) => false,
         }
     }
 

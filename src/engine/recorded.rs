@@ -25,7 +25,7 @@
 
 mod matcher;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,11 +33,14 @@ use super::{
     check_stoppable, check_takes_comments, Engine, EngineError, EngineFuture, Reply, StartRequest,
     TurnInput,
 };
-use crate::corpus::Corpus;
+use crate::corpus::{Corpus, Entry, Index};
 use crate::model::{Event, Run, System, Turn};
 
 /// How many recordings a miss diagnostic compares at most (misses stay cheap on huge corpora).
 const MISS_SCAN: usize = 5_000;
+/// The same when the recordings are read back from their files: each one compared is parsed
+/// again, so a corpus of misses would otherwise parse its whole workflow once per miss.
+const MISS_SCAN_READ_BACK: usize = 32;
 /// How many nearest recordings a miss names.
 const MISS_NEAREST: usize = 3;
 
@@ -54,16 +57,16 @@ struct Session {
     turn: usize,
     /// The case being replayed, preferred among equal matches.
     case: Option<u32>,
-    /// The recording answering so far.
-    current: u32,
 }
 
 /// The embedded engine answering from recordings. See the module documentation.
 #[derive(Debug)]
 pub struct RecordedEngine {
-    /// Every run (recordings and evaluation runs), sorted by run id.
-    runs: Vec<Arc<Run>>,
-    by_id: HashMap<String, u32>,
+    /// The indexes the runs come from (the cases' first, then `--recordings`).
+    indexes: Vec<Arc<Index>>,
+    /// Every run (recordings and evaluation runs), sorted by run id: which index, and where
+    /// in it. The engine's run numbers (`u32`) are positions in this list.
+    runs: Vec<(u32, u32)>,
     /// Per system: workflow id → workflow index.
     workflows: HashMap<System, HashMap<String, u32>>,
     /// Per workflow index: (system, workflow id, recorded versions ascending).
@@ -72,7 +75,7 @@ pub struct RecordedEngine {
     members: HashMap<(u32, Option<i64>), Vec<u32>>,
     /// (workflow, version, chain after some turn) → recordings with those inputs, ascending.
     prefixes: HashMap<(u32, Option<i64>, u64), Vec<u32>>,
-    /// Recording index → its evaluation run's index.
+    /// Recording → its evaluation run.
     evaluations: HashMap<u32, u32>,
     sessions: Mutex<HashMap<String, Vec<Session>>>,
     latency_factor: f64,
@@ -92,21 +95,26 @@ impl RecordedEngine {
 
     /// An engine over shared runs (first copy of an id wins).
     pub fn from_runs(runs: impl IntoIterator<Item = Arc<Run>>) -> RecordedEngine {
-        let mut seen = HashSet::new();
-        let mut all: Vec<Arc<Run>> = runs
-            .into_iter()
-            .filter(|r| seen.insert(r.run_id.clone()))
-            .collect();
-        drop(seen);
-        all.sort_by(|a, b| a.run_id.cmp(&b.run_id));
-        let by_id: HashMap<String, u32> = all
+        RecordedEngine::from_indexes(vec![Arc::new(Index::from_runs(runs))])
+    }
+
+    /// An engine over indexes (the cases' first, then `--recordings` folders): runs are read
+    /// back from their files when a reply needs them. A run id seen twice keeps its first
+    /// copy.
+    pub fn from_indexes(indexes: Vec<Arc<Index>>) -> RecordedEngine {
+        let mut all: Vec<(u32, u32)> = indexes
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.run_id.clone(), i as u32))
+            .flat_map(|(k, index)| (0..index.len() as u32).map(move |i| (k as u32, i)))
             .collect();
+        let id =
+            |&(k, i): &(u32, u32)| -> &str { &indexes[k as usize].entries()[i as usize].run_id };
+        // Stable: of one id, the copy of the first index comes first and is kept.
+        all.sort_by(|a, b| id(a).cmp(id(b)));
+        all.dedup_by(|b, a| id(a) == id(b));
         let mut engine = RecordedEngine {
-            runs: Vec::new(),
-            by_id,
+            indexes,
+            runs: all,
             workflows: Default::default(),
             workflow_info: Vec::new(),
             members: HashMap::new(),
@@ -115,40 +123,66 @@ impl RecordedEngine {
             sessions: Mutex::new(HashMap::new()),
             latency_factor: 0.0,
         };
-        for (i, run) in all.iter().enumerate() {
-            let i = i as u32;
-            if run.is_case() {
-                engine.index_recording(i, run);
+        for i in 0..engine.runs.len() as u32 {
+            if engine.entry(i).is_case() {
+                engine.index_recording(i);
             } else {
-                engine.link_evaluation(i, run, &all);
+                engine.link_evaluation(i);
             }
         }
         for (_, _, versions) in &mut engine.workflow_info {
             versions.sort_unstable();
             versions.dedup();
         }
-        engine.runs = all;
         engine
     }
 
-    fn index_recording(&mut self, i: u32, run: &Run) {
+    /// What the index keeps of run `i`.
+    fn entry(&self, i: u32) -> &Entry {
+        let (k, at) = self.runs[i as usize];
+        &self.indexes[k as usize].entries()[at as usize]
+    }
+
+    /// Run `i` itself, read back from its file when no one holds it.
+    fn load(&self, i: u32) -> Result<Arc<Run>, EngineError> {
+        let (k, at) = self.runs[i as usize];
+        self.indexes[k as usize]
+            .run(at as usize)
+            .map_err(|p| EngineError::Recording(p.to_string()))
+    }
+
+    /// The engine's number of the run with this id.
+    fn id(&self, run_id: &str) -> Option<u32> {
+        self.runs
+            .binary_search_by(|&(k, at)| {
+                self.indexes[k as usize].entries()[at as usize]
+                    .run_id
+                    .as_ref()
+                    .cmp(run_id)
+            })
+            .ok()
+            .map(|i| i as u32)
+    }
+
+    fn index_recording(&mut self, i: u32) {
+        let (k, at) = self.runs[i as usize];
+        let indexes = self.indexes.clone();
+        let run = &indexes[k as usize].entries()[at as usize];
         let wf_id = run.workflow_id.as_deref().unwrap_or("");
-        let workflows = self.workflows.entry(run.system).or_default();
+        let workflows = self.workflows.entry(run.system()).or_default();
         let wf = match workflows.get(wf_id) {
             Some(&wf) => wf,
             None => {
                 let wf = self.workflow_info.len() as u32;
                 workflows.insert(wf_id.to_owned(), wf);
                 self.workflow_info
-                    .push((run.system, wf_id.to_owned(), Vec::new()));
+                    .push((run.system(), wf_id.to_owned(), Vec::new()));
                 wf
             }
         };
         self.workflow_info[wf as usize].2.push(run.version);
         self.members.entry((wf, run.version)).or_default().push(i);
-        let mut chain = matcher::CHAIN_SEED;
-        for (t, turn) in run.turns.iter().enumerate() {
-            chain = matcher::chain_recorded(chain, turn, t == 0);
+        for &chain in run.chains.iter() {
             self.prefixes
                 .entry((wf, run.version, chain))
                 .or_default()
@@ -157,18 +191,19 @@ impl RecordedEngine {
     }
 
     /// Same rule as the corpus: the evaluation the source names wins, else the highest id.
-    fn link_evaluation(&mut self, i: u32, run: &Run, all: &[Arc<Run>]) {
-        let Some(&source) = run
+    fn link_evaluation(&mut self, i: u32) {
+        let Some(source) = self
+            .entry(i)
             .eval
             .source_run_id
             .as_deref()
-            .and_then(|s| self.by_id.get(s))
+            .and_then(|s| self.id(s))
         else {
             return;
         };
-        let named = all[source as usize].eval.evaluation_run_id.as_deref();
+        let named = self.entry(source).eval.evaluation_run_id.as_deref();
         match self.evaluations.get(&source) {
-            Some(&existing) if named == Some(all[existing as usize].run_id.as_str()) => {}
+            Some(&existing) if named == Some(&*self.entry(existing).run_id) => {}
             _ => {
                 self.evaluations.insert(source, i);
             }
@@ -186,20 +221,33 @@ impl RecordedEngine {
         self
     }
 
-    /// Every run the engine holds (recordings and evaluation runs), sorted by run id.
-    pub fn runs(&self) -> &[Arc<Run>] {
-        &self.runs
+    /// Every run the engine answers from (recordings and evaluation runs), sorted by run id;
+    /// runs that cannot be read back are left out.
+    pub fn runs(&self) -> Vec<Arc<Run>> {
+        (0..self.runs.len() as u32)
+            .filter_map(|i| self.load(i).ok())
+            .collect()
+    }
+
+    /// How many runs the engine answers from.
+    pub fn len(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// True when the engine has no run to answer from.
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
     }
 
     /// The run with this id (a recording or an evaluation run).
-    pub fn run(&self, run_id: &str) -> Option<&Arc<Run>> {
-        self.by_id.get(run_id).map(|&i| &self.runs[i as usize])
+    pub fn run(&self, run_id: &str) -> Option<Arc<Run>> {
+        self.id(run_id).and_then(|i| self.load(i).ok())
     }
 
     /// The evaluation run linked to the recording `run_id`.
-    pub fn evaluation_of(&self, run_id: &str) -> Option<&Arc<Run>> {
-        let i = self.by_id.get(run_id)?;
-        self.evaluations.get(i).map(|&e| &self.runs[e as usize])
+    pub fn evaluation_of(&self, run_id: &str) -> Option<Arc<Run>> {
+        let i = self.id(run_id)?;
+        self.evaluations.get(&i).and_then(|&e| self.load(e).ok())
     }
 
     /// True while a replay of `run_id` is in flight (it may receive more input).
@@ -244,37 +292,54 @@ impl RecordedEngine {
         case: Option<u32>,
         input: &TurnInput,
         turn: usize,
-    ) -> Option<u32> {
-        let fits = |i: u32| {
-            self.runs[i as usize]
+    ) -> Result<Option<(u32, Arc<Run>)>, EngineError> {
+        let fits = |i: u32| -> Result<Option<(u32, Arc<Run>)>, EngineError> {
+            if self.entry(i).turns() <= turn {
+                return Ok(None);
+            }
+            let run = self.load(i)?;
+            let same = run
                 .turns
                 .get(turn)
-                .is_some_and(|t| matcher::differences(input, t, turn).is_empty())
+                .is_some_and(|t| matcher::differences(input, t, turn).is_empty());
+            Ok(same.then_some((i, run)))
         };
         if let Some(c) = case {
             if self
                 .candidates(wf, version, chain)
                 .any(|l| l.binary_search(&c).is_ok())
-                && fits(c)
             {
-                return Some(c);
+                if let Some(found) = fits(c)? {
+                    return Ok(Some(found));
+                }
             }
         }
-        self.candidates(wf, version, chain)
-            .filter_map(|l| l.iter().copied().find(|&i| fits(i)))
-            .min()
+        // The lowest id that fits: each version's list is ascending, so its first fit is its
+        // lowest.
+        let mut best: Option<(u32, Arc<Run>)> = None;
+        for list in self.candidates(wf, version, chain) {
+            for &i in list {
+                if best.as_ref().is_some_and(|(b, _)| *b <= i) {
+                    break;
+                }
+                if let Some(found) = fits(i)? {
+                    best = Some(found);
+                    break;
+                }
+            }
+        }
+        Ok(best)
     }
 
     /// True when no recording matching the inputs so far has a turn after `turn`.
     fn finished(&self, s: &Session) -> bool {
-        let more = |i: &u32| self.runs[*i as usize].turns.len() > s.turn + 1;
+        let more = |i: &u32| self.entry(*i).turns() > s.turn + 1;
         !self
             .candidates(s.wf, s.version, s.chain)
             .any(|l| l.iter().any(more))
     }
 
-    fn answer(&self, s: Session) -> Reply {
-        let run = self.runs[s.current as usize].clone();
+    fn answer(&self, s: Session, run: Arc<Run>) -> Reply {
         let reply = Reply {
             run_id: run.run_id.clone(),
             turn: s.turn,
@@ -318,20 +383,19 @@ impl RecordedEngine {
         } else {
             None
         };
-        let chain = matcher::chain_input(matcher::CHAIN_SEED, &request.input, true);
-        let case = request
-            .case_run_id
-            .as_deref()
-            .and_then(|id| self.by_id.get(id).copied());
-        match self.pick(wf, version, chain, case, &request.input, 0) {
-            Some(current) => Ok(self.answer(Session {
-                wf,
-                version,
-                chain,
-                turn: 0,
-                case,
-                current,
-            })),
+        let chain = matcher::chain_input(crate::model::chain::CHAIN_SEED, &request.input, true);
+        let case = request.case_run_id.as_deref().and_then(|id| self.id(id));
+        match self.pick(wf, version, chain, case, &request.input, 0)? {
+            Some((_, run)) => Ok(self.answer(
+                Session {
+                    wf,
+                    version,
+                    chain,
+                    turn: 0,
+                    case,
+                },
+                run,
+            )),
             None => Err(EngineError::Miss(self.start_miss(
                 wf,
                 version,
@@ -345,10 +409,10 @@ impl RecordedEngine {
         let mut table = self.lock_sessions();
         let Some(list) = table.get_mut(run_id) else {
             drop(table);
-            return Err(EngineError::Miss(match self.by_id.get(run_id) {
-                Some(&i) => format!(
+            return Err(EngineError::Miss(match self.id(run_id) {
+                Some(i) => format!(
                     "run {run_id} has no turn in flight (it was not started, was stopped, or all {} recorded turn(s) were answered)",
-                    self.runs[i as usize].turns.len()
+                    self.entry(i).turns()
                 ),
                 None => format!("no run {run_id} was started"),
             }));
@@ -358,12 +422,16 @@ impl RecordedEngine {
         let mut found = None;
         for (k, s) in list.iter().enumerate() {
             let chain = matcher::chain_input(s.chain, input, false);
-            if let Some(w) = self.pick(s.wf, s.version, chain, s.case, input, s.turn + 1) {
-                found = Some((k, chain, w));
-                break;
+            match self.pick(s.wf, s.version, chain, s.case, input, s.turn + 1) {
+                Ok(Some(w)) => {
+                    found = Some((k, chain, w));
+                    break;
+                }
+                Ok(None) => {}
+                Err(e) => return Err(e),
             }
         }
-        let Some((k, chain, current)) = found else {
+        let Some((k, chain, (_, run))) = found else {
             // The replay of this run ends with the miss: its session is dropped.
             let s = list.swap_remove(0);
             if list.is_empty() {
@@ -375,10 +443,8 @@ impl RecordedEngine {
         let s = Session {
             chain,
             turn: list[k].turn + 1,
-            current,
             ..list[k].clone()
         };
-        let run = self.runs[current as usize].clone();
         let reply = Reply {
             run_id: run.run_id.clone(),
             turn: s.turn,
@@ -425,7 +491,7 @@ impl RecordedEngine {
             .into_iter()
             .take(MISS_NEAREST)
             .map(|(_, i, diffs)| {
-                let run = &self.runs[i as usize];
+                let run = self.entry(i);
                 let version = run
                     .version
                     .map_or_else(String::new, |v| format!(" (version {v})"));
@@ -447,8 +513,8 @@ impl RecordedEngine {
             .filter_map(|v| self.members.get(&(wf, *v)))
             .flatten();
         let mut scored = Vec::new();
-        for &i in same_inputs.chain(others).take(MISS_SCAN) {
-            let run = &self.runs[i as usize];
+        for &i in same_inputs.chain(others).take(self.miss_scan()) {
+            let Ok(run) = self.load(i) else { continue };
             let mut diffs = Vec::new();
             let other_version = version.is_some_and(|v| run.version != Some(v));
             if other_version {
@@ -473,8 +539,8 @@ impl RecordedEngine {
         let next = s.turn + 1;
         let mut scored = Vec::new();
         for l in self.candidates(s.wf, s.version, s.chain) {
-            for &i in l.iter().take(MISS_SCAN) {
-                let run = &self.runs[i as usize];
+            for &i in l.iter().take(self.miss_scan()) {
+                let Ok(run) = self.load(i) else { continue };
                 let diffs = match run.turns.get(next) {
                     Some(t) => matcher::differences(input, t, next),
                     None => vec![format!("the recording ends after turn {}", run.turns.len())],
@@ -490,9 +556,18 @@ impl RecordedEngine {
         )
     }
 
+    /// How many recordings a miss diagnostic compares.
+    fn miss_scan(&self) -> usize {
+        if self.indexes.iter().all(|i| i.is_resident()) {
+            MISS_SCAN
+        } else {
+            MISS_SCAN_READ_BACK
+        }
+    }
+
     fn known(&self, system: System, run_id: &str) -> Result<u32, EngineError> {
-        match self.by_id.get(run_id) {
-            Some(&i) if self.runs[i as usize].system == system => Ok(i),
+        match self.id(run_id) {
+            Some(i) if self.entry(i).system() == system => Ok(i),
             _ => Err(EngineError::Miss(format!(
                 "no {system} run {run_id} is recorded"
             ))),
@@ -562,7 +637,7 @@ impl Engine for RecordedEngine {
     fn get<'a>(&'a self, system: System, run_id: &'a str) -> EngineFuture<'a, Arc<Run>> {
         Box::pin(async move {
             let i = self.known(system, run_id)?;
-            Ok(self.runs[i as usize].clone())
+            self.load(i)
         })
     }
 
@@ -574,10 +649,7 @@ impl Engine for RecordedEngine {
     ) -> EngineFuture<'a, Option<Arc<Run>>> {
         Box::pin(async move {
             let i = self.known(system, run_id)?;
-            Ok(self
-                .evaluations
-                .get(&i)
-                .map(|&e| self.runs[e as usize].clone()))
+            self.evaluations.get(&i).map(|&e| self.load(e)).transpose()
         })
     }
 

@@ -12,9 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::report::HEADER;
 use super::walk::Impact;
-use crate::corpus::Corpus;
 use crate::engine::{forward_run_calls, Engine, EngineFuture, RecordedEngine, Reply, StartRequest};
-use crate::model::Run;
 use crate::report::Carried;
 
 /// Why `impact.csv` cannot be used: the file, the line and what is wrong there.
@@ -129,15 +127,15 @@ impl ImpactPlan {
 
     /// The cases among `selected` to carry from their recordings (the `unaffected` ones), as
     /// the report's [`Carried`] section: which, why, and how many others are replayed.
-    pub fn carried(&self, selected: &[Arc<Run>]) -> Carried {
+    pub fn carried<'a>(&self, selected: impl IntoIterator<Item = &'a str>) -> Carried {
         let mut out = Carried {
             source: self.path.display().to_string(),
             ..Carried::default()
         };
-        for case in selected {
-            match self.cases.get(&case.run_id) {
+        for run_id in selected {
+            match self.cases.get(run_id) {
                 Some((Impact::Unaffected, reason)) => {
-                    out.cases.push((case.run_id.clone(), reason.clone()));
+                    out.cases.push((run_id.to_owned(), reason.clone()));
                 }
                 Some(_) => out.replayed += 1,
                 None => out.unlisted += 1,
@@ -149,18 +147,17 @@ impl ImpactPlan {
 }
 
 /// `run --impact DIR`: reads DIR/impact.csv and wraps `engine` so that the `unaffected`
-/// cases among `selected` are answered from their recordings in `corpus`. Returns the engine
-/// to replay with and the report's [`Carried`] section.
-pub fn carrying(
+/// cases among `selected` (run ids) are answered from their recordings (`recorded`, over the
+/// cases' corpus). Returns the engine to replay with and the report's [`Carried`] section.
+pub fn carrying<'a>(
     dir: &Path,
-    selected: &[Arc<Run>],
-    corpus: &Corpus,
+    selected: impl IntoIterator<Item = &'a str>,
+    recorded: RecordedEngine,
     engine: Arc<dyn Engine>,
 ) -> Result<(Arc<dyn Engine>, Carried), PlanError> {
     let plan = ImpactPlan::read(dir)?;
     let carried = plan.carried(selected);
     let ids = carried.cases.iter().map(|(id, _)| id.clone());
-    let recorded = RecordedEngine::from_corpora(&[corpus]);
     Ok((
         Arc::new(CarryingEngine::new(recorded, engine, ids)),
         carried,
@@ -276,7 +273,7 @@ mod tests {
 
     #[test]
     fn carried_cases_do_not_go_live() {
-        let empty = Corpus::default();
+        let empty = crate::corpus::Corpus::default();
         let live: Arc<dyn Engine> = Arc::new(RecordedEngine::from_corpora(&[&empty]));
         let engine = CarryingEngine::new(
             RecordedEngine::from_corpora(&[&empty]),

@@ -34,7 +34,8 @@ async fn to_folder(
     (resume, retry_errors): (bool, bool),
 ) -> (Summary, Stats) {
     if resume || retry_errors {
-        options.finished = resumable(out, &cases, retry_errors).unwrap().0;
+        let listed = Cases::from_runs(cases.clone());
+        options.finished = resumable(out, &listed, retry_errors).unwrap().0;
     }
     let folder = Folder {
         out,
@@ -201,7 +202,7 @@ async fn every_case_starts_finishes_once_and_its_turns_are_told() {
     };
     let s = run(
         e,
-        cases,
+        cases.into(),
         eval::Settings::default(),
         Arc::new(NoSnapshots),
         options,
@@ -241,7 +242,7 @@ async fn a_sink_that_cannot_write_stops_the_run_naming_its_file() {
     };
     let err = run(
         e.clone(),
-        cases,
+        cases.into(),
         eval::Settings::default(),
         Arc::new(NoSnapshots),
         options,

@@ -9,8 +9,10 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::{replay, Options, Progress};
+use crate::corpus::Entry;
 use crate::engine::{Engine, EngineError};
 use crate::eval;
+use crate::formats::Problem;
 use crate::model::Run;
 use crate::report::{CaseFinished, CaseRow, Event, Origin, Repeats, Verdict};
 use crate::snapshot::{SnapshotCheck, SnapshotError};
@@ -170,6 +172,29 @@ async fn salvage(ctx: &Ctx, progress: &Progress, row: &mut CaseRow) {
     }
     if let Some(in_flight) = &ctx.options.in_flight {
         in_flight.finish(&run_id);
+    }
+}
+
+/// A case whose document could not be read back from its file (it changed or went away
+/// during the run): an error row naming the file, the case not replayed.
+pub(super) fn unreadable(ctx: &Ctx, case: &Entry, problem: &Problem, seq: usize) -> CaseFinished {
+    let mut row = CaseRow::new(
+        &case.run_id,
+        case.system().as_str(),
+        case.workflow_id.as_deref().unwrap_or_default(),
+    );
+    row.version = case.version;
+    let why = ctx
+        .options
+        .redactor
+        .line(case.workflow_id.as_deref(), &problem.to_string());
+    errored(&mut row, why);
+    CaseFinished {
+        seq,
+        origin: Origin::Replayed,
+        row,
+        snapshot_errors: Vec::new(),
+        comment_failed: false,
     }
 }
 

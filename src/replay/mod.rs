@@ -7,14 +7,17 @@
 //! - [`drive`](replay): one case turn by turn ([`Progress`] follows the live run).
 //! - `case`: one case replayed, judged, snapshotted, its repeats folded into one row.
 //! - [`run`]: the driver: dispatch, the reorder window, Ctrl-C, the events.
-//! - [`Selection`]: filters, samples and shards.
+//! - [`Selection`]: filters, samples and shards; [`Cases`]: the selected cases, each read back
+//!   from its file when its turn comes.
 
 mod case;
+mod cases;
 mod drive;
 mod options;
 mod run;
 mod select;
 
+pub use cases::Cases;
 pub use drive::{live_hints, replay, turn_input, with_retries, DriveError, Progress, Replayed};
 pub use options::{Options, SnapshotFailures, Summary, MAX_SNAPSHOT_ERRORS};
 pub use run::run;

@@ -13,21 +13,20 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
-use super::case::{run_case, Ctx, Msg};
-use super::{Options, Summary};
+use super::case::{run_case, unreadable, Ctx, Msg};
+use super::{Cases, Options, Summary};
 use crate::engine::Engine;
 use crate::eval;
-use crate::model::Run;
 use crate::report::{CaseFinished, Event, Origin, Sink, SinkError};
 use crate::snapshot::SnapshotCheck;
 
-/// Replays `cases` (sorted by run id) through `engine`, judging each with `eval` and checking
+/// Replays `cases` (in run-id order; each read when its turn comes) through `engine`, judging each with `eval` and checking
 /// its snapshot with `snapshots`, and hands every [`Event`] to each of `sinks` in turn. The
 /// first sink error stops the run (nothing more is dispatched) and is returned: it names the
 /// file.
 pub async fn run(
     engine: Arc<dyn Engine>,
-    cases: Vec<Arc<Run>>,
+    cases: Cases,
     eval: eval::Settings,
     snapshots: Arc<dyn SnapshotCheck>,
     mut options: Options,
@@ -36,8 +35,8 @@ pub async fn run(
     let mut emit = |event: &Event| sinks.iter_mut().try_for_each(|s| s.event(event));
     let mut finished = std::mem::take(&mut options.finished);
     let resumed = cases
-        .iter()
-        .filter(|c| finished.contains_key(&c.run_id))
+        .entries()
+        .filter(|c| finished.contains_key(&*c.run_id))
         .count();
     emit(&Event::RunStarted {
         cases: cases.len() as u64,
@@ -62,14 +61,15 @@ pub async fn run(
         let cancelled = cancelled.clone();
         let ctx = ctx.clone();
         tokio::spawn(async move {
-            for (seq, case) in cases.into_iter().enumerate() {
+            let cases = Arc::new(cases);
+            for seq in 0..cases.len() {
                 if cancelled.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(slot) = window.clone().acquire_owned().await else {
                     break;
                 };
-                if let Some(row) = finished.remove(&case.run_id) {
+                if let Some(row) = finished.remove(&*cases.entry(seq).run_id) {
                     let done = CaseFinished {
                         seq,
                         origin: Origin::Journal,
@@ -88,10 +88,13 @@ pub async fn run(
                 if cancelled.load(Ordering::SeqCst) {
                     break;
                 }
-                let tx = tx.clone();
-                let ctx = ctx.clone();
+                let (tx, ctx, cases) = (tx.clone(), ctx.clone(), cases.clone());
                 tokio::spawn(async move {
-                    let done = run_case(&ctx, &case, seq, &tx).await;
+                    // Read back here, on the case's own task: cases parse on every worker.
+                    let done = match cases.run(seq) {
+                        Ok(case) => run_case(&ctx, &case, seq, &tx).await,
+                        Err(problem) => unreadable(&ctx, cases.entry(seq), &problem, seq),
+                    };
                     drop(permit);
                     let _ = tx.send(Msg::Done(Box::new(done), slot));
                 });

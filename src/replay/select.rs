@@ -3,12 +3,10 @@
 //! Sampling comes before sharding so the shards of a sample cover exactly that sample.
 
 use std::collections::BinaryHeap;
-use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::corpus::{Filter, Shard};
-use crate::model::Run;
+use crate::corpus::{Filter, Index, Shard};
 
 /// The selection flags.
 #[derive(Debug, Clone, Default)]
@@ -34,54 +32,55 @@ fn sample_key(seed: u64, run_id: &str) -> u64 {
 }
 
 impl Selection {
-    /// The selected cases, sorted by run id.
-    pub fn apply<'a>(&self, cases: impl Iterator<Item = &'a Arc<Run>>) -> Vec<Arc<Run>> {
-        let filtered = cases.filter(|r| self.filters.iter().all(|f| f.matches(r)));
-        let mut out: Vec<Arc<Run>> = match self.sample {
-            None => filtered.cloned().collect(),
+    /// The selected cases of `index`: their positions, ascending (so in run-id order).
+    pub fn apply(&self, index: &Index) -> Vec<usize> {
+        let entries = index.entries();
+        let filtered = index
+            .cases()
+            .filter(|&i| self.filters.iter().all(|f| f.matches(&entries[i])));
+        let mut out: Vec<usize> = match self.sample {
+            None => filtered.collect(),
             Some(n) => {
                 // The n smallest keys, in bounded memory.
-                let mut heap: BinaryHeap<(u64, String)> = BinaryHeap::with_capacity(n + 1);
-                let mut kept: std::collections::HashMap<String, Arc<Run>> = Default::default();
-                for r in filtered {
-                    let key = sample_key(self.seed, &r.run_id);
+                let mut heap: BinaryHeap<(u64, usize)> = BinaryHeap::with_capacity(n + 1);
+                for i in filtered {
+                    let key = sample_key(self.seed, &entries[i].run_id);
                     if heap.len() < n {
-                        heap.push((key, r.run_id.clone()));
-                        kept.insert(r.run_id.clone(), r.clone());
-                    } else if heap.peek().is_some_and(|(k, _)| key < *k) {
-                        if let Some((_, dropped)) = heap.pop() {
-                            kept.remove(&dropped);
-                        }
-                        heap.push((key, r.run_id.clone()));
-                        kept.insert(r.run_id.clone(), r.clone());
+                        heap.push((key, i));
+                    } else if heap.peek().is_some_and(|&top| (key, i) < top) {
+                        heap.pop();
+                        heap.push((key, i));
                     }
                 }
-                kept.into_values().collect()
+                heap.into_iter().map(|(_, i)| i).collect()
             }
         };
         if let Some(shard) = self.shard {
-            out.retain(|r| shard.contains(&r.run_id));
+            out.retain(|&i| shard.contains(&entries[i].run_id));
         }
-        out.sort_by(|a, b| a.run_id.cmp(&b.run_id));
+        out.sort_unstable();
         out
     }
 }
 
 /// SHA-256 over every run's id and the SHA-256 of its document bytes, in run id order (the
-/// manifest's corpus digest). A run's hash taken at load ([`Run::raw_sha256`]) is used when
+/// manifest's corpus digest). A run's hash taken at load ([`Entry::sha256`]) is used when
 /// there is one; other documents are read back and hashed in parallel. A document that cannot
 /// be re-read counts by its id only.
-pub fn corpus_digest(runs: &[Arc<Run>]) -> String {
+pub fn corpus_digest(index: &Index) -> String {
     use rayon::prelude::*;
-    let docs: Vec<Option<[u8; 32]>> = runs
-        .par_iter()
-        .map(|r| {
-            r.raw_sha256
-                .or_else(|| r.raw.bytes().ok().map(|b| Sha256::digest(&b).into()))
+    let docs: Vec<Option<[u8; 32]>> = (0..index.len())
+        .into_par_iter()
+        .map(|i| {
+            index.entries()[i].sha256.or_else(|| {
+                let run = index.run(i).ok()?;
+                let bytes = run.raw.bytes().ok()?;
+                Some(Sha256::digest(&bytes).into())
+            })
         })
         .collect();
     let mut h = Sha256::new();
-    for (r, doc) in runs.iter().zip(docs) {
+    for (r, doc) in index.entries().iter().zip(docs) {
         h.update(r.run_id.as_bytes());
         h.update([0]);
         if let Some(d) = doc {
@@ -94,18 +93,18 @@ pub fn corpus_digest(runs: &[Arc<Run>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::corpus::{Corpus, LoadOptions};
+    use crate::corpus::LoadOptions;
 
     #[test]
     fn samples_are_deterministic_by_seed_and_shards_split_them() {
-        let c = Corpus::load(
+        let c = Index::load(
             &[std::path::PathBuf::from("fixtures")],
             &LoadOptions::default(),
         );
         let ids = |sel: &Selection| -> Vec<String> {
-            sel.apply(c.cases())
+            sel.apply(&c)
                 .iter()
-                .map(|r| r.run_id.clone())
+                .map(|&i| c.entries()[i].run_id.to_string())
                 .collect()
         };
         let s1 = Selection {

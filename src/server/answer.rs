@@ -53,6 +53,7 @@ impl From<EngineError> for ApiError {
             EngineError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             EngineError::Unsupported(_) => StatusCode::METHOD_NOT_ALLOWED,
             EngineError::TooLarge { .. } => StatusCode::BAD_GATEWAY,
+            EngineError::Recording(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let retry_after_ms = match e {
             EngineError::RateLimited { retry_after_ms } => retry_after_ms,

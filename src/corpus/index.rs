@@ -1,0 +1,288 @@
+//! The corpus as an index: what `reprise run` keeps in memory of every document, so that memory
+//! does not grow with the runs' size.
+//!
+//! Loading reads every file on all cores as [`Corpus::load`](super::Corpus::load) does, but
+//! keeps of each run only an [`Entry`]: its id, system, workflow, version, status, evaluation
+//! links, the hash chain of its inputs (what the recorded engine matches on), its digest and
+//! where its document lies (file and byte range). A run is read back from its file when it is
+//! needed ([`Index::run`]): the operating system's page cache holds the bytes, the index holds
+//! a weak reference to each run in use, so a case and the recording answering it are parsed
+//! once while the case is in flight and dropped when it ends.
+//!
+//! An index can also hold its runs ([`Index::from_runs`]): tests, `reprise serve` and the
+//! commands that keep a corpus in memory build the recorded engine that way, through the
+//! same code.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
+
+use super::link::{link, position, unique, Links, Record, Warning};
+use super::load::{read_all, LoadOptions};
+use crate::formats::{Adapters, Problem};
+use crate::model::{chain, EvalLink, Format, Origin, RawDoc, Run, System, UnusableCount};
+
+/// What the index keeps of one run. See the module documentation.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The run id.
+    pub run_id: Box<str>,
+    /// The shape it was read from (and so its system).
+    pub format: Format,
+    /// The workflow it ran.
+    pub workflow_id: Option<Box<str>>,
+    /// Its version number.
+    pub version: Option<i64>,
+    /// Its status as the system spelled it (`--filter status=`).
+    pub status: Box<str>,
+    /// Evaluation links.
+    pub eval: EvalLink,
+    /// The hash chain of its inputs after each turn ([`crate::model::chain`]); its length is
+    /// the number of turns.
+    pub chains: Box<[u64]>,
+    /// SHA-256 of its document, when the loader was asked for it.
+    pub sha256: Option<[u8; 32]>,
+    /// Where it was read from.
+    pub origin: Origin,
+    /// Where its document lies in that file.
+    pub range: Range<usize>,
+    /// Counts read as unknown (warned about once, at load).
+    unusable: Option<Box<(Vec<UnusableCount>, usize)>>,
+}
+
+impl Entry {
+    /// The entry of a loaded run.
+    pub fn of(run: &Run) -> Entry {
+        Entry {
+            run_id: run.run_id.as_str().into(),
+            format: run.format,
+            workflow_id: run.workflow_id.as_deref().map(Into::into),
+            version: run.version,
+            status: run.status.text.as_str().into(),
+            eval: run.eval.clone(),
+            chains: chain::chains(&run.turns),
+            sha256: run.raw_sha256,
+            origin: run.origin.clone(),
+            range: run.raw.range(),
+            unusable: (!run.usage.unusable.is_empty())
+                .then(|| Box::new((run.usage.unusable.clone(), run.usage.unusable_more))),
+        }
+    }
+
+    /// The system it ran on.
+    pub fn system(&self) -> System {
+        self.format.system()
+    }
+
+    /// True for a case: a run that is not an evaluation run.
+    pub fn is_case(&self) -> bool {
+        !self.eval.is_evaluation_run
+    }
+
+    /// Its number of turns.
+    pub fn turns(&self) -> usize {
+        self.chains.len()
+    }
+}
+
+impl Record for Entry {
+    fn run_id(&self) -> &str {
+        &self.run_id
+    }
+    fn eval(&self) -> &EvalLink {
+        &self.eval
+    }
+    fn origin(&self) -> Origin {
+        self.origin.clone()
+    }
+    fn unusable(&self) -> (&[UnusableCount], usize) {
+        self.unusable
+            .as_deref()
+            .map_or((&[], 0), |(counts, more)| (counts.as_slice(), *more))
+    }
+}
+
+/// Every run of a corpus as an [`Entry`], sorted by run id (ids unique), and the way back to
+/// each run. See the module documentation.
+#[derive(Debug)]
+pub struct Index {
+    entries: Vec<Entry>,
+    /// The runs themselves, in the entries' order, when the index holds them.
+    resident: Option<Vec<Arc<Run>>>,
+    /// The runs read back and still in use somewhere.
+    in_use: Box<[Mutex<Weak<Run>>]>,
+    /// How to read a document again (each entry's format is forced: no detection).
+    adapters: Adapters,
+    links: Links,
+    /// Bad files, documents and lines.
+    pub problems: Vec<Problem>,
+    /// What is odd but did not stop loading (as [`super::Corpus::warnings`]).
+    pub warnings: Vec<Warning>,
+    /// Files read.
+    pub files: usize,
+    /// Bytes read.
+    pub bytes: u64,
+}
+
+impl Index {
+    /// Reads every run under `paths` on all cores, keeping an entry of each. Problems,
+    /// warnings and their order are those of [`Corpus::load`](super::Corpus::load).
+    pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Index {
+        let read = read_all(paths, options, |run| Entry::of(&run));
+        let (entries, mut warnings) = unique(read.runs);
+        let (links, link_warnings) = link(&entries);
+        warnings.extend(link_warnings);
+        let mut all_warnings = read.warnings;
+        all_warnings.extend(warnings);
+        Index {
+            in_use: (0..entries.len())
+                .map(|_| Mutex::new(Weak::new()))
+                .collect(),
+            entries,
+            resident: None,
+            adapters: options.adapters.clone(),
+            links,
+            problems: read.problems,
+            warnings: all_warnings,
+            files: read.files,
+            bytes: read.bytes,
+        }
+    }
+
+    /// An index holding runs already loaded (the first copy of an id wins; the later ones are
+    /// warnings).
+    pub fn from_runs(runs: impl IntoIterator<Item = Arc<Run>>) -> Index {
+        let (runs, warnings) = unique(runs.into_iter().collect());
+        let (links, link_warnings) = link(&runs);
+        let entries: Vec<Entry> = runs.iter().map(|r| Entry::of(r)).collect();
+        Index {
+            in_use: Box::new([]),
+            entries,
+            resident: Some(runs),
+            adapters: Adapters::new(Vec::new()),
+            links,
+            problems: Vec::new(),
+            warnings: warnings.into_iter().chain(link_warnings).collect(),
+            files: 0,
+            bytes: 0,
+        }
+    }
+
+    /// True when the index holds its runs (else it reads them back from their files).
+    pub fn is_resident(&self) -> bool {
+        self.resident.is_some()
+    }
+
+    /// The entries, sorted by run id.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The number of runs.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when no run was loaded.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Where the run with this id is among the entries.
+    pub fn position(&self, run_id: &str) -> Option<usize> {
+        position(&self.entries, run_id)
+    }
+
+    /// The positions of the cases (runs that are not evaluation runs), in run-id order.
+    pub fn cases(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.entries.len()).filter(|&i| self.entries[i].is_case())
+    }
+
+    /// The position of the evaluation run that judged the run at `i` (same rule as the
+    /// corpus: the one the run names wins, else the highest id).
+    pub fn evaluation_of(&self, i: usize) -> Option<usize> {
+        self.links.evaluation_of(i)
+    }
+
+    /// Evaluation runs whose source is in the corpus.
+    pub fn linked_evaluations(&self) -> usize {
+        self.links.linked
+    }
+
+    /// Evaluation runs whose source is not in the corpus.
+    pub fn dangling_evaluations(&self) -> usize {
+        self.links.dangling
+    }
+
+    /// The run at position `i`: held, still in use elsewhere, or read back from its file and
+    /// parsed again. An error names the file when the document can no longer be read as it
+    /// was (the file changed or went away during the run).
+    pub fn run(&self, i: usize) -> Result<Arc<Run>, Problem> {
+        if let Some(runs) = &self.resident {
+            return Ok(runs[i].clone());
+        }
+        let slot = &self.in_use[i];
+        if let Some(run) = lock(slot).upgrade() {
+            return Ok(run);
+        }
+        // Parsed outside the lock: two tasks asking at once both parse, and one copy wins.
+        let run = Arc::new(self.read_back(&self.entries[i])?);
+        let mut held = lock(slot);
+        if let Some(other) = held.upgrade() {
+            return Ok(other);
+        }
+        *held = Arc::downgrade(&run);
+        Ok(run)
+    }
+
+    fn read_back(&self, entry: &Entry) -> Result<Run, Problem> {
+        let path: &Path = &entry.origin.path;
+        let changed = |why: String| {
+            let mut p = Problem::file(
+                path,
+                format!("cannot read run {} again: {why}", entry.run_id),
+            );
+            p.line = entry.origin.line;
+            p
+        };
+        let bytes = read_range(path, &entry.range).map_err(|e| changed(e.to_string()))?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| changed("the file changed during the run".to_owned()))?;
+        let mut run = crate::formats::parse::parse(text, Some(entry.format), &self.adapters)
+            .map_err(|p| changed(format!("the file changed during the run ({})", p.message)))?;
+        if *run.run_id != *entry.run_id {
+            return Err(changed("the file changed during the run".to_owned()));
+        }
+        run.raw = RawDoc::Disk {
+            path: entry.origin.path.clone(),
+            range: entry.range.clone(),
+        };
+        run.raw_sha256 = entry.sha256;
+        run.origin = entry.origin.clone();
+        Ok(run)
+    }
+}
+
+fn lock(slot: &Mutex<Weak<Run>>) -> std::sync::MutexGuard<'_, Weak<Run>> {
+    // A slot is replaced whole; a panic elsewhere cannot leave it half written.
+    slot.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The bytes of `range` in the file at `path`.
+fn read_range(path: &Path, range: &Range<usize>) -> std::io::Result<Vec<u8>> {
+    let mut out = vec![0; range.len()];
+    let file = std::fs::File::open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.read_exact_at(&mut out, range.start as u64)?;
+    }
+    #[cfg(not(unix))]
+    {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = file;
+        file.seek(SeekFrom::Start(range.start as u64))?;
+        file.read_exact(&mut out)?;
+    }
+    Ok(out)
+}
