@@ -51,7 +51,7 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rayon::prelude::*;
-use reprise::corpus::{find_files, Corpus, LoadOptions};
+use reprise::corpus::{find_files, Corpus, Index, LoadOptions};
 use reprise::formats::read_bytes;
 use reprise::synth::{generate, Options};
 
@@ -111,8 +111,39 @@ fn weigh_loaded_runs() {
     drop(runs);
 }
 
+/// What `reprise run` keeps of a run: its index entry (ids, links, input chains, digest,
+/// place), weighed as the runs are, on one thread (the count is per thread), with the loader's
+/// transient parse freed. The bound guards the streaming pipeline's memory per case.
+fn weigh_index() {
+    let (dir, _data) = synth_files(150, 4);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    let (runs, bytes) = pool.install(|| {
+        let before = LIVE.with(|l| l.get());
+        let index = Index::load(
+            &[dir.path().to_path_buf()],
+            &LoadOptions {
+                digest: true,
+                ..LoadOptions::default()
+            },
+        );
+        let bytes = LIVE.with(|l| l.get()) - before;
+        (index.len(), bytes)
+    });
+    let per_run = bytes as f64 / runs as f64;
+    println!("index/weight: {runs} runs, {bytes} bytes: {per_run:.0} bytes per run");
+    assert!(per_run < 1024.0, "an index entry weighs {per_run:.0} bytes");
+    assert!(
+        per_run > 64.0,
+        "the count must see the index ({per_run:.0} bytes)"
+    );
+}
+
 fn bench(c: &mut Criterion) {
     weigh_loaded_runs();
+    weigh_index();
     let (dir, data) = synth_files(300, 1);
     let total: u64 = data.iter().map(|(_, b)| b.len() as u64).sum();
     // JSONL and arrays hold several documents: the references parse each document.

@@ -245,7 +245,13 @@ pub(crate) fn read_all<T: Send>(
                 options.keep_raw,
                 options.digest,
             );
-            let runs: Vec<T> = read.runs.into_iter().map(&keep).collect();
+            // A fresh list, not `into_iter().map().collect()`: that reuses the runs' buffer in
+            // place, and the allocator may keep the whole of it (a run's size, not a kept
+            // entry's, per document) for as long as the corpus lives.
+            let mut runs: Vec<T> = Vec::with_capacity(read.runs.len());
+            for run in read.runs {
+                runs.push(keep(run));
+            }
             let warnings: Vec<Warning> = read
                 .warnings
                 .into_iter()

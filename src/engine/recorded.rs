@@ -74,7 +74,7 @@ pub struct RecordedEngine {
     /// (workflow, version) → its recordings, ascending.
     members: HashMap<(u32, Option<i64>), Vec<u32>>,
     /// (workflow, version, chain after some turn) → recordings with those inputs, ascending.
-    prefixes: HashMap<(u32, Option<i64>, u64), Vec<u32>>,
+    prefixes: HashMap<(u32, Option<i64>, u64), Ids>,
     /// Recording → its evaluation run.
     evaluations: HashMap<u32, u32>,
     sessions: Mutex<HashMap<String, Vec<Session>>>,
@@ -279,7 +279,7 @@ impl RecordedEngine {
     ) -> impl Iterator<Item = &'s [u32]> + 's {
         self.versions_for(wf, version)
             .iter()
-            .filter_map(move |v| self.prefixes.get(&(wf, v, chain)).map(Vec::as_slice))
+            .filter_map(move |v| self.prefixes.get(&(wf, v, chain)).map(Ids::as_slice))
     }
 
     /// The winner among the recordings matching `chain`: the case's own, else the lowest id;
@@ -507,7 +507,7 @@ impl RecordedEngine {
         let same_inputs = versions
             .iter()
             .filter_map(|v| self.prefixes.get(&(wf, *v, chain)))
-            .flatten();
+            .flat_map(Ids::as_slice);
         let others = versions
             .iter()
             .filter_map(|v| self.members.get(&(wf, *v)))
@@ -571,6 +571,38 @@ impl RecordedEngine {
             _ => Err(EngineError::Miss(format!(
                 "no {system} run {run_id} is recorded"
             ))),
+        }
+    }
+}
+
+/// Recordings sharing some inputs, ascending. Most input chains belong to one recording: it
+/// is held inline, a list only from the second (a million recordings of a few turns each
+/// make millions of chains).
+#[derive(Debug, Clone)]
+enum Ids {
+    One([u32; 1]),
+    Many(Vec<u32>),
+}
+
+impl Default for Ids {
+    fn default() -> Ids {
+        Ids::Many(Vec::new())
+    }
+}
+
+impl Ids {
+    fn push(&mut self, id: u32) {
+        match self {
+            Ids::Many(list) if list.is_empty() => *self = Ids::One([id]),
+            Ids::Many(list) => list.push(id),
+            Ids::One([first]) => *self = Ids::Many(vec![*first, id]),
+        }
+    }
+
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Ids::One(one) => one,
+            Ids::Many(list) => list,
         }
     }
 }
