@@ -13,6 +13,7 @@
 //! commands that keep a corpus in memory build the recorded engine that way, through the
 //! same code.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
@@ -109,8 +110,8 @@ pub struct Index {
     entries: Vec<Entry>,
     /// The runs themselves, in the entries' order, when the index holds them.
     resident: Option<Vec<Arc<Run>>>,
-    /// The runs read back and still in use somewhere.
-    in_use: Box<[Mutex<Weak<Run>>]>,
+    /// The runs read back that may still be in use somewhere.
+    in_use: Mutex<InUse>,
     /// How to read a document again (each entry's format is forced: no detection).
     adapters: Adapters,
     links: Links,
@@ -135,9 +136,7 @@ impl Index {
         let mut all_warnings = read.warnings;
         all_warnings.extend(warnings);
         Index {
-            in_use: (0..entries.len())
-                .map(|_| Mutex::new(Weak::new()))
-                .collect(),
+            in_use: Mutex::default(),
             entries,
             resident: None,
             adapters: options.adapters.clone(),
@@ -156,7 +155,7 @@ impl Index {
         let (links, link_warnings) = link(&runs);
         let entries: Vec<Entry> = runs.iter().map(|r| Entry::of(r)).collect();
         Index {
-            in_use: Box::new([]),
+            in_use: Mutex::default(),
             entries,
             resident: Some(runs),
             adapters: Adapters::new(Vec::new()),
@@ -221,18 +220,12 @@ impl Index {
         if let Some(runs) = &self.resident {
             return Ok(runs[i].clone());
         }
-        let slot = &self.in_use[i];
-        if let Some(run) = lock(slot).upgrade() {
+        if let Some(run) = self.lock().get(i) {
             return Ok(run);
         }
         // Parsed outside the lock: two tasks asking at once both parse, and one copy wins.
         let run = Arc::new(self.read_back(&self.entries[i])?);
-        let mut held = lock(slot);
-        if let Some(other) = held.upgrade() {
-            return Ok(other);
-        }
-        *held = Arc::downgrade(&run);
-        Ok(run)
+        Ok(self.lock().put(i, run))
     }
 
     fn read_back(&self, entry: &Entry) -> Result<Run, Problem> {
@@ -263,9 +256,43 @@ impl Index {
     }
 }
 
-fn lock(slot: &Mutex<Weak<Run>>) -> std::sync::MutexGuard<'_, Weak<Run>> {
-    // A slot is replaced whole; a panic elsewhere cannot leave it half written.
-    slot.lock().unwrap_or_else(|e| e.into_inner())
+impl Index {
+    fn lock(&self) -> std::sync::MutexGuard<'_, InUse> {
+        // Every update is one insert or one sweep; a panic elsewhere cannot leave it half done.
+        self.in_use.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The runs read back, by position, held weakly: a run is dropped when its last user is done.
+/// A dead entry still holds the run's own block (a `Weak` keeps its allocation), so the dead
+/// are swept out whenever the table has doubled since the last sweep: memory follows the
+/// runs in flight, not the runs read.
+#[derive(Debug, Default)]
+struct InUse {
+    runs: HashMap<usize, Weak<Run>>,
+    sweep_at: usize,
+}
+
+impl InUse {
+    /// How many entries a sweep waits for at least.
+    const MIN_SWEEP: usize = 1024;
+
+    fn get(&self, i: usize) -> Option<Arc<Run>> {
+        self.runs.get(&i).and_then(Weak::upgrade)
+    }
+
+    /// Holds `run` for position `i`, unless another copy is alive (which is returned).
+    fn put(&mut self, i: usize, run: Arc<Run>) -> Arc<Run> {
+        if let Some(other) = self.get(i) {
+            return other;
+        }
+        self.runs.insert(i, Arc::downgrade(&run));
+        if self.runs.len() >= self.sweep_at.max(Self::MIN_SWEEP) {
+            self.runs.retain(|_, w| w.strong_count() > 0);
+            self.sweep_at = 2 * self.runs.len();
+        }
+        run
+    }
 }
 
 /// The bytes of `range` in the file at `path`.
@@ -285,4 +312,81 @@ fn read_range(path: &Path, range: &Range<usize>) -> std::io::Result<Vec<u8>> {
         file.read_exact(&mut out)?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Corpus;
+
+    fn fixtures() -> Vec<PathBuf> {
+        vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")]
+    }
+
+    #[test]
+    fn every_run_read_back_is_the_run_the_corpus_loaded() {
+        let options = LoadOptions::default();
+        let corpus = Corpus::load(&fixtures(), &options);
+        let index = Index::load(&fixtures(), &options);
+        assert_eq!(index.len(), corpus.runs.len());
+        assert!(index.len() > 20, "{}", index.len());
+        assert_eq!(index.problems.len(), corpus.problems.len());
+        assert_eq!(index.warnings, corpus.warnings);
+        for (i, loaded) in corpus.runs.iter().enumerate() {
+            let entry = &index.entries()[i];
+            assert_eq!(&*entry.run_id, loaded.run_id);
+            assert_eq!(entry.turns(), loaded.turns.len());
+            let again = index.run(i).expect("read back");
+            assert_eq!(
+                format!("{again:?}"),
+                format!("{loaded:?}"),
+                "{}",
+                loaded.run_id
+            );
+            assert_eq!(
+                index.evaluation_of(i).map(|e| &*index.entries()[e].run_id),
+                corpus
+                    .evaluation_of(&loaded.run_id)
+                    .map(|r| r.run_id.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn a_run_in_use_is_shared_and_a_dropped_one_is_swept() {
+        let index = Index::load(&fixtures(), &LoadOptions::default());
+        let a = index.run(0).unwrap();
+        let b = index.run(0).unwrap();
+        assert!(Arc::ptr_eq(&a, &b), "one copy while in use");
+        drop((a, b));
+        // Dropped runs leave dead entries; a sweep clears them once the table has grown.
+        let mut table = InUse::default();
+        for i in 0..10 * InUse::MIN_SWEEP {
+            drop(table.put(
+                i,
+                Arc::new(Run::new(index.entries()[0].format, format!("r{i}"))),
+            ));
+        }
+        assert!(table.runs.len() <= InUse::MIN_SWEEP, "{}", table.runs.len());
+    }
+
+    #[test]
+    fn a_file_changed_during_the_run_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = fixtures()[0].join("noxus");
+        let first = std::fs::read_dir(&src)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "json"))
+            .expect("a noxus fixture");
+        let path = dir.path().join("run.json");
+        std::fs::copy(&first, &path).unwrap();
+        let index = Index::load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert_eq!(index.len(), 1);
+        std::fs::write(&path, b"{}").unwrap();
+        let problem = index.run(0).expect_err("changed");
+        assert_eq!(problem.path, path);
+        assert!(problem.message.contains("cannot read run"), "{problem}");
+    }
 }
