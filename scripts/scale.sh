@@ -6,6 +6,9 @@
 #   scripts/scale.sh SIZE...             measure: e.g. scripts/scale.sh 10000 100000
 #   scripts/scale.sh shards SIZE [N]     a run of SIZE cases whole and as N shards (default
 #                                        10), merged; prints IDENTICAL or the differing files
+#   scripts/scale.sh merge ROWS [N]      `reprise report merge` alone (wall, peak RSS) over N
+#                                        journals (default 10) of ROWS rows in all, made by
+#                                        copying the rows of a 1,000-case run under new run ids
 #
 # measure: for each SIZE, one preparation run writes the snapshots (`--update-snapshots
 # always`, timed but not counted), then RUNS runs of
@@ -78,7 +81,8 @@ packs() {
 
 # Prints the folder of the cached corpus of N cases, generating (and packing) it if needed.
 corpus() {
-    local n=$1 raw=$WORK/synth-$n packed=$WORK/jsonl-$n
+    local n=$1
+    local raw=$WORK/synth-$n packed=$WORK/jsonl-$n
     if packs "$n"; then
         [ -f "$packed.done" ] && { echo "$packed"; return; }
     else
@@ -145,7 +149,8 @@ measure() {
 
 # The snapshots of the corpus of N cases (written once by an unmeasured-in-the-median run).
 snapshots() {
-    local n=$1 dir=$2 snaps=$WORK/snaps-$n
+    local n=$1 dir=$2
+    local snaps=$WORK/snaps-$n
     if [ ! -f "$snaps.done" ]; then
         rm -rf "$snaps"
         need_disk $((n * (SNAP_KB_PER_CASE + REPORT_KB_PER_CASE))) "the snapshots of $n cases"
@@ -256,7 +261,53 @@ shards() {
     return $rc
 }
 
+# `report merge` alone over N shard folders holding ROWS journal rows in all: the rows of a
+# 1,000-case run, copied under new run ids (`ID~COPY`), dealt out round-robin, each journal
+# in a shuffled order (as cases finish).
+merge_only() {
+    local rows=$1 k=${2:-10} dir snaps out=$WORK/merge-$1 i
+    is_size "$rows" || die "not a row count: $rows"
+    is_size "$k" || die "not a shard count: $k"
+    dir=$(corpus 1000)
+    snaps=$(snapshots 1000 "$dir")
+    [ -f "$WORK/out-1000/journal.jsonl" ] || die "no journal in $WORK/out-1000"
+    need_disk $((rows * REPORT_KB_PER_CASE * 2)) "$rows journal rows and their merge"
+    rm -rf "$out"
+    python3 - "$WORK/out-1000/journal.jsonl" "$out" "$rows" "$k" <<'PY'
+import json, os, random, sys
+src, out, rows, k = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+base = [json.loads(l) for l in open(src) if l.strip()]
+files = []
+for i in range(k):
+    os.makedirs(f"{out}/shard-{i + 1}")
+    files.append(open(f"{out}/shard-{i + 1}/journal.jsonl", "w"))
+rng = random.Random(1)
+block = []
+def flush():
+    rng.shuffle(block)
+    for n, line in block:
+        files[n % k].write(line)
+    block.clear()
+for n in range(rows):
+    row = base[n % len(base)]
+    row["run_id"] = f"{row['run_id'].split('~')[0]}~{n // len(base):07}"
+    block.append((n, json.dumps(row, separators=(",", ":")) + "\n"))
+    if len(block) >= 10000:
+        flush()
+flush()
+PY
+    local dirs=()
+    for i in $(seq "$k"); do dirs+=("$out/shard-$i"); done
+    : >"$out/merge.txt"
+    measure "$out/merge.txt" "$BIN" report merge --out "$out/merged" "${dirs[@]}"
+    read -r w r c <"$out/merge.txt"
+    printf 'merge of %d rows in %d journals (%s MB): wall %ss, peak %s MB, exit %s, %s cases in manifest.json\n' \
+        "$rows" "$k" "$(du -sk "${dirs[@]}" | awk '{s += $1} END {printf "%.0f", s / 1024}')" "$w" "$(mb "$r")" "$c" \
+        "$(cases_of "$out/merged")"
+}
+
 case $1 in
+    merge) shift; [ $# -ge 1 ] || usage; merge_only "$@" ;;
     shards) shift; [ $# -ge 1 ] || usage; shards "$@" ;;
     measure) shift; [ $# -ge 1 ] || usage; measure_sizes "$@" ;;
     -h | --help) usage ;;

@@ -39,18 +39,26 @@ pub fn merge(dirs: &[PathBuf], out: &Path, meta: &RunMeta) -> Result<(Stats, usi
         sorter.read_journal(&dir.join(journal::FILE))?;
     }
     let (chunks, bad) = sorter.finish()?;
+    // Read before the report is written: an input folder may be the output.
+    let sections = SnapshotSections::read(dirs)?;
     let mut merged = Merged::open(&chunks)?;
     let mut report = Report::create(out, meta.clone())?;
-    // The merged folder gets the merged journal too, so it can be merged or resumed again.
-    let mut journal = journal::Journal::open(out, &[])?;
-    while let Some(row) = merged.next_row()? {
+    // The merged folder gets the merged journal too (its lines as the shards wrote them, in
+    // run-id order), so it can be merged or resumed again. Written beside and renamed at the
+    // end, so an input folder can be the output too.
+    let part = spill.path().join(journal::FILE);
+    let mut journal = BufWriter::new(File::create(&part).map_err(at(&part))?);
+    while let Some((row, line)) = merged.next_row()? {
         report.add(&row)?;
-        journal.append(&row).map_err(at(journal.path()))?;
+        journal.write_all(&line).map_err(at(&part))?;
     }
+    journal.flush().map_err(at(&part))?;
+    let path = out.join(journal::FILE);
+    std::fs::rename(&part, &path).map_err(at(&path))?;
     report.finish()?;
     let stats = report.into_stats();
-    let section = snapshot_section(dirs, stats.snapshots_changed, stats.snapshots_new)?;
-    if let Some(section) = section {
+    if let Some(sections) = sections {
+        let section = sections.render(stats.snapshots_changed, stats.snapshots_new);
         let md = out.join("summary.md");
         let append = || -> io::Result<()> {
             let mut file = std::fs::OpenOptions::new().append(true).open(&md)?;
@@ -66,78 +74,99 @@ const SNAPSHOTS: &str = "\n## Snapshots\n\n";
 /// Where the list of orphaned snapshots starts in it.
 const ORPHANS: &str = "Orphaned snapshots:\n\n";
 
-/// The `## Snapshots` section of the merged `summary.md`, from the sections of the folders'
-/// (`None` when none has one): the report's (changed, new) counts, the orphans counted and
-/// listed by the folders, and every folder's cases (a heading and a diff each) in run-id
-/// order. A shard cannot tell orphans (its cases are filtered), so a whole run's orphans
-/// have no counterpart in a merge of shards.
-fn snapshot_section(dirs: &[PathBuf], changed: u64, new: u64) -> Result<Option<String>, SinkError> {
-    let mut found = false;
-    let mut orphaned = 0u64;
-    let mut cases: Vec<(String, String)> = Vec::new();
-    let mut orphans: Vec<String> = Vec::new();
-    for dir in dirs {
-        let path = dir.join("summary.md");
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(source) => return Err(SinkError { path, source }),
-        };
-        let Some(start) = text.rfind(SNAPSHOTS) else {
-            continue;
-        };
-        found = true;
-        let section = &text[start + SNAPSHOTS.len()..];
-        // The counts table: header, rule, `| changed | new | orphaned |`, a blank line.
-        let mut lines = section.splitn(4, '\n');
-        let counts = lines.nth(2).unwrap_or_default();
-        let rest = lines.next().unwrap_or_default().trim_start_matches('\n');
-        orphaned += counts
-            .trim_matches('|')
-            .rsplit('|')
-            .next()
-            .and_then(|n| n.trim().parse::<u64>().ok())
-            .unwrap_or(0);
-        let (listed, orphan_list) = match rest.find(ORPHANS) {
-            Some(i) => (&rest[..i], &rest[i + ORPHANS.len()..]),
-            None => (rest, ""),
-        };
-        // A case starts with a line `### `run id` (state)`; diff lines all start with a
-        // marker (` `, `+`, `-`, `@`), so no line inside a diff does.
-        let mut starts: Vec<usize> = listed.match_indices("### `").map(|(i, _)| i).collect();
-        starts.retain(|&i| i == 0 || listed.as_bytes()[i - 1] == b'\n');
-        for (n, &i) in starts.iter().enumerate() {
-            let case = &listed[i..starts.get(n + 1).copied().unwrap_or(listed.len())];
-            let id = case["### `".len()..].split('`').next().unwrap_or_default();
-            cases.push((id.to_owned(), case.to_owned()));
+/// The `## Snapshots` sections of the folders' `summary.md`, for the merged one. A shard
+/// cannot tell orphans (its cases are filtered), so a whole run's orphans have no
+/// counterpart in a merge of shards.
+struct SnapshotSections {
+    /// Orphans counted.
+    orphaned: u64,
+    /// (run id, heading and diff) of every changed or new case listed.
+    cases: Vec<(String, String)>,
+    /// The orphans listed, a line each.
+    orphans: Vec<String>,
+}
+
+impl SnapshotSections {
+    /// Reads the sections of the folders' `summary.md` (`None` when none has one).
+    fn read(dirs: &[PathBuf]) -> Result<Option<SnapshotSections>, SinkError> {
+        let mut found = false;
+        let mut orphaned = 0u64;
+        let mut cases: Vec<(String, String)> = Vec::new();
+        let mut orphans: Vec<String> = Vec::new();
+        for dir in dirs {
+            let path = dir.join("summary.md");
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(source) => return Err(SinkError { path, source }),
+            };
+            let Some(start) = text.rfind(SNAPSHOTS) else {
+                continue;
+            };
+            found = true;
+            let section = &text[start + SNAPSHOTS.len()..];
+            // The counts table: header, rule, `| changed | new | orphaned |`, a blank line.
+            let mut lines = section.splitn(4, '\n');
+            let counts = lines.nth(2).unwrap_or_default();
+            let rest = lines.next().unwrap_or_default().trim_start_matches('\n');
+            orphaned += counts
+                .trim_matches('|')
+                .rsplit('|')
+                .next()
+                .and_then(|n| n.trim().parse::<u64>().ok())
+                .unwrap_or(0);
+            let (listed, orphan_list) = match rest.find(ORPHANS) {
+                Some(i) => (&rest[..i], &rest[i + ORPHANS.len()..]),
+                None => (rest, ""),
+            };
+            // A case starts with a line `### `run id` (state)`; diff lines all start with a
+            // marker (` `, `+`, `-`, `@`), so no line inside a diff does.
+            let mut starts: Vec<usize> = listed.match_indices("### `").map(|(i, _)| i).collect();
+            starts.retain(|&i| i == 0 || listed.as_bytes()[i - 1] == b'\n');
+            for (n, &i) in starts.iter().enumerate() {
+                let case = &listed[i..starts.get(n + 1).copied().unwrap_or(listed.len())];
+                let id = case["### `".len()..].split('`').next().unwrap_or_default();
+                cases.push((id.to_owned(), case.to_owned()));
+            }
+            orphans.extend(
+                orphan_list
+                    .lines()
+                    .filter(|l| l.starts_with("- "))
+                    .map(str::to_owned),
+            );
         }
-        orphans.extend(
-            orphan_list
-                .lines()
-                .filter(|l| l.starts_with("- "))
-                .map(str::to_owned),
-        );
+        if !found {
+            return Ok(None);
+        }
+        cases.sort_by(|a, b| a.0.cmp(&b.0));
+        orphans.sort();
+        Ok(Some(SnapshotSections {
+            orphaned,
+            cases,
+            orphans,
+        }))
     }
-    if !found {
-        return Ok(None);
-    }
-    cases.sort_by(|a, b| a.0.cmp(&b.0));
-    orphans.sort();
-    let mut out = format!(
+
+    /// The merged section: the report's (changed, new) counts, the orphans counted and
+    /// listed, and every folder's cases in run-id order.
+    fn render(&self, changed: u64, new: u64) -> String {
+        let orphaned = self.orphaned;
+        let mut out = format!(
         "## Snapshots\n\n| changed | new | orphaned |\n|---|---|---|\n| {changed} | {new} | {orphaned} |\n\n"
     );
-    for (_, case) in &cases {
-        out.push_str(case);
-    }
-    if !orphans.is_empty() {
-        out.push_str(ORPHANS);
-        for o in &orphans {
-            out.push_str(o);
+        for (_, case) in &self.cases {
+            out.push_str(case);
+        }
+        if !self.orphans.is_empty() {
+            out.push_str(ORPHANS);
+            for o in &self.orphans {
+                out.push_str(o);
+                out.push('\n');
+            }
             out.push('\n');
         }
-        out.push('\n');
+        out
     }
-    Ok(Some(out))
 }
 
 /// Reads journal lines into sorted, spilled chunks.
@@ -217,8 +246,8 @@ impl<'a> Sorter<'a> {
 /// chunk that has it, since chunks are in reading order).
 struct Merged {
     readers: Vec<(PathBuf, BufReader<File>)>,
-    /// The next row of each chunk.
-    heads: Vec<Option<CaseRow>>,
+    /// The next row of each chunk, and its line (with its newline).
+    heads: Vec<Option<(CaseRow, Vec<u8>)>>,
     /// (run id, chunk) of every head, smallest first.
     heap: BinaryHeap<Reverse<(String, usize)>>,
 }
@@ -257,12 +286,12 @@ impl Merged {
         let row: CaseRow = serde_json::from_slice(&line)
             .map_err(|e| err(io::Error::new(io::ErrorKind::InvalidData, e)))?;
         self.heap.push(Reverse((row.run_id.clone(), i)));
-        self.heads[i] = Some(row);
+        self.heads[i] = Some((row, line));
         Ok(())
     }
 
     /// The next row in run-id order, the latest chunk's when several have its run id.
-    fn next_row(&mut self) -> Result<Option<CaseRow>, SinkError> {
+    fn next_row(&mut self) -> Result<Option<(CaseRow, Vec<u8>)>, SinkError> {
         let Some(Reverse((id, first))) = self.heap.pop() else {
             return Ok(None);
         };
@@ -308,7 +337,8 @@ mod tests {
         let (chunks, _) = sorter.finish().unwrap();
         let mut m = Merged::open(&chunks).unwrap();
         let mut out = Vec::new();
-        while let Some(r) = m.next_row().unwrap() {
+        while let Some((r, line)) = m.next_row().unwrap() {
+            assert!(line.ends_with(b"}\n"), "{}", String::from_utf8_lossy(&line));
             out.push((r.run_id, r.workflow_id));
         }
         out
@@ -361,5 +391,69 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().starts_with(".merge-"))
             .collect();
         assert!(left.is_empty());
+    }
+
+    #[test]
+    fn an_input_folder_can_be_the_output() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        write_journal(&a, &[row("b", "a1"), row("a", "a1")], "");
+        write_journal(&b, &[row("c", "b1")], "");
+        let (stats, bad) = merge(&[a.clone(), b], &a, &RunMeta::default()).unwrap();
+        assert_eq!((stats.all.runs, bad), (3, 0));
+        let (rows, _) = journal::read(&a).unwrap();
+        let mut ids: Vec<&str> = rows.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn snapshot_sections_merge_by_run_id_with_their_orphans() {
+        let tmp = tempfile::tempdir().unwrap();
+        let section = |cases: &[(&str, &str)], orphans: &[&str]| {
+            let mut s = format!(
+                "# Report\n\ntext\n{SNAPSHOTS}| changed | new | orphaned |\n|---|---|---|\n| 9 | 9 | {} |\n\n",
+                orphans.len()
+            );
+            for (id, state) in cases {
+                s += &format!("### `{id}` ({state})\n\n```diff\n-old {id}\n+new {id}\n```\n\n");
+            }
+            if !orphans.is_empty() {
+                s += ORPHANS;
+                for o in orphans {
+                    s += &format!("- `{o}.snap` (run `{o}`)\n");
+                }
+                s += "\n";
+            }
+            s
+        };
+        let dirs: Vec<PathBuf> = ["a", "b", "c"].iter().map(|d| tmp.path().join(d)).collect();
+        for d in &dirs {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::fs::write(
+            dirs[0].join("summary.md"),
+            section(&[("b", "changed"), ("d", "new")], &["z"]),
+        )
+        .unwrap();
+        std::fs::write(
+            dirs[1].join("summary.md"),
+            section(&[("a", "new"), ("c", "changed")], &["y"]),
+        )
+        .unwrap();
+        // No summary.md in the third folder.
+        let merged = SnapshotSections::read(&dirs).unwrap().unwrap().render(2, 2);
+        let want = section(
+            &[
+                ("a", "new"),
+                ("b", "changed"),
+                ("c", "changed"),
+                ("d", "new"),
+            ],
+            &["y", "z"],
+        );
+        let want = want.replace("| 9 | 9 |", "| 2 | 2 |");
+        assert_eq!(merged, want[want.find(SNAPSHOTS).unwrap() + 1..]);
+        assert!(SnapshotSections::read(&dirs[2..]).unwrap().is_none());
     }
 }
