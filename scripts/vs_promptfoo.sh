@@ -85,7 +85,12 @@ csv_rows() { python3 -c 'import csv, sys; print(sum(1 for _ in csv.reader(open(s
 printf '%-9s %-10s %10s %12s\n' tool cases wall_s peak_rss_mb
 for n in "${SIZES[@]}"; do
     corpus=$WORK/synth-$n
-    [ -d "$corpus" ] || "$BIN" synth --runs "$n" --seed 1 --out "$corpus" >/dev/null
+    # A corpus is reused only when its synth finished (an interrupted one is written again).
+    if [ ! -f "$corpus.done" ]; then
+        rm -rf "$corpus"
+        "$BIN" synth --runs "$n" --seed 1 --out "$corpus" >/dev/null
+        touch "$corpus.done"
+    fi
     # Warm-up (unmeasured): reprise's writes the snapshots that --check then compares against.
     rm -rf "$WORK/snaps-$n"
     "$BIN" run "$corpus" --out "$WORK/r-$n" --snapshots "$WORK/snaps-$n" --update-snapshots always \
