@@ -28,6 +28,10 @@
 #                files synth writes; auto (default): pack above 100000 cases
 #   PACK_MB      size of a packed file (default 64)
 #   JOBS         passed as `-j` (default: reprise's own, the number of CPUs)
+#   SNAPS        prepared (default): the measured runs use `--check` against snapshots written
+#                once; none: no snapshot folder and `--update-snapshots no` instead of
+#                `--check` (no preparation run, no snapshot files: about 6 KB per case less
+#                disk; every case's snapshot then counts as new)
 # A corpus takes about 36 KB per case as synth writes it (1,000,000 cases: ~35 GB, before
 # packing); the script checks `df` first and refuses when the disk cannot hold it.
 # Never part of CI: it takes minutes to hours and measures the machine (check `uptime`).
@@ -40,6 +44,7 @@ RUNS=${RUNS:-3}
 PACK=${PACK:-auto}
 PACK_MB=${PACK_MB:-64}
 JOBS=${JOBS:+-j $JOBS}
+SNAPS=${SNAPS:-prepared}
 # Disk per case, measured on synth --seed 1 (du of 2,000 and 10,000 cases), rounded up.
 CORPUS_KB_PER_CASE=36
 REPORT_KB_PER_CASE=8
@@ -166,23 +171,36 @@ snapshots() {
     echo "$snaps"
 }
 
+# Sets SNAP_ARGS: the snapshot flags of the measured runs over the corpus DIR of N cases.
+snap_args() {
+    case $SNAPS in
+        none) SNAP_ARGS=(--snapshots "$WORK/no-snapshots" --update-snapshots no) ;;
+        prepared)
+            local snaps
+            snaps=$(snapshots "$1" "$2")
+            SNAP_ARGS=(--snapshots "$snaps" --check)
+            ;;
+        *) die "SNAPS must be prepared or none" ;;
+    esac
+}
+
 cases_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cases"])' "$1/manifest.json"; }
 files_of() { find "$1" -type f | wc -l; }
 
 measure_sizes() {
-    local first="" last="" n dir snaps t wall rss rcs
+    local first="" last="" n dir t wall rss rcs
     declare -A RSS
     printf '%-9s %8s %10s %6s %9s %12s  %s\n' cases files corpus_mb runs wall_s peak_rss_mb "walls (s) / exit codes"
     for n in "$@"; do
         is_size "$n" || die "not a size: $n"
         dir=$(corpus "$n")
-        snaps=$(snapshots "$n" "$dir")
+        snap_args "$n" "$dir"
         need_disk $((n * REPORT_KB_PER_CASE)) "the reports of $n cases"
         t=$WORK/times-$n.txt
         : >"$t"
         for _ in $(seq "$RUNS"); do
             # shellcheck disable=SC2086
-            measure "$t" "$BIN" run "$dir" --out "$WORK/out-$n" --snapshots "$snaps" --check --no-progress $JOBS
+            measure "$t" "$BIN" run "$dir" --out "$WORK/out-$n" "${SNAP_ARGS[@]}" --no-progress $JOBS
         done
         wall=$(cut -d' ' -f1 "$t" | median)
         rss=$(cut -d' ' -f2 "$t" | median)
@@ -229,20 +247,20 @@ compare_folders() {
 }
 
 shards() {
-    local n=$1 k=${2:-10} dir snaps out=$WORK/shards-$1 i rc=0 t
+    local n=$1 k=${2:-10} dir out=$WORK/shards-$1 i rc=0 t
     is_size "$n" || die "not a size: $n"
     is_size "$k" || die "not a shard count: $k"
     dir=$(corpus "$n")
-    snaps=$(snapshots "$n" "$dir")
+    snap_args "$n" "$dir"
     need_disk $((n * REPORT_KB_PER_CASE * 3)) "the whole, shard and merged reports of $n cases"
     rm -rf "$out"
     mkdir -p "$out"
     t=$out/times.txt
     # shellcheck disable=SC2086
-    measure "$out/whole.txt" "$BIN" run "$dir" --out "$out/whole" --snapshots "$snaps" --check --no-progress $JOBS
+    measure "$out/whole.txt" "$BIN" run "$dir" --out "$out/whole" "${SNAP_ARGS[@]}" --no-progress $JOBS
     for i in $(seq "$k"); do
         # shellcheck disable=SC2086
-        measure "$out/shard.txt" "$BIN" run "$dir" --out "$out/shard-$i" --snapshots "$snaps" --check --no-progress \
+        measure "$out/shard.txt" "$BIN" run "$dir" --out "$out/shard-$i" "${SNAP_ARGS[@]}" --no-progress \
             --shard "$i/$k" $JOBS
     done
     local dirs=()
