@@ -6,8 +6,9 @@
 //! beside the output; the spilled chunks are then merged k ways into the report writers in
 //! run-id order. What stays resident is one chunk while reading, then one row per chunk.
 //!
-//! `run` appends a `## Snapshots` section to `summary.md` after the report (from its snapshot
-//! stage, not from the rows): the merge merges the shards' sections, their cases by run id.
+//! `run` appends a `## Snapshots` section to `summary.md` (and the GitHub job summary) after
+//! the report, from its snapshot stage, not from the rows: the merge merges the shards'
+//! sections, their cases by run id, and appends the result the same way.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -65,6 +66,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path, meta: &RunMeta) -> Result<(Stats, usi
             write!(file, "\n{section}")
         };
         append().map_err(at(&md))?;
+        // And the GitHub job summary, as `run` appends it.
+        super::pr_comment::append_step_summary(&format!("\n{section}")).map_err(|e| SinkError {
+            path: e.path,
+            source: e.source,
+        })?;
     }
     Ok((stats, bad))
 }
