@@ -7,7 +7,14 @@
 # (`contains` and `icontains`), `--max-concurrency 4`, CSV output, no cache, no telemetry.
 # reprise: SIZE synthetic multi-turn cases (`reprise synth --seed 1`), `reprise run … --check`
 # with the embedded recorded engine, every report written.
-# Each command runs RUNS times (default 3); the table gives the median wall and the median peak RSS.
+# Each command runs RUNS times (default 3), the two tools taking turns, after one unmeasured
+# warm-up run of each (reprise's writes the snapshots its --check runs compare against); the
+# table gives the median wall and the median peak RSS. Every promptfoo run starts from an empty
+# promptfoo directory (its SQLite database of results), as on a fresh CI runner: otherwise
+# each run would add an eval to the database the next one opens, and the runs would differ.
+# Peak RSS is GNU time's %M: the largest process of the command (node, or reprise).
+# Both tools' checks must pass: reprise must exit 0 with SIZE cases in manifest.json,
+# promptfoo must exit 0 (every assertion passed) with SIZE rows in its CSV.
 #
 # Needs: a release build (`cargo build --release`), GNU time (/usr/bin/time), and promptfoo with
 # Node ≥ 22. Without a system Node 22, install both locally from npm (no other network needed):
@@ -26,6 +33,8 @@ SIZES=("$@")
 export PATH="$PF_DIR/node_modules/.bin:$PATH"
 export PROMPTFOO_DISABLE_TELEMETRY=1 PROMPTFOO_DISABLE_UPDATE=1 PROMPTFOO_DISABLE_SHARING=1
 export PROMPTFOO_CONFIG_DIR="$WORK/pf-home" PROMPTFOO_CACHE_ENABLED=false
+# A run in CI mode (env CI set) would change neither tool's work, but keep it out of the record.
+unset CI
 
 [ -x "$BIN" ] || { echo "no release binary at $BIN: cargo build --release" >&2; exit 2; }
 command -v promptfoo >/dev/null || { echo "promptfoo not found (see the header of $0)" >&2; exit 2; }
@@ -59,21 +68,46 @@ EOF
     echo "$dir"
 }
 
+# What the figures were measured with, for the record.
+echo "reprise $("$BIN" --version | awk '{print $NF}') ($BIN), promptfoo $(promptfoo --version 2>/dev/null | tail -1)," \
+    "node $(node --version), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), RUNS=$RUNS"
+
+# One promptfoo eval of the config in DIR, from an empty promptfoo directory; prints "WALL_S RSS_KB".
+promptfoo_eval() {
+    rm -rf "$PROMPTFOO_CONFIG_DIR" "$1/out.csv"
+    (cd "$1" && measure promptfoo eval -c promptfooconfig.yaml --max-concurrency 4 \
+        --no-cache --no-share --no-progress-bar --no-table -o "$1/out.csv")
+}
+
+# The number of data rows of a CSV file.
+csv_rows() { python3 -c 'import csv, sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))) - 1)' "$1"; }
+
 printf '%-9s %-10s %10s %12s\n' tool cases wall_s peak_rss_mb
 for n in "${SIZES[@]}"; do
     corpus=$WORK/synth-$n
-    [ -d "$corpus" ] || "$BIN" synth --runs "$n" --seed 1 --out "$corpus" >/dev/null
-    # A first run writes the snapshots that --check then compares against.
-    "$BIN" run "$corpus" --out "$WORK/r-$n" --snapshots "$WORK/snaps-$n" --update-snapshots always --no-progress >/dev/null 2>&1 || true
+    # A corpus is reused only when its synth finished (an interrupted one is written again).
+    if [ ! -f "$corpus.done" ]; then
+        rm -rf "$corpus"
+        "$BIN" synth --runs "$n" --seed 1 --out "$corpus" >/dev/null
+        touch "$corpus.done"
+    fi
+    # Warm-up (unmeasured): reprise's writes the snapshots that --check then compares against.
+    rm -rf "$WORK/snaps-$n"
+    "$BIN" run "$corpus" --out "$WORK/r-$n" --snapshots "$WORK/snaps-$n" --update-snapshots always \
+        --no-progress >/dev/null 2>"$WORK/last.stderr" \
+        || { echo "the warm-up reprise run failed:" >&2; tail -5 "$WORK/last.stderr" >&2; exit 1; }
     pf=$(promptfoo_config "$n")
+    promptfoo_eval "$pf" >/dev/null
     : >"$WORK/reprise-$n.txt"; : >"$WORK/promptfoo-$n.txt"
     for _ in $(seq "$RUNS"); do
         measure "$BIN" run "$corpus" --out "$WORK/r-$n" --snapshots "$WORK/snaps-$n" \
             --check --no-progress >>"$WORK/reprise-$n.txt"
-        (cd "$pf" && measure promptfoo eval -c promptfooconfig.yaml --max-concurrency 4 \
-            --no-cache --no-progress-bar --no-table -o "$pf/out.csv") >>"$WORK/promptfoo-$n.txt"
+        promptfoo_eval "$pf" >>"$WORK/promptfoo-$n.txt"
     done
-    [ -s "$pf/out.csv" ] || { echo "promptfoo wrote no CSV" >&2; exit 1; }
+    cases=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["cases"])' "$WORK/r-$n/manifest.json")
+    [ "$cases" = "$n" ] || { echo "reprise ran $cases cases, not $n" >&2; exit 1; }
+    rows=$(csv_rows "$pf/out.csv")
+    [ "$rows" = "$n" ] || { echo "promptfoo's CSV has $rows rows, not $n" >&2; exit 1; }
     for tool in reprise promptfoo; do
         wall=$(cut -d' ' -f1 "$WORK/$tool-$n.txt" | median)
         rss=$(cut -d' ' -f2 "$WORK/$tool-$n.txt" | median)

@@ -54,14 +54,19 @@ impl<'a> Side<'a> {
         })
     }
 
-    /// Reads from the folder's `report.html` the transcripts of the flipped cases that the
-    /// journal does not hold (passing cases: the journal keeps only failing and changed
-    /// cases' transcripts).
+    /// Keeps the transcripts the page shows: the failing, erroring and changed cases' and the
+    /// flips' (the journal holds every case's; the rest would put the whole run on the page).
+    /// A flip whose text the journal lacks (a journal written before every transcript was
+    /// kept) has it read back from the folder's `report.html`.
     pub fn read_texts(&mut self, cmp: &Comparison) -> Result<(), HistoryError> {
-        let wanted: HashSet<&str> = cmp
-            .flips
-            .iter()
-            .map(|f| f.run_id.as_str())
+        let flips: HashSet<&str> = cmp.flips.iter().map(|f| f.run_id.as_str()).collect();
+        for (id, row) in &mut self.rows {
+            if !html::keeps_text_first(row) && !flips.contains(id.as_str()) {
+                row.snapshot_text = None;
+            }
+        }
+        let wanted: HashSet<&str> = flips
+            .into_iter()
             .filter(|id| self.rows.get(*id).is_none_or(|r| r.snapshot_text.is_none()))
             .collect();
         if !wanted.is_empty() {

@@ -1,5 +1,8 @@
 //! `journal.jsonl`: one redacted [`CaseRow`] per line, appended as each case finishes. It is
-//! what `--resume` skips and what `reprise report merge` rebuilds reports from. As a sink it
+//! what `--resume` skips and what `reprise report merge` rebuilds reports from. A row keeps
+//! its snapshot text (transcript and diff) whatever its verdict: `report.html` and
+//! `summary.md` show the texts of passing and new cases too, and a report rebuilt from the
+//! journal (a merge of shards, a resumed run) must be the one the whole run writes. As a sink it
 //! takes [`Event::CaseFinished`] in finish order (it sits in front of the reorder adapter), so a
 //! killed run keeps every case that finished.
 
@@ -14,18 +17,6 @@ use super::CaseRow;
 
 /// The journal's file name inside a report folder.
 pub const FILE: &str = "journal.jsonl";
-
-/// The row as journaled: the transcript is kept only for a failing, erroring or changed case
-/// (what a merged `report.html` shows first); a passing, unchanged case's would triple the
-/// journal and the memory of `--resume` and `report merge` for little.
-fn journaled(row: &CaseRow) -> std::borrow::Cow<'_, CaseRow> {
-    if row.snapshot_text.is_none() || super::html::keeps_text_first(row) {
-        return std::borrow::Cow::Borrowed(row);
-    }
-    let mut r = row.clone();
-    r.snapshot_text = None;
-    std::borrow::Cow::Owned(r)
-}
 
 /// An open journal, appending.
 pub struct Journal {
@@ -46,7 +37,7 @@ impl Journal {
         {
             let mut out = io::BufWriter::new(File::create(&tmp)?);
             for row in keep {
-                serde_json::to_writer(&mut out, &*journaled(row))?;
+                serde_json::to_writer(&mut out, row)?;
                 out.write_all(b"\n")?;
             }
             out.flush()?;
@@ -61,7 +52,7 @@ impl Journal {
 
     /// Appends one finished case, in one write, flushed.
     pub fn append(&mut self, row: &CaseRow) -> io::Result<()> {
-        let mut line = serde_json::to_vec(&*journaled(row))?;
+        let mut line = serde_json::to_vec(row)?;
         line.push(b'\n');
         self.file.write_all(&line)?;
         self.file.flush()
@@ -91,27 +82,44 @@ impl Sink for Journal {
 /// Reads the rows of `dir/journal.jsonl`, last one per run id winning. Unreadable lines (a
 /// line torn by a kill) are skipped and counted. A missing journal is empty.
 pub fn read(dir: &Path) -> io::Result<(HashMap<String, CaseRow>, usize)> {
-    let path = dir.join(FILE);
-    let file = match File::open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((HashMap::new(), 0)),
-        Err(e) => return Err(e),
-    };
     let mut rows = HashMap::new();
+    let bad = scan(&dir.join(FILE), |row, _| {
+        rows.insert(row.run_id.clone(), row);
+        Ok(())
+    })
+    .map_err(|e| e.source)?;
+    Ok((rows, bad))
+}
+
+/// Calls `f` with every readable row of the journal at `path` and its line, in file order,
+/// and returns how many lines were unreadable (each parsed whole, so a torn line is skipped
+/// and never stands for its case). A missing journal has no rows. An error reading the
+/// journal names it; `f`'s errors pass as they are.
+pub fn scan(
+    path: &Path,
+    mut f: impl FnMut(CaseRow, Vec<u8>) -> Result<(), SinkError>,
+) -> Result<usize, SinkError> {
+    let err = |source| SinkError {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(err(e)),
+    };
     let mut bad = 0;
     for line in BufReader::new(file).split(b'\n') {
-        let line = line?;
+        let line = line.map_err(err)?;
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         match serde_json::from_slice::<CaseRow>(&line) {
-            Ok(row) => {
-                rows.insert(row.run_id.clone(), row);
-            }
+            Ok(row) => f(row, line)?,
             Err(_) => bad += 1,
         }
     }
-    Ok((rows, bad))
+    Ok(bad)
 }
 
 #[cfg(test)]
@@ -121,7 +129,7 @@ mod tests {
     use crate::snapshot::SnapshotState;
 
     #[test]
-    fn journal_keeps_transcripts_of_failing_and_changed_cases_only() {
+    fn journal_keeps_every_transcript_and_skips_a_torn_line() {
         let dir = tempfile::tempdir().unwrap();
         let row = |id: &str, verdict: Verdict, snapshot: SnapshotState| {
             let mut r = CaseRow::new(id, "noxus", "wf");
@@ -129,7 +137,7 @@ mod tests {
             r.snapshot = snapshot;
             r.snapshot_text = Some(SnapshotText {
                 transcript: format!("transcript of {id}"),
-                diff: None,
+                diff: (snapshot == SnapshotState::New).then(|| format!("+ {id}")),
             });
             r
         };
@@ -141,16 +149,23 @@ mod tests {
             .unwrap();
         j.append(&row("d", Verdict::None, SnapshotState::New))
             .unwrap();
+        // A kill in the middle of a write leaves a torn last line.
+        j.file.write_all(b"{\"run_id\":\"e\",\"sys").unwrap();
         let (rows, bad) = read(dir.path()).unwrap();
-        assert_eq!(bad, 0);
-        let has = |id: &str| rows[id].snapshot_text.is_some();
+        assert_eq!(bad, 1);
+        let text = |id: &str| {
+            rows[id]
+                .snapshot_text
+                .as_ref()
+                .map(|t| t.transcript.as_str())
+        };
+        for id in ["a", "b", "c", "d"] {
+            assert_eq!(text(id), Some(format!("transcript of {id}").as_str()));
+        }
         assert_eq!(
-            [has("a"), has("b"), has("c"), has("d")],
-            [false, true, true, false]
+            rows["d"].snapshot_text.as_ref().unwrap().diff.as_deref(),
+            Some("+ d")
         );
-        assert_eq!(
-            rows["b"].snapshot_text.as_ref().unwrap().transcript,
-            "transcript of b"
-        );
+        assert!(!rows.contains_key("e"));
     }
 }

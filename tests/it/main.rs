@@ -10,6 +10,7 @@ pub(crate) mod http;
 mod impact;
 mod live;
 mod load;
+mod merge;
 mod names;
 pub(crate) mod odd_files;
 mod plugin;
