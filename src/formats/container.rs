@@ -54,17 +54,24 @@ pub fn read_file(
     keep_raw: bool,
     digest: bool,
 ) -> FileOutcome {
-    let mut file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) => return cannot_read(path, &e),
-    };
-    let size = file.metadata().map_or(0, |m| m.len());
     let how = How {
         forced,
         keep_raw,
         digest,
         chunk: CHUNK,
     };
+    if keep_raw || !is_jsonl(path) {
+        // Read whole (`fs::read` asks the size once and reads it in one call).
+        return match std::fs::read(path) {
+            Ok(bytes) => read_buffer(path, bytes, adapters, &how),
+            Err(e) => cannot_read(path, &e),
+        };
+    }
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) => return cannot_read(path, &e),
+    };
+    let size = file.metadata().map_or(0, |m| m.len());
     read_open(path, &mut file, size, adapters, &how)
 }
 
@@ -106,6 +113,11 @@ pub(crate) fn read_open(
     if let Err(e) = file.read_to_end(&mut bytes) {
         return cannot_read(path, &e);
     }
+    read_buffer(path, bytes, adapters, how)
+}
+
+/// [`read_file`] over the whole file's `bytes`.
+fn read_buffer(path: &Path, bytes: Vec<u8>, adapters: &Adapters, how: &How) -> FileOutcome {
     // Shared only when the runs keep it: making the buffer shareable copies it.
     let shared: Option<Arc<[u8]>> = how.keep_raw.then(|| Arc::from(bytes.as_slice()));
     let buf = shared.as_deref().unwrap_or(&bytes);
