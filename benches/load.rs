@@ -149,6 +149,25 @@ fn two_jsonl_files(data: &Files, dir: &std::path::Path) {
     }
 }
 
+/// Benches `load` (on `pool`, else on rayon's global pool), which must find no problem.
+fn bench_load(
+    g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>,
+    name: &str,
+    pool: Option<&rayon::ThreadPool>,
+    load: impl Fn() -> Corpus + Send + Sync,
+) {
+    g.bench_function(name, |b| {
+        b.iter_with_large_drop(|| {
+            let corpus = match pool {
+                Some(pool) => pool.install(&load),
+                None => load(),
+            };
+            assert!(corpus.problems.is_empty());
+            corpus
+        })
+    });
+}
+
 fn bench(c: &mut Criterion) {
     weigh_loaded_runs();
     let (dir, data) = synth_files(300, 1);
@@ -249,16 +268,7 @@ fn bench(c: &mut Criterion) {
                 },
             )
         };
-        g.bench_function(name, |b| {
-            b.iter_with_large_drop(|| {
-                let corpus = match pool {
-                    Some(pool) => pool.install(load),
-                    None => load(),
-                };
-                assert!(corpus.problems.is_empty());
-                corpus
-            })
-        });
+        bench_load(&mut g, name, pool, load);
     }
     g.finish();
 
@@ -278,16 +288,7 @@ fn bench(c: &mut Criterion) {
         ("Corpus::load (rayon, from disk)", None),
     ] {
         let load = || Corpus::load(&[packed.path().to_path_buf()], &LoadOptions::default());
-        g.bench_function(name, |b| {
-            b.iter_with_large_drop(|| {
-                let corpus = match pool {
-                    Some(pool) => pool.install(load),
-                    None => load(),
-                };
-                assert!(corpus.problems.is_empty());
-                corpus
-            })
-        });
+        bench_load(&mut g, name, pool, load);
     }
     g.finish();
 }
