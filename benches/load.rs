@@ -11,6 +11,11 @@
 //! the runs, the corpus) is freed outside the timed part: loading is what is measured. The
 //! allocator is the binary's (mimalloc), so the figures are the tool's.
 //!
+//! A second group, `load two JSONL files`, packs the same corpus into two JSONL files of about
+//! equal size (one document a line, as an export) and loads them from disk on one thread and on
+//! rayon: the files are read in chunks and their lines parsed on all cores
+//! (`scripts/two_file_load.sh` measures the whole command the same way).
+//!
 //! Before the timings it prints what a loaded run weighs beside its file (bytes requested from
 //! the allocator, counted per thread): `cargo bench --bench load -- weight` prints only that.
 
@@ -141,6 +146,58 @@ fn weigh_index() {
     );
 }
 
+/// The documents of `data` packed into two JSONL files of about equal size under `dir`: JSONL
+/// lines as they are, each JSON file (or array element) on one line.
+fn two_jsonl_files(data: &Files, dir: &std::path::Path) {
+    let mut docs: Vec<Vec<u8>> = Vec::new();
+    for (path, bytes) in data {
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            docs.extend(
+                bytes
+                    .split(|&c| c == b'\n')
+                    .filter(|l| !l.is_empty())
+                    .map(<[u8]>::to_vec),
+            );
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_slice(bytes).expect("json");
+        let values = match value {
+            serde_json::Value::Array(items) => items,
+            one => vec![one],
+        };
+        docs.extend(values.iter().map(|v| serde_json::to_vec(v).expect("json")));
+    }
+    docs.sort_by_key(|d| std::cmp::Reverse(d.len()));
+    let mut files = [Vec::new(), Vec::new()];
+    for doc in docs {
+        let smaller = usize::from(files[1].len() < files[0].len());
+        files[smaller].extend_from_slice(&doc);
+        files[smaller].push(b'\n');
+    }
+    for (i, bytes) in files.iter().enumerate() {
+        std::fs::write(dir.join(format!("part-{}.jsonl", i + 1)), bytes).expect("write");
+    }
+}
+
+/// Benches `load` (on `pool`, else on rayon's global pool), which must find no problem.
+fn bench_load(
+    g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>,
+    name: &str,
+    pool: Option<&rayon::ThreadPool>,
+    load: impl Fn() -> Corpus + Send + Sync,
+) {
+    g.bench_function(name, |b| {
+        b.iter_with_large_drop(|| {
+            let corpus = match pool {
+                Some(pool) => pool.install(&load),
+                None => load(),
+            };
+            assert!(corpus.problems.is_empty());
+            corpus
+        })
+    });
+}
+
 fn bench(c: &mut Criterion) {
     weigh_loaded_runs();
     weigh_index();
@@ -242,16 +299,27 @@ fn bench(c: &mut Criterion) {
                 },
             )
         };
-        g.bench_function(name, |b| {
-            b.iter_with_large_drop(|| {
-                let corpus = match pool {
-                    Some(pool) => pool.install(load),
-                    None => load(),
-                };
-                assert!(corpus.problems.is_empty());
-                corpus
-            })
-        });
+        bench_load(&mut g, name, pool, load);
+    }
+    g.finish();
+
+    // The same documents as two large JSONL files: parallel inside each file.
+    let packed = tempfile::tempdir().expect("tempdir");
+    two_jsonl_files(&data, packed.path());
+    let packed_bytes: u64 = find_files(&[packed.path().to_path_buf()])
+        .0
+        .iter()
+        .map(|p| std::fs::metadata(p).expect("packed file").len())
+        .sum();
+    let mut g = c.benchmark_group("load two JSONL files");
+    g.throughput(Throughput::Bytes(packed_bytes));
+    g.sample_size(20);
+    for (name, pool) in [
+        ("Corpus::load (1 thread, from disk)", Some(&one_thread)),
+        ("Corpus::load (rayon, from disk)", None),
+    ] {
+        let load = || Corpus::load(&[packed.path().to_path_buf()], &LoadOptions::default());
+        bench_load(&mut g, name, pool, load);
     }
     g.finish();
 }

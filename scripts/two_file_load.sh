@@ -7,9 +7,11 @@
 #
 #   scripts/two_file_load.sh [CASES] [RUNS]      defaults: 1000 cases, 5 runs each
 #
-# Prints the median wall time (GNU time, seconds) of each and their ratio. Needs a release
-# build, python3 and /usr/bin/time. Never part of CI: it measures the machine (a loaded machine
-# shows a lower ratio; check `uptime`).
+# Prints the median wall time (seconds) of each and their ratio, and beside it the
+# median CPU time (user + system) and minor page faults of a run: on a machine shared with other
+# work the wall ratio is pessimistic, while CPU time that barely grows from one thread to two
+# shows that the load itself scales. Needs a release build, python3 and /usr/bin/time. Never
+# part of CI: it measures the machine (a loaded machine shows a lower ratio; check `uptime`).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,13 +54,21 @@ fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 declare -A wall
+echo "load: $(uptime)"
 for threads in 1 2; do
     : >"$WORK/t$threads.txt"
     for _ in $(seq "$RUNS"); do
-        RAYON_NUM_THREADS=$threads /usr/bin/time -f '%e' -a -o "$WORK/t$threads.txt" \
+        # Wall time in milliseconds from the clock (GNU time's %e has 10 ms steps).
+        start=$(date +%s%N)
+        RAYON_NUM_THREADS=$threads /usr/bin/time -f '%U %S %R' -o "$WORK/cpu.txt" \
             "$BIN" validate "$packed" >/dev/null
+        end=$(date +%s%N)
+        echo "$(((end - start) / 1000))e-6 $(cat "$WORK/cpu.txt")" >>"$WORK/t$threads.txt"
     done
-    wall[$threads]=$(median <"$WORK/t$threads.txt")
-    echo "threads=$threads median_wall_s=${wall[$threads]} runs=$(tr '\n' ' ' <"$WORK/t$threads.txt")"
+    wall[$threads]=$(awk '{printf "%.4f\n", $1}' <"$WORK/t$threads.txt" | median)
+    cpu=$(awk '{print $2 + $3}' <"$WORK/t$threads.txt" | median)
+    faults=$(cut -d' ' -f4 <"$WORK/t$threads.txt" | median)
+    echo "threads=$threads median_wall_s=${wall[$threads]} median_cpu_s=$cpu median_minor_faults=$faults" \
+        "walls=$(awk '{printf "%.3f ", $1}' <"$WORK/t$threads.txt")"
 done
 echo "speed-up 1→2 threads: $(echo "${wall[1]} / ${wall[2]}" | bc -l | cut -c1-5)×"
