@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 
 use super::link::{link, position, unique, Links, Record, Warning};
-use super::load::{read_all, LoadOptions};
+use super::load::{count_by_system, read_all, LoadOptions};
 use crate::formats::{Adapters, Problem};
 use crate::model::{chain, EvalLink, Format, Origin, RawDoc, Run, System, UnusableCount};
 
@@ -115,6 +115,8 @@ pub struct Index {
     /// How to read a document again (each entry's format is forced: no detection).
     adapters: Adapters,
     links: Links,
+    /// The systems of the adapters it was read with, in order.
+    systems: Vec<System>,
     /// Bad files, documents and lines.
     pub problems: Vec<Problem>,
     /// What is odd but did not stop loading (as [`super::Corpus::warnings`]).
@@ -141,6 +143,7 @@ impl Index {
             resident: None,
             adapters: options.adapters.clone(),
             links,
+            systems: options.adapters.systems(),
             problems: read.problems,
             warnings: all_warnings,
             files: read.files,
@@ -160,6 +163,7 @@ impl Index {
             resident: Some(runs),
             adapters: Adapters::new(Vec::new()),
             links,
+            systems: Vec::new(),
             problems: Vec::new(),
             warnings: warnings.into_iter().chain(link_warnings).collect(),
             files: 0,
@@ -211,6 +215,11 @@ impl Index {
     /// Evaluation runs whose source is not in the corpus.
     pub fn dangling_evaluations(&self) -> usize {
         self.links.dangling
+    }
+
+    /// Runs per system, as [`Corpus::count_by_system`](super::Corpus::count_by_system).
+    pub fn count_by_system(&self) -> Vec<(System, usize)> {
+        count_by_system(&self.systems, self.entries.iter().map(Entry::system))
     }
 
     /// The run at position `i`: held, still in use elsewhere, or read back from its file and

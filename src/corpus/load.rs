@@ -213,6 +213,21 @@ fn is_json_name(path: &Path) -> bool {
     )
 }
 
+/// Runs per system: every one of `systems` in order (then any other system of `runs`).
+pub(crate) fn count_by_system(
+    systems: &[System],
+    runs: impl Iterator<Item = System>,
+) -> Vec<(System, usize)> {
+    let mut counts: Vec<(System, usize)> = systems.iter().map(|&s| (s, 0)).collect();
+    for system in runs {
+        match counts.iter_mut().find(|(s, _)| *s == system) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((system, 1)),
+        }
+    }
+    counts
+}
+
 /// What reading every file under some paths gave: each run as `keep` made it, in file order,
 /// with the problems and warnings of the files and the walk.
 pub(crate) struct ReadAll<T> {
@@ -351,15 +366,6 @@ impl Corpus {
     /// Runs per system: every system the corpus was read with, in the adapters' order (then
     /// any other system its runs are of).
     pub fn count_by_system(&self) -> Vec<(System, usize)> {
-        let mut systems = self.systems.clone();
-        for run in &self.runs {
-            if !systems.contains(&run.system) {
-                systems.push(run.system);
-            }
-        }
-        systems
-            .into_iter()
-            .map(|s| (s, self.runs.iter().filter(|r| r.system == s).count()))
-            .collect()
+        count_by_system(&self.systems, self.runs.iter().map(|r| r.system))
     }
 }
