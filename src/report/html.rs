@@ -507,6 +507,43 @@ mod tests {
     }
 
     #[test]
+    fn rows_past_the_memory_spool_go_to_a_file_and_the_page_is_the_same() {
+        // The same rows into a page that spools them and into the blob's own rendering.
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = Html::new(dir.path());
+        let mut stats = Stats::default();
+        let reason = "<why> ".repeat(2_000);
+        let n = SPOOL_IN_MEMORY / reason.len() + 50;
+        for i in 0..n {
+            let mut r = row(
+                &format!("case-{i:05}"),
+                Verdict::Fail,
+                SnapshotState::New,
+                "",
+            );
+            r.snapshot_text = None;
+            r.reasons = vec![reason.clone()];
+            stats.add(&r);
+            h.row(&r).unwrap();
+        }
+        let spooled = dir.path().join(".report.cases.tmp");
+        assert!(spooled.exists(), "the rows went to a file");
+        h.finish(&stats, &RunMeta::default()).unwrap();
+        assert!(!spooled.exists(), "the spool file is removed");
+        let page = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+        let open = r#"<script type="application/json" id="data">"#;
+        let start = page.find(open).unwrap() + open.len();
+        let end = start + page[start..].find("</script>").unwrap();
+        let data: Value = serde_json::from_str(&page[start..end]).unwrap();
+        let cases = data["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), n);
+        assert_eq!(cases[0][0], "case-00000");
+        assert_eq!(cases[n - 1][0], format!("case-{:05}", n - 1));
+        assert_eq!(cases[n - 1][14][0], reason);
+        assert!(!page[start..end].contains('<'), "escaped in the spool too");
+    }
+
+    #[test]
     fn texts_are_read_back_by_run_id_and_a_bad_page_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let mut h = Html::new(dir.path());
