@@ -1,6 +1,8 @@
 //! What the snapshot stage of a run found: counts for `summary.csv`, and each changed or new
 //! case named with its diff for the terminal and `summary.md`.
 
+use std::borrow::Cow;
+
 use super::diff;
 use super::state::SnapshotState;
 use super::store::{Checked, Orphan};
@@ -66,19 +68,12 @@ impl SnapshotSummary {
         !self.differences.is_empty()
     }
 
-    fn diff_of(c: &Checked, color: bool) -> String {
-        let old = c.old.as_deref().unwrap_or("");
-        let rel = c.key.relative_path().display().to_string();
-        let old_name = if c.old.is_some() {
-            format!("old {rel}")
-        } else {
-            "/dev/null".to_owned()
-        };
-        let new_name = format!("new {rel}");
+    fn diff_of(c: &Checked, color: bool) -> Cow<'_, str> {
+        let plain = c.unified_diff();
         if color {
-            diff::colored(old, &c.new, &old_name, &new_name)
+            Cow::Owned(diff::color(&plain))
         } else {
-            diff::unified(old, &c.new, &old_name, &new_name)
+            plain
         }
     }
 
@@ -142,13 +137,20 @@ impl SnapshotSummary {
             if c.outcome == SnapshotState::New && !check {
                 continue;
             }
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                "### `{}` ({})\n\n```diff\n{}```\n",
+                "### `{}` ({})\n\n```diff\n",
                 c.key.run_id,
-                c.outcome.as_str(),
-                Self::diff_of(c, false).replace("```", "'''")
+                c.outcome.as_str()
             );
+            // A fence inside the diff would close the block early.
+            let diff = c.unified_diff();
+            if diff.contains("```") {
+                out.push_str(&diff.replace("```", "'''"));
+            } else {
+                out.push_str(&diff);
+            }
+            out.push_str("```\n\n");
         }
         if !self.orphans.is_empty() {
             out.push_str("Orphaned snapshots:\n\n");
