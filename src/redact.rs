@@ -349,9 +349,7 @@ impl Session<'_> {
             let close = close - 1;
             let last = raw[close - 1];
             let maybe_pii = ends[usize::from(last.to_ascii_lowercase())];
-            let maybe_config = CONFIG_KEYS
-                .iter()
-                .any(|k| k.as_bytes().last() == Some(&last));
+            let maybe_config = CONFIG_ENDS[usize::from(last)];
             if !maybe_pii && !maybe_config {
                 continue;
             }
@@ -381,10 +379,14 @@ impl Session<'_> {
             }
             let plausible = maybe_pii
                 && (shortest..=longest).contains(&key.len())
-                && starts[usize::from(key[0].to_ascii_lowercase())];
-            // The generic key `name` is never learned from (it names nodes and tools too).
+                && starts[usize::from(key[0].to_ascii_lowercase())]
+                // The generic key `name` is never learned from (it names nodes and tools too).
+                && key != b"name";
+            if !plausible {
+                continue;
+            }
             let name = match std::str::from_utf8(key) {
-                Ok(k) if plausible && k != "name" && redactor.is_pii_variable(k) => k,
+                Ok(k) if redactor.is_pii_variable(k) => k,
                 _ => continue,
             };
             let value = skip_ws(raw, colon + 1);
@@ -729,6 +731,18 @@ const CONFIG_KEYS: &[&str] = &[
     "definition",
     "definitions",
 ];
+
+/// Which bytes end one of [`CONFIG_KEYS`] (looked up at every key of every document).
+const CONFIG_ENDS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < CONFIG_KEYS.len() {
+        let key = CONFIG_KEYS[i].as_bytes();
+        table[key[key.len() - 1] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// True when the quote at `at` is escaped (inside a string): an odd run of backslashes.
 fn is_escaped(raw: &[u8], at: usize) -> bool {
