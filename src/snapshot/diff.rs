@@ -12,7 +12,7 @@ pub const CONTEXT: usize = 3;
 /// new snapshot.
 pub fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
     let (old, new) = (with_newline(old), with_newline(new));
-    if old.is_empty() && !new.contains('\r') {
+    if old.is_empty() && !new.as_bytes().contains(&b'\r') {
         return additions(&new, old_name, new_name);
     }
     TextDiff::from_lines(old.as_str(), new.as_str())

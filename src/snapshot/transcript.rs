@@ -231,6 +231,9 @@ impl Transcript {
         // Without pointer rules the tree would be rendered unchanged: serialize directly
         // (same bytes, without building and dropping a serde_yaml_ng::Value per case).
         if !redactor.has_pointer_rules_for(self.workflow_id.as_deref()) {
+            if let Some(text) = super::yaml::to_string(self) {
+                return Ok(text);
+            }
             return serde_yaml_ng::to_string(self).map_err(|e| RenderError(e.to_string()));
         }
         let mut doc = serde_yaml_ng::to_value(self).map_err(|e| RenderError(e.to_string()))?;
