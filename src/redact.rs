@@ -177,6 +177,7 @@ impl Redactor {
             workflow_id: workflow_id.map(str::to_owned),
             numbers: HashMap::new(),
             known: Vec::new(),
+            finders: Vec::new(),
         }
     }
 
@@ -259,6 +260,9 @@ pub struct Session<'a> {
     /// Literal values learned (text, label, the full value it stands for). Numbers are given
     /// on first use, so they follow the order of the written document, not of learning.
     known: Vec<(String, String, String)>,
+    /// A searcher per entry of `known`, built once: a transcript searches every text for
+    /// every known value.
+    finders: Vec<memchr::memmem::Finder<'static>>,
 }
 
 impl Session<'_> {
@@ -418,8 +422,7 @@ impl Session<'_> {
         if text.chars().count() < 2 || self.known.iter().any(|(k, _, _)| k == text) {
             return;
         }
-        self.known
-            .push((text.to_owned(), label.to_owned(), text.to_owned()));
+        self.push_known(text, label, text);
         if with_parts {
             // Name parts: capitalized words of 3+ letters, so a first name alone is caught too.
             for part in text.split(|c: char| c.is_whitespace() || c == ',') {
@@ -431,11 +434,18 @@ impl Session<'_> {
                         .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
                     && !self.known.iter().any(|(k, _, _)| k == part)
                 {
-                    self.known
-                        .push((part.to_owned(), label.to_owned(), text.to_owned()));
+                    self.push_known(part, label, text);
                 }
             }
         }
+    }
+
+    /// Adds a known literal and its searcher.
+    fn push_known(&mut self, text: &str, label: &str, full: &str) {
+        self.known
+            .push((text.to_owned(), label.to_owned(), full.to_owned()));
+        self.finders
+            .push(memchr::memmem::Finder::new(text.as_bytes()).into_owned());
     }
 
     /// The placeholder of a known literal.
@@ -453,10 +463,12 @@ impl Session<'_> {
             c.is_alphanumeric() || c == '_'
         }
         let mut hits: Vec<(usize, usize)> = Vec::new();
-        for (k, _, _) in &self.known {
+        for ((k, _, _), finder) in self.known.iter().zip(&self.finders) {
             let need_start = k.starts_with(is_word);
             let need_end = k.ends_with(is_word);
-            for (pos, _) in s.match_indices(k.as_str()) {
+            // Non-overlapping, leftmost first, as `str::match_indices`; a match of a whole
+            // UTF-8 literal starts and ends on character boundaries.
+            for pos in finder.find_iter(s.as_bytes()) {
                 let end = pos + k.len();
                 let before_ok = !need_start || !s[..pos].chars().next_back().is_some_and(is_word);
                 let after_ok = !need_end || !s[end..].chars().next().is_some_and(is_word);
@@ -531,6 +543,11 @@ impl Session<'_> {
 
     /// The built-in shapes (secrets, PII unless off, ids when `ids`), in one scan of `s`.
     fn shapes(&mut self, s: String, ids: bool) -> String {
+        // Most texts hold no shape: the same search without the capture slots
+        // `captures_iter` allocates.
+        if !PATTERN.is_match(&s) {
+            return s;
+        }
         let mut out = String::new();
         let mut last = 0;
         for caps in PATTERN.captures_iter(&s) {
