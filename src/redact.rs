@@ -78,7 +78,15 @@ pub struct Redactor {
     /// Which bytes (lower-cased) start and end a PII variable name: a key that fails these is
     /// passed over without hashing it.
     pii_ends: ([bool; 256], [bool; 256]),
+    /// The lengths of the PII variable names, as bits ([`length_bit`]): most keys that pass
+    /// the other tests have none of these lengths.
+    pii_lengths: u64,
     rules: Vec<CompiledRule>,
+}
+
+/// A length's bit in [`Redactor`]'s `pii_lengths` (63 and over share the top bit).
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
 }
 
 impl std::fmt::Debug for Redactor {
@@ -160,12 +168,16 @@ impl Redactor {
                 pii_ends.1[usize::from(last)] = true;
             }
         }
+        let pii_lengths = pii_variables
+            .iter()
+            .fold(0, |bits, name| bits | length_bit(name.len()));
         Ok(Redactor {
             pii: config.pii,
             token_counts: config.token_counts,
             pii_variables,
             pii_len,
             pii_ends,
+            pii_lengths,
             rules,
         })
     }
@@ -358,11 +370,7 @@ impl Session<'_> {
                 continue;
             }
             let window = &raw[close.saturating_sub(window_len)..close];
-            let Some(open) = window
-                .iter()
-                .rposition(|&b| b == b'"')
-                .map(|i| close - window.len() + i)
-            else {
+            let Some(open) = memchr::memrchr(b'"', window).map(|i| close - window.len() + i) else {
                 continue;
             };
             let key = &raw[open + 1..close];
@@ -383,6 +391,7 @@ impl Session<'_> {
             }
             let plausible = maybe_pii
                 && (shortest..=longest).contains(&key.len())
+                && redactor.pii_lengths & length_bit(key.len()) != 0
                 && starts[usize::from(key[0].to_ascii_lowercase())]
                 // The generic key `name` is never learned from (it names nodes and tools too).
                 && key != b"name";
