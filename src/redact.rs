@@ -78,7 +78,15 @@ pub struct Redactor {
     /// Which bytes (lower-cased) start and end a PII variable name: a key that fails these is
     /// passed over without hashing it.
     pii_ends: ([bool; 256], [bool; 256]),
+    /// The lengths of the PII variable names, as bits ([`length_bit`]): most keys that pass
+    /// the other tests have none of these lengths.
+    pii_lengths: u64,
     rules: Vec<CompiledRule>,
+}
+
+/// A length's bit in [`Redactor`]'s `pii_lengths` (63 and over share the top bit).
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
 }
 
 impl std::fmt::Debug for Redactor {
@@ -160,12 +168,16 @@ impl Redactor {
                 pii_ends.1[usize::from(last)] = true;
             }
         }
+        let pii_lengths = pii_variables
+            .iter()
+            .fold(0, |bits, name| bits | length_bit(name.len()));
         Ok(Redactor {
             pii: config.pii,
             token_counts: config.token_counts,
             pii_variables,
             pii_len,
             pii_ends,
+            pii_lengths,
             rules,
         })
     }
@@ -177,6 +189,7 @@ impl Redactor {
             workflow_id: workflow_id.map(str::to_owned),
             numbers: HashMap::new(),
             known: Vec::new(),
+            finders: Vec::new(),
         }
     }
 
@@ -259,6 +272,9 @@ pub struct Session<'a> {
     /// Literal values learned (text, label, the full value it stands for). Numbers are given
     /// on first use, so they follow the order of the written document, not of learning.
     known: Vec<(String, String, String)>,
+    /// A searcher per entry of `known`, built once: a transcript searches every text for
+    /// every known value.
+    finders: Vec<memchr::memmem::Finder<'static>>,
 }
 
 impl Session<'_> {
@@ -349,18 +365,12 @@ impl Session<'_> {
             let close = close - 1;
             let last = raw[close - 1];
             let maybe_pii = ends[usize::from(last.to_ascii_lowercase())];
-            let maybe_config = CONFIG_KEYS
-                .iter()
-                .any(|k| k.as_bytes().last() == Some(&last));
+            let maybe_config = CONFIG_ENDS[usize::from(last)];
             if !maybe_pii && !maybe_config {
                 continue;
             }
             let window = &raw[close.saturating_sub(window_len)..close];
-            let Some(open) = window
-                .iter()
-                .rposition(|&b| b == b'"')
-                .map(|i| close - window.len() + i)
-            else {
+            let Some(open) = memchr::memrchr(b'"', window).map(|i| close - window.len() + i) else {
                 continue;
             };
             let key = &raw[open + 1..close];
@@ -381,10 +391,15 @@ impl Session<'_> {
             }
             let plausible = maybe_pii
                 && (shortest..=longest).contains(&key.len())
-                && starts[usize::from(key[0].to_ascii_lowercase())];
-            // The generic key `name` is never learned from (it names nodes and tools too).
+                && redactor.pii_lengths & length_bit(key.len()) != 0
+                && starts[usize::from(key[0].to_ascii_lowercase())]
+                // The generic key `name` is never learned from (it names nodes and tools too).
+                && key != b"name";
+            if !plausible {
+                continue;
+            }
             let name = match std::str::from_utf8(key) {
-                Ok(k) if plausible && k != "name" && redactor.is_pii_variable(k) => k,
+                Ok(k) if redactor.is_pii_variable(k) => k,
                 _ => continue,
             };
             let value = skip_ws(raw, colon + 1);
@@ -416,8 +431,7 @@ impl Session<'_> {
         if text.chars().count() < 2 || self.known.iter().any(|(k, _, _)| k == text) {
             return;
         }
-        self.known
-            .push((text.to_owned(), label.to_owned(), text.to_owned()));
+        self.push_known(text, label, text);
         if with_parts {
             // Name parts: capitalized words of 3+ letters, so a first name alone is caught too.
             for part in text.split(|c: char| c.is_whitespace() || c == ',') {
@@ -429,11 +443,18 @@ impl Session<'_> {
                         .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
                     && !self.known.iter().any(|(k, _, _)| k == part)
                 {
-                    self.known
-                        .push((part.to_owned(), label.to_owned(), text.to_owned()));
+                    self.push_known(part, label, text);
                 }
             }
         }
+    }
+
+    /// Adds a known literal and its searcher.
+    fn push_known(&mut self, text: &str, label: &str, full: &str) {
+        self.known
+            .push((text.to_owned(), label.to_owned(), full.to_owned()));
+        self.finders
+            .push(memchr::memmem::Finder::new(text.as_bytes()).into_owned());
     }
 
     /// The placeholder of a known literal.
@@ -451,10 +472,12 @@ impl Session<'_> {
             c.is_alphanumeric() || c == '_'
         }
         let mut hits: Vec<(usize, usize)> = Vec::new();
-        for (k, _, _) in &self.known {
+        for ((k, _, _), finder) in self.known.iter().zip(&self.finders) {
             let need_start = k.starts_with(is_word);
             let need_end = k.ends_with(is_word);
-            for (pos, _) in s.match_indices(k.as_str()) {
+            // Non-overlapping, leftmost first, as `str::match_indices`; a match of a whole
+            // UTF-8 literal starts and ends on character boundaries.
+            for pos in finder.find_iter(s.as_bytes()) {
                 let end = pos + k.len();
                 let before_ok = !need_start || !s[..pos].chars().next_back().is_some_and(is_word);
                 let after_ok = !need_end || !s[end..].chars().next().is_some_and(is_word);
@@ -529,6 +552,11 @@ impl Session<'_> {
 
     /// The built-in shapes (secrets, PII unless off, ids when `ids`), in one scan of `s`.
     fn shapes(&mut self, s: String, ids: bool) -> String {
+        // Most texts hold no shape: the same search without the capture slots
+        // `captures_iter` allocates.
+        if !PATTERN.is_match(&s) {
+            return s;
+        }
         let mut out = String::new();
         let mut last = 0;
         for caps in PATTERN.captures_iter(&s) {
@@ -729,6 +757,18 @@ const CONFIG_KEYS: &[&str] = &[
     "definition",
     "definitions",
 ];
+
+/// Which bytes end one of [`CONFIG_KEYS`] (looked up at every key of every document).
+const CONFIG_ENDS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < CONFIG_KEYS.len() {
+        let key = CONFIG_KEYS[i].as_bytes();
+        table[key[key.len() - 1] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// True when the quote at `at` is escaped (inside a string): an odd run of backslashes.
 fn is_escaped(raw: &[u8], at: usize) -> bool {

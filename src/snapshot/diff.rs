@@ -1,6 +1,8 @@
 //! Unified diffs of snapshot bodies (similar), plain for files and CI logs, colored for a
 //! terminal.
 
+use std::fmt::Write as _;
+
 use similar::{ChangeTag, TextDiff};
 
 /// Lines of context around each change.
@@ -10,6 +12,9 @@ pub const CONTEXT: usize = 3;
 /// new snapshot.
 pub fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
     let (old, new) = (with_newline(old), with_newline(new));
+    if old.is_empty() && !new.as_bytes().contains(&b'\r') {
+        return additions(&new, old_name, new_name);
+    }
     TextDiff::from_lines(old.as_str(), new.as_str())
         .unified_diff()
         .context_radius(CONTEXT)
@@ -17,9 +22,36 @@ pub fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
         .to_string()
 }
 
+/// What similar writes when `old` is empty, without diffing: one hunk adding every line of
+/// `new`. A first run's snapshots are all new, and under `--check` each one's diff is
+/// printed, so this is the diff most often made. `new` ends in `\n` (or is empty) and holds no
+/// `\r`, the other line break similar splits at.
+fn additions(new: &str, old_name: &str, new_name: &str) -> String {
+    let lines = new.bytes().filter(|&b| b == b'\n').count();
+    if lines == 0 {
+        return String::new();
+    }
+    let mut out = String::with_capacity(new.len() + lines + old_name.len() + new_name.len() + 40);
+    let _ = writeln!(out, "--- {old_name}\n+++ {new_name}");
+    if lines == 1 {
+        out.push_str("@@ -0,0 +1 @@\n");
+    } else {
+        let _ = writeln!(out, "@@ -0,0 +1,{lines} @@");
+    }
+    for line in new.split_inclusive('\n') {
+        out.push('+');
+        out.push_str(line);
+    }
+    out
+}
+
 /// The same diff with ANSI colors: removals red, additions green, hunk headers cyan.
 pub fn colored(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
-    let plain = unified(old, new, old_name, new_name);
+    color(&unified(old, new, old_name, new_name))
+}
+
+/// A plain unified diff ([`unified`]) with ANSI colors.
+pub fn color(plain: &str) -> String {
     let mut out = String::with_capacity(plain.len() + 256);
     for line in plain.lines() {
         let styled = if line.starts_with("+++") || line.starts_with("---") {
@@ -97,5 +129,33 @@ mod tests {
         let d = unified("", "x: 1\n", "/dev/null", "new");
         assert!(d.contains("+x: 1"));
         assert_eq!(counts("", "x: 1\n"), (1, 0));
+        assert_eq!(
+            unified("", "a\n\nb\n\n", "o", "n"),
+            "--- o\n+++ n\n@@ -0,0 +1,3 @@\n+a\n+\n+b\n"
+        );
+        assert_eq!(unified("", " \n", "o", "n"), "");
+    }
+
+    /// What similar itself writes for the diff.
+    fn by_similar(old: &str, new: &str) -> String {
+        let (old, new) = (with_newline(old), with_newline(new));
+        TextDiff::from_lines(old.as_str(), new.as_str())
+            .unified_diff()
+            .context_radius(CONTEXT)
+            .header("/dev/null", "new x.snap")
+            .to_string()
+    }
+
+    proptest::proptest! {
+        /// The diff of a new snapshot, made without diffing, is byte for byte similar's.
+        #[test]
+        fn additions_are_what_similar_writes(
+            new in "([a-z:' -]|\n|\r|\r\n|\t|é|\u{2028}|\u{85})*",
+        ) {
+            proptest::prop_assert_eq!(
+                unified("", &new, "/dev/null", "new x.snap"),
+                by_similar("", &new)
+            );
+        }
     }
 }

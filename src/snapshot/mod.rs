@@ -3,6 +3,7 @@
 //! at an `exact` or `structure` detail level, with unified diffs for the terminal and reports.
 //!
 //! - [`transcript`]: the normalized view of a replayed run (YAML, stable key order).
+//! - [`yaml`]: its YAML written directly, byte for byte as serde_yaml_ng writes it.
 //! - [`store`]: the files (`.snap`, `.snap.new`), update modes, orphans.
 //! - [`compare`]: exact and structure comparison.
 //! - [`diff`]: unified diffs, plain or colored.
@@ -21,6 +22,7 @@ pub mod state;
 pub mod store;
 pub mod summary;
 pub mod transcript;
+pub mod yaml;
 
 pub use compare::{Detail, DEFAULT_SIMILARITY};
 pub use stage::SnapshotStage;

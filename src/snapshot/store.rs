@@ -5,6 +5,7 @@
 //! `no` writes nothing, `auto` is `no` under CI (env `CI`) and `new` otherwise. `--check`
 //! writes nothing whatever the mode.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -115,12 +116,32 @@ pub struct Checked {
     pub path: PathBuf,
     /// The file written, if any (`.snap` or `.snap.new`).
     pub written: Option<PathBuf>,
-    /// The unified diff (plain) for changed and new snapshots.
+    /// The unified diff (plain) of a changed snapshot. A new one's (all additions) is not
+    /// kept: [`Checked::unified_diff`] makes it when it is shown.
     pub diff: Option<String>,
     /// The stored body, if there was one.
     pub old: Option<String>,
     /// The new body.
     pub new: String,
+}
+
+impl Checked {
+    /// The unified diff (plain) from the stored body, if any, to the new one: [`Checked::diff`]
+    /// when kept, else made (empty for a match).
+    pub fn unified_diff(&self) -> Cow<'_, str> {
+        if let Some(d) = &self.diff {
+            return Cow::Borrowed(d);
+        }
+        if self.outcome == SnapshotState::Match {
+            return Cow::Borrowed("");
+        }
+        let rel = self.key.relative_path().display().to_string();
+        let new_name = format!("new {rel}");
+        Cow::Owned(match &self.old {
+            Some(o) => diff::unified(o, &self.new, &format!("old {rel}"), &new_name),
+            None => diff::unified("", &self.new, "/dev/null", &new_name),
+        })
+    }
 }
 
 /// A snapshot file's parts.
@@ -360,17 +381,8 @@ impl Store {
             old,
             new,
         };
-        if !matched {
-            let rel = key.relative_path().display().to_string();
-            checked.diff = Some(match &checked.old {
-                Some(o) => diff::unified(
-                    o,
-                    &checked.new,
-                    &format!("old {rel}"),
-                    &format!("new {rel}"),
-                ),
-                None => diff::unified("", &checked.new, "/dev/null", &format!("new {rel}")),
-            });
+        if checked.outcome == SnapshotState::Changed {
+            checked.diff = Some(checked.unified_diff().into_owned());
         }
         if options.check {
             return Ok(checked);

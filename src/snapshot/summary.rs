@@ -89,31 +89,29 @@ impl SnapshotSummary {
         !self.differences.is_empty()
     }
 
-    /// A difference's bodies: read back from the spill file when they were spilled.
-    fn bodies<'c>(&self, c: &'c Checked) -> io::Result<(Option<Cow<'c, str>>, Cow<'c, str>)> {
+    /// A difference with its bodies: read back from the spill file when they were spilled.
+    fn hydrated<'c>(&self, c: &'c Checked) -> io::Result<Cow<'c, Checked>> {
         match (self.spilled.get(&c.key.run_id), &self.spill) {
             (Some(&at), Some(spill)) => {
                 let (old, new) = spill.get(at)?;
-                Ok((old.map(Cow::Owned), Cow::Owned(new)))
+                Ok(Cow::Owned(Checked {
+                    old,
+                    new,
+                    diff: None,
+                    ..c.clone()
+                }))
             }
-            _ => Ok((c.old.as_deref().map(Cow::Borrowed), Cow::Borrowed(&c.new))),
+            _ => Ok(Cow::Borrowed(c)),
         }
     }
 
     fn diff_of(&self, c: &Checked, color: bool) -> io::Result<String> {
-        let (old, new) = self.bodies(c)?;
-        let rel = c.key.relative_path().display().to_string();
-        let old_name = if old.is_some() {
-            format!("old {rel}")
-        } else {
-            "/dev/null".to_owned()
-        };
-        let old = old.as_deref().unwrap_or("");
-        let new_name = format!("new {rel}");
+        let c = self.hydrated(c)?;
+        let plain = c.unified_diff();
         Ok(if color {
-            diff::colored(old, &new, &old_name, &new_name)
+            diff::color(&plain)
         } else {
-            diff::unified(old, &new, &old_name, &new_name)
+            plain.into_owned()
         })
     }
 
@@ -196,13 +194,20 @@ impl SnapshotSummary {
             if c.outcome == SnapshotState::New && !check {
                 continue;
             }
-            writeln!(
+            write!(
                 out,
-                "### `{}` ({})\n\n```diff\n{}```\n",
+                "### `{}` ({})\n\n```diff\n",
                 c.key.run_id,
-                c.outcome.as_str(),
-                self.diff_of(c, false)?.replace("```", "'''")
+                c.outcome.as_str()
             )?;
+            // A fence inside the diff would close the block early.
+            let diff = self.diff_of(c, false)?;
+            if diff.contains("```") {
+                out.write_all(diff.replace("```", "'''").as_bytes())?;
+            } else {
+                out.write_all(diff.as_bytes())?;
+            }
+            out.write_all(b"```\n\n")?;
         }
         if !self.orphans.is_empty() {
             out.write_all(b"Orphaned snapshots:\n\n")?;

@@ -139,8 +139,10 @@ impl Transcript {
         if let Ok(raw) = run.raw.bytes() {
             session.learn_document(&raw);
         }
-        for turn in turns {
-            session.learn(&turn.caller_variables());
+        // Made once: learned from here, shown in the turn views below.
+        let mut callers: Vec<_> = turns.iter().map(Turn::caller_variables).collect();
+        for (turn, caller) in turns.iter().zip(&callers) {
+            session.learn(caller);
             if let Some(vars) = &turn.dynamic_variables {
                 session.learn(vars.iter());
             }
@@ -196,14 +198,20 @@ impl Transcript {
         if run.system.profile().runs().conversational {
             let names = node_names(run);
             let mut previous_vars = None;
-            for (i, turn) in turns.iter().enumerate() {
+            for (i, (turn, caller)) in turns.iter().zip(callers.drain(..)).enumerate() {
                 let last = i + 1 == turns.len();
                 let status = if last {
                     status.clone()
                 } else {
                     turn_end(turn).to_owned()
                 };
-                let view = turn_view(&mut session, &names, i, turn, status, &mut previous_vars);
+                let view = turn_view(
+                    &mut session,
+                    &names,
+                    (i, turn, caller),
+                    status,
+                    &mut previous_vars,
+                );
                 out.turns.push(view);
             }
         } else {
@@ -223,6 +231,9 @@ impl Transcript {
         // Without pointer rules the tree would be rendered unchanged: serialize directly
         // (same bytes, without building and dropping a serde_yaml_ng::Value per case).
         if !redactor.has_pointer_rules_for(self.workflow_id.as_deref()) {
+            if let Some(text) = super::yaml::to_string(self) {
+                return Ok(text);
+            }
             return serde_yaml_ng::to_string(self).map_err(|e| RenderError(e.to_string()));
         }
         let mut doc = serde_yaml_ng::to_value(self).map_err(|e| RenderError(e.to_string()))?;
@@ -247,15 +258,14 @@ fn turn_end(turn: &Turn) -> &'static str {
     end
 }
 
+/// The view of turn `index` (`caller`: its [`Turn::caller_variables`]).
 fn turn_view(
     session: &mut Session<'_>,
     names: &HashMap<&str, &str>,
-    index: usize,
-    turn: &Turn,
+    (index, turn, caller): (usize, &Turn, serde_json::Map<String, serde_json::Value>),
     status: String,
     previous_vars: &mut Option<serde_json::Map<String, serde_json::Value>>,
 ) -> TurnView {
-    let caller = turn.caller_variables();
     let variables = if previous_vars.as_ref() != Some(&caller) {
         let redacted = session.variables(&caller);
         *previous_vars = Some(caller);
