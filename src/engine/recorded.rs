@@ -123,10 +123,18 @@ impl RecordedEngine {
             sessions: Mutex::new(HashMap::new()),
             latency_factor: 0.0,
         };
+        // The indexes are lent out while the recordings are indexed (the maps borrow nothing).
+        let indexes = std::mem::take(&mut engine.indexes);
+        for i in 0..engine.runs.len() {
+            let (k, at) = engine.runs[i];
+            let entry = &indexes[k as usize].entries()[at as usize];
+            if entry.is_case() {
+                engine.index_recording(i as u32, entry);
+            }
+        }
+        engine.indexes = indexes;
         for i in 0..engine.runs.len() as u32 {
-            if engine.entry(i).is_case() {
-                engine.index_recording(i);
-            } else {
+            if !engine.entry(i).is_case() {
                 engine.link_evaluation(i);
             }
         }
@@ -164,10 +172,7 @@ impl RecordedEngine {
             .map(|i| i as u32)
     }
 
-    fn index_recording(&mut self, i: u32) {
-        let (k, at) = self.runs[i as usize];
-        let indexes = self.indexes.clone();
-        let run = &indexes[k as usize].entries()[at as usize];
+    fn index_recording(&mut self, i: u32, run: &Entry) {
         let wf_id = run.workflow_id.as_deref().unwrap_or("");
         let workflows = self.workflows.entry(run.system()).or_default();
         let wf = match workflows.get(wf_id) {
