@@ -261,3 +261,56 @@ async fn a_sink_that_cannot_write_stops_the_run_naming_its_file() {
     assert_eq!(e.starts.load(Ordering::SeqCst), started);
     assert!(started < 22, "{started}");
 }
+
+/// Fault injection: a document that goes away between the index pass and its case's turn.
+/// Its case ends as an error naming the file; every other case is replayed and judged.
+#[tokio::test]
+async fn a_case_whose_file_went_away_during_the_run_is_an_error_naming_it() {
+    let corpus = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir("fixtures/noxus")
+        .unwrap()
+        .filter_map(Result::ok)
+    {
+        std::fs::copy(entry.path(), corpus.path().join(entry.file_name())).unwrap();
+    }
+    let index = Arc::new(crate::corpus::Index::load(
+        &[corpus.path().to_path_buf()],
+        &LoadOptions::default(),
+    ));
+    let positions: Vec<usize> = index.cases().collect();
+    assert!(positions.len() >= 2, "{}", positions.len());
+    let gone = &index.entries()[positions[0]];
+    let (gone_id, gone_path) = (gone.run_id.to_string(), gone.origin.path.to_path_buf());
+    let engine = Arc::new(crate::engine::RecordedEngine::from_indexes(vec![
+        index.clone()
+    ]));
+    std::fs::remove_file(&gone_path).unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let (summary, stats) = replay_to_folder(
+        engine,
+        Cases::new(index, positions.clone()),
+        eval::Settings::default(),
+        Arc::new(NoSnapshots),
+        Options::default(),
+        Folder {
+            out: out.path(),
+            meta: RunMeta::default(),
+            progress: false,
+            terminal: std::io::sink(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.replayed as usize, positions.len());
+    assert_eq!(stats.all.errored, 1);
+    let (rows, _) = journal::read(out.path()).unwrap();
+    let row = &rows[&gone_id];
+    assert_eq!(row.verdict, Verdict::Error);
+    let why = row.error.as_deref().unwrap_or_default();
+    assert!(why.contains(&gone_path.display().to_string()), "{why}");
+    assert!(why.contains("cannot read run"), "{why}");
+    let others = rows.values().filter(|r| r.run_id != gone_id);
+    assert!(others.clone().count() >= 1);
+    assert!(others.into_iter().all(|r| r.verdict != Verdict::Error));
+}
