@@ -26,6 +26,8 @@
 mod matcher;
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -72,11 +74,11 @@ pub struct RecordedEngine {
     /// Per workflow index: (system, workflow id, recorded versions ascending).
     workflow_info: Vec<(System, String, Vec<Option<i64>>)>,
     /// (workflow, version) → its recordings, ascending.
-    members: HashMap<(u32, Option<i64>), Vec<u32>>,
+    members: FxHashMap<(u32, Option<i64>), Vec<u32>>,
     /// (workflow, version, chain after some turn) → recordings with those inputs, ascending.
-    prefixes: HashMap<(u32, Option<i64>, u64), Ids>,
+    prefixes: FxHashMap<(u32, Option<i64>, u64), Ids>,
     /// Recording → its evaluation run.
-    evaluations: HashMap<u32, u32>,
+    evaluations: FxHashMap<u32, u32>,
     sessions: Mutex<HashMap<String, Vec<Session>>>,
     latency_factor: f64,
 }
@@ -117,9 +119,9 @@ impl RecordedEngine {
             runs: all,
             workflows: Default::default(),
             workflow_info: Vec::new(),
-            members: HashMap::new(),
-            prefixes: HashMap::new(),
-            evaluations: HashMap::new(),
+            members: FxHashMap::default(),
+            prefixes: FxHashMap::default(),
+            evaluations: FxHashMap::default(),
             sessions: Mutex::new(HashMap::new()),
             latency_factor: 0.0,
         };
@@ -132,12 +134,33 @@ impl RecordedEngine {
                 engine.index_recording(i as u32, entry);
             }
         }
-        engine.indexes = indexes;
+        // Evaluation runs name their source by id: looked up in a map, not by binary search
+        // over the entries (at 160,000 runs the searches' cache misses took a third of a
+        // second, on one core, before the replay could start).
+        let numbers: FxHashMap<&str, u32> = engine
+            .runs
+            .iter()
+            .enumerate()
+            .map(|(i, &(k, at))| {
+                (
+                    &*indexes[k as usize].entries()[at as usize].run_id,
+                    i as u32,
+                )
+            })
+            .collect();
         for i in 0..engine.runs.len() as u32 {
-            if !engine.entry(i).is_case() {
-                engine.link_evaluation(i);
+            let (k, at) = engine.runs[i as usize];
+            let entry = &indexes[k as usize].entries()[at as usize];
+            if entry.is_case() {
+                continue;
+            }
+            let source = entry.eval.source_run_id.as_deref();
+            if let Some(&source) = source.and_then(|s| numbers.get(s)) {
+                engine.link_evaluation(&indexes, i, source);
             }
         }
+        drop(numbers);
+        engine.indexes = indexes;
         for (_, _, versions) in &mut engine.workflow_info {
             versions.sort_unstable();
             versions.dedup();
@@ -196,19 +219,15 @@ impl RecordedEngine {
     }
 
     /// Same rule as the corpus: the evaluation the source names wins, else the highest id.
-    fn link_evaluation(&mut self, i: u32) {
-        let Some(source) = self
-            .entry(i)
-            .eval
-            .source_run_id
-            .as_deref()
-            .and_then(|s| self.id(s))
-        else {
-            return;
+    /// `i` is an evaluation run of recording `source`; the indexes are lent out.
+    fn link_evaluation(&mut self, indexes: &[Arc<Index>], i: u32, source: u32) {
+        let entry = |n: u32| {
+            let (k, at) = self.runs[n as usize];
+            &indexes[k as usize].entries()[at as usize]
         };
-        let named = self.entry(source).eval.evaluation_run_id.as_deref();
+        let named = entry(source).eval.evaluation_run_id.as_deref();
         match self.evaluations.get(&source) {
-            Some(&existing) if named == Some(&*self.entry(existing).run_id) => {}
+            Some(&existing) if named == Some(&*entry(existing).run_id) => {}
             _ => {
                 self.evaluations.insert(source, i);
             }
