@@ -18,8 +18,11 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 
+use xxhash_rust::xxh3::xxh3_64;
+
 use super::link::{link, position, unique, Links, Record, Warning};
 use super::load::{count_by_system, read_all, LoadOptions};
+use super::spill::{Cache, Spill, Spilled};
 use crate::formats::{Adapters, Problem};
 use crate::model::{chain, EvalLink, Format, Origin, RawDoc, Run, System, UnusableCount};
 
@@ -49,6 +52,8 @@ pub struct Entry {
     pub range: Range<usize>,
     /// Counts read as unknown (warned about once, at load).
     unusable: Option<Box<(Vec<UnusableCount>, usize)>>,
+    /// Where the run lies in the index's spill, when it was spilled.
+    pub(super) spilled: Option<Spilled>,
 }
 
 impl Entry {
@@ -67,7 +72,21 @@ impl Entry {
             range: run.raw.range(),
             unusable: (!run.usage.unusable.is_empty())
                 .then(|| Box::new((run.usage.unusable.clone(), run.usage.unusable_more))),
+            spilled: None,
         }
+    }
+
+    /// The entry of a run read by [`Index::load`], spilled to `spill`.
+    fn spilled(run: &Run, spill: &Spill) -> Entry {
+        Entry {
+            spilled: spill.put(run),
+            ..Entry::of(run)
+        }
+    }
+
+    /// True when the run is read back from the index's spill (decoded, not parsed again).
+    pub fn is_spilled(&self) -> bool {
+        self.spilled.is_some()
     }
 
     /// The system it ran on.
@@ -112,6 +131,10 @@ pub struct Index {
     resident: Option<Vec<Arc<Run>>>,
     /// The runs read back that may still be in use somewhere.
     in_use: Mutex<InUse>,
+    /// The runs spilled by the index pass ([`super::LoadOptions::cache`]).
+    cache: Option<Cache>,
+    /// Why some or all runs could not be spilled (they are parsed again when read back).
+    pub cache_warning: Option<String>,
     /// How to read a document again (each entry's format is forced: no detection).
     adapters: Adapters,
     links: Links,
@@ -131,8 +154,10 @@ impl Index {
     /// Reads every run under `paths` on all cores, keeping an entry of each. Problems,
     /// warnings and their order are those of [`Corpus::load`](super::Corpus::load).
     pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Index {
-        let read = read_all(paths, options, |run| Entry::of(&run));
-        let (entries, mut warnings) = unique(read.runs);
+        let spill = Spill::create(options.cache.as_deref());
+        let read = read_all(paths, options, |run| Entry::spilled(&run, &spill));
+        let (mut entries, mut warnings) = unique(read.runs);
+        let (cache, cache_warning) = spill.finish(&mut entries);
         let (links, link_warnings) = link(&entries);
         warnings.extend(link_warnings);
         let mut all_warnings = read.warnings;
@@ -141,6 +166,8 @@ impl Index {
             in_use: Mutex::default(),
             entries,
             resident: None,
+            cache,
+            cache_warning,
             adapters: options.adapters.clone(),
             links,
             systems: options.adapters.systems(),
@@ -161,6 +188,8 @@ impl Index {
             in_use: Mutex::default(),
             entries,
             resident: Some(runs),
+            cache: None,
+            cache_warning: None,
             adapters: Adapters::new(Vec::new()),
             links,
             systems: Vec::new(),
@@ -247,13 +276,39 @@ impl Index {
             p.line = entry.origin.line;
             p
         };
+        let during = || changed("the file changed during the run".to_owned());
         let bytes = read_range(path, &entry.range).map_err(|e| changed(e.to_string()))?;
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| changed("the file changed during the run".to_owned()))?;
-        let mut run = crate::formats::parse::parse(text, Some(entry.format), &self.adapters)
-            .map_err(|p| changed(format!("the file changed during the run ({})", p.message)))?;
+        let record = entry
+            .spilled
+            .zip(self.cache.as_ref())
+            .and_then(|(at, cache)| cache.read(at));
+        // The hash the spilled run is checked against; taken with the digest, so a run read
+        // back carries it as a whole load gives it.
+        let doc_hash = (record.is_some() || entry.sha256.is_some()).then(|| xxh3_64(&bytes));
+        if let Some(record) = &record {
+            if Some(record.doc_hash()) != doc_hash {
+                return Err(during());
+            }
+        }
+        // A record that does not decode (it cannot be after its checksum held, short of a bug
+        // here) is parsed again: the run is not lost.
+        let mut run = match record.and_then(|r| r.decode(entry.format).ok()) {
+            Some(mut run) => {
+                if let Some((counts, more)) = entry.unusable.as_deref() {
+                    run.usage.unusable.clone_from(counts);
+                    run.usage.unusable_more = *more;
+                }
+                run
+            }
+            None => {
+                let text = std::str::from_utf8(&bytes).map_err(|_| during())?;
+                crate::formats::parse::parse(text, Some(entry.format), &self.adapters).map_err(
+                    |p| changed(format!("the file changed during the run ({})", p.message)),
+                )?
+            }
+        };
         if *run.run_id != *entry.run_id {
-            return Err(changed("the file changed during the run".to_owned()));
+            return Err(during());
         }
         // The bytes just read stay with the run while it is in use: the snapshot stage reads
         // the document again (the values it redacts), and would otherwise open the file again.
@@ -263,6 +318,7 @@ impl Index {
             range: 0..len,
         };
         run.raw_sha256 = entry.sha256;
+        run.raw_hash = doc_hash;
         run.origin = entry.origin.clone();
         Ok(run)
     }
