@@ -391,15 +391,18 @@ mod tests {
         vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")]
     }
 
-    #[test]
-    fn every_run_read_back_is_the_run_the_corpus_loaded() {
-        let options = LoadOptions::default();
-        let corpus = Corpus::load(&fixtures(), &options);
-        let index = Index::load(&fixtures(), &options);
+    /// Load options that spill to `dir`.
+    fn spilling(dir: &Path) -> LoadOptions {
+        LoadOptions {
+            digest: true,
+            cache: Some(dir.to_path_buf()),
+            ..LoadOptions::default()
+        }
+    }
+
+    /// Every run of `index` read back is the run of `corpus`, field for field.
+    fn every_run_read_back_is(index: &Index, corpus: &Corpus) {
         assert_eq!(index.len(), corpus.runs.len());
-        assert!(index.len() > 20, "{}", index.len());
-        assert_eq!(index.problems.len(), corpus.problems.len());
-        assert_eq!(index.warnings, corpus.warnings);
         for (i, loaded) in corpus.runs.iter().enumerate() {
             let entry = &index.entries()[i];
             assert_eq!(&*entry.run_id, loaded.run_id);
@@ -415,13 +418,128 @@ mod tests {
             let (mut a, mut b) = ((*again).clone(), (**loaded).clone());
             (a.raw, b.raw) = (RawDoc::empty(), RawDoc::empty());
             assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}", loaded.run_id);
-            assert_eq!(
-                index.evaluation_of(i).map(|e| &*index.entries()[e].run_id),
-                corpus
-                    .evaluation_of(&loaded.run_id)
-                    .map(|r| r.run_id.as_str())
-            );
         }
+    }
+
+    #[test]
+    fn every_run_read_back_is_the_run_the_corpus_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        for options in [LoadOptions::default(), spilling(dir.path())] {
+            let corpus = Corpus::load(&fixtures(), &options);
+            let index = Index::load(&fixtures(), &options);
+            assert!(index.len() > 20, "{}", index.len());
+            assert_eq!(index.problems.len(), corpus.problems.len());
+            assert_eq!(index.warnings, corpus.warnings);
+            assert_eq!(index.cache_warning, None);
+            // Spilled when asked for: read back by decoding, not parsing.
+            let spilled = options.cache.is_some();
+            assert!(index.entries().iter().all(|e| e.is_spilled() == spilled));
+            every_run_read_back_is(&index, &corpus);
+            for i in 0..index.len() {
+                assert_eq!(
+                    index.evaluation_of(i).map(|e| &*index.entries()[e].run_id),
+                    corpus
+                        .evaluation_of(&index.entries()[i].run_id)
+                        .map(|r| r.run_id.as_str())
+                );
+            }
+        }
+    }
+
+    /// Fault injection: records gone bad in the spill (garbled, zeroed, cut short by a
+    /// truncated file, or well formed but not a run) are parsed again, and the runs come
+    /// back as they were loaded.
+    #[test]
+    fn a_bad_record_in_the_spill_is_parsed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = spilling(dir.path());
+        let corpus = Corpus::load(&fixtures(), &options);
+        let index = Index::load(&fixtures(), &options);
+        let cache = index.cache.as_ref().expect("a spill");
+        let file = cache.file();
+        let at = |i: usize| index.entries()[i].spilled.expect("spilled");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            // One byte flipped in the middle of a record.
+            let garbled = at(0);
+            let mut byte = [0];
+            file.read_exact_at(&mut byte, garbled.at + u64::from(garbled.len) / 2)
+                .unwrap();
+            file.write_all_at(&[!byte[0]], garbled.at + u64::from(garbled.len) / 2)
+                .unwrap();
+            // A record zeroed.
+            let zeroed = at(1);
+            file.write_all_at(&vec![0; zeroed.len as usize], zeroed.at)
+                .unwrap();
+            // A record whose checksum holds over bytes that are no run: the document's
+            // hash, then a string tag where the run id's length should be.
+            let bad = at(2);
+            let doc_hash = corpus.runs[2].raw_hash.unwrap();
+            let mut record = vec![0; 8];
+            record.extend_from_slice(&doc_hash.to_le_bytes());
+            record.extend(std::iter::repeat_n(0xff, bad.len as usize - 16));
+            let sum = xxh3_64(&record[8..]);
+            record[..8].copy_from_slice(&sum.to_le_bytes());
+            file.write_all_at(&record, bad.at).unwrap();
+        }
+        // The last record cut short.
+        let last = (0..index.len()).max_by_key(|&i| at(i).at).unwrap();
+        file.set_len(at(last).at + u64::from(at(last).len) / 2)
+            .unwrap();
+        every_run_read_back_is(&index, &corpus);
+    }
+
+    /// A document changed in place after the index pass, same length, still a valid run
+    /// with the same id (parsing it again could not tell): its read-back is an error
+    /// naming the file.
+    #[test]
+    fn a_document_changed_in_place_is_noticed() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus_dir = dir.path().join("corpus");
+        std::fs::create_dir(&corpus_dir).unwrap();
+        let path = corpus_dir.join("run.json");
+        std::fs::copy(fixtures()[0].join("noxus/completed.json"), &path).unwrap();
+        let index = Index::load(&[corpus_dir], &spilling(dir.path()));
+        assert_eq!(index.len(), 1);
+        assert!(index.entries()[0].is_spilled());
+        // The first character of the last string value changed to another of its kind.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let value = bytes
+            .windows(4)
+            .rposition(|w| &w[..3] == b"\":\"" && w[3].is_ascii_alphanumeric())
+            .expect("a string value")
+            + 3;
+        bytes[value] = match bytes[value] {
+            b'0'..=b'8' | b'a'..=b'y' | b'A'..=b'Y' => bytes[value] + 1,
+            _ => bytes[value] - 1,
+        };
+        let text = std::str::from_utf8(&bytes).unwrap().to_owned();
+        let reparsed = crate::formats::parse::parse(&text, None, &LoadOptions::default().adapters)
+            .expect("still a run");
+        assert_eq!(reparsed.run_id, *index.entries()[0].run_id);
+        std::fs::write(&path, &bytes).unwrap();
+        let problem = index.run(0).expect_err("changed");
+        assert_eq!(problem.path, path);
+        assert!(
+            problem.message.contains("changed during the run"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn without_a_place_for_the_spill_runs_are_parsed_again_and_it_is_said_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing");
+        let options = spilling(&missing);
+        let index = Index::load(&fixtures(), &options);
+        let warning = index.cache_warning.as_deref().expect("a warning");
+        assert!(
+            warning.contains(&missing.display().to_string()),
+            "{warning}"
+        );
+        assert!(index.entries().iter().all(|e| !e.is_spilled()));
+        every_run_read_back_is(&index, &Corpus::load(&fixtures(), &options));
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub(crate) struct Spill {
     next: AtomicU64,
     /// Block buffers not in use by a worker.
     idle: Mutex<Vec<Block>>,
+    /// The region a block fills ([`BLOCK`]; tests take smaller ones).
+    block: usize,
     /// Regions whose write failed, and the first error.
     failed: Mutex<(Vec<Range<u64>>, Option<String>)>,
 }
@@ -81,6 +83,7 @@ impl Spill {
             file,
             next: AtomicU64::new(0),
             idle: Mutex::new(Vec::new()),
+            block: BLOCK,
             failed: Mutex::new(failed),
         }
     }
@@ -112,11 +115,11 @@ impl Spill {
             if start > 0 {
                 self.write(file, &block.buf[..start], block.region.start);
                 block.buf.drain(..start);
-                if block.buf.capacity() > 2 * BLOCK {
-                    block.buf.shrink_to(BLOCK);
+                if block.buf.capacity() > 2 * self.block {
+                    block.buf.shrink_to(self.block);
                 }
             }
-            let size = BLOCK.max(block.buf.len()) as u64;
+            let size = self.block.max(block.buf.len()) as u64;
             let at = self.next.fetch_add(size, Ordering::Relaxed);
             block.region = at..at + size;
             at
@@ -187,10 +190,10 @@ impl Cache {
         (record.0.len() >= HEADER && xxh3_64(&record.0[8..]) == record.word(0)).then_some(record)
     }
 
-    /// Writes `bytes` over the spill at `at` (tests: a record gone bad).
+    /// The file (tests: a record gone bad).
     #[cfg(test)]
-    pub(crate) fn overwrite(&self, at: u64, bytes: &[u8]) {
-        write_at(&self.file, bytes, at).unwrap();
+    pub(crate) fn file(&self) -> &File {
+        &self.file
     }
 }
 
@@ -242,4 +245,122 @@ fn read_at(_: &File, _: &mut [u8], _: u64) -> std::io::Result<()> {
     Err(std::io::Error::other(
         "positioned reads are implemented on Unix only",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::corpus::{Corpus, LoadOptions};
+
+    fn fixtures() -> Vec<Arc<Run>> {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let options = LoadOptions {
+            digest: true,
+            ..LoadOptions::default()
+        };
+        Corpus::load(&[fixtures], &options).runs
+    }
+
+    /// Spills every fixture run through `spill` (from two threads at once).
+    fn spill_all(spill: &Spill, runs: &[Arc<Run>]) -> Vec<Entry> {
+        let (a, b) = runs.split_at(runs.len() / 2);
+        let put = |runs: &[Arc<Run>]| -> Vec<Entry> {
+            runs.iter()
+                .map(|run| {
+                    let mut entry = Entry::of(run);
+                    entry.spilled = spill.put(run);
+                    entry
+                })
+                .collect()
+        };
+        let (mut a, b) = std::thread::scope(|s| {
+            let b = s.spawn(|| put(b));
+            (put(a), b.join().unwrap())
+        });
+        a.extend(b);
+        a
+    }
+
+    #[test]
+    fn every_record_reads_back_across_blocks_from_two_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let runs = fixtures();
+        assert!(runs.len() > 20);
+        for block in [64, 4096, BLOCK] {
+            let mut spill = Spill::create(Some(dir.path()));
+            spill.block = block;
+            let mut entries = spill_all(&spill, &runs);
+            let (cache, warning) = spill.finish(&mut entries);
+            assert_eq!(warning, None);
+            let cache = cache.expect("a spill");
+            for (run, entry) in runs.iter().zip(&entries) {
+                let record = cache.read(entry.spilled.expect("spilled")).expect("read");
+                assert_eq!(Some(record.doc_hash()), run.raw_hash);
+                let again = record.decode(run.format).expect("decodes");
+                assert_eq!(again.run_id, run.run_id);
+                assert_eq!(again.turns, run.turns, "{block}: {}", run.run_id);
+            }
+        }
+        // The file has no name: nothing is left in the folder.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn runs_without_a_document_hash_are_not_spilled() {
+        let dir = tempfile::tempdir().unwrap();
+        let spill = Spill::create(Some(dir.path()));
+        let mut run = (*fixtures()[0]).clone();
+        run.raw_hash = None;
+        assert_eq!(spill.put(&run), None);
+        let mut entries = vec![Entry::of(&run)];
+        let (cache, warning) = spill.finish(&mut entries);
+        assert!(cache.is_none() && warning.is_none());
+    }
+
+    /// Fault injection: writes that fail (a file open for reading only, as a full disk fails
+    /// them) lose the records, not the runs; one warning names the folder.
+    #[test]
+    fn failed_writes_forget_their_records_and_warn_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("read-only");
+        std::fs::write(&path, b"").unwrap();
+        let mut spill = Spill::create(Some(dir.path()));
+        spill.file = Some(File::open(&path).unwrap());
+        spill.block = 4096;
+        let mut entries = spill_all(&spill, &fixtures());
+        assert!(
+            entries.iter().all(|e| e.spilled.is_some()),
+            "places handed out"
+        );
+        let (cache, warning) = spill.finish(&mut entries);
+        assert!(entries.iter().all(|e| e.spilled.is_none()));
+        assert!(cache.is_none());
+        let warning = warning.expect("a warning");
+        assert!(
+            warning.contains(&dir.path().display().to_string()),
+            "{warning}"
+        );
+        assert!(warning.contains("cannot write there"), "{warning}");
+    }
+
+    #[test]
+    fn a_folder_that_cannot_hold_the_spill_is_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing");
+        let spill = Spill::create(Some(&missing));
+        let run = fixtures()[0].clone();
+        assert_eq!(spill.put(&run), None);
+        let (cache, warning) = spill.finish(&mut [Entry::of(&run)]);
+        assert!(cache.is_none());
+        let warning = warning.expect("a warning");
+        assert!(
+            warning.contains(&missing.display().to_string()),
+            "{warning}"
+        );
+        // No folder asked for: no spill, no warning.
+        let (cache, warning) = Spill::create(None).finish(&mut []);
+        assert!(cache.is_none() && warning.is_none());
+    }
 }

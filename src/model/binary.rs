@@ -592,3 +592,530 @@ variants! {
         13 => Unknown {},
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+    use crate::corpus::{Corpus, LoadOptions};
+    use crate::model::RawDoc;
+
+    /// `run` as its binary form holds it: the fields the index restores are emptied.
+    fn held(run: &Run) -> String {
+        let mut run = run.clone();
+        run.raw = RawDoc::empty();
+        run.raw_sha256 = None;
+        run.raw_hash = None;
+        run.origin = crate::model::Origin::unknown();
+        run.usage.unusable.clear();
+        run.usage.unusable_more = 0;
+        format!("{run:?}")
+    }
+
+    fn round_trip(run: &Run) -> Run {
+        let mut bytes = Vec::new();
+        encode(run, &mut bytes);
+        decode(&bytes, run.format).unwrap_or_else(|e| panic!("{}: {e}", run.run_id))
+    }
+
+    /// Every run under `paths` comes back from its binary form as it was.
+    fn every_run_round_trips(paths: &[PathBuf]) -> usize {
+        let corpus = Corpus::load(paths, &LoadOptions::default());
+        assert!(corpus.problems.is_empty(), "{:?}", corpus.problems);
+        for run in &corpus.runs {
+            let again = round_trip(run);
+            assert_eq!(held(&again), held(run), "{}", run.run_id);
+            assert_eq!(
+                again.credits.map(f64::to_bits),
+                run.credits.map(f64::to_bits)
+            );
+        }
+        corpus.runs.len()
+    }
+
+    #[test]
+    fn every_fixture_run_round_trips() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        assert!(every_run_round_trips(&[fixtures]) > 20);
+    }
+
+    #[test]
+    fn every_synthetic_run_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::synth::Options {
+            runs: 100,
+            seed: 7,
+            versions: 2,
+        };
+        crate::synth::generate(dir.path(), &options).unwrap();
+        assert!(every_run_round_trips(&[dir.path().to_path_buf()]) > 100);
+    }
+
+    #[test]
+    fn bad_bytes_are_an_error() {
+        let format = crate::vendors::interactly::RUN;
+        let mut run = Run::new(format, "r".into());
+        run.turns.push(Turn {
+            input: Some(json!({"a": [1, -2, 2.5, "x", null, true]})),
+            ..Turn::default()
+        });
+        let mut bytes = Vec::new();
+        encode(&run, &mut bytes);
+        // Every truncation, a byte more, a bad tag, a huge length, nesting beyond the limit.
+        for n in 0..bytes.len() {
+            assert!(decode(&bytes[..n], format).is_err(), "{n}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(decode(&longer, format).unwrap_err().what, "bytes left over");
+        let huge = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+        assert_eq!(
+            decode(&huge, format).unwrap_err().what,
+            "length beyond the input"
+        );
+        let mut deep = vec![1u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1];
+        deep.extend(std::iter::repeat_n([7u8, 1], MAX_DEPTH + 1).flatten());
+        let err = decode(&deep, format).unwrap_err();
+        assert_eq!(err.what, "nested too deep", "{err}");
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => Just(String::new()),
+            8 => "\\PC{1,12}",
+            2 => any::<String>(),
+            1 => "[a-z\u{e9}\u{4e2d}\u{1f600}]{500,3000}",
+        ]
+    }
+
+    fn boxed() -> impl Strategy<Value = Option<Box<str>>> {
+        proptest::option::of(text().prop_map(String::into_boxed_str))
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<u64>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter_map("JSON numbers are finite", Number::from_f64)
+                .prop_map(Value::Number),
+            text().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                proptest::collection::btree_map(text(), inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn usage_info() -> impl Strategy<Value = Option<Box<LlmUsageInfo>>> {
+        let n = || proptest::option::of(any::<u64>());
+        proptest::option::of(
+            (
+                proptest::option::of(text()),
+                proptest::option::of(text()),
+                proptest::option::of(text()),
+                n(),
+                n(),
+                n(),
+                proptest::option::of(any::<f64>()),
+            )
+                .prop_map(|(model, provider, response_id, p, c, t, ms)| {
+                    Box::new(LlmUsageInfo {
+                        model,
+                        provider,
+                        response_id,
+                        prompt_tokens: p,
+                        completion_tokens: c,
+                        total_tokens: t,
+                        latency_ms: ms,
+                    })
+                }),
+        )
+    }
+
+    fn event() -> impl Strategy<Value = Event> {
+        let llm_kind = prop_oneof![
+            Just(LlmKind::Llm),
+            Just(LlmKind::SayLlm),
+            Just(LlmKind::WorkerLlm),
+            Just(LlmKind::ConditionEvaluatorLlm),
+            Just(LlmKind::DiscardedMainLlm),
+        ];
+        let edge_kind = prop_oneof![
+            Just(EdgeKind::Direct),
+            Just(EdgeKind::Conditional),
+            Just(EdgeKind::ReverseConditional),
+            Just(EdgeKind::Companion),
+            Just(EdgeKind::SelfLoop),
+            Just(EdgeKind::GuardrailEscalation),
+        ];
+        let tool_call = (text(), value(), proptest::option::of(text()))
+            .prop_map(|(name, args, id)| ToolCall { name, args, id });
+        prop_oneof![
+            (boxed(), text(), boxed(), usage_info()).prop_map(
+                |(node, content, message_type, usage)| Event::AssistantResponse {
+                    node,
+                    content,
+                    message_type,
+                    usage
+                }
+            ),
+            (boxed(), proptest::collection::vec(text(), 0..4))
+                .prop_map(|(node, messages)| Event::UserMessages { node, messages }),
+            (
+                llm_kind,
+                boxed(),
+                boxed(),
+                boxed(),
+                proptest::collection::vec(tool_call, 0..3),
+                boxed(),
+                usage_info()
+            )
+                .prop_map(
+                    |(kind, node, message_type, content, calls, tool_name, usage)| {
+                        Event::Llm {
+                            kind,
+                            node,
+                            message_type,
+                            content,
+                            tool_calls: calls.into_boxed_slice(),
+                            tool_name,
+                            usage,
+                        }
+                    }
+                ),
+            (boxed(), boxed()).prop_map(|(node, content)| Event::SayStatic { node, content }),
+            (boxed(), boxed()).prop_map(|(node, node_name)| Event::NodeStart { node, node_name }),
+            (boxed(), boxed()).prop_map(|(node, node_type)| Event::NodeEnd { node, node_type }),
+            (edge_kind, boxed(), boxed(), boxed(), boxed(), boxed()).prop_map(
+                |(kind, edge_id, source, source_name, destination, destination_name)| {
+                    Event::Edge {
+                        kind,
+                        edge_id,
+                        source,
+                        source_name,
+                        destination,
+                        destination_name,
+                    }
+                }
+            ),
+            boxed().prop_map(|node| Event::BusyWait { node }),
+            Just(Event::ReadyForInput),
+            (
+                proptest::option::of(any::<u64>()),
+                boxed(),
+                proptest::option::of(any::<i64>())
+            )
+                .prop_map(|(iteration, workflow_id, version)| Event::IterationEnd {
+                    iteration,
+                    workflow_id,
+                    version
+                }),
+            Just(Event::WorkflowEnd),
+            boxed().prop_map(|message| Event::WorkflowError { message }),
+            text().prop_map(|kind| Event::Other { kind }),
+        ]
+    }
+
+    fn variables() -> impl Strategy<Value = Option<Variables>> {
+        proptest::option::of(
+            proptest::collection::vec((text(), value()), 0..6).prop_map(Variables::from_pairs),
+        )
+    }
+
+    fn turn() -> impl Strategy<Value = Turn> {
+        let node_output = (
+            text(),
+            proptest::option::of(text()),
+            proptest::option::of(text()),
+            proptest::option::of(value()),
+            proptest::option::of(text()),
+        )
+            .prop_map(
+                |(thread, node_type, node, structured_output, free_form_output)| NodeOutput {
+                    thread,
+                    node_type,
+                    node,
+                    structured_output,
+                    free_form_output,
+                },
+            );
+        (
+            proptest::option::of(text()),
+            variables(),
+            variables(),
+            proptest::option::of(proptest::collection::vec((text(), value()), 0..3)),
+            proptest::collection::vec(text(), 0..3),
+            proptest::option::of(value()),
+            proptest::option::of(value()),
+            proptest::collection::vec(event(), 0..12),
+            proptest::collection::vec(node_output, 0..3),
+            proptest::option::of(value()),
+        )
+            .prop_map(|t| Turn {
+                command: t.0,
+                dynamic_variables: t.1,
+                input_dynamic_variables: t.2,
+                runtime_variables: t.3,
+                user_messages: t.4,
+                input: t.5,
+                output: t.6,
+                events: t.7,
+                node_outputs: t.8,
+                evaluation: t.9,
+            })
+    }
+
+    /// Every value of a field-less enum: those its tags decode to (each tag gives back
+    /// the same tag, so no two tags decode alike).
+    fn every<T: Bin + std::fmt::Debug>() -> Vec<T> {
+        let mut out = Vec::new();
+        for tag in 0..=u8::MAX {
+            if let Ok(value) = T::get(&mut Reader::new(&[tag])) {
+                let mut again = Vec::new();
+                value.put(&mut again);
+                assert_eq!(again, [tag], "{value:?}");
+                out.push(value);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_variant_of_the_field_less_enums_has_its_own_tag() {
+        assert_eq!(every::<StatusKind>().len(), 14);
+        assert_eq!(every::<LlmKind>().len(), 5);
+        assert_eq!(every::<EdgeKind>().len(), 6);
+        assert_eq!(every::<UsageSource>().len(), 3);
+    }
+
+    fn status_kind() -> impl Strategy<Value = StatusKind> {
+        proptest::sample::select(every::<StatusKind>())
+    }
+
+    fn usage_and_latency() -> impl Strategy<Value = (Usage, Latency)> {
+        let o = || proptest::option::of(text());
+        let model_usage =
+            (o(), o(), any::<[u64; 4]>()).prop_map(|(provider, model, n)| ModelUsage {
+                provider,
+                model,
+                calls: n[0],
+                input_tokens: n[1],
+                output_tokens: n[2],
+                total_tokens: n[3],
+            });
+        let model_latency = (
+            o(),
+            o(),
+            any::<u64>(),
+            any::<f64>(),
+            proptest::collection::vec(any::<f64>(), 0..6),
+        )
+            .prop_map(|(provider, model, calls, total_ms, call_ms)| ModelLatency {
+                provider,
+                model,
+                calls,
+                total_ms,
+                call_ms,
+            });
+        let source = prop_oneof![
+            Just(UsageSource::RunTotals),
+            Just(UsageSource::Events),
+            Just(UsageSource::None),
+        ];
+        (
+            source,
+            any::<[u64; 4]>(),
+            proptest::collection::vec(model_usage, 0..3),
+            any::<u64>(),
+            any::<f64>(),
+            proptest::collection::vec(model_latency, 0..3),
+        )
+            .prop_map(|(source, n, by_model, calls, total_ms, latency_by)| {
+                let usage = Usage {
+                    source,
+                    calls: n[0],
+                    input_tokens: n[1],
+                    output_tokens: n[2],
+                    total_tokens: n[3],
+                    by_model,
+                    ..Usage::default()
+                };
+                let latency = Latency {
+                    calls,
+                    total_ms,
+                    by_model: latency_by,
+                };
+                (usage, latency)
+            })
+    }
+
+    fn config() -> impl Strategy<Value = Option<ConfigSummary>> {
+        let o = || proptest::option::of(text());
+        let node = (o(), o(), o(), any::<bool>(), any::<bool>()).prop_map(|n| NodeSummary {
+            id: n.0,
+            name: n.1,
+            node_type: n.2,
+            is_start: n.3,
+            disabled: n.4,
+        });
+        let edge = (o(), o(), o(), o(), o()).prop_map(|e| EdgeSummary {
+            id: e.0,
+            name: e.1,
+            edge_type: e.2,
+            source: e.3,
+            destination: e.4,
+        });
+        let tool = (o(), o()).prop_map(|(name, tool_type)| ToolSummary { name, tool_type });
+        let mcp = (o(), o(), any::<usize>()).prop_map(|(name, server_url, header_count)| {
+            McpServerSummary {
+                name,
+                server_url,
+                header_count,
+            }
+        });
+        let evaluation =
+            proptest::option::of((o(), proptest::option::of(any::<i64>()), any::<bool>()))
+                .prop_map(|e| {
+                    e.map(|e| EvaluationConfig {
+                        evaluator_workflow_id: e.0,
+                        evaluator_workflow_version: e.1,
+                        turn_by_turn: e.2,
+                    })
+                });
+        proptest::option::of(
+            (
+                o(),
+                evaluation,
+                proptest::collection::vec(node, 0..3),
+                proptest::collection::vec(edge, 0..3),
+                proptest::collection::vec(tool, 0..3),
+                proptest::collection::vec(mcp, 0..2),
+            )
+                .prop_map(|c| ConfigSummary {
+                    name: c.0,
+                    evaluation: c.1,
+                    nodes: c.2,
+                    edges: c.3,
+                    tools: c.4,
+                    mcp_servers: c.5,
+                }),
+        )
+    }
+
+    fn run() -> impl Strategy<Value = Run> {
+        let o = || proptest::option::of(text());
+        let comment = (o(), o(), o()).prop_map(|c| Comment {
+            content: c.0,
+            created_by: c.1,
+            created_at: c.2,
+        });
+        let eval = (any::<bool>(), o(), o()).prop_map(|e| EvalLink {
+            is_evaluation_run: e.0,
+            source_run_id: e.1,
+            evaluation_run_id: e.2,
+        });
+        (
+            (
+                text(),
+                o(),
+                proptest::option::of(any::<i64>()),
+                o(),
+                o(),
+                o(),
+            ),
+            (text(), status_kind(), o()),
+            proptest::collection::vec(turn(), 0..3),
+            usage_and_latency(),
+            (proptest::option::of(any::<f64>()), o(), o(), o()),
+            proptest::collection::vec(comment, 0..3),
+            config(),
+            eval,
+        )
+            .prop_map(
+                |(ids, status, turns, (usage, latency), more, comments, config, eval)| {
+                    let mut run = Run::new(crate::vendors::interactly::RUN, ids.0);
+                    run.workflow_id = ids.1;
+                    run.version = ids.2;
+                    run.version_name = ids.3;
+                    run.workflow_hash = ids.4;
+                    run.app_id = ids.5;
+                    run.status = Status {
+                        text: status.0,
+                        kind: status.1,
+                    };
+                    run.termination_source = status.2;
+                    run.turns = turns;
+                    run.usage = usage;
+                    run.latency = latency;
+                    (run.credits, run.started_at, run.ended_at, run.error) = more;
+                    run.comments = comments;
+                    run.config = config;
+                    run.eval = eval;
+                    run
+                },
+            )
+    }
+
+    /// The bits of every float of a run (`Debug` prints every NaN alike).
+    fn float_bits(run: &Run) -> Vec<u64> {
+        let mut out: Vec<u64> = run.credits.iter().map(|f| f.to_bits()).collect();
+        out.push(run.latency.total_ms.to_bits());
+        for m in &run.latency.by_model {
+            out.push(m.total_ms.to_bits());
+            out.extend(m.call_ms.iter().map(|f| f.to_bits()));
+        }
+        for e in run.events() {
+            if let Event::Llm { usage: Some(u), .. }
+            | Event::AssistantResponse { usage: Some(u), .. } = e
+            {
+                out.extend(u.latency_ms.map(f64::to_bits));
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_run_round_trips(run in run()) {
+            let again = round_trip(&run);
+            prop_assert_eq!(held(&again), held(&run));
+            prop_assert_eq!(float_bits(&again), float_bits(&run));
+        }
+
+        #[test]
+        fn any_json_value_round_trips(v in value()) {
+            let mut bytes = Vec::new();
+            v.put(&mut bytes);
+            let r = &mut Reader::new(&bytes);
+            prop_assert_eq!(<Value as Bin>::get(r).unwrap(), v);
+            prop_assert_eq!(r.pos, bytes.len());
+        }
+
+        #[test]
+        fn any_bytes_decode_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = decode(&bytes, crate::vendors::interactly::RUN);
+        }
+
+        #[test]
+        fn a_damaged_run_decodes_without_panicking(run in run(), at in any::<usize>(), byte in any::<u8>()) {
+            let mut bytes = Vec::new();
+            encode(&run, &mut bytes);
+            let at = at % bytes.len();
+            bytes[at] = byte;
+            let _ = decode(&bytes, run.format);
+            prop_assert!(decode(&bytes[..at], run.format).is_err());
+        }
+    }
+}
