@@ -464,13 +464,12 @@ mod tests {
             // One byte flipped in the middle of a record.
             let garbled = at(0);
             let mut byte = [0];
-            file.read_exact_at(&mut byte, garbled.at + u64::from(garbled.len) / 2)
-                .unwrap();
-            file.write_all_at(&[!byte[0]], garbled.at + u64::from(garbled.len) / 2)
-                .unwrap();
+            let middle = garbled.at() + garbled.len() as u64 / 2;
+            file.read_exact_at(&mut byte, middle).unwrap();
+            file.write_all_at(&[!byte[0]], middle).unwrap();
             // A record zeroed.
             let zeroed = at(1);
-            file.write_all_at(&vec![0; zeroed.len as usize], zeroed.at)
+            file.write_all_at(&vec![0; zeroed.len()], zeroed.at())
                 .unwrap();
             // A record whose checksum holds over bytes that are no run: the document's
             // hash, then a string tag where the run id's length should be.
@@ -478,14 +477,14 @@ mod tests {
             let doc_hash = corpus.runs[2].raw_hash.unwrap();
             let mut record = vec![0; 8];
             record.extend_from_slice(&doc_hash.to_le_bytes());
-            record.extend(std::iter::repeat_n(0xff, bad.len as usize - 16));
+            record.extend(std::iter::repeat_n(0xff, bad.len() - 16));
             let sum = xxh3_64(&record[8..]);
             record[..8].copy_from_slice(&sum.to_le_bytes());
-            file.write_all_at(&record, bad.at).unwrap();
+            file.write_all_at(&record, bad.at()).unwrap();
         }
         // The last record cut short.
-        let last = (0..index.len()).max_by_key(|&i| at(i).at).unwrap();
-        file.set_len(at(last).at + u64::from(at(last).len) / 2)
+        let last = (0..index.len()).max_by_key(|&i| at(i).at()).unwrap();
+        file.set_len(at(last).at() + at(last).len() as u64 / 2)
             .unwrap();
         every_run_read_back_is(&index, &corpus);
     }

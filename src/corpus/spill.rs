@@ -20,6 +20,7 @@
 //! the runs it lost are read back the old way (parsed again).
 
 use std::fs::File;
+use std::num::NonZeroU64;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,13 +31,34 @@ use xxhash_rust::xxh3::xxh3_64;
 use super::Entry;
 use crate::model::{binary, Format, Run};
 
-/// Where a run's record lies in the spill.
+/// Where a run's record lies in the spill: its offset (40 bits: up to 1 TB) and length
+/// (24 bits: up to 16 MB; a longer record is not spilled) in one word, so that an entry grows
+/// by 8 bytes (a record is never empty: `Option<Spilled>` is one word too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Spilled {
+pub(crate) struct Spilled(NonZeroU64);
+
+impl Spilled {
+    const LEN_BITS: u32 = 24;
+
+    fn new(at: u64, len: usize) -> Option<Spilled> {
+        let len = u64::try_from(len)
+            .ok()
+            .filter(|&l| l < 1 << Self::LEN_BITS)?;
+        let at = at
+            .checked_shl(Self::LEN_BITS)
+            .filter(|s| s >> Self::LEN_BITS == at)?;
+        NonZeroU64::new(at | len).map(Spilled)
+    }
+
     /// Its offset in the file.
-    pub at: u64,
-    /// Its length (records longer than 4 GB are not spilled).
-    pub len: u32,
+    pub(crate) fn at(self) -> u64 {
+        self.0.get() >> Self::LEN_BITS
+    }
+
+    /// Its length.
+    pub(crate) fn len(self) -> usize {
+        (self.0.get() & ((1 << Self::LEN_BITS) - 1)) as usize
+    }
 }
 
 /// The record header: the record's checksum and the document's hash.
@@ -98,11 +120,13 @@ impl Spill {
         block.buf.extend_from_slice(&[0; HEADER]);
         binary::encode(run, &mut block.buf);
         let record = &mut block.buf[start..];
-        let Ok(len) = u32::try_from(record.len()) else {
+        let len = record.len();
+        // A record too long for its place, in a file too long for it, is not spilled.
+        if Spilled::new(self.next.load(Ordering::Relaxed), len).is_none() {
             block.buf.truncate(start);
             lock(&self.idle).push(block);
             return None;
-        };
+        }
         record[8..HEADER].copy_from_slice(&doc_hash.to_le_bytes());
         let sum = xxh3_64(&record[8..]);
         record[..8].copy_from_slice(&sum.to_le_bytes());
@@ -125,7 +149,7 @@ impl Spill {
             at
         };
         lock(&self.idle).push(block);
-        Some(Spilled { at, len })
+        Spilled::new(at, len)
     }
 
     fn write(&self, file: &File, bytes: &[u8], at: u64) {
@@ -155,8 +179,8 @@ impl Spill {
             for entry in entries.iter_mut() {
                 if let Some(s) = entry.spilled {
                     // The failed region starting last at or before the record.
-                    let i = failed.partition_point(|r| r.start <= s.at);
-                    if i > 0 && failed[i - 1].contains(&s.at) {
+                    let i = failed.partition_point(|r| r.start <= s.at());
+                    if i > 0 && failed[i - 1].contains(&s.at()) {
                         entry.spilled = None;
                     }
                 }
@@ -184,8 +208,8 @@ pub(crate) struct Cache {
 impl Cache {
     /// The record at `at`; `None` when it cannot be read or is not what was written.
     pub(crate) fn read(&self, at: Spilled) -> Option<Record> {
-        let mut bytes = vec![0; at.len as usize];
-        read_at(&self.file, &mut bytes, at.at).ok()?;
+        let mut bytes = vec![0; at.len()];
+        read_at(&self.file, &mut bytes, at.at()).ok()?;
         let record = Record(bytes);
         (record.0.len() >= HEADER && xxh3_64(&record.0[8..]) == record.word(0)).then_some(record)
     }
@@ -305,6 +329,18 @@ mod tests {
         }
         // The file has no name: nothing is left in the folder.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_place_is_one_word_and_comes_back_as_given() {
+        assert_eq!(std::mem::size_of::<Option<Spilled>>(), 8);
+        for (at, len) in [(0, 16), (1 << 39, (1 << 24) - 1), ((1 << 40) - 1, 1)] {
+            let s = Spilled::new(at, len).expect("fits");
+            assert_eq!((s.at(), s.len()), (at, len));
+        }
+        assert_eq!(Spilled::new(1 << 40, 16), None);
+        assert_eq!(Spilled::new(0, 1 << 24), None);
+        assert_eq!(Spilled::new(0, 0), None);
     }
 
     #[test]
