@@ -4,10 +4,13 @@
 //! Loading reads every file on all cores as [`Corpus::load`](super::Corpus::load) does, but
 //! keeps of each run only an [`Entry`]: its id, system, workflow, version, status, evaluation
 //! links, the hash chain of its inputs (what the recorded engine matches on), its digest and
-//! where its document lies (file and byte range). A run is read back from its file when it is
-//! needed ([`Index::run`]): the operating system's page cache holds the bytes, the index holds
-//! a weak reference to each run in use, so a case and the recording answering it are parsed
-//! once while the case is in flight and dropped when it ends.
+//! where its document lies (file and byte range). A run is read back when it is needed
+//! ([`Index::run`]): asked for a cache folder ([`LoadOptions::cache`]), the index pass spills
+//! each normalized run to a file there ([`super::spill`]) and a run read back is decoded from
+//! it; else (or when its record is bad) its document is parsed again. The document's bytes are
+//! read back from its file either way (the page cache holds them). The index holds a weak
+//! reference to each run in use, so a case and the recording answering it are read back once
+//! while the case is in flight and dropped when it ends.
 //!
 //! An index can also hold its runs ([`Index::from_runs`]): tests, `reprise serve` and the
 //! commands that keep a corpus in memory build the recorded engine that way, through the
@@ -251,9 +254,9 @@ impl Index {
         count_by_system(&self.systems, self.entries.iter().map(Entry::system))
     }
 
-    /// The run at position `i`: held, still in use elsewhere, or read back from its file and
-    /// parsed again. An error names the file when the document can no longer be read as it
-    /// was (the file changed or went away during the run).
+    /// The run at position `i`: held, still in use elsewhere, or read back (decoded from the
+    /// spill, else parsed again from its file). An error names the file when the document can
+    /// no longer be read as it was (the file changed or went away during the run).
     pub fn run(&self, i: usize) -> Result<Arc<Run>, Problem> {
         if let Some(runs) = &self.resident {
             return Ok(runs[i].clone());
