@@ -175,10 +175,15 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
     // An index of every document, not the runs: a case is read back when its turn comes, so
     // memory does not grow with the corpus. The manifest's corpus digest hashes every
     // document while its file is read.
+    // The index spills the runs it reads to the report folder (on the disk the user chose for
+    // output, never in memory), so a case read back is decoded, not parsed again. A folder
+    // that cannot be made is reported below, by the report's own writer.
+    let _ = std::fs::create_dir_all(&o.out);
     let corpus = Arc::new(Index::load(
         paths,
         &LoadOptions {
             digest: true,
+            cache: Some(o.out.clone()),
             ..LoadOptions::default()
         },
     ));
@@ -200,6 +205,9 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
         status = status.worst(ExitStatus::Input);
     }
     for w in corpus.warnings.iter().chain(&recordings.warnings) {
+        eprintln!("warning: {w}");
+    }
+    if let Some(w) = &corpus.cache_warning {
         eprintln!("warning: {w}");
     }
     // A corpus of nothing is no green run (`--check` included): an input error.

@@ -4,10 +4,13 @@
 //! Loading reads every file on all cores as [`Corpus::load`](super::Corpus::load) does, but
 //! keeps of each run only an [`Entry`]: its id, system, workflow, version, status, evaluation
 //! links, the hash chain of its inputs (what the recorded engine matches on), its digest and
-//! where its document lies (file and byte range). A run is read back from its file when it is
-//! needed ([`Index::run`]): the operating system's page cache holds the bytes, the index holds
-//! a weak reference to each run in use, so a case and the recording answering it are parsed
-//! once while the case is in flight and dropped when it ends.
+//! where its document lies (file and byte range). A run is read back when it is needed
+//! ([`Index::run`]): asked for a cache folder ([`LoadOptions::cache`]), the index pass spills
+//! each normalized run to a file there ([`super::spill`]) and a run read back is decoded from
+//! it; else (or when its record is bad) its document is parsed again. The document's bytes are
+//! read back from its file either way (the page cache holds them). The index holds a weak
+//! reference to each run in use, so a case and the recording answering it are read back once
+//! while the case is in flight and dropped when it ends.
 //!
 //! An index can also hold its runs ([`Index::from_runs`]): tests, `reprise serve` and the
 //! commands that keep a corpus in memory build the recorded engine that way, through the
@@ -18,8 +21,11 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 
+use xxhash_rust::xxh3::xxh3_64;
+
 use super::link::{link, position, unique, Links, Record, Warning};
 use super::load::{count_by_system, read_all, LoadOptions};
+use super::spill::{Cache, Spill, Spilled};
 use crate::formats::{Adapters, Problem};
 use crate::model::{chain, EvalLink, Format, Origin, RawDoc, Run, System, UnusableCount};
 
@@ -49,6 +55,8 @@ pub struct Entry {
     pub range: Range<usize>,
     /// Counts read as unknown (warned about once, at load).
     unusable: Option<Box<(Vec<UnusableCount>, usize)>>,
+    /// Where the run lies in the index's spill, when it was spilled.
+    pub(super) spilled: Option<Spilled>,
 }
 
 impl Entry {
@@ -67,7 +75,21 @@ impl Entry {
             range: run.raw.range(),
             unusable: (!run.usage.unusable.is_empty())
                 .then(|| Box::new((run.usage.unusable.clone(), run.usage.unusable_more))),
+            spilled: None,
         }
+    }
+
+    /// The entry of a run read by [`Index::load`], spilled to `spill`.
+    fn spilled(run: &Run, spill: &Spill) -> Entry {
+        Entry {
+            spilled: spill.put(run),
+            ..Entry::of(run)
+        }
+    }
+
+    /// True when the run is read back from the index's spill (decoded, not parsed again).
+    pub fn is_spilled(&self) -> bool {
+        self.spilled.is_some()
     }
 
     /// The system it ran on.
@@ -112,6 +134,10 @@ pub struct Index {
     resident: Option<Vec<Arc<Run>>>,
     /// The runs read back that may still be in use somewhere.
     in_use: Mutex<InUse>,
+    /// The runs spilled by the index pass ([`super::LoadOptions::cache`]).
+    cache: Option<Cache>,
+    /// Why some or all runs could not be spilled (they are parsed again when read back).
+    pub cache_warning: Option<String>,
     /// How to read a document again (each entry's format is forced: no detection).
     adapters: Adapters,
     links: Links,
@@ -131,8 +157,10 @@ impl Index {
     /// Reads every run under `paths` on all cores, keeping an entry of each. Problems,
     /// warnings and their order are those of [`Corpus::load`](super::Corpus::load).
     pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Index {
-        let read = read_all(paths, options, |run| Entry::of(&run));
-        let (entries, mut warnings) = unique(read.runs);
+        let spill = Spill::create(options.cache.as_deref());
+        let read = read_all(paths, options, |run| Entry::spilled(&run, &spill));
+        let (mut entries, mut warnings) = unique(read.runs);
+        let (cache, cache_warning) = spill.finish(&mut entries);
         let (links, link_warnings) = link(&entries);
         warnings.extend(link_warnings);
         let mut all_warnings = read.warnings;
@@ -141,6 +169,8 @@ impl Index {
             in_use: Mutex::default(),
             entries,
             resident: None,
+            cache,
+            cache_warning,
             adapters: options.adapters.clone(),
             links,
             systems: options.adapters.systems(),
@@ -161,6 +191,8 @@ impl Index {
             in_use: Mutex::default(),
             entries,
             resident: Some(runs),
+            cache: None,
+            cache_warning: None,
             adapters: Adapters::new(Vec::new()),
             links,
             systems: Vec::new(),
@@ -222,9 +254,9 @@ impl Index {
         count_by_system(&self.systems, self.entries.iter().map(Entry::system))
     }
 
-    /// The run at position `i`: held, still in use elsewhere, or read back from its file and
-    /// parsed again. An error names the file when the document can no longer be read as it
-    /// was (the file changed or went away during the run).
+    /// The run at position `i`: held, still in use elsewhere, or read back (decoded from the
+    /// spill, else parsed again from its file). An error names the file when the document can
+    /// no longer be read as it was (the file changed or went away during the run).
     pub fn run(&self, i: usize) -> Result<Arc<Run>, Problem> {
         if let Some(runs) = &self.resident {
             return Ok(runs[i].clone());
@@ -247,13 +279,39 @@ impl Index {
             p.line = entry.origin.line;
             p
         };
+        let during = || changed("the file changed during the run".to_owned());
         let bytes = read_range(path, &entry.range).map_err(|e| changed(e.to_string()))?;
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| changed("the file changed during the run".to_owned()))?;
-        let mut run = crate::formats::parse::parse(text, Some(entry.format), &self.adapters)
-            .map_err(|p| changed(format!("the file changed during the run ({})", p.message)))?;
+        let record = entry
+            .spilled
+            .zip(self.cache.as_ref())
+            .and_then(|(at, cache)| cache.read(at));
+        // The hash the spilled run is checked against; taken with the digest, so a run read
+        // back carries it as a whole load gives it.
+        let doc_hash = (record.is_some() || entry.sha256.is_some()).then(|| xxh3_64(&bytes));
+        if let Some(record) = &record {
+            if Some(record.doc_hash()) != doc_hash {
+                return Err(during());
+            }
+        }
+        // A record that does not decode (it cannot be after its checksum held, short of a bug
+        // here) is parsed again: the run is not lost.
+        let mut run = match record.and_then(|r| r.decode(entry.format).ok()) {
+            Some(mut run) => {
+                if let Some((counts, more)) = entry.unusable.as_deref() {
+                    run.usage.unusable.clone_from(counts);
+                    run.usage.unusable_more = *more;
+                }
+                run
+            }
+            None => {
+                let text = std::str::from_utf8(&bytes).map_err(|_| during())?;
+                crate::formats::parse::parse(text, Some(entry.format), &self.adapters).map_err(
+                    |p| changed(format!("the file changed during the run ({})", p.message)),
+                )?
+            }
+        };
         if *run.run_id != *entry.run_id {
-            return Err(changed("the file changed during the run".to_owned()));
+            return Err(during());
         }
         // The bytes just read stay with the run while it is in use: the snapshot stage reads
         // the document again (the values it redacts), and would otherwise open the file again.
@@ -263,6 +321,7 @@ impl Index {
             range: 0..len,
         };
         run.raw_sha256 = entry.sha256;
+        run.raw_hash = doc_hash;
         run.origin = entry.origin.clone();
         Ok(run)
     }
@@ -335,15 +394,18 @@ mod tests {
         vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")]
     }
 
-    #[test]
-    fn every_run_read_back_is_the_run_the_corpus_loaded() {
-        let options = LoadOptions::default();
-        let corpus = Corpus::load(&fixtures(), &options);
-        let index = Index::load(&fixtures(), &options);
+    /// Load options that spill to `dir`.
+    fn spilling(dir: &Path) -> LoadOptions {
+        LoadOptions {
+            digest: true,
+            cache: Some(dir.to_path_buf()),
+            ..LoadOptions::default()
+        }
+    }
+
+    /// Every run of `index` read back is the run of `corpus`, field for field.
+    fn every_run_read_back_is(index: &Index, corpus: &Corpus) {
         assert_eq!(index.len(), corpus.runs.len());
-        assert!(index.len() > 20, "{}", index.len());
-        assert_eq!(index.problems.len(), corpus.problems.len());
-        assert_eq!(index.warnings, corpus.warnings);
         for (i, loaded) in corpus.runs.iter().enumerate() {
             let entry = &index.entries()[i];
             assert_eq!(&*entry.run_id, loaded.run_id);
@@ -359,13 +421,127 @@ mod tests {
             let (mut a, mut b) = ((*again).clone(), (**loaded).clone());
             (a.raw, b.raw) = (RawDoc::empty(), RawDoc::empty());
             assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}", loaded.run_id);
-            assert_eq!(
-                index.evaluation_of(i).map(|e| &*index.entries()[e].run_id),
-                corpus
-                    .evaluation_of(&loaded.run_id)
-                    .map(|r| r.run_id.as_str())
-            );
         }
+    }
+
+    #[test]
+    fn every_run_read_back_is_the_run_the_corpus_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        for options in [LoadOptions::default(), spilling(dir.path())] {
+            let corpus = Corpus::load(&fixtures(), &options);
+            let index = Index::load(&fixtures(), &options);
+            assert!(index.len() > 20, "{}", index.len());
+            assert_eq!(index.problems.len(), corpus.problems.len());
+            assert_eq!(index.warnings, corpus.warnings);
+            assert_eq!(index.cache_warning, None);
+            // Spilled when asked for: read back by decoding, not parsing.
+            let spilled = options.cache.is_some();
+            assert!(index.entries().iter().all(|e| e.is_spilled() == spilled));
+            every_run_read_back_is(&index, &corpus);
+            for i in 0..index.len() {
+                assert_eq!(
+                    index.evaluation_of(i).map(|e| &*index.entries()[e].run_id),
+                    corpus
+                        .evaluation_of(&index.entries()[i].run_id)
+                        .map(|r| r.run_id.as_str())
+                );
+            }
+        }
+    }
+
+    /// Fault injection: records gone bad in the spill (garbled, zeroed, cut short by a
+    /// truncated file, or well formed but not a run) are parsed again, and the runs come
+    /// back as they were loaded.
+    #[test]
+    fn a_bad_record_in_the_spill_is_parsed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = spilling(dir.path());
+        let corpus = Corpus::load(&fixtures(), &options);
+        let index = Index::load(&fixtures(), &options);
+        let cache = index.cache.as_ref().expect("a spill");
+        let file = cache.file();
+        let at = |i: usize| index.entries()[i].spilled.expect("spilled");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            // One byte flipped in the middle of a record.
+            let garbled = at(0);
+            let mut byte = [0];
+            let middle = garbled.at() + garbled.len() as u64 / 2;
+            file.read_exact_at(&mut byte, middle).unwrap();
+            file.write_all_at(&[!byte[0]], middle).unwrap();
+            // A record zeroed.
+            let zeroed = at(1);
+            file.write_all_at(&vec![0; zeroed.len()], zeroed.at())
+                .unwrap();
+            // A record whose checksum holds over bytes that are no run: the document's
+            // hash, then a string tag where the run id's length should be.
+            let bad = at(2);
+            let doc_hash = corpus.runs[2].raw_hash.unwrap();
+            let mut record = vec![0; 8];
+            record.extend_from_slice(&doc_hash.to_le_bytes());
+            record.extend(std::iter::repeat_n(0xff, bad.len() - 16));
+            let sum = xxh3_64(&record[8..]);
+            record[..8].copy_from_slice(&sum.to_le_bytes());
+            file.write_all_at(&record, bad.at()).unwrap();
+        }
+        // The last record cut short.
+        let last = (0..index.len()).max_by_key(|&i| at(i).at()).unwrap();
+        file.set_len(at(last).at() + at(last).len() as u64 / 2)
+            .unwrap();
+        every_run_read_back_is(&index, &corpus);
+    }
+
+    /// A document changed in place after the index pass, same length, still a valid run
+    /// with the same id (parsing it again could not tell): its read-back is an error
+    /// naming the file.
+    #[test]
+    fn a_document_changed_in_place_is_noticed() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus_dir = dir.path().join("corpus");
+        std::fs::create_dir(&corpus_dir).unwrap();
+        let path = corpus_dir.join("run.json");
+        std::fs::copy(fixtures()[0].join("noxus/completed.json"), &path).unwrap();
+        let index = Index::load(&[corpus_dir], &spilling(dir.path()));
+        assert_eq!(index.len(), 1);
+        assert!(index.entries()[0].is_spilled());
+        // The first character of the last string value changed to another of its kind.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let value = bytes
+            .windows(4)
+            .rposition(|w| &w[..3] == b"\":\"" && w[3].is_ascii_alphanumeric())
+            .expect("a string value")
+            + 3;
+        bytes[value] = match bytes[value] {
+            b'0'..=b'8' | b'a'..=b'y' | b'A'..=b'Y' => bytes[value] + 1,
+            _ => bytes[value] - 1,
+        };
+        let text = std::str::from_utf8(&bytes).unwrap().to_owned();
+        let reparsed = crate::formats::parse::parse(&text, None, &LoadOptions::default().adapters)
+            .expect("still a run");
+        assert_eq!(reparsed.run_id, *index.entries()[0].run_id);
+        std::fs::write(&path, &bytes).unwrap();
+        let problem = index.run(0).expect_err("changed");
+        assert_eq!(problem.path, path);
+        assert!(
+            problem.message.contains("changed during the run"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn without_a_place_for_the_spill_runs_are_parsed_again_and_it_is_said_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing");
+        let options = spilling(&missing);
+        let index = Index::load(&fixtures(), &options);
+        let warning = index.cache_warning.as_deref().expect("a warning");
+        assert!(
+            warning.contains(&missing.display().to_string()),
+            "{warning}"
+        );
+        assert!(index.entries().iter().all(|e| !e.is_spilled()));
+        every_run_read_back_is(&index, &Corpus::load(&fixtures(), &options));
     }
 
     #[test]

@@ -21,8 +21,12 @@ pub struct LoadOptions {
     /// Keep each file's bytes in memory (else runs re-read their raw document from disk).
     pub keep_raw: bool,
     /// Hash each raw document while its file is in memory ([`Run::raw_sha256`]), for
-    /// [`crate::replay::corpus_digest`].
+    /// [`crate::replay::corpus_digest`], and with a fast hash ([`Run::raw_hash`]).
     pub digest: bool,
+    /// A folder for [`super::Index::load`] to spill the runs it reads to (an anonymous
+    /// temporary file there), so that a run read back is decoded, not parsed again. Only runs
+    /// read with `digest` are spilled (the fast hash tells a document changed since).
+    pub cache: Option<PathBuf>,
 }
 
 /// Loaded runs, their problems and warnings.

@@ -6,6 +6,7 @@ mod index;
 mod link;
 pub(crate) mod load;
 mod select;
+mod spill;
 
 pub use index::{Entry, Index};
 pub use link::Warning;

@@ -124,7 +124,9 @@ fn read_buffer(path: &Path, bytes: Vec<u8>, adapters: &Adapters, how: &How) -> F
     let mut outcome = read_in(path, buf, shared.clone(), adapters, how.forced);
     if how.digest {
         for run in &mut outcome.runs {
-            run.raw_sha256 = buf.get(run.raw.range()).map(sha256);
+            let doc = buf.get(run.raw.range());
+            run.raw_sha256 = doc.map(sha256);
+            run.raw_hash = doc.map(xxhash_rust::xxh3::xxh3_64);
         }
     }
     outcome
@@ -605,6 +607,7 @@ fn parse_lines(
             let result = result.map(|mut run| {
                 if options.digest {
                     run.raw_sha256 = Some(sha256(line));
+                    run.raw_hash = Some(xxhash_rust::xxh3::xxh3_64(line));
                 }
                 run
             });

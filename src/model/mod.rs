@@ -4,6 +4,7 @@
 //! the vendors' JSON. The raw document is kept beside the normalized view so that writing a run
 //! back out loses nothing.
 
+pub(crate) mod binary;
 pub(crate) mod chain;
 mod compact;
 mod config;

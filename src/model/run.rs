@@ -168,6 +168,10 @@ pub struct Run {
     /// ([`crate::corpus::LoadOptions::digest`]): hashed while the bytes were in memory, so a
     /// corpus digest does not read every document back from disk.
     pub raw_sha256: Option<[u8; 32]>,
+    /// A fast 64-bit hash (XXH3) of the raw document, taken with [`Run::raw_sha256`]: what
+    /// the corpus index compares when it reads a run back from its spill
+    /// ([`crate::corpus::LoadOptions::cache`]), to notice a document changed since.
+    pub raw_hash: Option<u64>,
     /// Where it was read from.
     pub origin: Origin,
 }
@@ -199,6 +203,7 @@ impl Run {
             eval: EvalLink::default(),
             raw: RawDoc::empty(),
             raw_sha256: None,
+            raw_hash: None,
             origin: Origin::unknown(),
         }
     }

@@ -273,10 +273,18 @@ async fn a_case_whose_file_went_away_during_the_run_is_an_error_naming_it() {
     {
         std::fs::copy(entry.path(), corpus.path().join(entry.file_name())).unwrap();
     }
+    // Spilled as `reprise run` spills: the case is decoded from the spill, its document is
+    // still read back from its file.
+    let spill = tempfile::tempdir().unwrap();
     let index = Arc::new(crate::corpus::Index::load(
         &[corpus.path().to_path_buf()],
-        &LoadOptions::default(),
+        &LoadOptions {
+            digest: true,
+            cache: Some(spill.path().to_path_buf()),
+            ..LoadOptions::default()
+        },
     ));
+    assert!(index.entries().iter().all(|e| e.is_spilled()));
     let positions: Vec<usize> = index.cases().collect();
     assert!(positions.len() >= 2, "{}", positions.len());
     let gone = &index.entries()[positions[0]];

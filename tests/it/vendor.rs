@@ -97,14 +97,22 @@ fn a_corpus_of_the_vendors_models_loads_with_no_rejection() {
     // The big and negative integers the models allow are warned about, never rejected.
     let warnings = report["warnings"].to_string();
     assert!(warnings.contains("counted as unknown"), "{warnings}");
-    // `reprise run` reads each run back from its file when its turn comes: every run read
-    // back from these documents is the run a whole load gives, field for field.
+    // `reprise run` reads each run back when its turn comes, decoded from the spill its
+    // index pass wrote: every run read back from these documents is the run a whole load
+    // gives, field for field.
     let paths = [corpus.clone()];
-    let options = reprise::corpus::LoadOptions::default();
+    let spill = tempfile::tempdir().unwrap();
+    let options = reprise::corpus::LoadOptions {
+        digest: true,
+        cache: Some(spill.path().to_path_buf()),
+        ..reprise::corpus::LoadOptions::default()
+    };
     let loaded = reprise::corpus::Corpus::load(&paths, &options);
     let index = reprise::corpus::Index::load(&paths, &options);
     assert_eq!(index.len(), loaded.runs.len());
     assert_eq!(index.warnings, loaded.warnings);
+    assert_eq!(index.cache_warning, None);
+    assert!(index.entries().iter().all(|e| e.is_spilled()));
     for (i, run) in loaded.runs.iter().enumerate() {
         let again = index.run(i).unwrap_or_else(|p| panic!("{p}"));
         assert_eq!(again.raw.bytes().unwrap(), run.raw.bytes().unwrap());
