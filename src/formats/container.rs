@@ -22,7 +22,6 @@ use std::sync::Arc;
 
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
-use sha2::{Digest, Sha256};
 
 use super::parse::parse;
 use super::problem::strip_position;
@@ -124,7 +123,7 @@ fn read_buffer(path: &Path, bytes: Vec<u8>, adapters: &Adapters, how: &How) -> F
     let mut outcome = read_in(path, buf, shared.clone(), adapters, how.forced);
     if how.digest {
         for run in &mut outcome.runs {
-            run.raw_sha256 = buf.get(run.raw.range()).map(sha256);
+            run.raw_sha256 = buf.get(run.raw.range()).map(doc_hash);
         }
     }
     outcome
@@ -138,9 +137,10 @@ fn cannot_read(path: &Path, e: &std::io::Error) -> FileOutcome {
     }
 }
 
-/// The SHA-256 of a raw document ([`Run::raw_sha256`]).
-fn sha256(doc: &[u8]) -> [u8; 32] {
-    Sha256::digest(doc).into()
+/// The hash of a raw document ([`Run::raw_sha256`]): BLAKE3, the same as
+/// [`crate::replay::corpus_digest`] takes of a document it reads back.
+pub(crate) fn doc_hash(doc: &[u8]) -> [u8; 32] {
+    blake3::hash(doc).into()
 }
 
 /// A `.jsonl` or `.ndjson` name: one document per line.
@@ -604,7 +604,7 @@ fn parse_lines(
             };
             let result = result.map(|mut run| {
                 if options.digest {
-                    run.raw_sha256 = Some(sha256(line));
+                    run.raw_sha256 = Some(doc_hash(line));
                 }
                 run
             });
