@@ -7,7 +7,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::link::{link, position, unique, Links, Warning};
-use crate::formats::{read_file, Adapters, Problem};
+use crate::formats::container::read_file_keeping;
+use crate::formats::{Adapters, Problem};
 use crate::model::{Format, Run, System};
 
 /// How to load. The default reads with the built-in vendors' adapters (its `Default` is
@@ -288,20 +289,20 @@ pub(crate) fn read_all<T: Send>(
     keep: impl Fn(Run) -> T + Sync,
 ) -> ReadAll<T> {
     let read_one = |path: &PathBuf| {
-        let read = read_file(
+        // Each run is kept (and dropped) as soon as it is read: a file's runs are never all
+        // in memory at once.
+        let read = read_file_keeping(
             path,
             &options.adapters,
             options.format,
             options.keep_raw,
             options.digest,
+            &keep,
         );
-        // A fresh list, not `into_iter().map().collect()`: that reuses the runs' buffer in
-        // place, and the allocator may keep the whole of it (a run's size, not a kept
-        // entry's, per document) for as long as the corpus lives.
+        // Moved to a list of their exact number: the reader's list grew by doubling (four
+        // places for a file's one document), and it lives as long as the corpus.
         let mut runs: Vec<T> = Vec::with_capacity(read.runs.len());
-        for run in read.runs {
-            runs.push(keep(run));
-        }
+        runs.extend(read.runs);
         let warnings: Vec<Warning> = read
             .warnings
             .into_iter()
@@ -323,8 +324,9 @@ pub(crate) fn read_all<T: Send>(
     // file's parse would take up more tasks from the queue on its own stack, one inside the
     // other, without end.
     let (found, mut reads) = std::thread::scope(|scope| {
-        // Bounded: paths found far ahead of the reading would only hold memory.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<PathBuf>(1024);
+        // Unbounded: a walk that waited for room would be woken once per file read (a
+        // context switch each); it runs ahead of the reading, its paths queued meanwhile.
+        let (tx, rx) = std::sync::mpsc::channel::<PathBuf>();
         let walker = scope.spawn(move || {
             walk_each(paths, |path| {
                 // The receiver lives until the walk ends.

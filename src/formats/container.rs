@@ -28,11 +28,11 @@ use super::problem::strip_position;
 use super::{Adapters, Problem};
 use crate::model::{Format, Origin, RawDoc, Run};
 
-/// What one file gave: its good runs and its problems.
-#[derive(Debug, Default)]
-pub struct FileOutcome {
+/// What one file gave: its good runs (or what a caller keeps of each, `T`) and its problems.
+#[derive(Debug)]
+pub struct FileOutcome<T = Run> {
     /// Runs read, in file order.
-    pub runs: Vec<Run>,
+    pub runs: Vec<T>,
     /// Problems found, in file order.
     pub problems: Vec<Problem>,
     /// What is odd about the file as a whole but did not stop it loading.
@@ -40,6 +40,20 @@ pub struct FileOutcome {
     /// The file's size in bytes.
     pub bytes: u64,
 }
+
+impl<T> Default for FileOutcome<T> {
+    fn default() -> Self {
+        FileOutcome {
+            runs: Vec::new(),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            bytes: 0,
+        }
+    }
+}
+
+/// What a reader keeps of each run, made where the run was read (see [`read_file_keeping`]).
+pub(crate) type Keep<'k, T> = &'k (dyn Fn(Run) -> T + Sync);
 
 /// Reads and normalizes every run in a file with `adapters` (or as `forced`).
 ///
@@ -53,6 +67,20 @@ pub fn read_file(
     keep_raw: bool,
     digest: bool,
 ) -> FileOutcome {
+    read_file_keeping(path, adapters, forced, keep_raw, digest, &|run| run)
+}
+
+/// [`read_file`], each run handed to `keep` as soon as it is read (with its raw document,
+/// origin and digest): a large file never holds all its runs at once, only what `keep` makes
+/// of them (the index an entry), and its runs' memory is reused chunk after chunk.
+pub(crate) fn read_file_keeping<T>(
+    path: &Path,
+    adapters: &Adapters,
+    forced: Option<Format>,
+    keep_raw: bool,
+    digest: bool,
+    keep: Keep<'_, T>,
+) -> FileOutcome<T> {
     let how = How {
         forced,
         keep_raw,
@@ -62,7 +90,7 @@ pub fn read_file(
     if keep_raw || !is_jsonl(path) {
         // Read whole (`fs::read` asks the size once and reads it in one call).
         return match std::fs::read(path) {
-            Ok(bytes) => read_buffer(path, bytes, adapters, &how),
+            Ok(bytes) => read_buffer(path, bytes, adapters, &how, keep),
             Err(e) => cannot_read(path, &e),
         };
     }
@@ -71,7 +99,7 @@ pub fn read_file(
         Err(e) => return cannot_read(path, &e),
     };
     let size = file.metadata().map_or(0, |m| m.len());
-    read_open(path, &mut file, size, adapters, &how)
+    read_open_keeping(path, &mut file, size, adapters, &how, keep)
 }
 
 /// How [`read_open`] reads a file.
@@ -87,6 +115,7 @@ pub(crate) struct How {
 }
 
 /// [`read_file`] from `file`, open, of `size` bytes.
+#[cfg(test)]
 pub(crate) fn read_open(
     path: &Path,
     file: &mut (impl Read + Send),
@@ -94,6 +123,18 @@ pub(crate) fn read_open(
     adapters: &Adapters,
     how: &How,
 ) -> FileOutcome {
+    read_open_keeping(path, file, size, adapters, how, &|run| run)
+}
+
+/// [`read_open`], keeping what `keep` makes of each run.
+fn read_open_keeping<T>(
+    path: &Path,
+    file: &mut (impl Read + Send),
+    size: u64,
+    adapters: &Adapters,
+    how: &How,
+    keep: Keep<'_, T>,
+) -> FileOutcome<T> {
     let mut bytes = Vec::new();
     if !how.keep_raw && is_jsonl(path) && size > how.chunk as u64 {
         let lines = Lines {
@@ -101,7 +142,7 @@ pub(crate) fn read_open(
             forced: how.forced,
             digest: how.digest,
         };
-        match read_stream(path, file, how.chunk, adapters, &lines) {
+        match read_stream(path, file, how.chunk, adapters, &lines, keep) {
             Streamed::Done(outcome) => return outcome,
             // Read on as a whole file (what was read so far is kept).
             Streamed::Whole(start) => bytes = start,
@@ -112,25 +153,28 @@ pub(crate) fn read_open(
     if let Err(e) = file.read_to_end(&mut bytes) {
         return cannot_read(path, &e);
     }
-    read_buffer(path, bytes, adapters, how)
+    read_buffer(path, bytes, adapters, how, keep)
 }
 
 /// [`read_file`] over the whole file's `bytes`.
-fn read_buffer(path: &Path, bytes: Vec<u8>, adapters: &Adapters, how: &How) -> FileOutcome {
+fn read_buffer<T>(
+    path: &Path,
+    bytes: Vec<u8>,
+    adapters: &Adapters,
+    how: &How,
+    keep: Keep<'_, T>,
+) -> FileOutcome<T> {
     // Shared only when the runs keep it: making the buffer shareable copies it.
     let shared: Option<Arc<[u8]>> = how.keep_raw.then(|| Arc::from(bytes.as_slice()));
     let buf = shared.as_deref().unwrap_or(&bytes);
-    let mut outcome = read_in(path, buf, shared.clone(), adapters, how.forced);
-    if how.digest {
-        for run in &mut outcome.runs {
-            run.raw_sha256 = buf.get(run.raw.range()).map(doc_hash);
-        }
-    }
-    outcome
+    let mut reader = Reader::new(path, buf, shared.clone(), adapters, how.forced, keep);
+    reader.digest = how.digest;
+    reader.read();
+    reader.out
 }
 
 /// The outcome of a file that could not be read.
-fn cannot_read(path: &Path, e: &std::io::Error) -> FileOutcome {
+fn cannot_read<T>(path: &Path, e: &std::io::Error) -> FileOutcome<T> {
     FileOutcome {
         problems: vec![Problem::file(path, format!("cannot read the file: {e}"))],
         ..Default::default()
@@ -165,9 +209,9 @@ pub(crate) struct Lines {
 }
 
 /// What [`read_stream`] did.
-pub(crate) enum Streamed {
+pub(crate) enum Streamed<T> {
     /// The file was read line by line, in chunks.
-    Done(FileOutcome),
+    Done(FileOutcome<T>),
     /// The file is not one document per line (its first line is the start of a multi-line
     /// document, or there is no document at all): it must be read whole. Holds the bytes read
     /// so far, from the file's start.
@@ -180,21 +224,17 @@ pub(crate) enum Streamed {
 /// the whole file, raw documents left on disk ([`RawDoc::Disk`]). A file whose first line is
 /// not a whole JSON value is handed back ([`Streamed::Whole`]): only the whole file tells
 /// whether it is one pretty-printed document.
-pub(crate) fn read_stream(
+pub(crate) fn read_stream<T>(
     path: &Path,
     file: &mut (impl Read + Send),
     chunk: usize,
     adapters: &Adapters,
     options: &Lines,
-) -> Streamed {
-    let mut reader = Reader {
-        path: Arc::from(path),
-        buf: &[],
-        shared: None,
-        adapters,
-        forced: options.forced,
-        out: FileOutcome::default(),
-    };
+    keep: Keep<'_, T>,
+) -> Streamed<T> {
+    // The lines' digests are taken where they are parsed.
+    let mut reader = Reader::new(path, &[], None, adapters, options.forced, keep);
+    reader.out.bytes = 0;
     let mut buf = Vec::new();
     // Until the first line is whole (a line can be longer than a chunk).
     let mut eof = false;
@@ -289,40 +329,50 @@ pub fn read_bytes(
     forced: Option<Format>,
     keep_raw: bool,
 ) -> FileOutcome {
-    read_in(path, &buf, keep_raw.then(|| buf.clone()), adapters, forced)
-}
-
-/// Reads `buf`; runs share `shared` (the same bytes) when given, else keep file ranges.
-fn read_in(
-    path: &Path,
-    buf: &[u8],
-    shared: Option<Arc<[u8]>>,
-    adapters: &Adapters,
-    forced: Option<Format>,
-) -> FileOutcome {
-    let mut reader = Reader {
-        path: Arc::from(path),
-        buf,
-        shared,
-        adapters,
-        forced,
-        out: FileOutcome {
-            bytes: buf.len() as u64,
-            ..Default::default()
-        },
-    };
+    let shared = keep_raw.then(|| buf.clone());
+    let mut reader = Reader::new(path, &buf, shared, adapters, forced, &|run| run);
     reader.read();
     reader.out
 }
 
-struct Reader<'b> {
+/// Reads `buf` (runs share `shared`, the same bytes, when given, else keep file ranges) and
+/// hands each run to `keep`.
+struct Reader<'b, T> {
     path: Arc<Path>,
     buf: &'b [u8],
     /// The same bytes as `buf`, shared by the runs (`keep_raw`).
     shared: Option<Arc<[u8]>>,
     adapters: &'b Adapters,
     forced: Option<Format>,
-    out: FileOutcome,
+    /// Fill each run's [`Run::raw_sha256`] from `buf`.
+    digest: bool,
+    keep: Keep<'b, T>,
+    out: FileOutcome<T>,
+}
+
+impl<'b, T> Reader<'b, T> {
+    fn new(
+        path: &Path,
+        buf: &'b [u8],
+        shared: Option<Arc<[u8]>>,
+        adapters: &'b Adapters,
+        forced: Option<Format>,
+        keep: Keep<'b, T>,
+    ) -> Self {
+        Reader {
+            path: Arc::from(path),
+            buf,
+            shared,
+            adapters,
+            forced,
+            digest: false,
+            keep,
+            out: FileOutcome {
+                bytes: buf.len() as u64,
+                ..FileOutcome::default()
+            },
+        }
+    }
 }
 
 /// The UTF-8 byte-order mark some Windows tools write first.
@@ -332,7 +382,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub(crate) const ONE_DOCUMENT: &str =
     "this .jsonl file holds one multi-line JSON document, not one document per line; read as one document";
 
-impl Reader<'_> {
+impl<T> Reader<'_, T> {
     fn read(&mut self) {
         let buf = self.buf;
         let bom = if buf.starts_with(BOM) { BOM.len() } else { 0 };
@@ -489,6 +539,9 @@ impl Reader<'_> {
         line: Option<usize>,
         index: Option<usize>,
     ) {
+        if self.digest {
+            run.raw_sha256 = self.buf.get(range.clone()).map(doc_hash);
+        }
         let raw = if let Some(buf) = &self.shared {
             RawDoc::Memory {
                 buf: buf.clone(),
@@ -506,7 +559,7 @@ impl Reader<'_> {
             line,
             index,
         };
-        self.out.runs.push(run);
+        self.out.runs.push((self.keep)(run));
     }
 
     fn problem(&mut self, mut p: Problem) {
