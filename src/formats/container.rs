@@ -220,7 +220,7 @@ pub(crate) enum Streamed<T> {
 
 /// Reads a JSONL file from `file` in chunks of `chunk` bytes (a chunk grows to hold a longer
 /// line): the lines of a chunk are parsed
-/// while the next chunk is read. The same runs, problems and line numbers as [`read_in`] over
+/// while the next chunk is read. The same runs, problems and line numbers as [`read_file`] reading
 /// the whole file, raw documents left on disk ([`RawDoc::Disk`]). A file whose first line is
 /// not a whole JSON value is handed back ([`Streamed::Whole`]): only the whole file tells
 /// whether it is one pretty-printed document.
