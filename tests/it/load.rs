@@ -399,3 +399,39 @@ proptest! {
         let _ = read_bytes(Path::new(name), Arc::from(bytes), reprise::vendors::Registry::builtin().adapters(), None, true);
     }
 }
+
+/// Files are read while the walk goes on and put in path order after it: paths given out of
+/// order, one file named again and a folder holding it give the runs, origins, problems and
+/// warnings of the folder alone, in the same order.
+#[test]
+fn paths_out_of_order_or_named_twice_load_as_the_sorted_files_once() {
+    let text = |c: &Corpus| {
+        (
+            c.runs
+                .iter()
+                .map(|r| r.origin.to_string())
+                .collect::<Vec<_>>(),
+            views(c),
+            c.problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            c.warnings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            c.files,
+            c.bytes,
+        )
+    };
+    let alone = load(&["fixtures", "tests/data/seeds"]);
+    assert!(alone.runs.len() > 20);
+    let shuffled = load(&[
+        "tests/data/seeds",
+        "fixtures/noxus/failed.json",
+        "fixtures",
+        "tests/data/seeds/003-noxus-get-run.json",
+        "fixtures/noxus/failed.json",
+    ]);
+    assert_eq!(text(&shuffled), text(&alone));
+}
