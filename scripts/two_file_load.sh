@@ -55,9 +55,12 @@ fi
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 declare -A wall
 echo "load: $(uptime)"
-for threads in 1 2; do
-    : >"$WORK/t$threads.txt"
-    for _ in $(seq "$RUNS"); do
+: >"$WORK/t1.txt"
+: >"$WORK/t2.txt"
+# One and two threads alternate, run after run: other work on the machine then weighs on both
+# series alike instead of on whichever ran while it did.
+for _ in $(seq "$RUNS"); do
+    for threads in 1 2; do
         # Wall time in milliseconds from the clock (GNU time's %e has 10 ms steps).
         start=$(date +%s%N)
         RAYON_NUM_THREADS=$threads /usr/bin/time -f '%U %S %R' -o "$WORK/cpu.txt" \
@@ -65,10 +68,13 @@ for threads in 1 2; do
         end=$(date +%s%N)
         echo "$(((end - start) / 1000))e-6 $(cat "$WORK/cpu.txt")" >>"$WORK/t$threads.txt"
     done
+done
+for threads in 1 2; do
     wall[$threads]=$(awk '{printf "%.4f\n", $1}' <"$WORK/t$threads.txt" | median)
     cpu=$(awk '{print $2 + $3}' <"$WORK/t$threads.txt" | median)
     faults=$(cut -d' ' -f4 <"$WORK/t$threads.txt" | median)
     echo "threads=$threads median_wall_s=${wall[$threads]} median_cpu_s=$cpu median_minor_faults=$faults" \
         "walls=$(awk '{printf "%.3f ", $1}' <"$WORK/t$threads.txt")"
 done
+echo "load after: $(uptime)"
 echo "speed-up 1→2 threads: $(echo "${wall[1]} / ${wall[2]}" | bc -l | cut -c1-5)×"

@@ -138,14 +138,25 @@ pub(crate) fn position<R: Record>(runs: &[R], run_id: &str) -> Option<usize> {
 
 /// Sorts `all` (in file order) by run id, keeping the first copy of each id; the later copies
 /// are warnings, in file order, as they were read.
-pub(crate) fn unique<R: Record>(all: Vec<R>) -> (Vec<R>, Vec<Warning>) {
+pub(crate) fn unique<R: Record + Send + Sync>(all: Vec<R>) -> (Vec<R>, Vec<Warning>) {
+    use rayon::prelude::*;
     // Sorting positions, not the records: copies of one id come out together, in file order,
-    // and no id is cloned or hashed.
-    let mut order: Vec<usize> = (0..all.len()).collect();
-    order.sort_unstable_by(|&a, &b| all[a].run_id().cmp(all[b].run_id()).then(a.cmp(&b)));
+    // and no id is cloned or hashed. Each position carries the first bytes of its id, so most
+    // comparisons never reach the ids themselves (a cache miss each, at a million runs the
+    // bulk of this serial step), and the sort runs on all cores.
+    let mut order: Vec<(u128, usize)> = all
+        .par_iter()
+        .enumerate()
+        .map(|(i, r)| (id_prefix(r.run_id()), i))
+        .collect();
+    order.par_sort_unstable_by(|&(pa, a), &(pb, b)| {
+        pa.cmp(&pb)
+            .then_with(|| all[a].run_id().cmp(all[b].run_id()))
+            .then(a.cmp(&b))
+    });
     let mut kept_at: Vec<usize> = Vec::with_capacity(all.len());
     let mut duplicates: Vec<(usize, Warning)> = Vec::new();
-    for &i in &order {
+    for &(_, i) in &order {
         match kept_at.last() {
             Some(&first) if all[first].run_id() == all[i].run_id() => duplicates.push((
                 i,
@@ -160,14 +171,32 @@ pub(crate) fn unique<R: Record>(all: Vec<R>) -> (Vec<R>, Vec<Warning>) {
     }
     drop(order);
     let mut slots: Vec<Option<R>> = all.into_iter().map(Some).collect();
-    let kept = kept_at.iter().filter_map(|&i| slots[i].take()).collect();
+    // Sized up front: collected from a filter, the list would grow by doubling, and a million
+    // runs' worth of memory would be copied and held twice over.
+    let mut kept = Vec::with_capacity(kept_at.len());
+    kept.extend(kept_at.iter().filter_map(|&i| slots[i].take()));
     duplicates.sort_unstable_by_key(|&(i, _)| i);
     (kept, duplicates.into_iter().map(|(_, w)| w).collect())
+}
+
+/// The first 16 bytes of `id` as a number that orders as the ids do where they differ within
+/// those bytes (shorter ids are padded with zeros: equal numbers say nothing, and the ids
+/// themselves are compared).
+fn id_prefix(id: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = id.len().min(16);
+    bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
 }
 
 /// Links every evaluation run of `runs` (sorted by id, ids unique) to its source. The warnings
 /// also name the runs with counts read as unknown, so every per-run warning is made here.
 pub(crate) fn link<R: Record>(runs: &[R]) -> (Links, Vec<Warning>) {
+    // Every id's position, found by hashing: a binary search per link is a chain of cache
+    // misses through the ids, and this step is serial.
+    let mut positions: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+    positions.reserve(runs.len());
+    positions.extend(runs.iter().enumerate().map(|(i, r)| (r.run_id(), i)));
     let mut links = Links {
         evaluation: vec![NONE; runs.len()],
         ..Links::default()
@@ -190,7 +219,7 @@ pub(crate) fn link<R: Record>(runs: &[R]) -> (Links, Vec<Warning>) {
             .eval()
             .source_run_id
             .as_deref()
-            .and_then(|s| position(runs, s))
+            .and_then(|s| positions.get(s).copied())
         else {
             links.dangling += 1;
             warnings.push(Warning::DanglingEvaluation {
@@ -211,7 +240,7 @@ pub(crate) fn link<R: Record>(runs: &[R]) -> (Links, Vec<Warning>) {
     }
     for run in runs.iter().filter(|r| r.is_case()) {
         if let Some(eval_id) = &run.eval().evaluation_run_id {
-            if position(runs, eval_id).is_none() {
+            if !positions.contains_key(eval_id.as_str()) {
                 warnings.push(Warning::MissingEvaluationRun {
                     run_id: run.run_id().to_owned(),
                     evaluation_run_id: eval_id.clone(),

@@ -1,13 +1,14 @@
 //! Finding files and loading them in parallel.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use super::link::{link, position, unique, Links, Warning};
-use crate::formats::{read_file, Adapters, Problem};
+use crate::formats::container::read_file_keeping;
+use crate::formats::{Adapters, Problem};
 use crate::model::{Format, Run, System};
 
 /// How to load. The default reads with the built-in vendors' adapters (its `Default` is
@@ -60,6 +61,8 @@ pub fn find_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
 #[derive(Debug, Default)]
 struct Found {
     files: Vec<PathBuf>,
+    /// The files handed to [`walk_each`]'s `each`, in that order, when `files` are not those.
+    walked: Option<Vec<PathBuf>>,
     problems: Vec<Problem>,
     warnings: Vec<Warning>,
 }
@@ -71,16 +74,34 @@ struct Found {
 /// opened (opening a FIFO would wait for a writer forever): inside folders only when its name
 /// is a JSON name, always when given by name.
 fn walk(paths: &[PathBuf]) -> Found {
+    walk_each(paths, |_| {})
+}
+
+/// [`walk`], handing each file to `each` as it is found (in walk order, before the files are
+/// sorted, deduplicated and checked for one file reached by several paths).
+fn walk_each(paths: &[PathBuf], mut each: impl FnMut(&PathBuf)) -> Found {
     let mut found = Found::default();
+    // Whether the files come out sorted, each after the one before (one folder walked does:
+    // its entries are sorted by name), checked as they come rather than after the walk.
+    let mut sorted = true;
+    let mut push = |found: &mut Found, path: PathBuf| {
+        sorted &= found.files.last().is_none_or(|last| *last < path);
+        each(&path);
+        found.files.push(path);
+    };
     let mut loops = HashSet::new();
     let mut links = false;
     for root in paths {
-        if std::fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
+        // A root that is a link reaches files another root may reach by other paths; alone,
+        // it reaches each of its files by one path (links inside it are met below).
+        if paths.len() > 1
+            && std::fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink())
+        {
             links = true;
         }
         match std::fs::metadata(root) {
             Ok(m) if m.is_file() => {
-                found.files.push(root.clone());
+                push(&mut found, root.clone());
                 continue;
             }
             Ok(m) if m.is_dir() => {}
@@ -111,7 +132,7 @@ fn walk(paths: &[PathBuf]) -> Found {
             match entry {
                 Ok(e) if e.file_type().is_file() => {
                     if is_json_name(e.path()) {
-                        found.files.push(e.into_path());
+                        push(&mut found, e.into_path());
                     }
                 }
                 Ok(e) if e.file_type().is_dir() => {}
@@ -141,12 +162,21 @@ fn walk(paths: &[PathBuf]) -> Found {
             }
         }
     }
-    found.files.sort();
-    found.files.dedup();
+    let walked = found.files.len();
+    if !sorted || links {
+        found.walked = Some(found.files.clone());
+    }
+    if !sorted {
+        found.files.sort();
+        found.files.dedup();
+    }
     if links {
         // Links can reach one file by several paths: read it once, by its first path.
         let mut seen = HashSet::new();
         found.files.retain(|f| seen.insert(file_identity(f)));
+    }
+    if sorted && found.files.len() == walked {
+        found.walked = None;
     }
     found
 }
@@ -208,13 +238,12 @@ pub fn nothing_found(what: &str, paths: &[PathBuf]) -> String {
 }
 
 fn is_json_name(path: &Path) -> bool {
-    matches!(
-        path.extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref(),
-        Some("json" | "jsonl" | "ndjson")
-    )
+    // No lower-cased copy: this runs once per file of the walk.
+    path.extension().is_some_and(|e| {
+        ["json", "jsonl", "ndjson"]
+            .iter()
+            .any(|name| e.eq_ignore_ascii_case(name))
+    })
 }
 
 /// Runs per system: every one of `systems` in order (then any other system of `runs`).
@@ -242,54 +271,113 @@ pub(crate) struct ReadAll<T> {
     pub bytes: u64,
 }
 
+/// What reading one file gave, `keep` applied to its runs.
+struct FileRead<T> {
+    runs: Vec<T>,
+    problems: Vec<Problem>,
+    warnings: Vec<Warning>,
+    bytes: u64,
+}
+
 /// Reads every file under `paths` on all cores; each run is handed to `keep` on the worker
 /// that read it (a loaded corpus keeps the whole run, the index a small entry of it).
+///
+/// Files are read while the folders are still being walked: the walk (directory reads, a
+/// name sort and a path per file: about half a second of one core per 100,000 files, plus a
+/// `stat` each when links are met) was a serial tenth of the index pass. The outcomes are
+/// then put in the order of the sorted file list: the walk's order when that was it already
+/// (one folder), else by path (several paths, links, one file named twice).
 pub(crate) fn read_all<T: Send>(
     paths: &[PathBuf],
     options: &LoadOptions,
     keep: impl Fn(Run) -> T + Sync,
 ) -> ReadAll<T> {
+    let read_one = |path: &PathBuf| {
+        // Each run is kept (and dropped) as soon as it is read: a file's runs are never all
+        // in memory at once.
+        let read = read_file_keeping(
+            path,
+            &options.adapters,
+            options.format,
+            options.keep_raw,
+            options.digest,
+            &keep,
+        );
+        // Moved to a list of their exact number: the reader's list grew by doubling (four
+        // places for a file's one document), and it lives as long as the corpus.
+        let mut runs: Vec<T> = Vec::with_capacity(read.runs.len());
+        runs.extend(read.runs);
+        let warnings: Vec<Warning> = read
+            .warnings
+            .into_iter()
+            .map(|message| Warning::File {
+                path: path.clone(),
+                message,
+            })
+            .collect();
+        FileRead {
+            runs,
+            problems: read.problems,
+            warnings,
+            bytes: read.bytes,
+        }
+    };
+    // The walk runs on a thread of its own and hands each file on as it finds it; the pool's
+    // threads take the next file when they are free (a file at a time: two large files of a
+    // corpus go to two cores). Not a task spawned per file: a thread waiting inside a large
+    // file's parse would take up more tasks from the queue on its own stack, one inside the
+    // other, without end.
+    let (found, mut reads) = std::thread::scope(|scope| {
+        // Unbounded: a walk that waited for room would be woken once per file read (a
+        // context switch each); it runs ahead of the reading, its paths queued meanwhile.
+        let (tx, rx) = std::sync::mpsc::channel::<PathBuf>();
+        let walker = scope.spawn(move || {
+            walk_each(paths, |path| {
+                // The receiver lives until the walk ends.
+                let _ = tx.send(path.clone());
+            })
+        });
+        let reads: Vec<(usize, FileRead<T>)> = rx
+            .into_iter()
+            .enumerate()
+            .par_bridge()
+            .map(|(i, path)| (i, read_one(&path)))
+            .collect();
+        let found = walker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (found, reads)
+    });
     let Found {
         files,
         mut problems,
         warnings: walk_warnings,
-    } = walk(paths);
-    let outcomes: Vec<_> = files
-        .par_iter()
-        .map(|path| {
-            let read = read_file(
-                path,
-                &options.adapters,
-                options.format,
-                options.keep_raw,
-                options.digest,
-            );
-            // A fresh list, not `into_iter().map().collect()`: that reuses the runs' buffer in
-            // place, and the allocator may keep the whole of it (a run's size, not a kept
-            // entry's, per document) for as long as the corpus lives.
-            let mut runs: Vec<T> = Vec::with_capacity(read.runs.len());
-            for run in read.runs {
-                runs.push(keep(run));
-            }
-            let warnings: Vec<Warning> = read
-                .warnings
-                .into_iter()
-                .map(|message| Warning::File {
-                    path: path.clone(),
-                    message,
-                })
-                .collect();
-            (runs, read.problems, warnings, read.bytes)
-        })
-        .collect();
-    let mut runs = Vec::with_capacity(outcomes.iter().map(|o| o.0.len()).sum());
+        walked,
+    } = found;
+    // In walk order.
+    reads.sort_unstable_by_key(|r| r.0);
+    let mut runs = Vec::with_capacity(reads.iter().map(|r| r.1.runs.len()).sum());
+    let reads = reads.into_iter().map(|r| r.1);
+    let reads: Box<dyn Iterator<Item = FileRead<T>>> = match walked {
+        Some(walked) => {
+            // By path: the sorted list holds each walked path at most once.
+            let mut by_path: HashMap<PathBuf, FileRead<T>> =
+                walked.into_iter().zip(reads).collect();
+            Box::new(
+                files
+                    .iter()
+                    .map(move |path| by_path.remove(path).unwrap_or_else(|| read_one(path))),
+            )
+        }
+        None => Box::new(reads),
+    };
     let mut bytes = 0;
     let mut warnings = walk_warnings;
-    for (file_runs, file_problems, file_warnings, file_bytes) in outcomes {
-        bytes += file_bytes;
-        runs.extend(file_runs);
-        problems.extend(file_problems);
-        warnings.extend(file_warnings);
+    for read in reads {
+        bytes += read.bytes;
+        runs.extend(read.runs);
+        problems.extend(read.problems);
+        warnings.extend(read.warnings);
     }
     ReadAll {
         runs,

@@ -164,7 +164,7 @@ pub struct Run {
     pub eval: EvalLink,
     /// The exact document.
     pub raw: RawDoc,
-    /// SHA-256 of the raw document, when the loader was asked for it
+    /// The BLAKE3 hash of the raw document (the field keeps its old name), when the loader was asked for it
     /// ([`crate::corpus::LoadOptions::digest`]): hashed while the bytes were in memory, so a
     /// corpus digest does not read every document back from disk.
     pub raw_sha256: Option<[u8; 32]>,

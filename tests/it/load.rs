@@ -196,8 +196,7 @@ fn raw_documents_survive_load_unchanged() {
         assert!(c.problems.is_empty(), "{:?}", c.problems);
         for run in &c.runs {
             let got = run.raw.bytes().unwrap();
-            let want_digest: Option<[u8; 32]> =
-                (!keep_raw).then(|| <sha2::Sha256 as sha2::Digest>::digest(&*got).into());
+            let want_digest: Option<[u8; 32]> = (!keep_raw).then(|| blake3::hash(&got).into());
             assert_eq!(run.raw_sha256, want_digest, "{}", run.origin);
             assert_eq!(
                 &*got,
@@ -399,4 +398,40 @@ proptest! {
         let name = if jsonl { "p.jsonl" } else { "p.json" };
         let _ = read_bytes(Path::new(name), Arc::from(bytes), reprise::vendors::Registry::builtin().adapters(), None, true);
     }
+}
+
+/// Files are read while the walk goes on and put in path order after it: paths given out of
+/// order, one file named again and a folder holding it give the runs, origins, problems and
+/// warnings of the folder alone, in the same order.
+#[test]
+fn paths_out_of_order_or_named_twice_load_as_the_sorted_files_once() {
+    let text = |c: &Corpus| {
+        (
+            c.runs
+                .iter()
+                .map(|r| r.origin.to_string())
+                .collect::<Vec<_>>(),
+            views(c),
+            c.problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            c.warnings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            c.files,
+            c.bytes,
+        )
+    };
+    let alone = load(&["fixtures", "tests/data/seeds"]);
+    assert!(alone.runs.len() > 20);
+    let shuffled = load(&[
+        "tests/data/seeds",
+        "fixtures/noxus/failed.json",
+        "fixtures",
+        "tests/data/seeds/003-noxus-get-run.json",
+        "fixtures/noxus/failed.json",
+    ]);
+    assert_eq!(text(&shuffled), text(&alone));
 }
