@@ -198,7 +198,7 @@ fn chunks_split_lines_anywhere_and_lines_longer_than_a_chunk_load() {
     assert_eq!(whole.runs.len(), 28);
     assert_eq!(whole.problems.len(), 1);
     assert_eq!(whole.problems[0].line, Some(8));
-    assert!(whole.runs.iter().all(|r| r.raw_sha256.is_some()));
+    assert!(whole.runs.iter().all(|r| r.raw_digest.is_some()));
     for chunk in [1, 2, 3, 50, 64, 333, 4096, bytes.len() - 1] {
         let chunked = read_chunked("a.jsonl", &bytes, chunk);
         assert_eq!(summary(&chunked), summary(&whole), "chunk {chunk}");

@@ -47,8 +47,8 @@ pub struct Entry {
     /// The hash chain of its inputs after each turn ([`crate::model::chain`]); its length is
     /// the number of turns.
     pub chains: Box<[u64]>,
-    /// SHA-256 of its document, when the loader was asked for it.
-    pub sha256: Option<[u8; 32]>,
+    /// The BLAKE3 digest of its document, when the loader was asked for it.
+    pub digest: Option<[u8; 32]>,
     /// Where it was read from.
     pub origin: Origin,
     /// Where its document lies in that file.
@@ -70,7 +70,7 @@ impl Entry {
             status: run.status.text.as_str().into(),
             eval: run.eval.clone(),
             chains: chain::chains(&run.turns),
-            sha256: run.raw_sha256,
+            digest: run.raw_digest,
             origin: run.origin.clone(),
             range: run.raw.range(),
             unusable: (!run.usage.unusable.is_empty())
@@ -287,7 +287,7 @@ impl Index {
             .and_then(|(at, cache)| cache.read(at));
         // The hash the spilled run is checked against; taken with the digest, so a run read
         // back carries it as a whole load gives it.
-        let doc_hash = (record.is_some() || entry.sha256.is_some()).then(|| xxh3_64(&bytes));
+        let doc_hash = (record.is_some() || entry.digest.is_some()).then(|| xxh3_64(&bytes));
         if let Some(record) = &record {
             if Some(record.doc_hash()) != doc_hash {
                 return Err(during());
@@ -320,7 +320,7 @@ impl Index {
             buf: Arc::from(bytes),
             range: 0..len,
         };
-        run.raw_sha256 = entry.sha256;
+        run.raw_digest = entry.digest;
         run.raw_hash = doc_hash;
         run.origin = entry.origin.clone();
         Ok(run)

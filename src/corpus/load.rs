@@ -21,7 +21,7 @@ pub struct LoadOptions {
     pub format: Option<Format>,
     /// Keep each file's bytes in memory (else runs re-read their raw document from disk).
     pub keep_raw: bool,
-    /// Hash each raw document while its file is in memory ([`Run::raw_sha256`]), for
+    /// Hash each raw document while its file is in memory ([`Run::raw_digest`]), for
     /// [`crate::replay::corpus_digest`], and with a fast hash ([`Run::raw_hash`]).
     pub digest: bool,
     /// A folder for [`super::Index::load`] to spill the runs it reads to (an anonymous

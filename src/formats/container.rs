@@ -59,7 +59,7 @@ pub(crate) type Keep<'k, T> = &'k (dyn Fn(Run) -> T + Sync);
 ///
 /// `keep_raw` holds the file's bytes in memory for every run to share; without it a run keeps
 /// only its byte range and re-reads the file when its raw document is asked for. `digest`
-/// fills each run's [`Run::raw_sha256`] while the bytes are at hand.
+/// fills each run's [`Run::raw_digest`] while the bytes are at hand.
 pub fn read_file(
     path: &Path,
     adapters: &Adapters,
@@ -108,7 +108,7 @@ pub(crate) struct How {
     pub forced: Option<Format>,
     /// Hold the file's bytes in memory for the runs (else each keeps its range on disk).
     pub keep_raw: bool,
-    /// Fill each run's [`Run::raw_sha256`].
+    /// Fill each run's [`Run::raw_digest`].
     pub digest: bool,
     /// The chunks a `.jsonl` file larger than one is read in when its runs keep ranges.
     pub chunk: usize,
@@ -181,7 +181,7 @@ fn cannot_read<T>(path: &Path, e: &std::io::Error) -> FileOutcome<T> {
     }
 }
 
-/// The hash of a raw document ([`Run::raw_sha256`]): BLAKE3, the same as
+/// The hash of a raw document ([`Run::raw_digest`]): BLAKE3, the same as
 /// [`crate::replay::corpus_digest`] takes of a document it reads back.
 pub(crate) fn doc_hash(doc: &[u8]) -> [u8; 32] {
     blake3::hash(doc).into()
@@ -206,7 +206,7 @@ pub(crate) struct Lines {
     pub parallel: bool,
     /// `--format`.
     pub forced: Option<Format>,
-    /// Fill each run's [`Run::raw_sha256`].
+    /// Fill each run's [`Run::raw_digest`].
     pub digest: bool,
 }
 
@@ -346,7 +346,7 @@ struct Reader<'b, T> {
     shared: Option<Arc<[u8]>>,
     adapters: &'b Adapters,
     forced: Option<Format>,
-    /// Fill each run's [`Run::raw_sha256`] from `buf`.
+    /// Fill each run's [`Run::raw_digest`] from `buf`.
     digest: bool,
     keep: Keep<'b, T>,
     out: FileOutcome<T>,
@@ -543,7 +543,7 @@ impl<T> Reader<'_, T> {
     ) {
         if self.digest {
             let doc = self.buf.get(range.clone());
-            run.raw_sha256 = doc.map(doc_hash);
+            run.raw_digest = doc.map(doc_hash);
             run.raw_hash = doc.map(xxhash_rust::xxh3::xxh3_64);
         }
         let raw = if let Some(buf) = &self.shared {
@@ -661,7 +661,7 @@ fn parse_lines(
             };
             let result = result.map(|mut run| {
                 if options.digest {
-                    run.raw_sha256 = Some(doc_hash(line));
+                    run.raw_digest = Some(doc_hash(line));
                     run.raw_hash = Some(xxhash_rust::xxh3::xxh3_64(line));
                 }
                 run

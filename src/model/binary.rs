@@ -66,7 +66,7 @@ pub fn encode(run: &Run, out: &mut Vec<u8>) {
         config,
         eval,
         raw: _,
-        raw_sha256: _,
+        raw_digest: _,
         raw_hash: _,
         origin: _,
     } = run;
@@ -608,7 +608,7 @@ mod tests {
     fn held(run: &Run) -> String {
         let mut run = run.clone();
         run.raw = RawDoc::empty();
-        run.raw_sha256 = None;
+        run.raw_digest = None;
         run.raw_hash = None;
         run.origin = crate::model::Origin::unknown();
         run.usage.unusable.clear();

@@ -164,11 +164,11 @@ pub struct Run {
     pub eval: EvalLink,
     /// The exact document.
     pub raw: RawDoc,
-    /// The BLAKE3 hash of the raw document (the field keeps its old name), when the loader was asked for it
+    /// The BLAKE3 digest of the raw document, when the loader was asked for it
     /// ([`crate::corpus::LoadOptions::digest`]): hashed while the bytes were in memory, so a
     /// corpus digest does not read every document back from disk.
-    pub raw_sha256: Option<[u8; 32]>,
-    /// A fast 64-bit hash (XXH3) of the raw document, taken with [`Run::raw_sha256`]: what
+    pub raw_digest: Option<[u8; 32]>,
+    /// A fast 64-bit hash (XXH3) of the raw document, taken with [`Run::raw_digest`]: what
     /// the corpus index compares when it reads a run back from its spill
     /// ([`crate::corpus::LoadOptions::cache`]), to notice a document changed since.
     pub raw_hash: Option<u64>,
@@ -202,7 +202,7 @@ impl Run {
             config: None,
             eval: EvalLink::default(),
             raw: RawDoc::empty(),
-            raw_sha256: None,
+            raw_digest: None,
             raw_hash: None,
             origin: Origin::unknown(),
         }

@@ -64,7 +64,7 @@ impl Selection {
 }
 
 /// BLAKE3 over every run's id and the BLAKE3 hash of its document bytes, in run id order (the
-/// manifest's corpus digest). A run's hash taken at load ([`Entry::sha256`]) is used when
+/// manifest's corpus digest). A run's hash taken at load ([`Entry::digest`]) is used when
 /// there is one; other documents are read back and hashed in parallel. A document that cannot
 /// be re-read counts by its id only. BLAKE3, not SHA-256: every document of the corpus is
 /// hashed once per run, and BLAKE3 hashes a document's 1 KiB chunks side by side: 3.7 GB/s
@@ -74,7 +74,7 @@ pub fn corpus_digest(index: &Index) -> String {
     let docs: Vec<Option<[u8; 32]>> = (0..index.len())
         .into_par_iter()
         .map(|i| {
-            index.entries()[i].sha256.or_else(|| {
+            index.entries()[i].digest.or_else(|| {
                 let run = index.run(i).ok()?;
                 let bytes = run.raw.bytes().ok()?;
                 Some(crate::formats::container::doc_hash(&bytes))

@@ -13,7 +13,7 @@ pub struct RunMeta {
     pub seed: Option<u64>,
     /// `--shard K/N`.
     pub shard: Option<String>,
-    /// SHA-256 over the cases' ids and documents.
+    /// BLAKE3 over the runs' ids and the BLAKE3 digests of their documents.
     pub corpus_digest: String,
     /// The git commit, if any.
     pub git_sha: Option<String>,

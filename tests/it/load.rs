@@ -197,7 +197,7 @@ fn raw_documents_survive_load_unchanged() {
         for run in &c.runs {
             let got = run.raw.bytes().unwrap();
             let want_digest: Option<[u8; 32]> = (!keep_raw).then(|| blake3::hash(&got).into());
-            assert_eq!(run.raw_sha256, want_digest, "{}", run.origin);
+            assert_eq!(run.raw_digest, want_digest, "{}", run.origin);
             assert_eq!(
                 &*got,
                 &expected_raw(&run.origin.path, run)[..],
