@@ -382,7 +382,7 @@ impl Session<'_> {
                 continue;
             };
             let key = &raw[open + 1..close];
-            if key.iter().any(|&b| b == b'\\') || is_escaped(raw, open) {
+            if key.contains(&b'\\') || is_escaped(raw, open) {
                 continue;
             }
             if maybe_config && CONFIG_KEYS.iter().any(|k| k.as_bytes() == key) {
