@@ -3,6 +3,7 @@
 //! traits: a test inside `formats` that named `crate::vendors` would tie the layer to its own
 //! plug-ins (scripts/module_cycles.py counts test code). Each file tests one module, named after it.
 
+mod binary;
 mod container;
 mod corpus_load;
 mod http_calls;

@@ -160,7 +160,7 @@ impl Index {
         let spill = Spill::create(options.cache.as_deref());
         let read = read_all(paths, options, |run| Entry::spilled(&run, &spill));
         let (mut entries, mut warnings) = unique(read.runs);
-        let (cache, cache_warning) = spill.finish(&mut entries);
+        let (cache, cache_warning) = spill.finish(entries.iter_mut().map(|e| &mut e.spilled));
         let (links, link_warnings) = link(&entries);
         warnings.extend(link_warnings);
         let mut all_warnings = read.warnings;

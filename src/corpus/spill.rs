@@ -28,7 +28,6 @@ use std::sync::Mutex;
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::Entry;
 use crate::model::{binary, Format, Run};
 
 /// Where a run's record lies in the spill: its offset (40 bits: up to 1 TB) and length
@@ -162,10 +161,14 @@ impl Spill {
         }
     }
 
-    /// Writes the blocks still held, forgets the places of the records whose write failed
-    /// (those runs are parsed again), and gives the spill to read back (when it holds any
-    /// record) and the warning to print (when something failed).
-    pub(crate) fn finish(self, entries: &mut [Entry]) -> (Option<Cache>, Option<String>) {
+    /// Writes the blocks still held, forgets the `places` (each run's, as [`Spill::put`] gave
+    /// them) of the records whose write failed (those runs are parsed again), and gives the
+    /// spill to read back (when it holds any record) and the warning to print (when something
+    /// failed).
+    pub(crate) fn finish<'p>(
+        self,
+        places: impl IntoIterator<Item = &'p mut Option<Spilled>>,
+    ) -> (Option<Cache>, Option<String>) {
         if let Some(file) = &self.file {
             for block in std::mem::take(&mut *lock(&self.idle)) {
                 if !block.buf.is_empty() {
@@ -174,17 +177,17 @@ impl Spill {
             }
         }
         let mut failed = std::mem::take(&mut lock(&self.failed).0);
-        if !failed.is_empty() {
-            failed.sort_by_key(|r| r.start);
-            for entry in entries.iter_mut() {
-                if let Some(s) = entry.spilled {
-                    // The failed region starting last at or before the record.
-                    let i = failed.partition_point(|r| r.start <= s.at());
-                    if i > 0 && failed[i - 1].contains(&s.at()) {
-                        entry.spilled = None;
-                    }
+        failed.sort_by_key(|r| r.start);
+        let mut spilled = false;
+        for place in places {
+            if let Some(s) = *place {
+                // The failed region starting last at or before the record.
+                let i = failed.partition_point(|r| r.start <= s.at());
+                if i > 0 && failed[i - 1].contains(&s.at()) {
+                    *place = None;
                 }
             }
+            spilled |= place.is_some();
         }
         let warning = lock(&self.failed).1.as_ref().map(|why| {
             format!(
@@ -193,7 +196,6 @@ impl Spill {
                 self.dir.display()
             )
         });
-        let spilled = entries.iter().any(|e| e.spilled.is_some());
         let cache = self.file.filter(|_| spilled).map(|file| Cache { file });
         (cache, warning)
     }
@@ -288,16 +290,10 @@ mod tests {
     }
 
     /// Spills every fixture run through `spill` (from two threads at once).
-    fn spill_all(spill: &Spill, runs: &[Arc<Run>]) -> Vec<Entry> {
+    fn spill_all(spill: &Spill, runs: &[Arc<Run>]) -> Vec<Option<Spilled>> {
         let (a, b) = runs.split_at(runs.len() / 2);
-        let put = |runs: &[Arc<Run>]| -> Vec<Entry> {
-            runs.iter()
-                .map(|run| {
-                    let mut entry = Entry::of(run);
-                    entry.spilled = spill.put(run);
-                    entry
-                })
-                .collect()
+        let put = |runs: &[Arc<Run>]| -> Vec<Option<Spilled>> {
+            runs.iter().map(|run| spill.put(run)).collect()
         };
         let (mut a, b) = std::thread::scope(|s| {
             let b = s.spawn(|| put(b));
@@ -315,12 +311,12 @@ mod tests {
         for block in [64, 4096, BLOCK] {
             let mut spill = Spill::create(Some(dir.path()));
             spill.block = block;
-            let mut entries = spill_all(&spill, &runs);
-            let (cache, warning) = spill.finish(&mut entries);
+            let mut places = spill_all(&spill, &runs);
+            let (cache, warning) = spill.finish(&mut places);
             assert_eq!(warning, None);
             let cache = cache.expect("a spill");
-            for (run, entry) in runs.iter().zip(&entries) {
-                let record = cache.read(entry.spilled.expect("spilled")).expect("read");
+            for (run, place) in runs.iter().zip(&places) {
+                let record = cache.read(place.expect("spilled")).expect("read");
                 assert_eq!(Some(record.doc_hash()), run.raw_hash);
                 let again = record.decode(run.format).expect("decodes");
                 assert_eq!(again.run_id, run.run_id);
@@ -349,9 +345,9 @@ mod tests {
         let spill = Spill::create(Some(dir.path()));
         let mut run = (*fixtures()[0]).clone();
         run.raw_hash = None;
-        assert_eq!(spill.put(&run), None);
-        let mut entries = vec![Entry::of(&run)];
-        let (cache, warning) = spill.finish(&mut entries);
+        let mut places = vec![spill.put(&run)];
+        assert_eq!(places, [None]);
+        let (cache, warning) = spill.finish(&mut places);
         assert!(cache.is_none() && warning.is_none());
     }
 
@@ -365,13 +361,10 @@ mod tests {
         let mut spill = Spill::create(Some(dir.path()));
         spill.file = Some(File::open(&path).unwrap());
         spill.block = 4096;
-        let mut entries = spill_all(&spill, &fixtures());
-        assert!(
-            entries.iter().all(|e| e.spilled.is_some()),
-            "places handed out"
-        );
-        let (cache, warning) = spill.finish(&mut entries);
-        assert!(entries.iter().all(|e| e.spilled.is_none()));
+        let mut places = spill_all(&spill, &fixtures());
+        assert!(places.iter().all(Option::is_some), "places handed out");
+        let (cache, warning) = spill.finish(&mut places);
+        assert!(places.iter().all(Option::is_none));
         assert!(cache.is_none());
         let warning = warning.expect("a warning");
         assert!(
@@ -387,8 +380,9 @@ mod tests {
         let missing = dir.path().join("missing");
         let spill = Spill::create(Some(&missing));
         let run = fixtures()[0].clone();
-        assert_eq!(spill.put(&run), None);
-        let (cache, warning) = spill.finish(&mut [Entry::of(&run)]);
+        let mut places = [spill.put(&run)];
+        assert_eq!(places, [None]);
+        let (cache, warning) = spill.finish(&mut places);
         assert!(cache.is_none());
         let warning = warning.expect("a warning");
         assert!(
