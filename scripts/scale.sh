@@ -46,10 +46,10 @@ PACK_MB=${PACK_MB:-64}
 JOBS=${JOBS:+-j $JOBS}
 SNAPS=${SNAPS:-prepared}
 # Disk per case, measured on synth --seed 1 (du of 2,000 and 10,000 cases; the reports of a
-# 1,000,000-case run: 2.0 GB, the journal 1.56 of it), rounded up. A run also keeps its run cache
+# 1,000,000-case run: 3.6 GB, the journal with every transcript 2.84 of it), rounded up. A run also keeps its run cache
 # in its report folder while it runs (an anonymous file: 4.2 KB a run, about 1.6 runs a case).
 CORPUS_KB_PER_CASE=36
-REPORT_KB_PER_CASE=3
+REPORT_KB_PER_CASE=4
 SNAP_KB_PER_CASE=6
 CACHE_KB_PER_CASE=7
 
