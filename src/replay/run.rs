@@ -137,9 +137,9 @@ pub async fn run(
         if gathered < GATHER_MAX {
             // Let the next messages gather. Waking this thread for each one (a case sends
             // several) preempted a worker each time: on two cores the context switches cost
-            // more than the sinks' own work. This thread runs only the sinks, so blocking it
-            // stalls no case.
-            std::thread::sleep(GATHER_PAUSE);
+            // more than the sinks' own work. An async pause, not a blocked thread: on a
+            // runtime of one thread (tests, embedders) the cases run meanwhile.
+            tokio::time::sleep(GATHER_PAUSE).await;
         }
     }
     let _ = dispatcher.await;
