@@ -204,6 +204,97 @@ impl Redactor {
         self.session(workflow_id).line(text)
     }
 
+    /// Finds the PII-named variables anywhere in a whole recorded document, skipping the
+    /// workflow config (whose `name`s are node and tool names) and the generic key `name`.
+    ///
+    /// A snapshot is taken of every case, so this runs once per case and must cost about a
+    /// scan of the bytes, not a parse: it visits each colon (a fast byte search), and where a
+    /// quoted key of a PII name's length ends right before it (quotes unescaped, so not inside
+    /// a string) and a string value follows, reads that value. The value of a config key is
+    /// jumped over. The result equals a walk of the parsed document (tested
+    /// against one), except for a key spelled with JSON escapes (`"patient\u005fname"`), which
+    /// is not recognized. A document that is not JSON teaches what its well-formed keys say
+    /// (the loader has already reported it).
+    ///
+    /// `found` gets each key (as spelled) and its string value, in document order.
+    pub fn scan_document(&self, raw: &[u8], mut found: impl FnMut(&str, &str)) {
+        let redactor = self;
+        let (shortest, longest) = redactor.pii_len;
+        if !redactor.pii || longest == 0 {
+            return;
+        }
+        let (starts, ends) = &redactor.pii_ends;
+        let window_len = longest.max(LONGEST_CONFIG_KEY) + 1;
+        // Everything before `pos` has been read (a config value jumped over).
+        let mut pos = 0;
+        // One searcher over the whole document: a search per colon, started anew each time,
+        // cost more than the scan (colons are some 30 bytes apart).
+        for colon in memchr::memchr_iter(b':', raw) {
+            if colon < pos {
+                continue;
+            }
+            // A key ends in an unescaped quote right before the colon (white space aside).
+            let close = if colon > 0 && raw[colon - 1] == b'"' {
+                colon
+            } else {
+                skip_ws_back(raw, colon)
+            };
+            if close < 2 || raw[close - 1] != b'"' {
+                continue;
+            }
+            let close = close - 1;
+            let last = raw[close - 1];
+            let maybe_pii = ends[usize::from(last.to_ascii_lowercase())];
+            let maybe_config = CONFIG_ENDS[usize::from(last)];
+            if !maybe_pii && !maybe_config {
+                continue;
+            }
+            let window = &raw[close.saturating_sub(window_len)..close];
+            let Some(open) = memchr::memrchr(b'"', window).map(|i| close - window.len() + i) else {
+                continue;
+            };
+            let key = &raw[open + 1..close];
+            if key.contains(&b'\\') || is_escaped(raw, open) {
+                continue;
+            }
+            if maybe_config && CONFIG_KEYS.iter().any(|k| k.as_bytes() == key) {
+                // Config is never learned from: jump over its value.
+                let value = skip_ws(raw, colon + 1);
+                let mut values = serde_json::Deserializer::from_slice(&raw[value..])
+                    .into_iter::<serde::de::IgnoredAny>();
+                pos = match values.next() {
+                    Some(Ok(_)) => value + values.byte_offset(),
+                    // Broken from here on: nothing after it is read as conversation.
+                    _ => raw.len(),
+                };
+                continue;
+            }
+            let plausible = maybe_pii
+                && (shortest..=longest).contains(&key.len())
+                && redactor.pii_lengths & length_bit(key.len()) != 0
+                && starts[usize::from(key[0].to_ascii_lowercase())]
+                // The generic key `name` is never learned from (it names nodes and tools too).
+                && key != b"name";
+            if !plausible {
+                continue;
+            }
+            let name = match std::str::from_utf8(key) {
+                Ok(k) if redactor.is_pii_variable(k) => k,
+                _ => continue,
+            };
+            let value = skip_ws(raw, colon + 1);
+            if raw.get(value) != Some(&b'"') {
+                continue;
+            }
+            let mut de = serde_json::Deserializer::from_slice(&raw[value..]);
+            if let Ok(text) =
+                <std::borrow::Cow<'_, str> as serde::Deserialize>::deserialize(&mut de)
+            {
+                found(name, &text);
+            }
+        }
+    }
+
     /// True when `name` is a variable whose value is PII.
     pub fn is_pii_variable(&self, name: &str) -> bool {
         // Called for every key of every document: skip the lowercase copy when there is
@@ -334,93 +425,17 @@ impl Session<'_> {
         }
     }
 
-    /// Learns the PII-named variables anywhere in a whole recorded document, skipping the
-    /// workflow config (whose `name`s are node and tool names) and the generic key `name`.
-    ///
-    /// A snapshot is taken of every case, so this runs once per case and must cost about a
-    /// scan of the bytes, not a parse: it visits each colon (a fast byte search), and where a
-    /// quoted key of a PII name's length ends right before it (quotes unescaped, so not inside
-    /// a string) and a string value follows, reads that value. The value of a config key is
-    /// jumped over. The result equals a walk of the parsed document (tested
-    /// against one), except for a key spelled with JSON escapes (`"patient\u005fname"`), which
-    /// is not recognized. A document that is not JSON teaches what its well-formed keys say
-    /// (the loader has already reported it).
+    /// Learns the PII-named variables anywhere in a whole recorded document: what
+    /// [`Redactor::scan_document`] finds, in its order.
     pub fn learn_document(&mut self, raw: &[u8]) {
         let redactor = self.redactor;
-        let (shortest, longest) = redactor.pii_len;
-        if !redactor.pii || longest == 0 {
-            return;
-        }
-        let (starts, ends) = &redactor.pii_ends;
-        let window_len = longest.max(LONGEST_CONFIG_KEY) + 1;
-        // Everything before `pos` has been read (a config value jumped over).
-        let mut pos = 0;
-        // One searcher over the whole document: a search per colon, started anew each time,
-        // cost more than the scan (colons are some 30 bytes apart).
-        for colon in memchr::memchr_iter(b':', raw) {
-            if colon < pos {
-                continue;
-            }
-            // A key ends in an unescaped quote right before the colon (white space aside).
-            let close = if colon > 0 && raw[colon - 1] == b'"' {
-                colon
-            } else {
-                skip_ws_back(raw, colon)
-            };
-            if close < 2 || raw[close - 1] != b'"' {
-                continue;
-            }
-            let close = close - 1;
-            let last = raw[close - 1];
-            let maybe_pii = ends[usize::from(last.to_ascii_lowercase())];
-            let maybe_config = CONFIG_ENDS[usize::from(last)];
-            if !maybe_pii && !maybe_config {
-                continue;
-            }
-            let window = &raw[close.saturating_sub(window_len)..close];
-            let Some(open) = memchr::memrchr(b'"', window).map(|i| close - window.len() + i) else {
-                continue;
-            };
-            let key = &raw[open + 1..close];
-            if key.contains(&b'\\') || is_escaped(raw, open) {
-                continue;
-            }
-            if maybe_config && CONFIG_KEYS.iter().any(|k| k.as_bytes() == key) {
-                // Config is never learned from: jump over its value.
-                let value = skip_ws(raw, colon + 1);
-                let mut values = serde_json::Deserializer::from_slice(&raw[value..])
-                    .into_iter::<serde::de::IgnoredAny>();
-                pos = match values.next() {
-                    Some(Ok(_)) => value + values.byte_offset(),
-                    // Broken from here on: nothing after it is read as conversation.
-                    _ => raw.len(),
-                };
-                continue;
-            }
-            let plausible = maybe_pii
-                && (shortest..=longest).contains(&key.len())
-                && redactor.pii_lengths & length_bit(key.len()) != 0
-                && starts[usize::from(key[0].to_ascii_lowercase())]
-                // The generic key `name` is never learned from (it names nodes and tools too).
-                && key != b"name";
-            if !plausible {
-                continue;
-            }
-            let name = match std::str::from_utf8(key) {
-                Ok(k) if redactor.is_pii_variable(k) => k,
-                _ => continue,
-            };
-            let value = skip_ws(raw, colon + 1);
-            if raw.get(value) != Some(&b'"') {
-                continue;
-            }
-            let mut de = serde_json::Deserializer::from_slice(&raw[value..]);
-            if let Ok(text) =
-                <std::borrow::Cow<'_, str> as serde::Deserialize>::deserialize(&mut de)
-            {
-                self.register(&name.to_ascii_uppercase(), &text, true);
-            }
-        }
+        redactor.scan_document(raw, |name, text| self.learn_found(name, text));
+    }
+
+    /// Learns one value [`Redactor::scan_document`] found under the PII variable `name` (a
+    /// scan made earlier, as the corpus index does while it loads, is replayed through here).
+    pub fn learn_found(&mut self, name: &str, text: &str) {
+        self.register(&name.to_ascii_uppercase(), text, true);
     }
 
     /// Registers a literal value and returns its placeholder (the existing one when the value
