@@ -81,6 +81,9 @@ pub struct Redactor {
     /// The lengths of the PII variable names, as bits ([`length_bit`]): most keys that pass
     /// the other tests have none of these lengths.
     pii_lengths: u64,
+    /// The last two bytes of every PII variable name and config key, folded ([`KeyEnds`]):
+    /// the first test a key meets in [`Redactor::scan_document`].
+    key_ends: Box<KeyEnds>,
     rules: Vec<CompiledRule>,
 }
 
@@ -171,6 +174,14 @@ impl Redactor {
         let pii_lengths = pii_variables
             .iter()
             .fold(0, |bits, name| bits | length_bit(name.len()));
+        let mut key_ends = Box::new(KeyEnds::default());
+        for name in pii_variables
+            .iter()
+            .map(String::as_str)
+            .chain(CONFIG_KEYS.iter().copied())
+        {
+            key_ends.insert(name.as_bytes());
+        }
         Ok(Redactor {
             pii: config.pii,
             token_counts: config.token_counts,
@@ -178,6 +189,7 @@ impl Redactor {
             pii_len,
             pii_ends,
             pii_lengths,
+            key_ends,
             rules,
         })
     }
@@ -243,6 +255,9 @@ impl Redactor {
                 continue;
             }
             let close = close - 1;
+            if !redactor.key_ends.may_end(raw, close) {
+                continue;
+            }
             let last = raw[close - 1];
             let maybe_pii = ends[usize::from(last.to_ascii_lowercase())];
             let maybe_config = CONFIG_ENDS[usize::from(last)];
@@ -792,6 +807,48 @@ const CONFIG_ENDS: [bool; 256] = {
     }
     table
 };
+
+/// The two-byte endings of a set of keys, their bytes folded (`| 0x20`: ASCII letters to
+/// lower case, every other byte to one that no letter folds to), as a 65,536-bit table: one
+/// lookup passes over most keys of a document, where the tests after it (the last byte, the
+/// opening quote, the length) took a byte search each.
+///
+/// A key that equals one of the set (ASCII case aside) always passes: its two last bytes fold
+/// alike. A one-byte key's ending is its opening quote and itself.
+struct KeyEnds([u64; 1024]);
+
+impl Default for KeyEnds {
+    fn default() -> Self {
+        KeyEnds([0; 1024])
+    }
+}
+
+impl KeyEnds {
+    /// The table's bit for the two bytes `a`, `b`.
+    fn bit(a: u8, b: u8) -> usize {
+        usize::from(u16::from_le_bytes([a | 0x20, b | 0x20]))
+    }
+
+    /// Adds the ending of `key` (an empty key adds nothing: the scan never sees one).
+    fn insert(&mut self, key: &[u8]) {
+        let bit = match key {
+            [] => return,
+            [only] => Self::bit(b'"', *only),
+            [.., a, b] => Self::bit(*a, *b),
+        };
+        self.0[bit / 64] |= 1 << (bit % 64);
+    }
+
+    /// False when the key whose closing quote is at `close` in `raw` cannot be one of the set.
+    fn may_end(&self, raw: &[u8], close: usize) -> bool {
+        let bit = match close {
+            // Too near the start for a key of a byte or more: let the full tests decide.
+            0 | 1 => return true,
+            _ => Self::bit(raw[close - 2], raw[close - 1]),
+        };
+        self.0[bit / 64] & (1 << (bit % 64)) != 0
+    }
+}
 
 /// True when the quote at `at` is escaped (inside a string): an odd run of backslashes.
 fn is_escaped(raw: &[u8], at: usize) -> bool {
