@@ -65,6 +65,9 @@ struct Found {
     walked: Option<Vec<PathBuf>>,
     problems: Vec<Problem>,
     warnings: Vec<Warning>,
+    /// Whether a file could be reached by two paths (a link inside a root, or a root that is a
+    /// link among several roots), so that each file was checked by its identity.
+    links: bool,
 }
 
 /// Walks `paths`, following symbolic links to files and folders. A link that leads back to a
@@ -126,7 +129,12 @@ fn walk_each(paths: &[PathBuf], mut each: impl FnMut(&PathBuf)) -> Found {
             .follow_links(true)
             .sort_by_file_name()
         {
-            if entry.as_ref().is_ok_and(walkdir::DirEntry::path_is_symlink) {
+            // The root itself (depth 0) is taken care of above: a lone root that is a link
+            // reaches each of its files by one path.
+            if entry
+                .as_ref()
+                .is_ok_and(|e| e.depth() > 0 && e.path_is_symlink())
+            {
                 links = true;
             }
             match entry {
@@ -178,6 +186,7 @@ fn walk_each(paths: &[PathBuf], mut each: impl FnMut(&PathBuf)) -> Found {
     if sorted && found.files.len() == walked {
         found.walked = None;
     }
+    found.links = links;
     found
 }
 
@@ -353,6 +362,7 @@ pub(crate) fn read_all<T: Send>(
         mut problems,
         warnings: walk_warnings,
         walked,
+        links: _,
     } = found;
     // In walk order.
     reads.sort_unstable_by_key(|r| r.0);
@@ -459,5 +469,44 @@ impl Corpus {
     /// any other system its runs are of).
     pub fn count_by_system(&self) -> Vec<(System, usize)> {
         count_by_system(&self.systems, self.runs.iter().map(|r| r.system))
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A folder `real` with two JSON files, and `link` leading to it.
+    fn linked_folder() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        for name in ["a.json", "b.json"] {
+            std::fs::write(real.join(name), "{}").unwrap();
+        }
+        symlink(&real, dir.path().join("link")).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_lone_root_that_is_a_link_is_walked_without_a_stat_per_file() {
+        let dir = linked_folder();
+        let found = walk(&[dir.path().join("link")]);
+        assert_eq!(found.files.len(), 2);
+        assert!(!found.links, "one root reaches each file by one path");
+    }
+
+    #[test]
+    fn a_file_reached_twice_through_links_is_read_once() {
+        let dir = linked_folder();
+        // Two roots, one a link to the other.
+        let found = walk(&[dir.path().join("link"), dir.path().join("real")]);
+        assert!(found.links);
+        assert_eq!(found.files.len(), 2, "{:?}", found.files);
+        // A link inside the root.
+        let found = walk(&[dir.path().to_path_buf()]);
+        assert!(found.links);
+        assert_eq!(found.files.len(), 2, "{:?}", found.files);
     }
 }
