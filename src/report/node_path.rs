@@ -6,14 +6,13 @@
 //! else from the events, else the node id stands. Runs with no node at all (Noxus, Cortex,
 //! cases that errored before a reply) get no path.
 
-use std::collections::HashMap;
-
 use crate::model::{ConfigSummary, Event, Turn};
 
 /// The node path per turn of a run's `turns` (empty when no turn ran a node); `config`, the
 /// run's hydrated config, names the nodes.
 pub fn of(config: Option<&ConfigSummary>, turns: &[Turn]) -> Vec<Vec<String>> {
-    let mut names: HashMap<&str, &str> = HashMap::new();
+    // FxHash: a map built per case over short ids (SipHash showed in the profile).
+    let mut names: rustc_hash::FxHashMap<&str, &str> = rustc_hash::FxHashMap::default();
     if let Some(c) = config {
         for n in &c.nodes {
             if let (Some(id), Some(name)) = (&n.id, &n.name) {
