@@ -574,7 +574,7 @@ mod tests {
     fn a_run_served_by_the_cache_does_not_read_its_file() {
         let dir = tempfile::tempdir().unwrap();
         let (index, path) = one_spilled_run(dir.path());
-        let corpus = Corpus::load(&[path.clone()], &spilling(dir.path()));
+        let corpus = Corpus::load(std::slice::from_ref(&path), &spilling(dir.path()));
         std::fs::remove_file(&path).unwrap();
         let again = index.run(0).expect("served by the cache");
         assert!(
