@@ -181,6 +181,13 @@ impl<'a> Reader<'a> {
             _ => Err(self.fail("length beyond the input")),
         }
     }
+
+    /// A text: its length, then its UTF-8 bytes.
+    fn str(&mut self) -> Result<&'a str, DecodeError> {
+        let n = self.len()?;
+        let bytes = self.take(n)?;
+        std::str::from_utf8(bytes).map_err(|_| self.fail("invalid UTF-8"))
+    }
 }
 
 fn put_varint(mut v: u64, out: &mut Vec<u8>) {
@@ -265,11 +272,7 @@ impl Bin for String {
         put_str(self, out);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let n = r.len()?;
-        let bytes = r.take(n)?;
-        std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|_| r.fail("invalid UTF-8"))
+        r.str().map(str::to_owned)
     }
 }
 
@@ -343,12 +346,24 @@ impl<A: Bin, B: Bin> Bin for (A, B) {
     }
 }
 
+/// Written as the list of its `(name, text)` pairs.
 impl Bin for FoundValues {
     fn put(&self, out: &mut Vec<u8>) {
-        put_slice(self.pairs(), out);
+        put_varint(self.len() as u64, out);
+        for (name, text) in self.iter() {
+            put_str(name, out);
+            put_str(text, out);
+        }
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Vec::get(r).map(FoundValues::from_pairs)
+        let n = r.len()?;
+        let mut found = FoundValues::with_capacity(n);
+        for _ in 0..n {
+            let name = r.str()?;
+            let text = r.str()?;
+            found.push(name, text);
+        }
+        Ok(found)
     }
 }
 
