@@ -183,6 +183,8 @@ pub fn run(mut o: RunOptions, config: &Config, setup: &dyn Setup) -> Result<Exit
         paths,
         &LoadOptions {
             digest: true,
+            // What the snapshot stage learns of each document, found while it is in memory.
+            scan: Some(redactor.clone()),
             cache: Some(o.out.clone()),
             ..LoadOptions::default()
         },

@@ -101,6 +101,19 @@ impl std::fmt::Debug for Redactor {
     }
 }
 
+/// The loader's scan ([`crate::corpus::LoadOptions::scan`]): what [`Redactor::scan_document`]
+/// finds, kept with the run; nothing (no scan) when PII redaction is off.
+impl crate::model::DocScan for Redactor {
+    fn scan(&self, doc: &[u8]) -> Option<crate::model::FoundValues> {
+        if !self.scans_documents() {
+            return None;
+        }
+        let mut found = crate::model::FoundValues::default();
+        self.scan_document(doc, |name, text| found.push(name, text));
+        Some(found)
+    }
+}
+
 impl Default for Redactor {
     fn default() -> Self {
         match Redactor::new(&RedactionConfig::default()) {
@@ -214,6 +227,12 @@ impl Redactor {
     /// (see [`Session::line`]): secrets, PII unless off, the user's regex rules; ids kept.
     pub fn line(&self, workflow_id: Option<&str>, text: &str) -> String {
         self.session(workflow_id).line(text)
+    }
+
+    /// True when [`Redactor::scan_document`] can find anything (PII redaction is on and
+    /// names PII variables): without it, a document need not be read to be scanned.
+    pub fn scans_documents(&self) -> bool {
+        self.pii && self.pii_len.1 > 0
     }
 
     /// Finds the PII-named variables anywhere in a whole recorded document, skipping the

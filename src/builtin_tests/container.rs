@@ -101,6 +101,7 @@ fn read_chunked(name: &str, bytes: &[u8], chunk: usize) -> FileOutcome {
         forced: None,
         keep_raw: false,
         digest: true,
+        scan: None,
         chunk,
     };
     let mut file = std::io::Cursor::new(bytes);
@@ -232,6 +233,7 @@ fn a_read_error_in_the_middle_of_a_chunked_file_keeps_the_lines_before() {
         forced: None,
         keep_raw: false,
         digest: false,
+        scan: None,
         chunk: 16,
     };
     let out = read_open(
@@ -271,6 +273,7 @@ fn a_large_jsonl_file_on_disk_is_read_in_chunks_as_it_would_be_whole() {
         forced: None,
         keep_raw: false,
         digest: true,
+        scan: None,
         chunk: usize::MAX,
     };
     let whole = read_open(

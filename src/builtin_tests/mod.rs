@@ -6,6 +6,7 @@
 mod binary;
 mod container;
 mod corpus_load;
+mod found;
 mod http_calls;
 mod parse;
 mod recorded;

@@ -7,8 +7,16 @@
 //! where its document lies (file and byte range). A run is read back when it is needed
 //! ([`Index::run`]): asked for a cache folder ([`LoadOptions::cache`]), the index pass spills
 //! each normalized run to a file there ([`super::spill`]) and a run read back is decoded from
-//! it; else (or when its record is bad) its document is parsed again. The document's bytes are
-//! read back from its file either way (the page cache holds them). The index holds a weak
+//! it; else (or when its record is bad) its document is parsed again.
+//!
+//! A run decoded from the cache is the run as the index pass read it, and its document is not
+//! read again: the run's raw document points at its file ([`RawDoc::Disk`]), read only by the
+//! few users that want its bytes, and what redaction learns from it was found at load
+//! ([`LoadOptions::scan`], [`Run::found`]). So the replay replays the corpus as it was read at
+//! load, which is what the manifest's corpus digest describes; a file changed during the run
+//! is noticed only when the cache cannot serve its run: the document parsed again must have
+//! the digest taken at load ([`Entry::digest`], when it was taken) and the same run id, else
+//! the read-back is an error naming the file. The index holds a weak
 //! reference to each run in use, so a case and the recording answering it are read back once
 //! while the case is in flight and dropped when it ends.
 //!
@@ -21,11 +29,10 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 
-use xxhash_rust::xxh3::xxh3_64;
-
 use super::link::{link, position, unique, Links, Record, Warning};
 use super::load::{count_by_system, read_all, LoadOptions};
 use super::spill::{Cache, Spill, Spilled};
+use crate::formats::container::doc_hash;
 use crate::formats::{Adapters, Problem};
 use crate::model::{chain, EvalLink, Format, Origin, RawDoc, Run, System, UnusableCount};
 
@@ -255,8 +262,9 @@ impl Index {
     }
 
     /// The run at position `i`: held, still in use elsewhere, or read back (decoded from the
-    /// spill, else parsed again from its file). An error names the file when the document can
-    /// no longer be read as it was (the file changed or went away during the run).
+    /// spill, else parsed again from its file). An error names the file when the run must be
+    /// parsed again and its document can no longer be read as it was (the file changed or
+    /// went away during the run); a run decoded from the spill does not read its file.
     pub fn run(&self, i: usize) -> Result<Arc<Run>, Problem> {
         if let Some(runs) = &self.resident {
             return Ok(runs[i].clone());
@@ -271,6 +279,40 @@ impl Index {
 
     fn read_back(&self, entry: &Entry) -> Result<Run, Problem> {
         let path: &Path = &entry.origin.path;
+        // A record that decodes is the run as the index pass read it: its document is not
+        // read (the replay replays the corpus as loaded, which the corpus digest describes),
+        // only pointed at for the few users that want its bytes.
+        let decoded = entry
+            .spilled
+            .zip(self.cache.as_ref())
+            .and_then(|(at, cache)| cache.read(at))
+            .and_then(|record| record.decode(entry.format).ok())
+            // A record of another run (it cannot be after its checksum held, short of a bug
+            // here) is parsed again: the run is not lost.
+            .filter(|run| *run.run_id == *entry.run_id);
+        let mut run = match decoded {
+            Some(mut run) => {
+                if let Some((counts, more)) = entry.unusable.as_deref() {
+                    run.usage.unusable.clone_from(counts);
+                    run.usage.unusable_more = *more;
+                }
+                run.raw = RawDoc::Disk {
+                    path: entry.origin.path.clone(),
+                    range: entry.range.clone(),
+                };
+                run
+            }
+            None => self.parse_again(entry, path)?,
+        };
+        run.raw_digest = entry.digest;
+        run.origin = entry.origin.clone();
+        Ok(run)
+    }
+
+    /// The run of `entry` parsed again from its file (no record in the cache, or a bad one).
+    /// A document that is not what the index pass read (its digest differs, when it was
+    /// taken; else it no longer parses as the same run) is an error naming the file.
+    fn parse_again(&self, entry: &Entry, path: &Path) -> Result<Run, Problem> {
         let changed = |why: String| {
             let mut p = Problem::file(
                 path,
@@ -281,48 +323,22 @@ impl Index {
         };
         let during = || changed("the file changed during the run".to_owned());
         let bytes = read_range(path, &entry.range).map_err(|e| changed(e.to_string()))?;
-        let record = entry
-            .spilled
-            .zip(self.cache.as_ref())
-            .and_then(|(at, cache)| cache.read(at));
-        // The hash the spilled run is checked against; taken with the digest, so a run read
-        // back carries it as a whole load gives it.
-        let doc_hash = (record.is_some() || entry.digest.is_some()).then(|| xxh3_64(&bytes));
-        if let Some(record) = &record {
-            if Some(record.doc_hash()) != doc_hash {
-                return Err(during());
-            }
+        if entry.digest.is_some_and(|d| d != doc_hash(&bytes)) {
+            return Err(during());
         }
-        // A record that does not decode (it cannot be after its checksum held, short of a bug
-        // here) is parsed again: the run is not lost.
-        let mut run = match record.and_then(|r| r.decode(entry.format).ok()) {
-            Some(mut run) => {
-                if let Some((counts, more)) = entry.unusable.as_deref() {
-                    run.usage.unusable.clone_from(counts);
-                    run.usage.unusable_more = *more;
-                }
-                run
-            }
-            None => {
-                let text = std::str::from_utf8(&bytes).map_err(|_| during())?;
-                crate::formats::parse::parse(text, Some(entry.format), &self.adapters).map_err(
-                    |p| changed(format!("the file changed during the run ({})", p.message)),
-                )?
-            }
-        };
+        let text = std::str::from_utf8(&bytes).map_err(|_| during())?;
+        let mut run = crate::formats::parse::parse(text, Some(entry.format), &self.adapters)
+            .map_err(|p| changed(format!("the file changed during the run ({})", p.message)))?;
         if *run.run_id != *entry.run_id {
             return Err(during());
         }
-        // The bytes just read stay with the run while it is in use: the snapshot stage reads
-        // the document again (the values it redacts), and would otherwise open the file again.
+        // The bytes just read stay with the run while it is in use: the snapshot stage scans
+        // the document (the values it redacts), and would otherwise open the file again.
         let len = bytes.len();
         run.raw = RawDoc::Memory {
             buf: Arc::from(bytes),
             range: 0..len,
         };
-        run.raw_digest = entry.digest;
-        run.raw_hash = doc_hash;
-        run.origin = entry.origin.clone();
         Ok(run)
     }
 }
@@ -474,14 +490,12 @@ mod tests {
             let zeroed = at(1);
             file.write_all_at(&vec![0; zeroed.len()], zeroed.at())
                 .unwrap();
-            // A record whose checksum holds over bytes that are no run: the document's
-            // hash, then a string tag where the run id's length should be.
+            // A record whose checksum holds over bytes that are no run: a string tag where
+            // the run id's length should be.
             let bad = at(2);
-            let doc_hash = corpus.runs[2].raw_hash.unwrap();
             let mut record = vec![0; 8];
-            record.extend_from_slice(&doc_hash.to_le_bytes());
-            record.extend(std::iter::repeat_n(0xff, bad.len() - 16));
-            let sum = xxh3_64(&record[8..]);
+            record.extend(std::iter::repeat_n(0xff, bad.len() - 8));
+            let sum = xxhash_rust::xxh3::xxh3_64(&record[8..]);
             record[..8].copy_from_slice(&sum.to_le_bytes());
             file.write_all_at(&record, bad.at()).unwrap();
         }
@@ -492,19 +506,29 @@ mod tests {
         every_run_read_back_is(&index, &corpus);
     }
 
-    /// A document changed in place after the index pass, same length, still a valid run
-    /// with the same id (parsing it again could not tell): its read-back is an error
-    /// naming the file.
-    #[test]
-    fn a_document_changed_in_place_is_noticed() {
-        let dir = tempfile::tempdir().unwrap();
-        let corpus_dir = dir.path().join("corpus");
+    /// A copy of the Noxus fixture `completed.json` alone in a folder under `dir`, loaded
+    /// with a spill: the index and the file's path.
+    fn one_spilled_run(dir: &Path) -> (Index, PathBuf) {
+        let corpus_dir = dir.join("corpus");
         std::fs::create_dir(&corpus_dir).unwrap();
         let path = corpus_dir.join("run.json");
         std::fs::copy(fixtures()[0].join("noxus/completed.json"), &path).unwrap();
-        let index = Index::load(&[corpus_dir], &spilling(dir.path()));
+        let index = Index::load(&[corpus_dir], &spilling(dir));
         assert_eq!(index.len(), 1);
         assert!(index.entries()[0].is_spilled());
+        (index, path)
+    }
+
+    /// A document changed in place after the index pass, same length, still a valid run
+    /// with the same id (parsing it again could not tell). The replay replays the corpus as
+    /// it was loaded: read back from an intact record, the run is the loaded one; when the
+    /// record cannot serve it (damaged), the document's digest tells, and the read-back is an
+    /// error naming the file.
+    #[test]
+    fn a_document_changed_in_place_is_noticed_when_the_cache_cannot_serve_its_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let (index, path) = one_spilled_run(dir.path());
+        let loaded = format!("{:?}", index.run(0).expect("read back"));
         // The first character of the last string value changed to another of its kind.
         let mut bytes = std::fs::read(&path).unwrap();
         let value = bytes
@@ -521,12 +545,48 @@ mod tests {
             .expect("still a run");
         assert_eq!(reparsed.run_id, *index.entries()[0].run_id);
         std::fs::write(&path, &bytes).unwrap();
-        let problem = index.run(0).expect_err("changed");
-        assert_eq!(problem.path, path);
+        // (The run read back before was dropped: this one is read back again.)
+        let again = index.run(0).expect("served by the cache");
+        assert_eq!(format!("{again:?}"), loaded);
+        drop(again);
+        // The record zeroed: the document must be parsed again, and is not what was loaded.
+        let at = index.entries()[0].spilled.expect("spilled");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            let cache = index.cache.as_ref().expect("a spill");
+            cache
+                .file()
+                .write_all_at(&vec![0; at.len()], at.at())
+                .unwrap();
+            let problem = index.run(0).expect_err("changed");
+            assert_eq!(problem.path, path);
+            assert!(
+                problem.message.contains("changed during the run"),
+                "{problem}"
+            );
+        }
+    }
+
+    /// The cache path does not open the corpus file: the file gone after the load, the run
+    /// still comes back, whole, from its record; its document is only pointed at.
+    #[test]
+    fn a_run_served_by_the_cache_does_not_read_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (index, path) = one_spilled_run(dir.path());
+        let corpus = Corpus::load(std::slice::from_ref(&path), &spilling(dir.path()));
+        std::fs::remove_file(&path).unwrap();
+        let again = index.run(0).expect("served by the cache");
         assert!(
-            problem.message.contains("changed during the run"),
-            "{problem}"
+            matches!(&again.raw, RawDoc::Disk { path: p, .. } if **p == *path),
+            "{:?}",
+            again.raw
         );
+        let (mut a, mut b) = ((*again).clone(), (*corpus.runs[0]).clone());
+        (a.raw, b.raw) = (RawDoc::empty(), RawDoc::empty());
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        // Only a user that wants the bytes meets the missing file.
+        assert!(again.raw.bytes().is_err());
     }
 
     #[test]

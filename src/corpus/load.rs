@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::link::{link, position, unique, Links, Warning};
 use crate::formats::container::read_file_keeping;
 use crate::formats::{Adapters, Problem};
-use crate::model::{Format, Run, System};
+use crate::model::{DocScan, Format, Run, System};
 
 /// How to load. The default reads with the built-in vendors' adapters (its `Default` is
 /// implemented beside the vendors' registry, `crate::vendors`).
@@ -22,11 +22,16 @@ pub struct LoadOptions {
     /// Keep each file's bytes in memory (else runs re-read their raw document from disk).
     pub keep_raw: bool,
     /// Hash each raw document while its file is in memory ([`Run::raw_digest`]), for
-    /// [`crate::replay::corpus_digest`], and with a fast hash ([`Run::raw_hash`]).
+    /// [`crate::replay::corpus_digest`] (and, when a run cannot be decoded from the cache, to
+    /// tell that its document changed since).
     pub digest: bool,
+    /// A scan of each raw document while its file is in memory, kept with the run
+    /// ([`Run::found`]): `reprise run` gives its redactor, so that the snapshot stage learns a
+    /// case's PII values without reading its document back.
+    pub scan: Option<Arc<dyn DocScan>>,
     /// A folder for [`super::Index::load`] to spill the runs it reads to (an anonymous
-    /// temporary file there), so that a run read back is decoded, not parsed again. Only runs
-    /// read with `digest` are spilled (the fast hash tells a document changed since).
+    /// temporary file there), so that a run read back is decoded, not parsed again, and its
+    /// document is not read (see [`super::index`]).
     pub cache: Option<PathBuf>,
 }
 
@@ -310,6 +315,7 @@ pub(crate) fn read_all<T: Send>(
             options.format,
             options.keep_raw,
             options.digest,
+            options.scan.as_ref(),
             &keep,
         );
         // Moved to a list of their exact number: the reader's list grew by doubling (four

@@ -12,10 +12,13 @@
 //! pool, appends a record, and reserves a region of the file for the block with one atomic
 //! add; a full block is written in one positioned write (`pwrite`). A record is
 //!
-//! `[XXH3 of the rest: 8 bytes][XXH3 of the raw document: 8 bytes][the binary run]`
+//! `[XXH3 of the rest: 8 bytes][the binary run]`
 //!
 //! so a record that is not what was written (a hole, a failed write, bad disk) is noticed and
-//! that run parsed again, and a document that changed since the index pass is noticed too.
+//! that run parsed again. A record holds the run as the index pass read it, with what the
+//! loader's scan found in its document ([`crate::model::Run::found`]): the run read back from
+//! it needs nothing of its document (a document changed since is not noticed here; see
+//! [`super::index`]).
 //! Nothing here ever fails a load: a spill that cannot be made or written is one warning, and
 //! the runs it lost are read back the old way (parsed again).
 
@@ -60,8 +63,8 @@ impl Spilled {
     }
 }
 
-/// The record header: the record's checksum and the document's hash.
-const HEADER: usize = 16;
+/// The record header: the record's checksum.
+const HEADER: usize = 8;
 
 /// The size of the file region a block buffer fills before it is written (a larger record
 /// takes a region of its own size).
@@ -110,10 +113,9 @@ impl Spill {
     }
 
     /// Spills `run` (called on the worker that read it); where its record is, or `None` when
-    /// there is no spill or the run has no document hash to check it against.
+    /// there is no spill.
     pub(crate) fn put(&self, run: &Run) -> Option<Spilled> {
         let file = self.file.as_ref()?;
-        let doc_hash = run.raw_hash?;
         let mut block = lock(&self.idle).pop().unwrap_or_default();
         let start = block.buf.len();
         block.buf.extend_from_slice(&[0; HEADER]);
@@ -126,9 +128,8 @@ impl Spill {
             lock(&self.idle).push(block);
             return None;
         }
-        record[8..HEADER].copy_from_slice(&doc_hash.to_le_bytes());
-        let sum = xxh3_64(&record[8..]);
-        record[..8].copy_from_slice(&sum.to_le_bytes());
+        let sum = xxh3_64(&record[HEADER..]);
+        record[..HEADER].copy_from_slice(&sum.to_le_bytes());
         let end = block.region.start + block.buf.len() as u64;
         let at = if end <= block.region.end {
             block.region.start + start as u64
@@ -213,7 +214,7 @@ impl Cache {
         let mut bytes = vec![0; at.len()];
         read_at(&self.file, &mut bytes, at.at()).ok()?;
         let record = Record(bytes);
-        (record.0.len() >= HEADER && xxh3_64(&record.0[8..]) == record.word(0)).then_some(record)
+        (record.0.len() >= HEADER && xxh3_64(&record.0[HEADER..]) == record.sum()).then_some(record)
     }
 
     /// The file (tests: a record gone bad).
@@ -227,15 +228,11 @@ impl Cache {
 pub(crate) struct Record(Vec<u8>);
 
 impl Record {
-    fn word(&self, at: usize) -> u64 {
-        let mut word = [0; 8];
-        word.copy_from_slice(&self.0[at..at + 8]);
+    /// The checksum the record was written with.
+    fn sum(&self) -> u64 {
+        let mut word = [0; HEADER];
+        word.copy_from_slice(&self.0[..HEADER]);
         u64::from_le_bytes(word)
-    }
-
-    /// The hash of the run's document as the index pass read it.
-    pub(crate) fn doc_hash(&self) -> u64 {
-        self.word(8)
     }
 
     /// The run (see [`binary::decode`] for what it lacks).
@@ -317,7 +314,6 @@ mod tests {
             let cache = cache.expect("a spill");
             for (run, place) in runs.iter().zip(&places) {
                 let record = cache.read(place.expect("spilled")).expect("read");
-                assert_eq!(Some(record.doc_hash()), run.raw_hash);
                 let again = record.decode(run.format).expect("decodes");
                 assert_eq!(again.run_id, run.run_id);
                 assert_eq!(again.turns, run.turns, "{block}: {}", run.run_id);
@@ -337,18 +333,6 @@ mod tests {
         assert_eq!(Spilled::new(1 << 40, 16), None);
         assert_eq!(Spilled::new(0, 1 << 24), None);
         assert_eq!(Spilled::new(0, 0), None);
-    }
-
-    #[test]
-    fn runs_without_a_document_hash_are_not_spilled() {
-        let dir = tempfile::tempdir().unwrap();
-        let spill = Spill::create(Some(dir.path()));
-        let mut run = (*fixtures()[0]).clone();
-        run.raw_hash = None;
-        let mut places = vec![spill.put(&run)];
-        assert_eq!(places, [None]);
-        let (cache, warning) = spill.finish(&mut places);
-        assert!(cache.is_none() && warning.is_none());
     }
 
     /// Fault injection: writes that fail (a file open for reading only, as a full disk fails

@@ -26,7 +26,7 @@ use serde_json::value::RawValue;
 use super::parse::parse;
 use super::problem::strip_position;
 use super::{Adapters, Problem};
-use crate::model::{Format, Origin, RawDoc, Run};
+use crate::model::{DocScan, Format, Origin, RawDoc, Run};
 
 /// What one file gave: its good runs (or what a caller keeps of each, `T`) and its problems.
 #[derive(Debug)]
@@ -67,24 +67,27 @@ pub fn read_file(
     keep_raw: bool,
     digest: bool,
 ) -> FileOutcome {
-    read_file_keeping(path, adapters, forced, keep_raw, digest, &|run| run)
+    read_file_keeping(path, adapters, forced, keep_raw, digest, None, &|run| run)
 }
 
 /// [`read_file`], each run handed to `keep` as soon as it is read (with its raw document,
-/// origin and digest): a large file never holds all its runs at once, only what `keep` makes
-/// of them (the index an entry), and its runs' memory is reused chunk after chunk.
+/// origin, digest and what `scan` found in it, [`Run::found`]): a large file never holds all
+/// its runs at once, only what `keep` makes of them (the index an entry), and its runs' memory
+/// is reused chunk after chunk.
 pub(crate) fn read_file_keeping<T>(
     path: &Path,
     adapters: &Adapters,
     forced: Option<Format>,
     keep_raw: bool,
     digest: bool,
+    scan: Option<&Arc<dyn DocScan>>,
     keep: Keep<'_, T>,
 ) -> FileOutcome<T> {
     let how = How {
         forced,
         keep_raw,
         digest,
+        scan: scan.cloned(),
         chunk: CHUNK,
     };
     if keep_raw || !is_jsonl(path) {
@@ -110,6 +113,8 @@ pub(crate) struct How {
     pub keep_raw: bool,
     /// Fill each run's [`Run::raw_digest`].
     pub digest: bool,
+    /// Fill each run's [`Run::found`] with what this scan finds in its document.
+    pub scan: Option<Arc<dyn DocScan>>,
     /// The chunks a `.jsonl` file larger than one is read in when its runs keep ranges.
     pub chunk: usize,
 }
@@ -141,6 +146,7 @@ fn read_open_keeping<T>(
             parallel: size >= PARALLEL_FROM as u64,
             forced: how.forced,
             digest: how.digest,
+            scan: how.scan.clone(),
         };
         match read_stream(path, file, how.chunk, adapters, &lines, keep) {
             Streamed::Done(outcome) => return outcome,
@@ -169,6 +175,7 @@ fn read_buffer<T>(
     let buf = shared.as_deref().unwrap_or(&bytes);
     let mut reader = Reader::new(path, buf, shared.clone(), adapters, how.forced, keep);
     reader.digest = how.digest;
+    reader.scan.clone_from(&how.scan);
     reader.read();
     reader.out
 }
@@ -208,6 +215,8 @@ pub(crate) struct Lines {
     pub forced: Option<Format>,
     /// Fill each run's [`Run::raw_digest`].
     pub digest: bool,
+    /// Fill each run's [`Run::found`] with what this scan finds in its line.
+    pub scan: Option<Arc<dyn DocScan>>,
 }
 
 /// What [`read_stream`] did.
@@ -348,6 +357,8 @@ struct Reader<'b, T> {
     forced: Option<Format>,
     /// Fill each run's [`Run::raw_digest`] from `buf`.
     digest: bool,
+    /// Fill each run's [`Run::found`] from `buf`.
+    scan: Option<Arc<dyn DocScan>>,
     keep: Keep<'b, T>,
     out: FileOutcome<T>,
 }
@@ -368,6 +379,7 @@ impl<'b, T> Reader<'b, T> {
             adapters,
             forced,
             digest: false,
+            scan: None,
             keep,
             out: FileOutcome {
                 bytes: buf.len() as u64,
@@ -505,8 +517,9 @@ impl<T> Reader<'_, T> {
         let options = Lines {
             parallel: buf.len() >= PARALLEL_FROM,
             forced: self.forced,
-            // [`read_file`] hashes the runs of a whole file.
+            // [`read_file`] hashes and scans the runs of a whole file.
             digest: false,
+            scan: None,
         };
         let parsed = parse_lines(buf, 0, lines, &options, self.adapters);
         self.take_lines(parsed);
@@ -542,9 +555,10 @@ impl<T> Reader<'_, T> {
         index: Option<usize>,
     ) {
         if self.digest {
-            let doc = self.buf.get(range.clone());
-            run.raw_digest = doc.map(doc_hash);
-            run.raw_hash = doc.map(xxhash_rust::xxh3::xxh3_64);
+            run.raw_digest = self.buf.get(range.clone()).map(doc_hash);
+        }
+        if let (Some(scan), Some(doc)) = (&self.scan, self.buf.get(range.clone())) {
+            run.found = scan.scan(doc);
         }
         let raw = if let Some(buf) = &self.shared {
             RawDoc::Memory {
@@ -662,7 +676,9 @@ fn parse_lines(
             let result = result.map(|mut run| {
                 if options.digest {
                     run.raw_digest = Some(doc_hash(line));
-                    run.raw_hash = Some(xxhash_rust::xxh3::xxh3_64(line));
+                }
+                if let Some(scan) = &options.scan {
+                    run.found = scan.scan(line);
                 }
                 run
             });

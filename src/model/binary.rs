@@ -5,7 +5,7 @@
 //! The form is private to one process (written and read by the same binary, never kept): no
 //! version, no compatibility. It holds every field of the run except those the index entry
 //! keeps anyway and restores on read-back: the format (and so the system), the raw document,
-//! its hashes, its origin and the counts read as unusable ([`Usage::unusable`]).
+//! its digest, its origin and the counts read as unusable ([`Usage::unusable`]).
 //!
 //! Integers are LEB128 varints (signed ones zigzagged), floats their 8 bytes (bit-exact),
 //! texts and lists a length then their items, options a 0/1 byte, enums a tag byte. JSON
@@ -23,9 +23,9 @@ use serde_json::{Map, Number, Value};
 
 use super::{
     Comment, ConfigSummary, EdgeKind, EdgeSummary, EvalLink, EvaluationConfig, Event, Format,
-    Latency, LlmKind, LlmUsageInfo, McpServerSummary, ModelLatency, ModelUsage, NodeOutput,
-    NodeSummary, Run, Status, StatusKind, ToolCall, ToolSummary, Turn, Usage, UsageSource,
-    Variables,
+    FoundValues, Latency, LlmKind, LlmUsageInfo, McpServerSummary, ModelLatency, ModelUsage,
+    NodeOutput, NodeSummary, Run, Status, StatusKind, ToolCall, ToolSummary, Turn, Usage,
+    UsageSource, Variables,
 };
 
 /// Bytes that are not the binary form of a run.
@@ -67,7 +67,7 @@ pub fn encode(run: &Run, out: &mut Vec<u8>) {
         eval,
         raw: _,
         raw_digest: _,
-        raw_hash: _,
+        found,
         origin: _,
     } = run;
     run_id.put(out);
@@ -88,6 +88,7 @@ pub fn encode(run: &Run, out: &mut Vec<u8>) {
     error.put(out);
     config.put(out);
     eval.put(out);
+    found.put(out);
 }
 
 /// The run of `format` whose binary form is `bytes` (all of them). Its raw document, hashes
@@ -112,6 +113,7 @@ pub fn decode(bytes: &[u8], format: Format) -> Result<Run, DecodeError> {
     run.error = Bin::get(r)?;
     run.config = Bin::get(r)?;
     run.eval = Bin::get(r)?;
+    run.found = Bin::get(r)?;
     if r.pos != bytes.len() {
         return Err(r.fail("bytes left over"));
     }
@@ -178,6 +180,13 @@ impl<'a> Reader<'a> {
             Ok(n) if n <= self.bytes.len() - self.pos => Ok(n),
             _ => Err(self.fail("length beyond the input")),
         }
+    }
+
+    /// A text: its length, then its UTF-8 bytes.
+    fn str(&mut self) -> Result<&'a str, DecodeError> {
+        let n = self.len()?;
+        let bytes = self.take(n)?;
+        std::str::from_utf8(bytes).map_err(|_| self.fail("invalid UTF-8"))
     }
 }
 
@@ -263,11 +272,7 @@ impl Bin for String {
         put_str(self, out);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let n = r.len()?;
-        let bytes = r.take(n)?;
-        std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|_| r.fail("invalid UTF-8"))
+        r.str().map(str::to_owned)
     }
 }
 
@@ -338,6 +343,27 @@ impl<A: Bin, B: Bin> Bin for (A, B) {
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok((A::get(r)?, B::get(r)?))
+    }
+}
+
+/// Written as the list of its `(name, text)` pairs.
+impl Bin for FoundValues {
+    fn put(&self, out: &mut Vec<u8>) {
+        put_varint(self.len() as u64, out);
+        for (name, text) in self.iter() {
+            put_str(name, out);
+            put_str(text, out);
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let n = r.len()?;
+        let mut found = FoundValues::with_capacity(n);
+        for _ in 0..n {
+            let name = r.str()?;
+            let text = r.str()?;
+            found.push(name, text);
+        }
+        Ok(found)
     }
 }
 
@@ -600,7 +626,6 @@ pub(crate) fn held(run: &Run) -> String {
     let mut run = run.clone();
     run.raw = super::RawDoc::empty();
     run.raw_digest = None;
-    run.raw_hash = None;
     run.origin = super::Origin::unknown();
     run.usage.unusable.clear();
     run.usage.unusable_more = 0;
@@ -1023,10 +1048,13 @@ mod tests {
             (proptest::option::of(any::<f64>()), o(), o(), o()),
             proptest::collection::vec(comment, 0..3),
             config(),
-            eval,
+            (
+                eval,
+                proptest::option::of(proptest::collection::vec((text(), text()), 0..6)),
+            ),
         )
             .prop_map(
-                |(ids, status, turns, (usage, latency), more, comments, config, eval)| {
+                |(ids, status, turns, (usage, latency), more, comments, config, (eval, found))| {
                     let mut run = Run::new(FORMAT, ids.0);
                     run.workflow_id = ids.1;
                     run.version = ids.2;
@@ -1045,6 +1073,7 @@ mod tests {
                     run.comments = comments;
                     run.config = config;
                     run.eval = eval;
+                    run.found = found.map(FoundValues::from_iter);
                     run
                 },
             )

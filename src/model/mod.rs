@@ -9,6 +9,7 @@ pub(crate) mod chain;
 mod compact;
 mod config;
 mod event;
+mod found;
 mod raw;
 mod run;
 mod status;
@@ -22,6 +23,7 @@ pub use config::{
     SIDE_EFFECT_NODE_TYPES,
 };
 pub use event::{EdgeKind, Event, LlmKind, LlmUsageInfo, ToolCall};
+pub use found::{DocScan, FoundValues};
 pub use raw::{Origin, RawDoc};
 pub use run::{is_volatile_variable, Comment, EvalLink, NodeOutput, Run, Turn};
 pub use status::{Status, StatusKind};

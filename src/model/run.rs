@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use super::{
-    ConfigSummary, Event, Format, Latency, Origin, RawDoc, Status, System, Usage, Variables,
+    ConfigSummary, Event, Format, FoundValues, Latency, Origin, RawDoc, Status, System, Usage,
+    Variables,
 };
 
 /// A comment on a run.
@@ -168,10 +169,11 @@ pub struct Run {
     /// ([`crate::corpus::LoadOptions::digest`]): hashed while the bytes were in memory, so a
     /// corpus digest does not read every document back from disk.
     pub raw_digest: Option<[u8; 32]>,
-    /// A fast 64-bit hash (XXH3) of the raw document, taken with [`Run::raw_digest`]: what
-    /// the corpus index compares when it reads a run back from its spill
-    /// ([`crate::corpus::LoadOptions::cache`]), to notice a document changed since.
-    pub raw_hash: Option<u64>,
+    /// The values redaction learns from the raw document, found by the loader's scan
+    /// ([`crate::corpus::LoadOptions::scan`]) while the bytes were in memory; `None` when no
+    /// scan was made (the snapshot stage then scans the raw document itself). They are those
+    /// of the redactor the loader was given: the pipeline gives the one it renders with.
+    pub found: Option<FoundValues>,
     /// Where it was read from.
     pub origin: Origin,
 }
@@ -203,7 +205,7 @@ impl Run {
             eval: EvalLink::default(),
             raw: RawDoc::empty(),
             raw_digest: None,
-            raw_hash: None,
+            found: None,
             origin: Origin::unknown(),
         }
     }

@@ -136,8 +136,16 @@ impl Transcript {
         let complete = turns.len() == run.turns.len();
         // Learn PII values first (variables anywhere in the recording, tool arguments and
         // results, inputs), so they are hidden even where they appear before what names them.
-        if let Ok(raw) = run.raw.bytes() {
-            session.learn_document(&raw);
+        // The values the loader found in the document, when it scanned it (the pipeline's
+        // corpus index: the document is then not read again), else a scan of the document.
+        if let Some(found) = &run.found {
+            for (name, text) in found.iter() {
+                session.learn_found(name, text);
+            }
+        } else if redactor.scans_documents() {
+            if let Ok(raw) = run.raw.bytes() {
+                session.learn_document(&raw);
+            }
         }
         // Made once: learned from here, shown in the turn views below.
         let mut callers: Vec<_> = turns.iter().map(Turn::caller_variables).collect();

@@ -92,6 +92,7 @@ impl Default for LoadOptions {
             format: None,
             keep_raw: false,
             digest: false,
+            scan: None,
             cache: None,
         }
     }
