@@ -6,9 +6,10 @@
 //! `--jobs`. A match is only counted; a difference keeps its names in memory and its bodies
 //! in the [`Spill`] file, so memory does not grow with the transcripts.
 
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::spill::{Spill, Spilled};
 use super::state::SnapshotError;
@@ -25,9 +26,9 @@ pub struct SnapshotStage {
     store: Store,
     redactor: Arc<Redactor>,
     options: CheckOptions,
-    results: Mutex<HashMap<Box<str>, Kept>>,
+    results: Mutex<FxHashMap<Box<str>, Kept>>,
     /// The snapshot files of this run's cases, by [`path_key`]: 16 bytes a case, not a path.
-    seen: Mutex<HashSet<u128>>,
+    seen: Mutex<FxHashSet<u128>>,
     spill: Arc<Spill>,
 }
 
@@ -47,8 +48,8 @@ impl SnapshotStage {
             store,
             redactor,
             options,
-            results: Mutex::new(HashMap::new()),
-            seen: Mutex::new(HashSet::new()),
+            results: Mutex::new(FxHashMap::default()),
+            seen: Mutex::new(FxHashSet::default()),
             spill: Arc::new(Spill::default()),
         }
     }
@@ -170,17 +171,19 @@ impl SnapshotStage {
     }
 }
 
-/// A snapshot path as the stage remembers it: 128 bits of two fixed-key hashes (two paths
-/// alike by chance among a million: about one in 10^26).
+/// A snapshot path as the stage remembers it: the 128-bit XXH3 hash of its components (two
+/// paths alike by chance among a million: about one in 10^26). Components, not bytes, so that
+/// `a//b` and `a/b` are one path, as they are to [`Path`]'s own equality. XXH3 rather than two
+/// SipHash passes: the key is taken twice a case and once a snapshot file.
 fn path_key(path: &Path) -> u128 {
-    use std::hash::{Hash, Hasher};
-    let half = |seed: u64| {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        seed.hash(&mut h);
-        path.hash(&mut h);
-        h.finish()
-    };
-    (u128::from(half(1)) << 64) | u128::from(half(2))
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for component in path.components() {
+        let bytes = component.as_os_str().as_encoded_bytes();
+        // The length first: components `ab`,`c` and `a`,`bc` hash apart.
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    }
+    h.digest128()
 }
 
 /// The hook of the replay stage: fills the `snapshot` column.
