@@ -57,6 +57,14 @@ pub enum Command {
     History(history::Args),
 }
 
+impl Cli {
+    /// True for a command that runs until stopped (`serve`): its freed memory should go back
+    /// to the system as it runs. Every other command ends when its work is done.
+    pub fn runs_until_stopped(&self) -> bool {
+        matches!(self.command, Command::Serve(_))
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
